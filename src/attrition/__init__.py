@@ -1,0 +1,53 @@
+"""attrition: point-in-time attrition risk for contact centres.
+
+The public API is small and flat:
+
+>>> import attrition
+>>> sorted(attrition.__all__)[:3]
+['AttritionError', 'AttritionModel', 'Config']
+"""
+
+__version__ = "0.1.0"
+
+from .config import Config
+from .exceptions import (
+    AttritionError,
+    ConfigError,
+    DataQualityWarning,
+    LeakageError,
+    ModelNotFoundError,
+    NotFittedError,
+    RosterError,
+    SchemaError,
+)
+from .loading import load_tables, validate_tables
+from .model import AttritionModel
+from .scoring import score_roster
+from .simulate import simulate
+from .snapshots import build_snapshots, feature_columns
+from .tables import Tables
+from .tracking import load_model
+from .workflows import score, train
+
+__all__ = [
+    "AttritionModel",
+    "Config",
+    "SchemaError",
+    "Tables",
+    "AttritionError",
+    "ConfigError",
+    "DataQualityWarning",
+    "LeakageError",
+    "ModelNotFoundError",
+    "NotFittedError",
+    "RosterError",
+    "build_snapshots",
+    "feature_columns",
+    "load_model",
+    "load_tables",
+    "score",
+    "score_roster",
+    "simulate",
+    "train",
+    "validate_tables",
+]

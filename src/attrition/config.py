@@ -1,0 +1,229 @@
+"""Run-level settings shared by the library and the command line.
+
+One typed :class:`Config` holds everything a run needs to know that is not
+data: where the data is, the horizon, the trailing windows, how input
+columns are named, where MLflow tracks, and the model's settings. It loads
+from TOML or YAML; the CLI's options override the file; the environment
+variable ``MLFLOW_TRACKING_URI`` overrides the default tracking store.
+
+Examples
+--------
+>>> cfg = Config.from_dict({"horizon_days": 60, "columns": {"schedule": {"shift_date": "date"}}})
+>>> cfg.horizon_days, cfg.columns["schedule"]["shift_date"]
+(60, 'date')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .exceptions import ConfigError
+from .tables import TABLE_NAMES
+
+__all__ = ["Config", "DEFAULT_LGBM_PARAMS"]
+
+#: LightGBM settings used unless the configuration overrides them. Few
+#: leaves, row and column subsampling and a floor on leaf size suit the
+#: few-thousand-positive problems of one contact centre; early stopping on the
+#: out-of-time validation months picks the number of trees.
+DEFAULT_LGBM_PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.03,
+    "n_estimators": 600,
+    "num_leaves": 15,
+    "min_child_samples": 50,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.7,
+    "reg_lambda": 5.0,
+    "verbose": -1,
+}
+
+
+@dataclass
+class Config:
+    """Settings of one run.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder with one ``<table>.csv`` or ``<table>.parquet`` per table.
+    horizon_days : int, default 90
+        A voluntary exit within ``(as_of, as_of + horizon_days]`` is a positive.
+    windows : tuple of int, default (28, 91, 182)
+        Trailing windows, in days, over which daily data are summarised.
+    export_date : str, optional
+        ``YYYY-MM-DD`` day the exports were taken; inferred when omitted.
+    columns : dict
+        Per-table renaming from the file's column names to the contract's,
+        e.g. ``{"schedule": {"shift_date": "date"}}``.
+    experiment : str, default "attrition"
+        MLflow experiment name.
+    tracking_uri : str, optional
+        MLflow tracking URI. Default: ``$MLFLOW_TRACKING_URI`` or a SQLite
+        file ``mlflow.db`` in the working directory.
+    registered_model : str, default "attrition"
+        Registered model name that ``score`` loads (alias ``champion``).
+    valid_months : int, default 3
+        Latest fully observed as-of months held out, out of time, for early
+        stopping, calibration and metrics.
+    random_state : int, default 0
+        Seed of every random choice in training.
+    lgbm_params : dict
+        Overrides of :data:`DEFAULT_LGBM_PARAMS`.
+    risk_bands : dict
+        ``{"medium": m, "high": h}``: multiples of the training base rate at
+        which the band becomes medium and high (defaults 1.0 and 2.0).
+    n_drivers : int, default 3
+        Drivers written per scored employee.
+    """
+
+    data_dir: Path | None = None
+    horizon_days: int = 90
+    windows: tuple[int, ...] = (28, 91, 182)
+    export_date: str | None = None
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    experiment: str = "attrition"
+    tracking_uri: str | None = None
+    registered_model: str = "attrition"
+    valid_months: int = 3
+    random_state: int = 0
+    lgbm_params: dict[str, Any] = field(default_factory=dict)
+    risk_bands: dict[str, float] = field(default_factory=lambda: {"medium": 1.0, "high": 2.0})
+    n_drivers: int = 3
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Config:
+        """Build and validate a config from a mapping (e.g. a parsed file)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"Unknown configuration key(s): {', '.join(unknown)}. "
+                f"Valid keys are: {', '.join(sorted(known))}."
+            )
+        values = dict(values)
+        if "windows" in values:
+            values["windows"] = tuple(values["windows"])
+        if values.get("data_dir") is not None:
+            values["data_dir"] = Path(values["data_dir"])
+        cfg = cls(**values)
+        cfg.validate()
+        return cfg
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Config:
+        """Read a TOML (``.toml``) or YAML (``.yaml``/``.yml``) configuration file.
+
+        Relative ``data_dir`` paths are taken relative to the file's folder.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"Configuration file {path} does not exist.")
+        try:
+            if path.suffix == ".toml":
+                values = tomllib.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix in {".yaml", ".yml"}:
+                import yaml
+
+                values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            else:
+                raise ConfigError(
+                    f"Configuration file {path} must end in .toml, .yaml or .yml."
+                )
+        except (tomllib.TOMLDecodeError, ValueError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"Cannot parse configuration file {path}: {exc}") from exc
+        if not isinstance(values, dict):
+            raise ConfigError(f"Configuration file {path} must hold a mapping of keys to values.")
+        if values.get("data_dir") is not None and not Path(values["data_dir"]).is_absolute():
+            values["data_dir"] = path.parent / values["data_dir"]
+        return cls.from_dict(values)
+
+    def replace(self, **changes: Any) -> Config:
+        """A validated copy with some settings changed; ``None`` values are ignored."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "data_dir" in changes:
+            changes["data_dir"] = Path(changes["data_dir"])
+        cfg = dataclasses.replace(self, **changes)
+        cfg.validate()
+        return cfg
+
+    # --------------------------------------------------------------- validate
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` if any setting is out of range."""
+        def need(cond: bool, msg: str) -> None:
+            if not cond:
+                raise ConfigError(msg)
+
+        need(isinstance(self.horizon_days, int) and 1 <= self.horizon_days <= 730,
+             f"horizon_days must be a whole number of days from 1 to 730, got {self.horizon_days!r}.")
+        need(len(self.windows) > 0 and all(isinstance(w, int) and 1 <= w <= 730 for w in self.windows),
+             f"windows must be whole numbers of days from 1 to 730, got {self.windows!r}.")
+        need(list(self.windows) == sorted(set(self.windows)),
+             f"windows must be distinct and increasing, got {self.windows!r}.")
+        need(isinstance(self.valid_months, int) and 1 <= self.valid_months <= 24,
+             f"valid_months must be from 1 to 24, got {self.valid_months!r}.")
+        need(isinstance(self.n_drivers, int) and 0 <= self.n_drivers <= 20,
+             f"n_drivers must be from 0 to 20, got {self.n_drivers!r}.")
+        need(isinstance(self.random_state, int), "random_state must be an integer.")
+        need(isinstance(self.experiment, str) and self.experiment != "", "experiment must be a name.")
+        need(isinstance(self.registered_model, str) and self.registered_model != "",
+             "registered_model must be a name.")
+        need(isinstance(self.lgbm_params, dict), "lgbm_params must be a mapping.")
+        bands = self.risk_bands
+        need(isinstance(bands, dict) and set(bands) == {"medium", "high"},
+             f"risk_bands must have exactly the keys 'medium' and 'high', got {bands!r}.")
+        need(0 < bands["medium"] < bands["high"],
+             f"risk_bands needs 0 < medium < high, got {bands!r}.")
+        if self.export_date is not None:
+            try:
+                pd.Timestamp(self.export_date)
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(
+                    f"export_date must be a YYYY-MM-DD date, got {self.export_date!r}."
+                ) from exc
+        need(isinstance(self.columns, dict), "columns must map table names to renamings.")
+        for table, mapping in self.columns.items():
+            need(table in TABLE_NAMES,
+                 f"columns: unknown table {table!r}; the tables are {', '.join(TABLE_NAMES)}.")
+            need(isinstance(mapping, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()),
+                f"columns.{table} must map the file's column names to contract names.")
+
+    # ----------------------------------------------------------------- derive
+    @property
+    def lgbm(self) -> dict[str, Any]:
+        """The LightGBM parameters in force (defaults updated by the config)."""
+        params = {**DEFAULT_LGBM_PARAMS, **self.lgbm_params}
+        params.setdefault("random_state", self.random_state)
+        return params
+
+    def resolved_tracking_uri(self) -> str:
+        """The MLflow tracking URI this run uses.
+
+        Order: the config's ``tracking_uri``, then ``$MLFLOW_TRACKING_URI``,
+        then ``sqlite:///<working directory>/mlflow.db``.
+        """
+        if self.tracking_uri:
+            return self.tracking_uri
+        env = os.environ.get("MLFLOW_TRACKING_URI")
+        if env:
+            return env
+        return f"sqlite:///{Path.cwd().resolve() / 'mlflow.db'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping, suitable for logging as MLflow params."""
+        out = dataclasses.asdict(self)
+        out["data_dir"] = str(self.data_dir) if self.data_dir is not None else None
+        out["windows"] = list(self.windows)
+        return out

@@ -1,0 +1,47 @@
+"""Point-in-time feature builders, one module per source table.
+
+=================  ============  ===========================================
+builder            table         what it describes
+=================  ============  ===========================================
+TenureFeatures     employees     tenure, early-tenure phase, contract, pay
+TeamFeatures       employees     team size, growth, exits and hires
+ScheduleFeatures   schedule      nights, weekends, late changes, rest, overtime
+WorkloadFeatures   workload      occupancy, handle time, quality, escalations
+AbsenceFeatures    absences      sick days and spells, Bradford factor
+SurveyFeatures     surveys       latest answers, changes, non-response
+=================  ============  ===========================================
+"""
+
+from ._base import FeatureBuilder, latest_before, trailing_sums
+from .absence import AbsenceFeatures
+from .schedule import ScheduleFeatures
+from .survey import SurveyFeatures
+from .team import TeamFeatures
+from .tenure import CATEGORICAL_FEATURES, TenureFeatures
+from .workload import WorkloadFeatures
+
+__all__ = [
+    "FeatureBuilder",
+    "TenureFeatures",
+    "TeamFeatures",
+    "ScheduleFeatures",
+    "WorkloadFeatures",
+    "AbsenceFeatures",
+    "SurveyFeatures",
+    "CATEGORICAL_FEATURES",
+    "default_builders",
+    "trailing_sums",
+    "latest_before",
+]
+
+
+def default_builders(windows=(28, 91, 182)) -> list[FeatureBuilder]:
+    """One builder per source, with the given trailing windows."""
+    return [
+        TenureFeatures(windows=windows),
+        TeamFeatures(windows=windows),
+        ScheduleFeatures(windows=windows),
+        WorkloadFeatures(windows=windows),
+        AbsenceFeatures(windows=windows),
+        SurveyFeatures(windows=windows),
+    ]

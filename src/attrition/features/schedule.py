@@ -1,0 +1,339 @@
+"""Schedule features from the WFM export: nights, weekends, late changes, rest.
+
+Every feature at as-of date ``t`` is computed from schedule rows dated on or
+before ``t`` only (WFM exports often carry published future shifts; they are
+never read for an earlier ``t``). All window aggregates come from
+:func:`~attrition.features._base.trailing_sums`: daily sums are accumulated
+once per employee-day and read back with as-of joins, so the cost grows with
+the number of rows, not rows × as-of dates.
+
+Missing data
+------------
+* Counts (``sched_shifts_*``, ``sched_late_changes_*``,
+  ``sched_short_rests_*``) are ``0`` when the employee has schedule rows dated
+  on or before ``t`` but none in the window, and ``NaN`` when the employee has
+  no schedule row dated on or before ``t`` at all (not covered by the WFM
+  system, which is not the same as "no shifts").
+* Means, shares and ratios are ``NaN`` when their denominator is empty in the
+  window (e.g. no shift with a recorded adherence).
+* Changes against the employee's own earlier level compare the shortest
+  window ``(t - r, t]`` with the rest of the longest one ``(t - b, t - r]``;
+  ``NaN`` when either part is empty. They are only made when there are at
+  least two distinct windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..tables import Tables
+from ._base import FeatureBuilder, safe_ratio, snapshot_keys, trailing_sums, window_parts
+
+__all__ = ["ScheduleFeatures"]
+
+#: Start times are measured from 04:00 for the volatility feature, so that the
+#: usual night starts (22:00, 23:30, 00:30) sit next to each other instead of
+#: at both ends of the day. The standard deviation does not depend on the
+#: origin otherwise.
+_START_ORIGIN_MIN = 4 * 60
+
+_MINUTES_PER_DAY = 24 * 60
+
+
+
+
+def _hhmm_to_minutes(values: pd.Series) -> np.ndarray:
+    """Minutes after midnight of ``HH:MM`` strings (``NaN`` when missing or invalid).
+
+    Parses the distinct values only (at most 1,440 of them), so it is cheap on
+    millions of rows.
+
+    >>> _hhmm_to_minutes(pd.Series(["06:30", None, "23:59"])).tolist()
+    [390.0, nan, 1439.0]
+    """
+    codes, uniques = pd.factorize(pd.Series(values).to_numpy(dtype=object), use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.full(len(codes), np.nan)
+    parts = pd.Series(uniques, dtype="str").str.split(":", n=1, expand=True)
+    if parts.shape[1] < 2:
+        return np.full(len(codes), np.nan)
+    hours = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
+    mins = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
+    parsed = hours * 60.0 + mins
+    out = np.full(len(codes), np.nan)
+    ok = codes >= 0
+    out[ok] = parsed[codes[ok]]
+    return out
+
+
+
+
+class ScheduleFeatures(FeatureBuilder):
+    """Nights, weekends, late changes, start-time volatility, overtime, rest.
+
+    Parameters
+    ----------
+    windows : sequence of int, default (28, 91, 182)
+        Trailing windows ``(t - w, t]`` in days. The shortest and the longest
+        define the change features (recent level minus earlier level).
+    late_notice_days : int, default 2
+        A shift is a *late change* when its ``notice_days`` is at most this.
+    night_start : str, default "20:00"
+        A shift is a *night shift* when it starts at or after this time, or
+        before ``night_end``, or ends after midnight (end earlier than start).
+    night_end : str, default "06:00"
+        See ``night_start``.
+    min_rest_hours : float, default 11
+        A *short rest* is a gap shorter than this between the scheduled end of
+        one shift and the scheduled start of the employee's next one (the EU
+        working-time minimum daily rest). The pair is dated by the later shift.
+
+    Notes
+    -----
+    A *shift* is a schedule row. Shares are over the shifts where the inputs
+    are present: night share over shifts with both times; late-change share
+    over shifts with ``notice_days``; overtime over shifts with
+    ``overtime_minutes``; missed-shift share (``worked_minutes == 0``) over
+    shifts with ``scheduled_minutes > 0`` and a recorded ``worked_minutes``;
+    worked/scheduled ratio over shifts with both. The start-time volatility is
+    the sample standard deviation of start minutes (``NaN`` under two shifts),
+    computed from window sums of ``x`` and ``x²``.
+
+    Examples
+    --------
+    >>> from attrition.tables import Tables
+    >>> sched = pd.DataFrame({"employee_id": ["a", "a"],
+    ...     "date": pd.to_datetime(["2024-01-30", "2024-01-31"]),
+    ...     "shift_start": ["14:00", "06:00"], "shift_end": ["22:00", "14:00"],
+    ...     "scheduled_minutes": [480.0, 480.0], "worked_minutes": [480.0, 0.0],
+    ...     "overtime_minutes": [30.0, 0.0], "adherence": [0.9, 0.7],
+    ...     "notice_days": [14.0, 1.0]})
+    >>> emp = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"],
+    ...     "hire_date": pd.to_datetime(["2023-01-01"])})
+    >>> fr = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"],
+    ...     "as_of": pd.to_datetime(["2024-01-31"])})
+    >>> out = ScheduleFeatures(windows=(28,)).build(Tables(emp, schedule=sched), fr)
+    >>> out[["sched_shifts_28d", "sched_late_changes_28d", "sched_short_rests_28d",
+    ...      "sched_missed_share_28d"]].to_dict("records")
+    [{'sched_shifts_28d': 2.0, 'sched_late_changes_28d': 1.0, 'sched_short_rests_28d': 1.0, 'sched_missed_share_28d': 0.5}]
+    """
+
+    name = "sched"
+    table = "schedule"
+
+    def __init__(
+        self,
+        windows: Sequence[int] = (28, 91, 182),
+        *,
+        late_notice_days: int = 2,
+        night_start: str = "20:00",
+        night_end: str = "06:00",
+        min_rest_hours: float = 11.0,
+    ) -> None:
+        self.windows = windows
+        self.late_notice_days = late_notice_days
+        self.night_start = night_start
+        self.night_end = night_end
+        self.min_rest_hours = min_rest_hours
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(windows={tuple(self.windows)!r}, "
+            f"late_notice_days={self.late_notice_days!r}, night_start={self.night_start!r}, "
+            f"night_end={self.night_end!r}, min_rest_hours={self.min_rest_hours!r})"
+        )
+
+    # ------------------------------------------------------------------ names
+    def labels(self) -> dict[str, str]:
+        ws, r, b = window_parts(self.windows)
+        lab: dict[str, str] = {}
+        for w in ws:
+            last = f"last {w} days"
+            lab[f"sched_shifts_{w}d"] = f"Scheduled shifts, {last}"
+            lab[f"sched_night_share_{w}d"] = (
+                f"Share of night shifts (start from {self.night_start} or before "
+                f"{self.night_end}, or past midnight), {last}"
+            )
+            lab[f"sched_weekend_share_{w}d"] = f"Share of shifts on Saturday or Sunday, {last}"
+            lab[f"sched_late_changes_{w}d"] = (
+                f"Late schedule changes (notice ≤ {self.late_notice_days} days), {last}"
+            )
+            lab[f"sched_late_share_{w}d"] = (
+                f"Share of shifts changed late (notice ≤ {self.late_notice_days} days), {last}"
+            )
+            lab[f"sched_start_std_{w}d"] = f"Variability of shift start time (std, minutes), {last}"
+            lab[f"sched_overtime_mean_{w}d"] = f"Voluntary overtime per shift (minutes), {last}"
+            lab[f"sched_overtime_share_{w}d"] = f"Share of shifts with voluntary overtime, {last}"
+            lab[f"sched_adherence_mean_{w}d"] = f"Mean schedule adherence, {last}"
+            lab[f"sched_missed_share_{w}d"] = f"Share of scheduled shifts missed, {last}"
+            lab[f"sched_worked_ratio_{w}d"] = f"Worked / scheduled minutes, {last}"
+            lab[f"sched_short_rests_{w}d"] = (
+                f"Rests shorter than {self.min_rest_hours:g} h between shifts, {last}"
+            )
+        if r != b:
+            vs = f"last {r} days minus the {b - r} days before"
+            lab[f"sched_adherence_change_{r}d"] = f"Change in adherence ({vs})"
+            lab[f"sched_overtime_change_{r}d"] = f"Change in overtime per shift, minutes ({vs})"
+            lab[f"sched_late_share_change_{r}d"] = (
+                f"Change in share of late schedule changes ({vs})"
+            )
+            lab[f"sched_night_share_change_{r}d"] = f"Change in night-shift share ({vs})"
+        return lab
+
+    def peer_features(self) -> list[str]:
+        _, r, _ = window_parts(self.windows)
+        return [
+            f"sched_night_share_{r}d",
+            f"sched_late_share_{r}d",
+            f"sched_overtime_mean_{r}d",
+            f"sched_adherence_mean_{r}d",
+            f"sched_missed_share_{r}d",
+        ]
+
+    # ------------------------------------------------------------------ build
+    def build(self, tables: Tables, frame: pd.DataFrame) -> pd.DataFrame:
+        ws, r, b = window_parts(self.windows)
+        names = list(self.labels())
+        sched = tables.schedule
+        if sched is None or len(frame) == 0 or len(sched) == 0:
+            return pd.DataFrame(
+                np.nan, index=pd.RangeIndex(len(frame)), columns=names, dtype="float64"
+            )
+        keys = snapshot_keys(frame)
+        values = self._daily_values(sched)
+        sums = trailing_sums(
+            values, "date", {c: c for c in values.columns[2:]}, keys, ws, offsets=[0]
+        )
+        covered = sums["cum@0_n"].to_numpy() > 0
+
+        def s(col: str, w: int) -> np.ndarray:
+            key = f"n_{w}" if col == "n" else f"sum_{w}_{col}"
+            return sums[key].to_numpy()
+
+        def count(col: str, w: int) -> np.ndarray:
+            return np.where(covered, s(col, w), np.nan)
+
+        out: dict[str, np.ndarray] = {}
+        for w in ws:
+            out[f"sched_shifts_{w}d"] = count("n", w)
+            out[f"sched_night_share_{w}d"] = safe_ratio(s("night", w), s("timed", w))
+            out[f"sched_weekend_share_{w}d"] = safe_ratio(s("weekend", w), s("n", w))
+            out[f"sched_late_changes_{w}d"] = count("late", w)
+            out[f"sched_late_share_{w}d"] = safe_ratio(s("late", w), s("noticed", w))
+            n, sx, sx2 = s("started", w), s("x", w), s("x2", w)
+            var = safe_ratio(sx2 - safe_ratio(sx * sx, n), n - 1.0)
+            var[n < 2] = np.nan
+            out[f"sched_start_std_{w}d"] = np.sqrt(np.clip(var, 0.0, None))
+            out[f"sched_overtime_mean_{w}d"] = safe_ratio(s("ot", w), s("ot_n", w))
+            out[f"sched_overtime_share_{w}d"] = safe_ratio(s("ot_pos", w), s("ot_n", w))
+            out[f"sched_adherence_mean_{w}d"] = safe_ratio(s("adh", w), s("adh_n", w))
+            out[f"sched_missed_share_{w}d"] = safe_ratio(s("missed", w), s("due", w))
+            out[f"sched_worked_ratio_{w}d"] = safe_ratio(s("worked", w), s("scheduled", w))
+            out[f"sched_short_rests_{w}d"] = count("short", w)
+        if r != b:
+
+            def change(num: str, den: str) -> np.ndarray:
+                recent = safe_ratio(s(num, r), s(den, r))
+                earlier = safe_ratio(s(num, b) - s(num, r), s(den, b) - s(den, r))
+                return recent - earlier
+
+            out[f"sched_adherence_change_{r}d"] = change("adh", "adh_n")
+            out[f"sched_overtime_change_{r}d"] = change("ot", "ot_n")
+            out[f"sched_late_share_change_{r}d"] = change("late", "noticed")
+            out[f"sched_night_share_change_{r}d"] = change("night", "timed")
+        return pd.DataFrame(out, columns=names).astype("float64")
+
+    def _daily_values(self, sched: pd.DataFrame) -> pd.DataFrame:
+        """One row per schedule row: key columns plus the summable indicators."""
+        ev = pd.DataFrame(
+            {
+                "employee_id": sched["employee_id"].astype("str").to_numpy(),
+                "date": pd.to_datetime(sched["date"]).astype("datetime64[ns]").to_numpy(),
+            }
+        )
+        ev = ev.assign(_pos=np.arange(len(ev))).sort_values(["employee_id", "date"], kind="stable")
+        pos = ev.pop("_pos").to_numpy()
+        ev = ev.reset_index(drop=True)
+
+        def num(col: str) -> np.ndarray:
+            if col not in sched.columns:
+                return np.full(len(ev), np.nan)
+            return pd.to_numeric(sched[col], errors="coerce").to_numpy(dtype="float64")[pos]
+
+        start = (
+            _hhmm_to_minutes(sched["shift_start"])[pos]
+            if "shift_start" in sched
+            else np.full(len(ev), np.nan)
+        )
+        end = (
+            _hhmm_to_minutes(sched["shift_end"])[pos]
+            if "shift_end" in sched
+            else np.full(len(ev), np.nan)
+        )
+        night_start = _hhmm_to_minutes(pd.Series([self.night_start]))[0]
+        night_end = _hhmm_to_minutes(pd.Series([self.night_end]))[0]
+        if np.isnan(night_start) or np.isnan(night_end):
+            raise ValueError(
+                f"night_start and night_end must be HH:MM times, got {self.night_start!r} "
+                f"and {self.night_end!r}."
+            )
+
+        timed = ~np.isnan(start) & ~np.isnan(end)
+        crosses = timed & (end < start)
+        night = timed & ((start >= night_start) | (start < night_end) | crosses)
+        started = ~np.isnan(start)
+        x = np.where(started, (start - _START_ORIGIN_MIN) % _MINUTES_PER_DAY, 0.0)
+
+        notice = num("notice_days")
+        noticed = ~np.isnan(notice)
+        late = noticed & (notice <= self.late_notice_days)
+
+        ot = num("overtime_minutes")
+        ot_n = ~np.isnan(ot)
+        adh = num("adherence")
+        adh_n = ~np.isnan(adh)
+        scheduled = num("scheduled_minutes")
+        worked = num("worked_minutes")
+        due = (scheduled > 0) & ~np.isnan(worked)
+        both = ~np.isnan(scheduled) & ~np.isnan(worked)
+
+        # Short rests: the gap between the scheduled end of the previous shift
+        # and the scheduled start of this one, on an absolute minute clock.
+        # Rows are sorted by (employee, date), so the previous row is the
+        # previous shift; the pair is dated by this (the later) shift.
+        day = ev["date"].to_numpy().astype("datetime64[D]").astype("int64").astype("float64")
+        abs_start = day * _MINUTES_PER_DAY + start
+        abs_end = day * _MINUTES_PER_DAY + end + np.where(crosses, _MINUTES_PER_DAY, 0.0)
+        emp = ev["employee_id"].to_numpy()
+        short = np.zeros(len(ev), dtype=bool)
+        if len(ev) > 1:
+            same = emp[1:] == emp[:-1]
+            gap = abs_start[1:] - abs_end[:-1]
+            with np.errstate(invalid="ignore"):
+                short[1:] = same & (gap < self.min_rest_hours * 60.0)
+
+        f = np.float64
+        data = {
+            "timed": timed.astype(f),
+            "night": night.astype(f),
+            "weekend": (ev["date"].dt.dayofweek.to_numpy() >= 5).astype(f),
+            "noticed": noticed.astype(f),
+            "late": late.astype(f),
+            "started": started.astype(f),
+            "x": x,
+            "x2": x * x,
+            "ot_n": ot_n.astype(f),
+            "ot": np.where(ot_n, ot, 0.0),
+            "ot_pos": (ot_n & (ot > 0)).astype(f),
+            "adh_n": adh_n.astype(f),
+            "adh": np.where(adh_n, adh, 0.0),
+            "due": due.astype(f),
+            "missed": (due & (worked == 0)).astype(f),
+            "worked": np.where(both, worked, 0.0),
+            "scheduled": np.where(both, scheduled, 0.0),
+            "short": short.astype(f),
+        }
+        return pd.concat([ev, pd.DataFrame(data)], axis=1)

@@ -1,0 +1,269 @@
+"""Workload features from the contact platform: occupancy, handle time, quality.
+
+Every feature at as-of date ``t`` is computed from workload rows dated on or
+before ``t`` only (and, for contacts per worked hour, from schedule rows of the
+same days), through :func:`~attrition.features._base.trailing_sums`.
+
+Missing data
+------------
+* ``wl_days_*`` (worked days with a workload row) is ``0`` when the employee
+  has workload rows dated on or before ``t`` but none in the window, and
+  ``NaN`` when the employee has no workload row dated on or before ``t``.
+* Means and ratios are ``NaN`` when their denominator is empty in the window:
+  CSAT is averaged over rated days only and QA over evaluated days only
+  (missing values are counted with indicator columns, never as zeros).
+* ``wl_contacts_per_hour_*`` joins the schedule's ``worked_minutes`` on
+  ``(employee_id, date)`` and uses only days with both contacts and worked
+  minutes > 0; it is ``NaN`` throughout when there is no schedule table.
+  ``wl_contacts_per_day_*`` (contacts per worked day, i.e. per workload row)
+  is always made, so the feature set does not depend on which tables exist.
+* Changes against the employee's own earlier level compare the shortest
+  window ``(t - r, t]`` with the rest of the longest one ``(t - b, t - r]``;
+  ``NaN`` when either part is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..tables import Tables
+from ._base import FeatureBuilder, safe_ratio, snapshot_keys, trailing_sums, window_parts
+
+__all__ = ["WorkloadFeatures"]
+
+
+
+
+
+
+class WorkloadFeatures(FeatureBuilder):
+    """Occupancy, handle time, productivity, quality and escalations.
+
+    Parameters
+    ----------
+    windows : sequence of int, default (28, 91, 182)
+        Trailing windows ``(t - w, t]`` in days. The shortest and the longest
+        define the change features (recent level minus earlier level).
+    high_occupancy : float, default 0.85
+        A day counts as high-occupancy when ``occupancy`` exceeds this.
+
+    Notes
+    -----
+    Ratios are ratios of window sums (e.g. AHT = sum of ``handle_seconds`` /
+    sum of ``contacts_handled``), so busy days weigh more than quiet ones;
+    occupancy, CSAT and QA are means of the daily values. A ratio only uses
+    the days where both its numerator and denominator are recorded.
+
+    Examples
+    --------
+    >>> from attrition.tables import Tables
+    >>> wl = pd.DataFrame({"employee_id": ["a", "a"],
+    ...     "date": pd.to_datetime(["2024-01-30", "2024-01-31"]),
+    ...     "contacts_handled": [40.0, 60.0], "handle_seconds": [12000.0, 18000.0],
+    ...     "after_contact_seconds": [3000.0, 3000.0], "occupancy": [0.8, 0.9],
+    ...     "escalations": [1.0, 1.0], "csat": [4.0, None], "qa_score": [None, 80.0]})
+    >>> emp = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"],
+    ...     "hire_date": pd.to_datetime(["2023-01-01"])})
+    >>> fr = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"],
+    ...     "as_of": pd.to_datetime(["2024-01-31"])})
+    >>> out = WorkloadFeatures(windows=(28,)).build(Tables(emp, workload=wl), fr)
+    >>> out[["wl_aht_28d", "wl_high_occupancy_share_28d", "wl_csat_mean_28d",
+    ...      "wl_escalation_rate_28d"]].to_dict("records")
+    [{'wl_aht_28d': 300.0, 'wl_high_occupancy_share_28d': 0.5, 'wl_csat_mean_28d': 4.0, 'wl_escalation_rate_28d': 0.02}]
+    """
+
+    name = "wl"
+    table = "workload"
+
+    def __init__(
+        self, windows: Sequence[int] = (28, 91, 182), *, high_occupancy: float = 0.85
+    ) -> None:
+        self.windows = windows
+        self.high_occupancy = high_occupancy
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(windows={tuple(self.windows)!r}, "
+            f"high_occupancy={self.high_occupancy!r})"
+        )
+
+    # ------------------------------------------------------------------ names
+    def labels(self) -> dict[str, str]:
+        ws, r, b = window_parts(self.windows)
+        lab: dict[str, str] = {}
+        for w in ws:
+            last = f"last {w} days"
+            lab[f"wl_days_{w}d"] = f"Days with handled workload, {last}"
+            lab[f"wl_occupancy_mean_{w}d"] = f"Mean occupancy, {last}"
+            lab[f"wl_high_occupancy_share_{w}d"] = (
+                f"Share of days with occupancy above {self.high_occupancy:g}, {last}"
+            )
+            lab[f"wl_aht_{w}d"] = f"Average handle time (seconds), {last}"
+            lab[f"wl_contacts_per_day_{w}d"] = f"Contacts handled per worked day, {last}"
+            lab[f"wl_contacts_per_hour_{w}d"] = f"Contacts handled per worked hour, {last}"
+            lab[f"wl_after_contact_share_{w}d"] = f"After-contact work share of handle time, {last}"
+            lab[f"wl_csat_mean_{w}d"] = f"Mean customer satisfaction over rated days, {last}"
+            lab[f"wl_qa_mean_{w}d"] = f"Mean quality score over evaluated days, {last}"
+            lab[f"wl_escalation_rate_{w}d"] = f"Escalations per contact, {last}"
+        if r != b:
+            vs = f"last {r} days vs the {b - r} days before"
+            lab[f"wl_aht_drift_{r}d"] = f"Relative change in handle time ({vs})"
+            lab[f"wl_occupancy_change_{r}d"] = f"Change in occupancy ({vs})"
+            lab[f"wl_after_contact_share_change_{r}d"] = (
+                f"Change in after-contact work share ({vs})"
+            )
+            lab[f"wl_contacts_per_hour_change_{r}d"] = f"Change in contacts per worked hour ({vs})"
+            lab[f"wl_contacts_per_day_change_{r}d"] = f"Change in contacts per worked day ({vs})"
+            lab[f"wl_qa_change_{r}d"] = f"Change in quality score ({vs})"
+        return lab
+
+    def peer_features(self) -> list[str]:
+        _, r, b = window_parts(self.windows)
+        return [
+            f"wl_occupancy_mean_{r}d",
+            f"wl_aht_{r}d",
+            f"wl_contacts_per_hour_{r}d",
+            f"wl_after_contact_share_{r}d",
+            f"wl_qa_mean_{b}d",
+        ]
+
+    # ------------------------------------------------------------------ build
+    def build(self, tables: Tables, frame: pd.DataFrame) -> pd.DataFrame:
+        ws, r, b = window_parts(self.windows)
+        names = list(self.labels())
+        wl = tables.workload
+        if wl is None or len(frame) == 0 or len(wl) == 0:
+            return pd.DataFrame(
+                np.nan, index=pd.RangeIndex(len(frame)), columns=names, dtype="float64"
+            )
+        keys = snapshot_keys(frame)
+        values = self._daily_values(wl, tables.schedule)
+        sums = trailing_sums(
+            values, "date", {c: c for c in values.columns[2:]}, keys, ws, offsets=[0]
+        )
+        covered = sums["cum@0_n"].to_numpy() > 0
+
+        def s(col: str, w: int) -> np.ndarray:
+            key = f"n_{w}" if col == "n" else f"sum_{w}_{col}"
+            return sums[key].to_numpy()
+
+        def ratio(num: str, den: str, w: int) -> np.ndarray:
+            return safe_ratio(s(num, w), s(den, w))
+
+        def earlier(num: str, den: str) -> np.ndarray:
+            return safe_ratio(s(num, b) - s(num, r), s(den, b) - s(den, r))
+
+        out: dict[str, np.ndarray] = {}
+        for w in ws:
+            out[f"wl_days_{w}d"] = np.where(covered, s("n", w), np.nan)
+            out[f"wl_occupancy_mean_{w}d"] = ratio("occ", "occ_n", w)
+            out[f"wl_high_occupancy_share_{w}d"] = ratio("occ_high", "occ_n", w)
+            out[f"wl_aht_{w}d"] = ratio("aht_h", "aht_c", w)
+            out[f"wl_contacts_per_day_{w}d"] = ratio("cpd_c", "cpd_n", w)
+            out[f"wl_contacts_per_hour_{w}d"] = ratio("cph_c", "cph_h", w)
+            out[f"wl_after_contact_share_{w}d"] = ratio("acs_a", "acs_h", w)
+            out[f"wl_csat_mean_{w}d"] = ratio("csat", "csat_n", w)
+            out[f"wl_qa_mean_{w}d"] = ratio("qa", "qa_n", w)
+            out[f"wl_escalation_rate_{w}d"] = ratio("esc_e", "esc_c", w)
+        if r != b:
+            out[f"wl_aht_drift_{r}d"] = (
+                safe_ratio(ratio("aht_h", "aht_c", r), earlier("aht_h", "aht_c")) - 1.0
+            )
+            out[f"wl_occupancy_change_{r}d"] = ratio("occ", "occ_n", r) - earlier("occ", "occ_n")
+            out[f"wl_after_contact_share_change_{r}d"] = ratio("acs_a", "acs_h", r) - earlier(
+                "acs_a", "acs_h"
+            )
+            out[f"wl_contacts_per_hour_change_{r}d"] = ratio("cph_c", "cph_h", r) - earlier(
+                "cph_c", "cph_h"
+            )
+            out[f"wl_contacts_per_day_change_{r}d"] = ratio("cpd_c", "cpd_n", r) - earlier(
+                "cpd_c", "cpd_n"
+            )
+            out[f"wl_qa_change_{r}d"] = ratio("qa", "qa_n", r) - earlier("qa", "qa_n")
+        return pd.DataFrame(out, columns=names).astype("float64")
+
+    def _daily_values(self, wl: pd.DataFrame, schedule: pd.DataFrame | None) -> pd.DataFrame:
+        """One row per workload row: key columns plus the summable values."""
+        ev = pd.DataFrame(
+            {
+                "employee_id": wl["employee_id"].astype("str").to_numpy(),
+                "date": pd.to_datetime(wl["date"]).astype("datetime64[ns]").to_numpy(),
+            }
+        )
+
+        def num(col: str) -> np.ndarray:
+            if col not in wl.columns:
+                return np.full(len(wl), np.nan)
+            return pd.to_numeric(wl[col], errors="coerce").to_numpy(dtype="float64")
+
+        contacts = num("contacts_handled")
+        handle = num("handle_seconds")
+        after = num("after_contact_seconds")
+        occ = num("occupancy")
+        esc = num("escalations")
+        csat = num("csat")
+        qa = num("qa_score")
+
+        # Worked minutes of the same (employee, day) from the schedule: both
+        # rows are dated that day, so nothing after the as-of date is read.
+        worked = np.full(len(wl), np.nan)
+        if schedule is not None and len(schedule) and "worked_minutes" in schedule.columns:
+            sch = pd.DataFrame(
+                {
+                    "employee_id": schedule["employee_id"].astype("str").to_numpy(),
+                    "date": pd.to_datetime(schedule["date"]).astype("datetime64[ns]").to_numpy(),
+                    "_worked": pd.to_numeric(schedule["worked_minutes"], errors="coerce").to_numpy(
+                        dtype="float64"
+                    ),
+                }
+            )
+            sch = sch.groupby(["employee_id", "date"], sort=False, observed=True)["_worked"].sum(
+                min_count=1
+            )
+            worked = ev.merge(
+                sch.reset_index(), on=["employee_id", "date"], how="left", sort=False
+            )["_worked"].to_numpy(dtype="float64")
+
+        def present(*arrays: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(wl), dtype=bool)
+            for a in arrays:
+                ok &= ~np.isnan(a)
+            return ok
+
+        def where(ok: np.ndarray, a: np.ndarray) -> np.ndarray:
+            return np.where(ok, a, 0.0)
+
+        occ_n = present(occ)
+        aht_ok = present(handle, contacts)
+        cpd_ok = present(contacts)
+        with np.errstate(invalid="ignore"):
+            cph_ok = present(contacts, worked) & (worked > 0)
+            occ_high = occ_n & (occ > self.high_occupancy)
+        acs_ok = present(after, handle)
+        esc_ok = present(esc, contacts)
+        csat_n = present(csat)
+        qa_n = present(qa)
+        f = np.float64
+        data = {
+            "occ_n": occ_n.astype(f),
+            "occ": where(occ_n, occ),
+            "occ_high": occ_high.astype(f),
+            "aht_h": where(aht_ok, handle),
+            "aht_c": where(aht_ok, contacts),
+            "cpd_c": where(cpd_ok, contacts),
+            "cpd_n": cpd_ok.astype(f),
+            "cph_c": where(cph_ok, contacts),
+            "cph_h": where(cph_ok, worked / 60.0),
+            "acs_a": where(acs_ok, after),
+            "acs_h": where(acs_ok, handle),
+            "csat_n": csat_n.astype(f),
+            "csat": where(csat_n, csat),
+            "qa_n": qa_n.astype(f),
+            "qa": where(qa_n, qa),
+            "esc_e": where(esc_ok, esc),
+            "esc_c": where(esc_ok, contacts),
+        }
+        return pd.concat([ev, pd.DataFrame(data)], axis=1)

@@ -1,0 +1,292 @@
+"""Point-in-time training and scoring frames.
+
+A *snapshot* is one row per employee employed on an as-of date ``t``:
+features from rows dated on or before ``t`` and, for training, a label from
+what happened in ``(t, t + horizon]``.
+
+Who is in a snapshot
+    Everyone with ``hire_date <= t`` and no ``termination_date`` on or before
+    ``t``. Someone whose last day *is* ``t`` has already left by the time the
+    list is acted on, so they are not in the snapshot of ``t``.
+
+The label (``label_status``)
+    ``positive``: a ``voluntary`` termination with ``t < termination_date <=
+    t + horizon`` (an exit exactly on ``t + horizon`` is positive, one day later
+    is not). ``negative``: no voluntary exit in the horizon and the whole
+    horizon observed (``t + horizon <= export_date``) with the employee not
+    ended by another cause inside it. ``censored_horizon``: ``t + horizon``
+    lies after the export date, so the outcome is not fully known — these rows
+    get ``label = NaN`` (whatever happened in the observed part, so late months
+    are not biased towards positives) and are left out of training.
+    ``censored_competing``: employment ended inside the horizon for another
+    reason (involuntary, retirement, internal transfer, other). The data
+    contract treats these as censoring: ``label = NaN``, left out of training.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import LeakageError
+from .features import FeatureBuilder, default_builders
+from .schemas import PROTECTED_COLUMNS
+from .tables import DATE_COLUMNS, Tables
+
+__all__ = [
+    "build_snapshots",
+    "month_ends",
+    "default_as_of_dates",
+    "population",
+    "make_labels",
+    "feature_columns",
+    "feature_labels",
+    "META_COLUMNS",
+    "LABEL_COLUMNS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Identifying columns of a snapshot frame (never model features).
+META_COLUMNS: tuple[str, ...] = ("employee_id", "as_of", "team_id")
+#: Outcome columns of a snapshot frame (never model features).
+LABEL_COLUMNS: tuple[str, ...] = ("label", "label_status")
+LABEL_STATUSES = ("positive", "negative", "censored_horizon", "censored_competing")
+
+
+def month_ends(start, end) -> pd.DatetimeIndex:
+    """Month-end dates from the first month end on/after ``start`` to ``end``.
+
+    Examples
+    --------
+    >>> month_ends("2024-01-15", "2024-03-31").strftime("%Y-%m-%d").tolist()
+    ['2024-01-31', '2024-02-29', '2024-03-31']
+    """
+    return pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="ME")
+
+
+def default_as_of_dates(tables: Tables, warmup_days: int = 28) -> pd.DatetimeIndex:
+    """Every month end with at least ``warmup_days`` of event history before it.
+
+    History starts when every daily table present (schedule, workload) has
+    begun; without daily tables, at the earliest absence or survey row, or
+    else the earliest hire. It ends at the export date. (HR systems often
+    carry absences from long before the WFM and contact-platform exports
+    begin; snapshots from then would have no daily features.)
+    """
+    def starts(names):
+        out = []
+        for name in names:
+            frame = getattr(tables, name)
+            if frame is not None and len(frame):
+                out.append(frame[DATE_COLUMNS[name]].min())
+        return out
+
+    daily = starts(["schedule", "workload"])
+    other = starts(["absences", "surveys"])
+    if daily:
+        start = max(daily)
+    elif other:
+        start = min(other)
+    else:
+        start = tables.employees["hire_date"].min()
+    return month_ends(pd.Timestamp(start) + pd.Timedelta(days=warmup_days), tables.infer_export_date())
+
+
+def population(employees: pd.DataFrame, as_of: Iterable) -> pd.DataFrame:
+    """Employees employed on each as-of date: ``hire_date <= t < termination_date``.
+
+    Returns columns ``employee_id``, ``as_of``, ``team_id``, sorted by as-of
+    date then by the employees' order in the HR master.
+    """
+    dates = pd.DatetimeIndex(pd.to_datetime(list(as_of))).normalize().unique().sort_values()
+    hire = employees["hire_date"].to_numpy()
+    term = employees["termination_date"].to_numpy()
+    parts = []
+    for t in dates.to_numpy():
+        employed = (hire <= t) & ~(term <= t)  # NaT compares False: still employed
+        part = employees.loc[employed, ["employee_id", "team_id"]]
+        parts.append(part.assign(as_of=t))
+    if not parts:
+        return pd.DataFrame({"employee_id": pd.Series(dtype=object),
+                             "as_of": pd.Series(dtype="datetime64[ns]"),
+                             "team_id": pd.Series(dtype=object)})
+    out = pd.concat(parts, ignore_index=True)
+    out["as_of"] = out["as_of"].astype("datetime64[ns]")
+    return out.loc[:, list(META_COLUMNS)]
+
+
+def make_labels(
+    employees: pd.DataFrame,
+    frame: pd.DataFrame,
+    horizon_days: int,
+    export_date,
+) -> pd.DataFrame:
+    """Label each ``(employee_id, as_of)`` row of ``frame``; see the module docs.
+
+    Returns ``label`` (1.0, 0.0 or NaN) and ``label_status``, aligned to ``frame``.
+
+    Examples
+    --------
+    >>> emp = pd.DataFrame({"employee_id": ["a", "b"],
+    ...     "termination_date": pd.to_datetime(["2024-03-31", "2024-03-31"]),
+    ...     "termination_reason": ["voluntary", "involuntary"]})
+    >>> fr = pd.DataFrame({"employee_id": ["a", "b"], "as_of": pd.to_datetime(["2024-01-01"] * 2)})
+    >>> make_labels(emp, fr, 90, "2024-12-31")["label_status"].tolist()
+    ['positive', 'censored_competing']
+    """
+    emp = employees.set_index("employee_id")
+    term = emp["termination_date"].reindex(frame["employee_id"]).to_numpy()
+    reason = emp["termination_reason"].reindex(frame["employee_id"]).to_numpy()
+    t = pd.to_datetime(frame["as_of"]).to_numpy()
+    end = t + np.timedelta64(int(horizon_days), "D")
+    export = np.datetime64(pd.Timestamp(export_date).normalize(), "ns")
+
+    ends_in_horizon = (term > t) & (term <= end)
+    voluntary = ends_in_horizon & (reason == "voluntary")
+    other_end = ends_in_horizon & ~voluntary
+    observed = end <= export
+    status = np.where(
+        ~observed, "censored_horizon",
+        np.where(voluntary, "positive", np.where(other_end, "censored_competing", "negative")),
+    )
+    label = np.where(status == "positive", 1.0, np.where(status == "negative", 0.0, np.nan))
+    return pd.DataFrame(
+        {"label": label, "label_status": pd.Categorical(status, categories=LABEL_STATUSES)}
+    )
+
+
+def _add_peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """``<f>_vs_team``: the feature minus the median of the employee's team that day."""
+    names = [n for n in names if n in features.columns]
+    if not names:
+        return pd.DataFrame(index=features.index)
+    groups = [frame["as_of"].to_numpy(), frame["team_id"].to_numpy()]
+    medians = features[names].groupby(groups, dropna=False).transform("median")
+    diff = features[names].to_numpy(dtype="float64") - medians.to_numpy(dtype="float64")
+    return pd.DataFrame(diff, columns=[f"{n}_vs_team" for n in names], index=features.index)
+
+
+def build_snapshots(
+    tables: Tables,
+    as_of: Iterable | str | pd.Timestamp | None = None,
+    horizon_days: int = 90,
+    *,
+    windows: Sequence[int] = (28, 91, 182),
+    builders: Sequence[FeatureBuilder] | None = None,
+    labels: bool = True,
+) -> pd.DataFrame:
+    """Build point-in-time snapshots: one row per employee employed on each as-of date.
+
+    Parameters
+    ----------
+    tables : Tables
+        Validated tables (see :func:`attrition.load_tables`).
+    as_of : date or iterable of dates, optional
+        As-of dates. Default: every month end of the data's range
+        (:func:`default_as_of_dates`).
+    horizon_days : int, default 90
+        Label horizon.
+    windows : sequence of int, default (28, 91, 182)
+        Trailing windows of the default builders.
+    builders : sequence of FeatureBuilder, optional
+        Feature builders; default one per source table. Builders whose table
+        is absent are skipped, so missing optional tables simply produce no
+        features.
+    labels : bool, default True
+        Add ``label`` and ``label_status`` (see the module docs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``employee_id``, ``as_of``, ``team_id``, the features, then the label
+        columns. Rows are ordered by as-of date, then by the HR master's order.
+
+    Raises
+    ------
+    LeakageError
+        If an as-of date lies after the export date (features would silently
+        miss data) or a builder returns a protected attribute.
+
+    Examples
+    --------
+    >>> from attrition import simulate
+    >>> centre = simulate(n_employees=30, months=4, seed=0)
+    >>> snaps = build_snapshots(centre.tables, horizon_days=30)
+    >>> {"employee_id", "as_of", "tenure_days", "label"} <= set(snaps.columns)
+    True
+    """
+    if isinstance(as_of, (str, pd.Timestamp)) or (as_of is not None and not isinstance(as_of, Iterable)):
+        as_of = [as_of]
+    export_date = tables.infer_export_date()
+    dates = default_as_of_dates(tables) if as_of is None else pd.DatetimeIndex(pd.to_datetime(list(as_of)))
+    late = dates[dates > export_date]
+    if len(late):
+        raise LeakageError(
+            f"As-of date(s) {', '.join(d.strftime('%Y-%m-%d') for d in late[:5])} lie after the "
+            f"export date {export_date:%Y-%m-%d}: features would be computed from incomplete data. "
+            "Pass as-of dates on or before the export date, or set export_date if the export is newer."
+        )
+    builders = list(builders) if builders is not None else default_builders(windows)
+    frame = population(tables.employees, dates)
+    log.info("Snapshots: %d employee-months over %d as-of dates", len(frame), len(dates))
+
+    parts: list[pd.DataFrame] = []
+    peers: list[str] = []
+    for builder in builders:
+        if not builder.available(tables):
+            log.info("  %s: no %s table, skipped", builder.name, builder.table)
+            continue
+        started = time.perf_counter()
+        feats = builder.build(tables, frame)
+        if len(feats) != len(frame):
+            raise RuntimeError(f"{builder!r} returned {len(feats)} rows for {len(frame)}.")
+        feats.index = frame.index
+        parts.append(feats)
+        peers.extend(getattr(builder, "peer_features", lambda: [])())
+        log.info("  %s: %d features in %.1fs", builder.name, feats.shape[1],
+                 time.perf_counter() - started)
+
+    features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+    if peers:
+        features = pd.concat([features, _add_peer_comparisons(frame, features, peers)], axis=1)
+    protected = sorted(set(features.columns) & set(PROTECTED_COLUMNS))
+    if protected:
+        raise LeakageError(f"Protected attribute(s) {protected} reached the features; they must never.")
+    dup = features.columns[features.columns.duplicated()].tolist()
+    if dup:
+        raise RuntimeError(f"Two builders made features with the same name: {dup}")
+
+    out = pd.concat([frame, features], axis=1)
+    if labels:
+        out = pd.concat([out, make_labels(tables.employees, frame, horizon_days, export_date)], axis=1)
+    return out
+
+
+def feature_columns(snapshots: pd.DataFrame) -> list[str]:
+    """The model features of a snapshot frame (everything but ids and labels).
+
+    Examples
+    --------
+    >>> fr = pd.DataFrame(columns=["employee_id", "as_of", "team_id", "tenure_days", "label"])
+    >>> feature_columns(fr)
+    ['tenure_days']
+    """
+    skip = set(META_COLUMNS) | set(LABEL_COLUMNS) | set(PROTECTED_COLUMNS)
+    return [c for c in snapshots.columns if c not in skip]
+
+
+def feature_labels(builders: Sequence[FeatureBuilder] | None = None, windows=(28, 91, 182)) -> dict[str, str]:
+    """Readable labels of every feature the builders can make, by feature name."""
+    builders = list(builders) if builders is not None else default_builders(windows)
+    labels: dict[str, str] = {}
+    for builder in builders:
+        own = builder.labels()
+        labels.update(own)
+        for name in getattr(builder, "peer_features", lambda: [])():
+            labels[f"{name}_vs_team"] = f"{own.get(name, name)} vs team median"
+    return labels

@@ -1,0 +1,84 @@
+"""MLflow integration against a real, temporary SQLite store (no mocks)."""
+
+import json
+
+import mlflow
+import numpy as np
+import pytest
+
+from attrition import Config, ModelNotFoundError, load_model, train
+from attrition.tracking import data_fingerprint
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mlflow")
+    return f"sqlite:///{root / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="module")
+def trained_run(medium, store):
+    config = Config(tracking_uri=store, experiment="test-exp")
+    return train(config, register="attr-test", tables=medium.tables), config
+
+
+def test_run_logs_params_metrics_fingerprint_and_model(trained_run, medium):
+    result, config = trained_run
+    client = mlflow.MlflowClient(tracking_uri=config.tracking_uri)
+    run = client.get_run(result.run.run_id)
+    assert run.data.params["horizon_days"] == "90"
+    assert int(run.data.params["n_features"]) == len(result.model.feature_names_in_)
+    assert run.data.metrics["valid_roc_auc"] == pytest.approx(result.model.metrics_["valid_roc_auc"])
+    assert "baseline_valid_roc_auc" in run.data.metrics
+    assert run.data.tags["data_fingerprint"] == data_fingerprint(medium.tables)
+    artifacts = {a.path for a in client.list_artifacts(result.run.run_id)}
+    assert {"features.json", "model_card.md", "training_summary.json"} <= artifacts
+    features = json.loads(mlflow.artifacts.load_text(f"runs:/{result.run.run_id}/features.json"))
+    assert features["features"] == result.model.feature_names_in_
+    # artefacts sit next to the SQLite file, not in the working directory
+    exp = client.get_experiment_by_name("test-exp")
+    assert exp.artifact_location.endswith("mlartifacts")
+
+
+def test_registered_champion_loads_and_predicts_the_same(trained_run, medium_snapshots):
+    result, config = trained_run
+    model, info = load_model("models:/attr-test@champion", config)
+    assert info["model_name"] == "attr-test" and info["model_version"] == "1"
+    rows = medium_snapshots.head(50)
+    np.testing.assert_array_equal(model.predict_risk(rows), result.model.predict_risk(rows))
+    # the generic pyfunc interface works too (categories passed as strings)
+    pyfunc = mlflow.pyfunc.load_model("models:/attr-test@champion")
+    X = rows[model.feature_names_in_].copy()
+    for col in model.categories_:
+        X[col] = X[col].astype(object)
+    out = pyfunc.predict(X)
+    np.testing.assert_allclose(out["attrition_risk"], result.model.predict_risk(rows))
+
+
+def test_bare_name_means_champion(trained_run):
+    _, config = trained_run
+    _, info = load_model("attr-test", config)
+    assert info["model_uri"] == "models:/attr-test@champion"
+
+
+def test_missing_model_is_a_clear_error(trained_run):
+    _, config = trained_run
+    with pytest.raises(ModelNotFoundError, match="attrition train"):
+        load_model("models:/no-such-model@champion", config)
+
+
+def test_env_overrides_default_store(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'env.db'}")
+    assert Config().resolved_tracking_uri().endswith("env.db")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    monkeypatch.chdir(tmp_path)
+    assert Config().resolved_tracking_uri() == f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}"
+
+
+def test_fingerprint_ignores_row_order_but_not_values(medium):
+    tables = medium.tables
+    shuffled = tables.copy(workload=tables.workload.sample(frac=1.0, random_state=0))
+    assert data_fingerprint(shuffled) == data_fingerprint(tables)
+    changed = tables.workload.copy()
+    changed.loc[changed.index[0], "occupancy"] = 0.5
+    assert data_fingerprint(tables.copy(workload=changed)) != data_fingerprint(tables)
