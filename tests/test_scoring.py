@@ -71,3 +71,23 @@ def test_top_drivers_by_hand():
     assert out["driver_1_feature"].tolist() == ["b", "a"]
     assert out.loc[1, "driver_1"] == "Alpha = missing (lowers risk, -0.90)"
     assert out.loc[0, "driver_2_contribution"] == pytest.approx(0.1)
+
+
+def test_windows_of_one_measure_are_one_driver():
+    contrib = pd.DataFrame({"x_28d": [0.2], "x_91d": [0.25], "x_182d": [0.1], "y": [0.5],
+                            "x_28d_vs_team": [0.01], "bias": [-2.0]})
+    values = pd.DataFrame({"x_28d": [1.0], "x_91d": [2.0], "x_182d": [3.0], "y": [0.0],
+                           "x_28d_vs_team": [0.1]})
+    out = top_drivers(contrib, values, n=3)
+    assert out.loc[0, "driver_1_feature"] == "x_91d"  # the largest of its family
+    assert out.loc[0, "driver_1_contribution"] == pytest.approx(0.55)  # summed exactly
+    assert out.loc[0, "driver_2_feature"] == "y"
+    assert out.loc[0, "driver_3_feature"] == "x_28d_vs_team"
+
+
+def test_drivers_never_repeat_a_measure(medium, medium_model, as_of):
+    from attrition.scoring import feature_family
+
+    scores = score_roster(medium.tables, as_of, medium_model)
+    fams = scores[[f"driver_{k}_feature" for k in (1, 2, 3)]].map(feature_family)
+    assert (fams.nunique(axis=1) == 3).all()

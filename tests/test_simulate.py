@@ -300,7 +300,7 @@ def test_absence_days_shape_the_schedule(centre):
     tables = centre.tables
     spells = tables.absences
     days = spells.assign(
-        date=[pd.date_range(s, e) for s, e in zip(spells["start_date"], spells["end_date"])]
+        date=[pd.date_range(s, e) for s, e in zip(spells["start_date"], spells["end_date"], strict=True)]
     ).explode("date")[["employee_id", "date", "absence_type"]]
     days["date"] = days["date"].astype("datetime64[ns]")
     rows = tables.schedule.merge(days, on=["employee_id", "date"], how="inner")

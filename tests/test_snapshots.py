@@ -46,7 +46,7 @@ def test_population_is_employed_after_as_of(hr):
 def test_labels_by_hand(hr):
     frame = population(hr, [T])
     out = make_labels(hr, frame, horizon_days=90, export_date="2025-12-31")
-    got = dict(zip(frame["employee_id"], out["label_status"].astype(str)))
+    got = dict(zip(frame["employee_id"], out["label_status"].astype(str), strict=True))
     assert got["exact"] == "positive"  # exit exactly at as_of + horizon
     assert got["one_late"] == "negative"  # one day later is not
     assert got["next_day"] == "positive"
@@ -54,7 +54,7 @@ def test_labels_by_hand(hr):
     assert got["transfer"] == "censored_competing"  # transfers are not attrition
     assert got["retire"] == "censored_competing"
     assert got["stayer"] == "negative"
-    labels = dict(zip(frame["employee_id"], out["label"]))
+    labels = dict(zip(frame["employee_id"], out["label"], strict=True))
     assert labels["exact"] == 1.0 and labels["one_late"] == 0.0 and np.isnan(labels["invol"])
 
 
@@ -135,3 +135,14 @@ def test_row_order_does_not_change_features(small_centre):
     a = build_snapshots(tables, as_of=[t], labels=False).sort_values("employee_id")
     b = build_snapshots(shuffled, as_of=[t], labels=False).sort_values("employee_id")
     assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_inferred_export_date_allows_a_quiet_week_only(hr):
+    from attrition import DataQualityWarning
+
+    tables = Tables(hr)  # export date inferred: the newest row is T + 91 days
+    newest = tables.infer_export_date()
+    with pytest.warns(DataQualityWarning, match="after the newest row"):
+        build_snapshots(tables, as_of=[newest + pd.Timedelta(days=7)], labels=False)
+    with pytest.raises(LeakageError, match="inferred export date"):
+        build_snapshots(tables, as_of=[newest + pd.Timedelta(days=8)], labels=False)

@@ -33,6 +33,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
                           log_time_format="[%X]")
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("attrition").setLevel(level)
+    logging.captureWarnings(True)  # DataQualityWarning etc. go through the same log
 
 
 def _domain_errors(func):
@@ -55,6 +56,10 @@ def _config(config_file: Path | None, **overrides) -> Config:
 config_option = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
     help="TOML or YAML configuration file (see README); options given here override it.",
+)
+export_date_option = click.option(
+    "--export-date", metavar="YYYY-MM-DD", default=None,
+    help="The day the exports were taken (default: the newest row in them).",
 )
 data_option = click.option(
     "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -104,12 +109,13 @@ def simulate(out: Path, n_employees: int, months: int, seed: int, start: str, fm
 @cli.command()
 @data_option
 @config_option
+@export_date_option
 @_domain_errors
-def validate(data_dir: Path | None, config_file: Path | None) -> None:
+def validate(data_dir: Path | None, config_file: Path | None, export_date: str | None) -> None:
     """Check every table in --data against the data contract."""
     from .loading import load_tables
 
-    cfg = _config(config_file, data_dir=data_dir)
+    cfg = _config(config_file, data_dir=data_dir, export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
     tables = load_tables(cfg.data_dir, cfg)
@@ -126,12 +132,14 @@ def validate(data_dir: Path | None, config_file: Path | None) -> None:
 @click.option("--register", metavar="NAME", default=None,
               help="Register the model under NAME with the alias 'champion'.")
 @click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
+@export_date_option
 @_domain_errors
-def train(data_dir, horizon_days, config_file, register, experiment) -> None:
+def train(data_dir, horizon_days, config_file, register, experiment, export_date) -> None:
     """Build monthly snapshots from --data, train out of time, log to MLflow."""
     from .workflows import train as run
 
-    cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment)
+    cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment,
+                  export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
     result = run(cfg, register=register)
@@ -163,8 +171,9 @@ def train(data_dir, horizon_days, config_file, register, experiment) -> None:
 @click.option("--drivers", "n_drivers", type=click.IntRange(0, 20), default=None,
               help="Drivers per employee  [default: 3].")
 @config_option
+@export_date_option
 @_domain_errors
-def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file) -> None:
+def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, export_date) -> None:
     """Score the roster as of a date with the registered model."""
     from .workflows import score as run
 
@@ -172,7 +181,7 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file) -> No
         as_of_ts = pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
     except ValueError as exc:
         raise click.BadParameter(f"{as_of!r} is not a YYYY-MM-DD date.", param_hint="--as-of") from exc
-    cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers)
+    cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers, export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
     scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out)

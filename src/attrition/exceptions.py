@@ -19,6 +19,7 @@ __all__ = [
     "RosterError",
     "ModelNotFoundError",
     "NotFittedError",
+    "InsufficientDataError",
     "DataQualityWarning",
     "format_examples",
 ]
@@ -85,6 +86,10 @@ class ModelNotFoundError(AttritionError, LookupError):
 
 class NotFittedError(AttritionError, AttributeError):
     """An estimator was used before ``fit`` was called."""
+
+
+class InsufficientDataError(AttritionError, ValueError):
+    """The data are valid but too short or too sparse for the requested model."""
 
 
 class DataQualityWarning(UserWarning):

@@ -34,7 +34,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from .config import DEFAULT_LGBM_PARAMS
-from .exceptions import DataQualityWarning, NotFittedError, SchemaError
+from .exceptions import (
+    DataQualityWarning,
+    InsufficientDataError,
+    ModelNotFoundError,
+    NotFittedError,
+    SchemaError,
+)
 from .metrics import classification_metrics
 from .schemas import PROTECTED_COLUMNS
 from .snapshots import feature_columns
@@ -62,7 +68,7 @@ def out_of_time_split(
     labelled = np.asarray(labelled, dtype=bool)
     dates = np.sort(as_of[labelled].unique())
     if len(dates) < valid_months + 1:
-        raise ValueError(
+        raise InsufficientDataError(
             f"Need labelled rows on at least {valid_months + 1} as-of dates for an out-of-time "
             f"split, found {len(dates)}. Provide a longer history or lower valid_months."
         )
@@ -71,7 +77,7 @@ def out_of_time_split(
     valid = labelled & as_of.isin(valid_dates).to_numpy()
     train = labelled & (as_of + pd.Timedelta(days=horizon_days) <= first_valid).to_numpy()
     if not train.any():
-        raise ValueError(
+        raise InsufficientDataError(
             f"No training rows: every labelled as-of date before {first_valid:%Y-%m-%d} has a "
             f"{horizon_days}-day label window reaching into the validation period. Provide a "
             "longer history, a shorter horizon, or fewer validation months."
@@ -191,7 +197,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         for name, mask in (("training", train), ("validation", valid)):
             pos = int(y_all[mask].sum())
             if pos < 5 or pos == int(mask.sum()):
-                raise ValueError(
+                raise InsufficientDataError(
                     f"The {name} period has {pos} positives in {int(mask.sum())} rows: too few to "
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
@@ -369,7 +375,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         path = Path(path)
         meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
         if meta.get("format_version") != _FORMAT_VERSION:
-            raise ValueError(f"Unsupported model format {meta.get('format_version')!r} in {path}.")
+            raise ModelNotFoundError(
+                f"{path} holds an attrition model of format {meta.get('format_version')!r}; this "
+                f"version of attrition reads format {_FORMAT_VERSION}. Retrain, or install the "
+                "attrition version that trained it."
+            )
         model = cls(**meta["params"])
         model.booster_ = lgb.Booster(model_file=str(path / "booster.txt"))
         model.feature_names_in_ = meta["feature_names_in"]

@@ -9,6 +9,7 @@ LightGBM, on the calibrated log-odds scale).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from .model import AttritionModel, risk_band
 from .snapshots import build_snapshots, feature_labels, population
 from .tables import Tables
 
-__all__ = ["score_roster", "top_drivers", "SCORE_COLUMNS"]
+__all__ = ["score_roster", "top_drivers", "feature_family", "SCORE_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,30 @@ def _format_value(value) -> str:
     return str(value)
 
 
+def feature_family(name: str) -> str:
+    """The measure a feature belongs to, without its window.
+
+    Examples
+    --------
+    >>> feature_family("sched_night_share_91d"), feature_family("wl_aht_28d_vs_team")
+    ('sched_night_share', 'wl_aht_vs_team')
+    """
+    return re.sub(r"_\d+d(?=$|_)", "", name)
+
+
 def top_drivers(
     contributions: pd.DataFrame,
     values: pd.DataFrame,
     n: int = 3,
     labels: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The ``n`` features with the largest absolute contribution, per row.
+    """The ``n`` measures that move each row's risk most.
+
+    Contributions of one measure over several windows (e.g. night share over
+    the last 28, 91 and 182 days) are added up into one driver, so a driver
+    list never repeats itself; TreeSHAP values are additive, so the sum is
+    exact. The driver is shown with the label and value of its largest
+    single contribution.
 
     Parameters
     ----------
@@ -61,31 +79,43 @@ def top_drivers(
     pandas.DataFrame
         For k = 1..n: ``driver_k`` (readable text), ``driver_k_feature``,
         ``driver_k_value`` (as text) and ``driver_k_contribution`` (signed,
-        calibrated log-odds). Ties break by feature order.
+        calibrated log-odds, summed over the measure's windows). Ordered by
+        absolute contribution; ties break by feature order.
 
     Examples
     --------
-    >>> c = pd.DataFrame({"a": [0.5, -0.1], "b": [-0.7, 0.05], "bias": [-2.0, -2.0]})
-    >>> v = pd.DataFrame({"a": [3.0, 1.0], "b": [0.9, 0.2]})
+    >>> c = pd.DataFrame({"a_28d": [0.5, -0.1], "a_91d": [0.2, 0.0], "b": [-0.6, 0.05],
+    ...                   "bias": [-2.0, -2.0]})
+    >>> v = pd.DataFrame({"a_28d": [3.0, 1.0], "a_91d": [2.0, 1.0], "b": [0.9, 0.2]})
     >>> top_drivers(c, v, n=1)["driver_1"].tolist()
-    ['b = 0.9 (lowers risk, -0.70)', 'a = 1 (lowers risk, -0.10)']
+    ['a_28d = 3 (raises risk, +0.70)', 'a_28d = 1 (lowers risk, -0.10)']
     """
     labels = labels or {}
     feats = [c for c in contributions.columns if c != "bias"]
     contrib = contributions[feats].to_numpy(dtype="float64")
-    n = min(n, len(feats))
-    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :n]
-    rows = np.arange(len(contrib))[:, None]
-    out: dict[str, list] = {}
+    codes, families = pd.factorize(pd.Index([feature_family(f) for f in feats]))
+    n_rows, n_fam = len(contrib), len(families)
+    summed = np.zeros((n_rows, n_fam))
+    np.add.at(summed.T, codes, contrib.T)
+    # Representative feature of each family and row: its largest |contribution|.
+    rep = np.zeros((n_rows, n_fam), dtype=np.int64)
+    for g in range(n_fam):
+        members = np.flatnonzero(codes == g)
+        rep[:, g] = members[np.argmax(np.abs(contrib[:, members]), axis=1)]
+    n = min(n, n_fam)
+    order = np.argsort(-np.abs(summed), axis=1, kind="stable")[:, :n]
+    rows = np.arange(n_rows)
     value_arr = values[feats].astype(object).to_numpy()
+    out: dict[str, object] = {}
     for k in range(n):
-        idx = order[:, k]
-        c = contrib[rows[:, 0], idx]
+        fam = order[:, k]
+        c = summed[rows, fam]
+        idx = rep[rows, fam]
         names = [feats[i] for i in idx]
-        vals = [_format_value(v) for v in value_arr[rows[:, 0], idx]]
+        vals = [_format_value(v) for v in value_arr[rows, idx]]
         out[f"driver_{k + 1}"] = [
             f"{labels.get(f, f)} = {v} ({'raises' if ci > 0 else 'lowers'} risk, {ci:+.2f})"
-            for f, v, ci in zip(names, vals, c)
+            for f, v, ci in zip(names, vals, c, strict=True)
         ]
         out[f"driver_{k + 1}_feature"] = names
         out[f"driver_{k + 1}_value"] = vals

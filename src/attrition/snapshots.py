@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import LeakageError
+from .exceptions import DataQualityWarning, LeakageError
 from .features import FeatureBuilder, default_builders
 from .schemas import PROTECTED_COLUMNS
 from .tables import DATE_COLUMNS, Tables
@@ -171,6 +172,33 @@ def _add_peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Se
     return pd.DataFrame(diff, columns=[f"{n}_vs_team" for n in names], index=features.index)
 
 
+#: How many days an as-of date may lie after the newest row when the export
+#: date is inferred (a month-end falling on a quiet Sunday, say).
+INFERRED_EXPORT_SLACK_DAYS = 7
+
+
+def _check_as_of(dates: pd.DatetimeIndex, export_date: pd.Timestamp, explicit: bool) -> None:
+    late = dates[dates > export_date]
+    if not len(late):
+        return
+    gap = int((late.max() - export_date).days)
+    shown = ", ".join(d.strftime("%Y-%m-%d") for d in late[:5])
+    if explicit or gap > INFERRED_EXPORT_SLACK_DAYS:
+        what = "export date" if explicit else "newest row in the tables (the inferred export date)"
+        raise LeakageError(
+            f"As-of date(s) {shown} lie after the {what}, {export_date:%Y-%m-%d}: features would "
+            "be computed from incomplete data. Score as of a date the exports cover, or pass "
+            "--export-date (export_date in the config) if the export is newer than its newest row."
+        )
+    warnings.warn(
+        f"As-of date(s) {shown} lie {gap} day(s) after the newest row in the tables "
+        f"({export_date:%Y-%m-%d}); features assume nothing happened in between. Pass "
+        "--export-date to state the export date and silence this warning.",
+        DataQualityWarning,
+        stacklevel=3,
+    )
+
+
 def build_snapshots(
     tables: Tables,
     as_of: Iterable | str | pd.Timestamp | None = None,
@@ -210,7 +238,9 @@ def build_snapshots(
     ------
     LeakageError
         If an as-of date lies after the export date (features would silently
-        miss data) or a builder returns a protected attribute.
+        miss data) or a builder returns a protected attribute. When the
+        export date is inferred from the newest row, up to
+        :data:`INFERRED_EXPORT_SLACK_DAYS` days after it only warn.
 
     Examples
     --------
@@ -224,13 +254,7 @@ def build_snapshots(
         as_of = [as_of]
     export_date = tables.infer_export_date()
     dates = default_as_of_dates(tables) if as_of is None else pd.DatetimeIndex(pd.to_datetime(list(as_of)))
-    late = dates[dates > export_date]
-    if len(late):
-        raise LeakageError(
-            f"As-of date(s) {', '.join(d.strftime('%Y-%m-%d') for d in late[:5])} lie after the "
-            f"export date {export_date:%Y-%m-%d}: features would be computed from incomplete data. "
-            "Pass as-of dates on or before the export date, or set export_date if the export is newer."
-        )
+    _check_as_of(dates, export_date, explicit=tables.export_date is not None)
     builders = list(builders) if builders is not None else default_builders(windows)
     frame = population(tables.employees, dates)
     log.info("Snapshots: %d employee-months over %d as-of dates", len(frame), len(dates))
