@@ -109,3 +109,16 @@ def test_model_approaches_true_hazard_ranking(medium, medium_snapshots, medium_m
     auc_true = roc_auc_score(rows["label"], rows["p_exit_90d"])
     auc_model = roc_auc_score(rows["label"], medium_model.predict_risk(rows))
     assert auc_model > 0.8 * auc_true, (auc_model, auc_true)
+
+
+def test_treeshap_agrees_with_the_shap_package(medium_snapshots, medium_model):
+    """Our drivers (LightGBM's own TreeSHAP) equal shap.TreeExplainer's values, scaled by Platt."""
+    import shap
+
+    rows = medium_snapshots.head(100)
+    X = medium_model._prepare(rows)
+    explainer = shap.TreeExplainer(medium_model.booster_)
+    values = np.asarray(explainer.shap_values(X))
+    a, _ = medium_model.calibration_
+    ours = medium_model.contributions(rows).drop(columns="bias").to_numpy()
+    np.testing.assert_allclose(ours, a * values, atol=1e-8)

@@ -32,7 +32,9 @@ def test_run_logs_params_metrics_fingerprint_and_model(trained_run, medium):
     assert "baseline_valid_roc_auc" in run.data.metrics
     assert run.data.tags["data_fingerprint"] == data_fingerprint(medium.tables)
     artifacts = {a.path for a in client.list_artifacts(result.run.run_id)}
-    assert {"features.json", "model_card.md", "training_summary.json"} <= artifacts
+    assert {"features.json", "model_card.md", "training_summary.json", "plots"} <= artifacts
+    plots = {a.path for a in client.list_artifacts(result.run.run_id, "plots")}
+    assert plots == {"plots/calibration_validation.png", "plots/driver_importance.png"}
     features = json.loads(mlflow.artifacts.load_text(f"runs:/{result.run.run_id}/features.json"))
     assert features["features"] == result.model.feature_names_in_
     # artefacts sit next to the SQLite file, not in the working directory

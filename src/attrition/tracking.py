@@ -171,6 +171,28 @@ def _model_card(model: AttritionModel, config: Config, fingerprint: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _log_figures(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[str, str]) -> None:
+    """Calibration and driver-importance plots of the validation months (aggregates only)."""
+    import matplotlib.pyplot as plt
+    import mlflow
+
+    from .model import out_of_time_split
+    from .plots import calibration_figure, driver_importance_figure
+
+    _, valid = out_of_time_split(snapshots["as_of"], snapshots["label"].notna(),
+                                 model.horizon_days, model.valid_months)
+    rows = snapshots.loc[valid]
+    for name, fig in (
+        ("plots/calibration_validation.png",
+         calibration_figure(rows["label"], model.predict_risk(rows),
+                            title="Calibration on the validation months")),
+        ("plots/driver_importance.png",
+         driver_importance_figure(model.contributions(rows), labels)),
+    ):
+        mlflow.log_figure(fig, name)
+        plt.close(fig)
+
+
 def log_training_run(
     model: AttritionModel,
     snapshots: pd.DataFrame,
@@ -184,7 +206,8 @@ def log_training_run(
 
     Logs the config and LightGBM parameters, the validation metrics (model and
     tenure-only baseline), the feature list, a fingerprint of the input data,
-    a model card, and the model itself (``pyfunc`` with signature and input
+    a model card, a calibration plot and a driver-importance plot of the
+    validation months, and the model itself (``pyfunc`` with signature and input
     example: five rows of features, no identifiers).
     """
     import mlflow
@@ -224,6 +247,7 @@ def log_training_run(
         )
         mlflow.log_dict(model.training_summary_, "training_summary.json")
         mlflow.log_text(_model_card(model, config, fingerprint), "model_card.md")
+        _log_figures(model, snapshots, feature_labels or {})
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = model.save(Path(tmp) / "attrition_model")
             info = mlflow.pyfunc.log_model(
