@@ -53,6 +53,7 @@ __all__ = [
     "SCHEMAS",
     "KEYS",
     "PROTECTED_COLUMNS",
+    "SURVEY_ITEMS",
     "TERMINATION_REASONS",
     "EMPLOYMENT_TYPES",
     "ABSENCE_TYPES",
@@ -69,6 +70,19 @@ __all__ = [
 
 #: Columns that are never model features; used only in fairness audits.
 PROTECTED_COLUMNS: tuple[str, ...] = ("birth_year", "gender")
+
+#: The survey items the data contract names (others are allowed and kept).
+SURVEY_ITEMS: tuple[str, ...] = (
+    "engagement",
+    "enps",
+    "intent_to_stay",
+    "manager_support",
+    "workload",
+    "autonomy",
+    "involvement",
+    "education_relevance",
+    "recognition",
+)
 #: Allowed ``employees.termination_reason`` values.
 TERMINATION_REASONS: tuple[str, ...] = (
     "voluntary", "involuntary", "internal_transfer", "retirement", "other",

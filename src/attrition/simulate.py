@@ -124,6 +124,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from attrition.schemas import SURVEY_ITEMS
 from attrition.tables import TABLE_NAMES, Tables
 
 __all__ = [
@@ -160,18 +161,6 @@ VOLUNTARY_HAZARD = MappingProxyType(
 )
 _EARLY_TENURE_SCALE_DAYS = 100.0
 
-#: Pulse-survey items, in the order they are written.
-SURVEY_ITEMS: tuple[str, ...] = (
-    "engagement",
-    "enps",
-    "intent_to_stay",
-    "manager_support",
-    "workload",
-    "autonomy",
-    "involvement",
-    "education_relevance",
-    "recognition",
-)
 
 #: Columns of :attr:`SimulatedCentre.truth`.
 TRUTH_COLUMNS: tuple[str, ...] = (

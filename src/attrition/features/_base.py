@@ -18,6 +18,7 @@ row per row of the snapshot frame, in the same order, and a
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -114,8 +115,16 @@ class FeatureBuilder:
         """Readable labels of the features this builder makes, by feature name."""
         return {}
 
+    def all_missing(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Every feature of :meth:`labels`, all ``NaN``, one row per row of ``frame``."""
+        return pd.DataFrame(np.nan, index=pd.RangeIndex(len(frame)), columns=list(self.labels()),
+                            dtype="float64")
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(windows={tuple(self.windows)!r})"
+        """``Name(arg=value, ...)`` from the constructor's arguments (scikit-learn style)."""
+        params = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        args = ", ".join(f"{p}={getattr(self, p)!r}" for p in params)
+        return f"{type(self).__name__}({args})"
 
 
 def _daily(

@@ -123,11 +123,6 @@ class AbsenceFeatures(FeatureBuilder):
         self.windows = windows
         self.bradford_days = bradford_days
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(windows={tuple(self.windows)!r}, "
-            f"bradford_days={self.bradford_days!r})"
-        )
 
     # ------------------------------------------------------------------ names
     def labels(self) -> dict[str, str]:
@@ -162,9 +157,7 @@ class AbsenceFeatures(FeatureBuilder):
         names = list(self.labels())
         ab = tables.absences
         if ab is None or len(frame) == 0:
-            return pd.DataFrame(
-                np.nan, index=pd.RangeIndex(len(frame)), columns=names, dtype="float64"
-            )
+            return self.all_missing(frame)
         keys = snapshot_keys(frame)
         t = keys["as_of"].to_numpy().astype("datetime64[D]").astype("int64").astype("float64")
 

@@ -139,12 +139,6 @@ class ScheduleFeatures(FeatureBuilder):
         self.night_end = night_end
         self.min_rest_hours = min_rest_hours
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(windows={tuple(self.windows)!r}, "
-            f"late_notice_days={self.late_notice_days!r}, night_start={self.night_start!r}, "
-            f"night_end={self.night_end!r}, min_rest_hours={self.min_rest_hours!r})"
-        )
 
     # ------------------------------------------------------------------ names
     def labels(self) -> dict[str, str]:
@@ -199,9 +193,7 @@ class ScheduleFeatures(FeatureBuilder):
         names = list(self.labels())
         sched = tables.schedule
         if sched is None or len(frame) == 0 or len(sched) == 0:
-            return pd.DataFrame(
-                np.nan, index=pd.RangeIndex(len(frame)), columns=names, dtype="float64"
-            )
+            return self.all_missing(frame)
         keys = snapshot_keys(frame)
         values = self._daily_values(sched)
         sums = trailing_sums(

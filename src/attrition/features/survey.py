@@ -43,23 +43,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..schemas import SURVEY_ITEMS
 from ..tables import Tables
 from ._base import FeatureBuilder, latest_before, snapshot_keys
 
 __all__ = ["DEFAULT_ITEMS", "SurveyFeatures"]
 
 #: The survey items of the data contract.
-DEFAULT_ITEMS: tuple[str, ...] = (
-    "engagement",
-    "enps",
-    "intent_to_stay",
-    "manager_support",
-    "workload",
-    "autonomy",
-    "involvement",
-    "education_relevance",
-    "recognition",
-)
+DEFAULT_ITEMS: tuple[str, ...] = SURVEY_ITEMS
 
 
 
@@ -133,11 +124,6 @@ class SurveyFeatures(FeatureBuilder):
         self.items = items
         self.response_window = response_window
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(windows={tuple(self.windows)!r}, items={tuple(self.items)!r}, "
-            f"response_window={self.response_window!r})"
-        )
 
     # ------------------------------------------------------------------ names
     def labels(self) -> dict[str, str]:
@@ -171,9 +157,7 @@ class SurveyFeatures(FeatureBuilder):
         names = list(self.labels())
         sv = tables.surveys
         if sv is None or len(frame) == 0:
-            return pd.DataFrame(
-                np.nan, index=pd.RangeIndex(len(frame)), columns=names, dtype="float64"
-            )
+            return self.all_missing(frame)
         keys = snapshot_keys(frame)
         t_ns = keys["as_of"].to_numpy()
 

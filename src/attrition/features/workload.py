@@ -84,11 +84,6 @@ class WorkloadFeatures(FeatureBuilder):
         self.windows = windows
         self.high_occupancy = high_occupancy
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(windows={tuple(self.windows)!r}, "
-            f"high_occupancy={self.high_occupancy!r})"
-        )
 
     # ------------------------------------------------------------------ names
     def labels(self) -> dict[str, str]:
@@ -136,9 +131,7 @@ class WorkloadFeatures(FeatureBuilder):
         names = list(self.labels())
         wl = tables.workload
         if wl is None or len(frame) == 0 or len(wl) == 0:
-            return pd.DataFrame(
-                np.nan, index=pd.RangeIndex(len(frame)), columns=names, dtype="float64"
-            )
+            return self.all_missing(frame)
         keys = snapshot_keys(frame)
         values = self._daily_values(wl, tables.schedule)
         sums = trailing_sums(
