@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Real subprocesses / a real MLflow store: deselect with -m "not slow".
+pytestmark = pytest.mark.slow
 COMMANDS = ["simulate", "validate", "train", "score", "quickstart"]
 
 
@@ -64,7 +67,7 @@ def test_score_with_registered_model(work, trained):
         "--out", out, cwd=root, env=env, check=0)
     scores = pd.read_csv(out)
     assert list(scores.columns[:4]) == ["employee_id", "as_of", "attrition_risk", "risk_band"]
-    assert {"driver_1", "driver_2", "driver_3", "model_name", "model_version"} <= set(scores.columns)
+    assert {"driver_1", "driver_2", "driver_3", "horizon_days", "model_name", "model_version"} <= set(scores.columns)
     assert (scores["model_name"] == "cli-model").all() and (scores["model_version"] == 1).all()
 
 

@@ -9,6 +9,9 @@ import pytest
 from attrition import Config, ModelNotFoundError, load_model, train
 from attrition.tracking import data_fingerprint
 
+# A real MLflow store: deselect with -m "not slow".
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
@@ -32,7 +35,7 @@ def test_run_logs_params_metrics_fingerprint_and_model(trained_run, medium):
     assert "baseline_valid_roc_auc" in run.data.metrics
     assert run.data.tags["data_fingerprint"] == data_fingerprint(medium.tables)
     artifacts = {a.path for a in client.list_artifacts(result.run.run_id)}
-    assert {"features.json", "model_card.md", "training_summary.json", "plots"} <= artifacts
+    assert {"features.json", "model_card.md", "training_summary.json", "config.json", "plots"} <= artifacts
     plots = {a.path for a in client.list_artifacts(result.run.run_id, "plots")}
     assert plots == {"plots/calibration_validation.png", "plots/driver_importance.png"}
     features = json.loads(mlflow.artifacts.load_text(f"runs:/{result.run.run_id}/features.json"))
@@ -84,3 +87,10 @@ def test_fingerprint_ignores_row_order_but_not_values(medium):
     changed = tables.workload.copy()
     changed.loc[changed.index[0], "occupancy"] = 0.5
     assert data_fingerprint(tables.copy(workload=changed)) != data_fingerprint(tables)
+
+
+def test_no_store_is_a_clear_error_and_creates_nothing(tmp_path):
+    config = Config(tracking_uri=f"sqlite:///{tmp_path / 'absent.db'}")
+    with pytest.raises(ModelNotFoundError, match="No MLflow store"):
+        load_model("attrition", config)
+    assert not (tmp_path / "absent.db").exists()

@@ -70,7 +70,9 @@ def out_of_time_split(
     if len(dates) < valid_months + 1:
         raise InsufficientDataError(
             f"Need labelled rows on at least {valid_months + 1} as-of dates for an out-of-time "
-            f"split, found {len(dates)}. Provide a longer history or lower valid_months."
+            f"split, found {len(dates)} (month ends within {horizon_days} days of the export "
+            "date have no fully observed label). Provide a longer history (a year or more), "
+            "a shorter horizon, or fewer validation months."
         )
     valid_dates = dates[-valid_months:]
     first_valid = pd.Timestamp(valid_dates[0])

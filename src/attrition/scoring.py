@@ -179,8 +179,8 @@ def score_roster(
     -------
     pandas.DataFrame
         ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
-        drivers (``driver_1`` ...), ``model_name``, ``model_version``, then the
-        roster's own columns. In roster order, or by falling risk without one.
+        drivers (``driver_1`` ...), ``horizon_days``, ``model_name``,
+        ``model_version``, then the roster's own columns. In roster order, or by falling risk without one.
 
     Raises
     ------
@@ -212,6 +212,7 @@ def score_roster(
                               labels=feature_labels(windows=windows))
         out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
     info = model_info or {}
+    out["horizon_days"] = int(model.horizon_days)
     out["model_name"] = info.get("model_name", "")
     out["model_version"] = info.get("model_version", "")
     if roster is not None:

@@ -246,6 +246,7 @@ def log_training_run(
             "features.json",
         )
         mlflow.log_dict(model.training_summary_, "training_summary.json")
+        mlflow.log_dict(config.to_dict(), "config.json")
         mlflow.log_text(_model_card(model, config, fingerprint), "model_card.md")
         _log_figures(model, snapshots, feature_labels or {})
         with tempfile.TemporaryDirectory() as tmp:
@@ -288,7 +289,15 @@ def load_model(uri: str, config: Config | None = None) -> tuple[AttritionModel, 
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    setup_tracking(config or Config())
+    config = config or Config()
+    tracking = config.resolved_tracking_uri()
+    if tracking.startswith("sqlite:///") and not Path(tracking[len("sqlite:///"):]).exists():
+        raise ModelNotFoundError(
+            f"No MLflow store at {tracking}: nothing has been trained here. Run `attrition train "
+            "--data DIR --register NAME` first, or point MLFLOW_TRACKING_URI (or tracking_uri in "
+            "the config) at the store that holds the model."
+        )
+    setup_tracking(config)
     if "://" not in uri and not uri.startswith("models:/") and not uri.startswith("runs:/"):
         uri = f"models:/{uri}@{CHAMPION}"
     name, version = uri, ""
