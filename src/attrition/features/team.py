@@ -54,16 +54,13 @@ class TeamFeatures(FeatureBuilder):
                 "vol": (emp.loc[exited, "termination_reason"] == "voluntary").astype("float64"),
             }
         )
-        # One event stream per team: +1 on hire, -1 the day after the last day.
+        # One event stream per team: +1 on the hire date, -1 on the last day.
+        # Like the snapshot population, someone whose last day is the as-of date
+        # is no longer a member on it.
         events = pd.concat(
-            [
-                hires.assign(exit=0.0, vol=0.0),
-                exits.assign(hire=0.0, date=exits["date"] + pd.Timedelta(days=1)),
-            ],
+            [hires.assign(exit=0.0, vol=0.0), exits.assign(hire=0.0)],
             ignore_index=True,
         )
-        # An exit counts on the day after the last working day, so someone whose
-        # last day is the as-of date is still a member at as-of.
         sums = trailing_sums(
             events, "date", {"hire": "hire", "exit": "exit", "vol": "vol"},
             frame, windows, offsets=[0, 91], key="team_id",
