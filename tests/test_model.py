@@ -122,3 +122,10 @@ def test_treeshap_agrees_with_the_shap_package(medium_snapshots, medium_model):
     a, _ = medium_model.calibration_
     ours = medium_model.contributions(rows).drop(columns="bias").to_numpy()
     np.testing.assert_allclose(ours, a * values, atol=1e-8)
+
+
+def test_horizon_mismatch_is_refused(medium_snapshots):
+    from attrition import ConfigError
+
+    with pytest.raises(ConfigError, match="labelled with a 90-day horizon"):
+        AttritionModel(horizon_days=180).fit(medium_snapshots)

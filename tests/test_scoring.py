@@ -38,6 +38,13 @@ def test_roster_order_and_passthrough(medium, medium_model, as_of):
     assert scores["manager"].tolist() == list("abcde")
 
 
+def test_duplicate_roster_ids(medium, medium_model, as_of):
+    employed = population(medium.tables.employees, [as_of])["employee_id"].tolist()
+    with pytest.raises(RosterError, match="more than once"):
+        score_roster(medium.tables, as_of, medium_model,
+                     roster=pd.DataFrame({"employee_id": [employed[0], employed[0]]}))
+
+
 def test_roster_unknown_and_not_employed_ids(medium, medium_model, as_of):
     with pytest.raises(RosterError, match="E999999") as err:
         score_roster(medium.tables, as_of, medium_model,
@@ -80,9 +87,10 @@ def test_windows_of_one_measure_are_one_driver():
                            "x_28d_vs_team": [0.1]})
     out = top_drivers(contrib, values, n=3)
     assert out.loc[0, "driver_1_feature"] == "x_91d"  # the largest of its family
-    assert out.loc[0, "driver_1_contribution"] == pytest.approx(0.55)  # summed exactly
+    assert out.loc[0, "driver_1_contribution"] == pytest.approx(0.56)  # windows and vs-team summed
     assert out.loc[0, "driver_2_feature"] == "y"
-    assert out.loc[0, "driver_3_feature"] == "x_28d_vs_team"
+    # only two measures (x with its team comparison, and y): n is capped at 2
+    assert "driver_3" not in out.columns and out.shape[1] == 8
 
 
 def test_drivers_never_repeat_a_measure(medium, medium_model, as_of):

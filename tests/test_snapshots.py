@@ -146,3 +146,25 @@ def test_inferred_export_date_allows_a_quiet_week_only(hr):
         build_snapshots(tables, as_of=[newest + pd.Timedelta(days=7)], labels=False)
     with pytest.raises(LeakageError, match="inferred export date"):
         build_snapshots(tables, as_of=[newest + pd.Timedelta(days=8)], labels=False)
+
+
+def test_windows_reaching_before_the_history_are_unknown(small_centre):
+    tables = small_centre.tables
+    start = tables.schedule["date"].min()
+    early = start + pd.Timedelta(days=40)
+    snaps = build_snapshots(tables, as_of=[early, start + pd.Timedelta(days=200)], labels=False)
+    first = snaps["as_of"] == early
+    assert snaps.loc[first, "sched_shifts_28d"].notna().all()
+    assert snaps.loc[first, "sched_shifts_91d"].isna().all()  # 91 days reach before the export
+    assert snaps.loc[first, "sched_adherence_change_28d"].isna().all()  # needs the longest window
+    assert snaps.loc[~first, "sched_shifts_182d"].notna().any()
+
+
+def test_export_date_ignores_future_hr_and_absence_rows(small_centre):
+    tables = small_centre.tables.copy(export_date=None)
+    before = tables.infer_export_date()
+    emp = tables.employees.copy()
+    emp.loc[emp.index[0], "hire_date"] = before + pd.Timedelta(days=120)  # an accepted offer
+    ab = tables.absences.copy()
+    ab.loc[ab.index[0], ["start_date", "end_date"]] = before + pd.Timedelta(days=150)  # booked holiday
+    assert tables.copy(employees=emp, absences=ab).infer_export_date() == before

@@ -35,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 
 from .config import DEFAULT_LGBM_PARAMS
 from .exceptions import (
+    ConfigError,
     DataQualityWarning,
     InsufficientDataError,
     ModelNotFoundError,
@@ -185,6 +186,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 "fit needs a snapshot frame with 'as_of' and 'label' columns; build it with "
                 "attrition.build_snapshots(tables, horizon_days=...).",
                 column="label",
+            )
+        built_with = snapshots.attrs.get("horizon_days")
+        if built_with is not None and int(built_with) != int(self.horizon_days):
+            raise ConfigError(
+                f"The snapshots were labelled with a {built_with}-day horizon but the model is set "
+                f"to {self.horizon_days} days; the out-of-time split would let training labels "
+                f"reach into the validation period. Use AttritionModel(horizon_days={built_with})."
             )
         features = feature_columns(snapshots)
         protected = sorted(set(features) & set(PROTECTED_COLUMNS))

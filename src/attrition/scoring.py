@@ -38,15 +38,20 @@ def _format_value(value) -> str:
     return str(value)
 
 
+_TENURE = frozenset({"tenure_days", "log_tenure", "early_tenure"})
+
+
 def feature_family(name: str) -> str:
-    """The measure a feature belongs to, without its window.
+    """The measure a feature belongs to, without its window or team comparison.
 
     Examples
     --------
     >>> feature_family("sched_night_share_91d"), feature_family("wl_aht_28d_vs_team")
-    ('sched_night_share', 'wl_aht_vs_team')
+    ('sched_night_share', 'wl_aht')
     """
-    return re.sub(r"_\d+d(?=$|_)", "", name)
+    if name in _TENURE:
+        return "tenure"
+    return re.sub(r"_\d+d(?=$|_)", "", name).removesuffix("_vs_team")
 
 
 def top_drivers(
@@ -58,8 +63,9 @@ def top_drivers(
     """The ``n`` measures that move each row's risk most.
 
     Contributions of one measure over several windows (e.g. night share over
-    the last 28, 91 and 182 days) are added up into one driver, so a driver
-    list never repeats itself; TreeSHAP values are additive, so the sum is
+    the last 28, 91 and 182 days) and against the team median are added up
+    into one driver (as are the three tenure features), so a driver list
+    never repeats itself; TreeSHAP values are additive, so the sum is
     exact. The driver is shown with the label and value of its largest
     single contribution.
 
@@ -126,6 +132,13 @@ def top_drivers(
 def _check_roster(roster: pd.DataFrame, tables: Tables, as_of: pd.Timestamp, employed: pd.Index,
                   source: str) -> None:
     ids = roster["employee_id"]
+    dup = ids[ids.duplicated()].unique().tolist()
+    if dup:
+        raise RosterError(
+            f"{source}: column 'employee_id': {len(dup)} id(s) appear more than once: "
+            f"{', '.join(map(str, dup[:20]))}{' ...' if len(dup) > 20 else ''}.\n"
+            "List each employee once."
+        )
     known = set(tables.employees["employee_id"])
     unknown = [i for i in ids if i not in known]
     if unknown:

@@ -26,6 +26,7 @@ The label (``label_status``)
 from __future__ import annotations
 
 import logging
+import re
 import time
 import warnings
 from collections.abc import Iterable, Sequence
@@ -161,6 +162,34 @@ def make_labels(
     )
 
 
+_WINDOW = re.compile(r"_(\d+)d(?=$|_)")
+
+
+def _mask_incomplete_windows(
+    feats: pd.DataFrame, as_of: pd.Series, history_start: pd.Timestamp, windows: Sequence[int]
+) -> pd.DataFrame:
+    """``NaN`` where a feature's window reaches back before the table's first day.
+
+    A window ``(t - w, t]`` that starts before the export's history would
+    count a partial window as if it were a quiet one (fewer shifts, fewer
+    sick days); unknown is the honest value. Changes against the employee's
+    earlier level (``_change_``/``_drift_``) need the longest window.
+    """
+    t = pd.to_datetime(as_of).to_numpy()
+    first = np.datetime64(pd.Timestamp(history_start).normalize(), "ns")
+    longest = max(windows) if len(windows) else 0
+    out = feats.copy()
+    for col in feats.columns:
+        match = _WINDOW.search(col)
+        if not match:
+            continue
+        w = longest if ("_change_" in col or "_drift_" in col) else int(match.group(1))
+        partial = t - np.timedelta64(w - 1, "D") < first
+        if partial.any():
+            out.loc[partial, col] = np.nan
+    return out
+
+
 def _add_peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """``<f>_vs_team``: the feature minus the median of the employee's team that day."""
     names = [n for n in names if n in features.columns]
@@ -233,6 +262,10 @@ def build_snapshots(
     pandas.DataFrame
         ``employee_id``, ``as_of``, ``team_id``, the features, then the label
         columns. Rows are ordered by as-of date, then by the HR master's order.
+        ``attrs["horizon_days"]`` records the label horizon (checked by
+        :meth:`AttritionModel.fit`). A windowed feature whose window reaches
+        back before the first row of its table is ``NaN`` (unknown), not a
+        count over a partial window.
 
     Raises
     ------
@@ -270,6 +303,11 @@ def build_snapshots(
         if len(feats) != len(frame):
             raise RuntimeError(f"{builder!r} returned {len(feats)} rows for {len(frame)}.")
         feats.index = frame.index
+        if builder.table is not None:
+            table = getattr(tables, builder.table)
+            if len(table):
+                start = table[DATE_COLUMNS[builder.table]].min()
+                feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
         parts.append(feats)
         peers.extend(getattr(builder, "peer_features", lambda: [])())
         log.info("  %s: %d features in %.1fs", builder.name, feats.shape[1],
@@ -288,6 +326,8 @@ def build_snapshots(
     out = pd.concat([frame, features], axis=1)
     if labels:
         out = pd.concat([out, make_labels(tables.employees, frame, horizon_days, export_date)], axis=1)
+        out.attrs["horizon_days"] = int(horizon_days)
+    out.attrs["windows"] = [int(w) for w in windows]
     return out
 
 

@@ -77,25 +77,30 @@ class Tables:
     def infer_export_date(self) -> pd.Timestamp:
         """The last day the data speaks about.
 
-        The latest of: hire and termination dates, workload dates, survey
-        dates, absence start dates and the dates of schedule rows with worked
-        time (WFM exports often carry published future shifts, which say
-        nothing about what has happened). Pass ``export_date`` explicitly when
-        the export is known to be newer than its newest row.
+        The explicit ``export_date`` when set. Otherwise the newest row of the
+        tables that record what *happened*: workload dates, dates of schedule
+        rows with worked time, survey dates. HR masters and absence systems
+        routinely hold future dates (accepted offers, resignations with
+        notice, booked holidays) and WFM exports published future shifts, so
+        those never move the export date — unless they are all there is, in
+        which case the newest hire, termination or absence start is used.
+        Pass ``export_date`` explicitly whenever it is known.
         """
         if self.export_date is not None:
             return pd.Timestamp(self.export_date).normalize()
-        candidates = [self.employees["hire_date"].max(), self.employees["termination_date"].max()]
+        events = []
         if self.workload is not None:
-            candidates.append(self.workload["date"].max())
+            events.append(self.workload["date"].max())
         if self.surveys is not None:
-            candidates.append(self.surveys["survey_date"].max())
-        if self.absences is not None:
-            candidates.append(self.absences["start_date"].max())
+            events.append(self.surveys["survey_date"].max())
         if self.schedule is not None:
-            worked = self.schedule.loc[self.schedule["worked_minutes"] > 0, "date"]
-            candidates.append(worked.max())
-        valid = [pd.Timestamp(c) for c in candidates if pd.notna(c)]
+            events.append(self.schedule.loc[self.schedule["worked_minutes"] > 0, "date"].max())
+        valid = [pd.Timestamp(c) for c in events if pd.notna(c)]
+        if not valid:
+            fallback = [self.employees["hire_date"].max(), self.employees["termination_date"].max()]
+            if self.absences is not None:
+                fallback.append(self.absences["start_date"].max())
+            valid = [pd.Timestamp(c) for c in fallback if pd.notna(c)]
         if not valid:
             raise ValueError("Cannot infer the export date: the tables hold no dates.")
         return max(valid).normalize()

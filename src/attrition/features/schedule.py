@@ -161,7 +161,7 @@ class ScheduleFeatures(FeatureBuilder):
             lab[f"sched_start_std_{w}d"] = f"Variability of shift start time (std, minutes), {last}"
             lab[f"sched_overtime_mean_{w}d"] = f"Voluntary overtime per shift (minutes), {last}"
             lab[f"sched_overtime_share_{w}d"] = f"Share of shifts with voluntary overtime, {last}"
-            lab[f"sched_adherence_mean_{w}d"] = f"Mean schedule adherence, {last}"
+            lab[f"sched_adherence_mean_{w}d"] = f"Mean schedule adherence on worked shifts, {last}"
             lab[f"sched_missed_share_{w}d"] = f"Share of scheduled shifts missed, {last}"
             lab[f"sched_worked_ratio_{w}d"] = f"Worked / scheduled minutes, {last}"
             lab[f"sched_short_rests_{w}d"] = (
@@ -285,11 +285,13 @@ class ScheduleFeatures(FeatureBuilder):
 
         ot = num("overtime_minutes")
         ot_n = ~np.isnan(ot)
-        adh = num("adherence")
-        adh_n = ~np.isnan(adh)
         scheduled = num("scheduled_minutes")
         worked = num("worked_minutes")
         due = (scheduled > 0) & ~np.isnan(worked)
+        # Adherence of shifts that were worked: a missed shift (adherence 0 by
+        # the contract's definition) is already counted by the missed share.
+        adh = num("adherence")
+        adh_n = ~np.isnan(adh) & ~(due & (worked == 0))
         both = ~np.isnan(scheduled) & ~np.isnan(worked)
 
         # Short rests: the gap between the scheduled end of the previous shift

@@ -5,7 +5,9 @@ columns (``hire_date``) are used point-in-time. Its undated attributes
 (``site``, ``role``, ``employment_type``, ``contracted_hours``,
 ``hourly_wage``, ``team_id``) are the *current* values: the contract carries
 no history of them, so for early as-of dates they may describe a later state
-(e.g. a raise given after the as-of date). ``termination_date`` and
+(e.g. a raise given after the as-of date); for that reason the absolute wage
+is not a feature, only pay relative to the team and site medians of the same
+day. ``termination_date`` and
 ``termination_reason`` are labels and are never read here. Protected
 attributes (``birth_year``, ``gender``) are never read here.
 """
@@ -73,8 +75,10 @@ class TenureFeatures(FeatureBuilder):
         if "contracted_hours" in emp.columns:
             out["contracted_hours"] = emp["contracted_hours"].reindex(ids).to_numpy(dtype="float64")
         if "hourly_wage" in emp.columns:
+            # Only pay *relative* to peers: the absolute current wage of a stayer
+            # includes every later raise while a leaver's is frozen at exit,
+            # which would tie the raw level to the label.
             wage = pd.Series(emp["hourly_wage"].reindex(ids).to_numpy(dtype="float64"))
-            out["hourly_wage"] = wage.to_numpy()
             # Peers: the people employed on the same as-of date in the same team
             # / site (the frame is exactly the employed population).
             team_med = wage.groupby([frame["as_of"].to_numpy(), frame["team_id"].to_numpy()]).transform("median")
@@ -94,7 +98,6 @@ class TenureFeatures(FeatureBuilder):
             "role": "Role",
             "employment_type": "Employment type",
             "contracted_hours": "Contracted hours per week",
-            "hourly_wage": "Hourly wage (current)",
             "pay_vs_team": "Pay relative to team median",
             "pay_vs_site": "Pay relative to site median",
         }
