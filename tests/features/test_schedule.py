@@ -83,6 +83,7 @@ def test_hand_computed_values_and_window_edges():
         "sched_shifts_7d": 5.0,
         "sched_night_share_7d": 1 / 5,
         "sched_weekend_share_7d": 2 / 5,
+        "sched_split_share_7d": 0.0,  # 14:00-22:30 for 480 paid minutes is a 30-minute break
         "sched_late_changes_7d": 2.0,  # notice 2 (= threshold) and 1
         "sched_late_share_7d": 2 / 4,  # one shift has no notice_days
         "sched_start_std_7d": np.std([600, 840, 360, 840, 1320], ddof=1),
@@ -96,6 +97,7 @@ def test_hand_computed_values_and_window_edges():
         "sched_shifts_28d": 6.0,
         "sched_night_share_28d": 2 / 6,
         "sched_weekend_share_28d": 3 / 6,
+        "sched_split_share_28d": 0.0,
         "sched_late_changes_28d": 2.0,
         "sched_late_share_28d": 2 / 5,
         "sched_start_std_28d": np.std([1200, 600, 840, 360, 840, 1320], ddof=1),
@@ -245,3 +247,21 @@ def test_property_truncated_tables_give_the_same_features(sched, offsets):
         truncated = sched[sched["date"] <= t].reset_index(drop=True)
         alone = builder.build(Tables(employees(), schedule=truncated), sub)
         assert_frame_equal(alone, full[rows].reset_index(drop=True), check_exact=True)
+
+
+def test_split_shifts_by_hand():
+    from attrition.features import ScheduleFeatures
+    from attrition.tables import Tables
+
+    sched = pd.DataFrame({
+        "employee_id": ["a"] * 3,
+        "date": pd.to_datetime(["2024-01-29", "2024-01-30", "2024-01-31"]),
+        # 07:00-19:00 paid 480: 4 h gap -> split; 08:00-16:30 paid 480: a break; 22:00-06:30 paid 480
+        "shift_start": ["07:00", "08:00", "22:00"], "shift_end": ["19:00", "16:30", "06:30"],
+        "scheduled_minutes": [480.0, 480.0, 480.0], "worked_minutes": [480.0] * 3,
+        "overtime_minutes": [0.0] * 3, "adherence": [0.9] * 3, "notice_days": [14.0] * 3,
+    })
+    emp = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"], "hire_date": pd.to_datetime(["2023-01-01"])})
+    fr = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"], "as_of": pd.to_datetime(["2024-01-31"])})
+    out = ScheduleFeatures(windows=(28,)).build(Tables(emp, schedule=sched), fr)
+    assert out.loc[0, "sched_split_share_28d"] == pytest.approx(1 / 3)

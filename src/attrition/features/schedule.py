@@ -90,11 +90,18 @@ class ScheduleFeatures(FeatureBuilder):
         A *short rest* is a gap shorter than this between the scheduled end of
         one shift and the scheduled start of the employee's next one (the EU
         working-time minimum daily rest). The pair is dated by the later shift.
+    split_gap_minutes : int, default 120
+        A shift is a *split shift* when its span from start to end exceeds
+        its paid ``scheduled_minutes`` by at least this much (an unpaid gap
+        in the middle of the day, beyond a usual 30-60 minute break).
 
     Notes
     -----
     A *shift* is a schedule row. Shares are over the shifts where the inputs
-    are present: night share over shifts with both times; late-change share
+    are present: night share over shifts with both times; split-shift share
+    (span from ``shift_start`` to ``shift_end`` at least ``split_gap_minutes``
+    longer than ``scheduled_minutes``) over shifts with both times and
+    scheduled minutes; late-change share
     over shifts with ``notice_days``; overtime over shifts with
     ``overtime_minutes``; missed-shift share (``worked_minutes == 0``) over
     shifts with ``scheduled_minutes > 0`` and a recorded ``worked_minutes``;
@@ -132,12 +139,14 @@ class ScheduleFeatures(FeatureBuilder):
         night_start: str = "20:00",
         night_end: str = "06:00",
         min_rest_hours: float = 11.0,
+        split_gap_minutes: int = 120,
     ) -> None:
         self.windows = windows
         self.late_notice_days = late_notice_days
         self.night_start = night_start
         self.night_end = night_end
         self.min_rest_hours = min_rest_hours
+        self.split_gap_minutes = split_gap_minutes
 
 
     # ------------------------------------------------------------------ names
@@ -152,6 +161,9 @@ class ScheduleFeatures(FeatureBuilder):
                 f"{self.night_end}, or past midnight), {last}"
             )
             lab[f"sched_weekend_share_{w}d"] = f"Share of shifts on Saturday or Sunday, {last}"
+            lab[f"sched_split_share_{w}d"] = (
+                f"Share of split shifts (unpaid gap of {self.split_gap_minutes} min or more), {last}"
+            )
             lab[f"sched_late_changes_{w}d"] = (
                 f"Late schedule changes (notice ≤ {self.late_notice_days} days), {last}"
             )
@@ -213,6 +225,7 @@ class ScheduleFeatures(FeatureBuilder):
             out[f"sched_shifts_{w}d"] = count("n", w)
             out[f"sched_night_share_{w}d"] = safe_ratio(s("night", w), s("timed", w))
             out[f"sched_weekend_share_{w}d"] = safe_ratio(s("weekend", w), s("n", w))
+            out[f"sched_split_share_{w}d"] = safe_ratio(s("split", w), s("spanned", w))
             out[f"sched_late_changes_{w}d"] = count("late", w)
             out[f"sched_late_share_{w}d"] = safe_ratio(s("late", w), s("noticed", w))
             n, sx, sx2 = s("started", w), s("x", w), s("x2", w)
@@ -301,6 +314,13 @@ class ScheduleFeatures(FeatureBuilder):
         day = ev["date"].to_numpy().astype("datetime64[D]").astype("int64").astype("float64")
         abs_start = day * _MINUTES_PER_DAY + start
         abs_end = day * _MINUTES_PER_DAY + end + np.where(crosses, _MINUTES_PER_DAY, 0.0)
+        # A split shift: the contract keeps one row per day, so a day worked in
+        # two parts shows as a span from first start to last end much longer
+        # than the paid minutes (a usual break is 30-60 minutes).
+        span = np.where(crosses, end + _MINUTES_PER_DAY - start, end - start)
+        spanned = timed & (scheduled > 0)
+        with np.errstate(invalid="ignore"):
+            split = spanned & (span - scheduled >= self.split_gap_minutes)
         emp = ev["employee_id"].to_numpy()
         short = np.zeros(len(ev), dtype=bool)
         if len(ev) > 1:
@@ -329,5 +349,7 @@ class ScheduleFeatures(FeatureBuilder):
             "worked": np.where(both, worked, 0.0),
             "scheduled": np.where(both, scheduled, 0.0),
             "short": short.astype(f),
+            "spanned": spanned.astype(f),
+            "split": split.astype(f),
         }
         return pd.concat([ev, pd.DataFrame(data)], axis=1)
