@@ -29,7 +29,8 @@ def test_split_needs_enough_history():
 def test_beats_tenure_only_baseline_out_of_time(medium_model):
     m = medium_model.metrics_
     # Measured (benchmarks/oot_auc.py --seeds 0..11, 300 agents x 24 months): margin mean +0.099,
-    # min +0.008 (seed 1), +0.079 on this seed; the floor leaves room for library drift.
+    # min +0.008 (seed 1); this fixture (seed 11, random_state 0) measures 0.718 vs 0.662 (+0.056).
+    # The floor leaves room for library drift.
     assert m["valid_roc_auc"] > m["baseline_valid_roc_auc"] + 0.03, m
     assert m["valid_lift_top10"] > 1.5
 
