@@ -309,7 +309,7 @@ def build_snapshots(
                 start = table[DATE_COLUMNS[builder.table]].min()
                 feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
         parts.append(feats)
-        peers.extend(getattr(builder, "peer_features", lambda: [])())
+        peers.extend(builder.peer_features())
         log.info("  %s: %d features in %.1fs", builder.name, feats.shape[1],
                  time.perf_counter() - started)
 
@@ -351,6 +351,6 @@ def feature_labels(builders: Sequence[FeatureBuilder] | None = None, windows=(28
     for builder in builders:
         own = builder.labels()
         labels.update(own)
-        for name in getattr(builder, "peer_features", lambda: [])():
+        for name in builder.peer_features():
             labels[f"{name}_vs_team"] = f"{own.get(name, name)} vs team median"
     return labels

@@ -115,6 +115,10 @@ class FeatureBuilder:
         """Readable labels of the features this builder makes, by feature name."""
         return {}
 
+    def peer_features(self) -> list[str]:
+        """Features worth comparing with the team median (``<name>_vs_team``)."""
+        return []
+
     def all_missing(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Every feature of :meth:`labels`, all ``NaN``, one row per row of ``frame``."""
         return pd.DataFrame(np.nan, index=pd.RangeIndex(len(frame)), columns=list(self.labels()),

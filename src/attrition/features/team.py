@@ -94,6 +94,3 @@ class TeamFeatures(FeatureBuilder):
             labels[f"team_exit_rate_{w}d"] = f"Share of the team that left, last {w} days"
             labels[f"team_hires_{w}d"] = f"New hires in the team, last {w} days"
         return labels
-
-    def peer_features(self) -> list[str]:
-        return []

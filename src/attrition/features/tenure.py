@@ -101,6 +101,3 @@ class TenureFeatures(FeatureBuilder):
             "pay_vs_team": "Pay relative to team median",
             "pay_vs_site": "Pay relative to site median",
         }
-
-    def peer_features(self) -> list[str]:
-        return []
