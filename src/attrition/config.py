@@ -27,7 +27,10 @@ import pandas as pd
 from .exceptions import ConfigError
 from .tables import TABLE_NAMES
 
-__all__ = ["Config", "DEFAULT_LGBM_PARAMS"]
+__all__ = ["Config", "DEFAULT_LGBM_PARAMS", "SURVEY_PRIVACY_MODES"]
+
+#: Allowed values of :attr:`Config.survey_privacy`.
+SURVEY_PRIVACY_MODES: tuple[str, ...] = ("team", "identified", "off")
 
 #: LightGBM settings used unless the configuration overrides them. Few
 #: leaves, row and column subsampling and a floor on leaf size suit the
@@ -83,6 +86,19 @@ class Config:
         which the band becomes medium and high (defaults 1.0 and 2.0).
     n_drivers : int, default 3
         Drivers written per scored employee.
+    min_group_size : int, default 5
+        Smallest group (team, site, survey aggregate, fairness group) whose
+        figures are shown anywhere; smaller groups are suppressed so no
+        individual can be re-identified.
+    survey_privacy : {"team", "identified", "off"}, default "team"
+        How pulse-survey answers may enter features: ``team`` uses only team
+        aggregates over at least ``min_group_size`` respondents,
+        ``identified`` uses individual answers (only where the organisation
+        has that right), ``off`` ignores surveys.
+    id_salt : str, optional
+        Secret key for pseudonymised employee ids in MLflow artefacts and
+        reports. Default: ``$ATTRITION_ID_SALT``, else a random key kept in
+        ``~/.attrition/id_salt`` (outside the tracking store).
     """
 
     data_dir: Path | None = None
@@ -98,6 +114,9 @@ class Config:
     lgbm_params: dict[str, Any] = field(default_factory=dict)
     risk_bands: dict[str, float] = field(default_factory=lambda: {"medium": 1.0, "high": 2.0})
     n_drivers: int = 3
+    min_group_size: int = 5
+    survey_privacy: str = "team"
+    id_salt: str | None = None
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -176,6 +195,13 @@ class Config:
         need(isinstance(self.n_drivers, int) and 0 <= self.n_drivers <= 20,
              f"n_drivers must be from 0 to 20, got {self.n_drivers!r}.")
         need(isinstance(self.random_state, int), "random_state must be an integer.")
+        need(isinstance(self.min_group_size, int) and 2 <= self.min_group_size <= 1000,
+             f"min_group_size must be a whole number from 2 to 1000, got {self.min_group_size!r}.")
+        need(self.survey_privacy in SURVEY_PRIVACY_MODES,
+             f"survey_privacy must be one of {', '.join(SURVEY_PRIVACY_MODES)}, "
+             f"got {self.survey_privacy!r}.")
+        need(self.id_salt is None or (isinstance(self.id_salt, str) and len(self.id_salt) >= 16),
+             "id_salt must be a secret string of at least 16 characters.")
         need(isinstance(self.experiment, str) and self.experiment != "", "experiment must be a name.")
         need(isinstance(self.registered_model, str) and self.registered_model != "",
              "registered_model must be a name.")
@@ -226,4 +252,5 @@ class Config:
         out = dataclasses.asdict(self)
         out["data_dir"] = str(self.data_dir) if self.data_dir is not None else None
         out["windows"] = list(self.windows)
+        out["id_salt"] = "***" if self.id_salt else None  # never log the secret
         return out
