@@ -59,34 +59,50 @@ def top_drivers(
     values: pd.DataFrame,
     n: int = 3,
     labels: dict[str, str] | None = None,
+    *,
+    references: pd.DataFrame | None = None,
+    reference_name: str = "team median",
 ) -> pd.DataFrame:
-    """The ``n`` measures that move each row's risk most.
+    """The ``n`` measures that move each row's risk most, in words.
 
     Contributions of one measure over several windows (e.g. night share over
     the last 28, 91 and 182 days) and against the team median are added up
     into one driver (as are the three tenure features), so a driver list
     never repeats itself; TreeSHAP values are additive, so the sum is
     exact. The driver is shown with the label and value of its largest
-    single contribution.
+    single contribution (for a ``_vs_team`` comparison: the feature itself,
+    with the team median it was compared against as reference).
 
     Parameters
     ----------
     contributions : pandas.DataFrame
-        Per-feature contributions (a ``bias`` column is ignored).
+        Per-feature contributions on the calibrated log-odds scale. With a
+        ``bias`` column (as :meth:`AttritionModel.contributions` returns) the
+        sizes are also given in probability points (see
+        :func:`attrition.explain.probability_points`).
     values : pandas.DataFrame
         The feature values, same index.
     n : int
         Drivers per row.
     labels : dict, optional
         Readable feature labels.
+    references : pandas.DataFrame, optional
+        A reference value per feature and row (e.g.
+        :func:`attrition.explain.team_medians`), shown beside the value.
+        Not shown for team-level measures, categories and changes.
+    reference_name : str, default "team median"
+        What the references are, as it reads in the sentence.
 
     Returns
     -------
     pandas.DataFrame
-        For k = 1..n: ``driver_k`` (readable text), ``driver_k_feature``,
-        ``driver_k_value`` (as text) and ``driver_k_contribution`` (signed,
-        calibrated log-odds, summed over the measure's windows). Ordered by
-        absolute contribution; ties break by feature order.
+        For k = 1..n: ``driver_k`` (a sentence), ``driver_k_feature``,
+        ``driver_k_value`` (as text), ``driver_k_contribution`` (signed,
+        calibrated log-odds, summed over the measure's windows),
+        ``driver_k_points`` (signed probability points; only with a ``bias``
+        column) and ``driver_k_reference`` (as text; only with
+        ``references``). Ordered by absolute contribution; ties break by
+        feature order.
 
     Examples
     --------
@@ -94,8 +110,13 @@ def top_drivers(
     ...                   "bias": [-2.0, -2.0]})
     >>> v = pd.DataFrame({"a_28d": [3.0, 1.0], "a_91d": [2.0, 1.0], "b": [0.9, 0.2]})
     >>> top_drivers(c, v, n=1)["driver_1"].tolist()
-    ['a_28d = 3 (raises risk, +0.70)', 'a_28d = 1 (lowers risk, -0.10)']
+    ['a_28d: 3 — raises risk by 6.1 points', 'a_28d: 1 — lowers risk by 1.1 points']
+    >>> ref = pd.DataFrame({"a_28d": [1.0, 1.0], "a_91d": [1.0, 1.0], "b": [0.5, 0.5]})
+    >>> top_drivers(c, v, n=1, references=ref)["driver_1"].tolist()[0]
+    'a_28d: 3 (team median 1) — raises risk by 6.1 points'
     """
+    from .explain import driver_sentence, format_feature_value, probability_points
+
     labels = labels or {}
     feats = [c for c in contributions.columns if c != "bias"]
     contrib = contributions[feats].to_numpy(dtype="float64")
@@ -103,6 +124,10 @@ def top_drivers(
     n_rows, n_fam = len(contrib), len(families)
     summed = np.zeros((n_rows, n_fam))
     np.add.at(summed.T, codes, contrib.T)
+    risk = None
+    if "bias" in contributions.columns:
+        logit = contributions.to_numpy(dtype="float64").sum(axis=1)
+        risk = 1.0 / (1.0 + np.exp(-logit))
     # Representative feature of each family and row: its largest |contribution|.
     rep = np.zeros((n_rows, n_fam), dtype=np.int64)
     for g in range(n_fam):
@@ -111,21 +136,45 @@ def top_drivers(
     n = min(n, n_fam)
     order = np.argsort(-np.abs(summed), axis=1, kind="stable")[:, :n]
     rows = np.arange(n_rows)
-    value_arr = values[feats].astype(object).to_numpy()
+    value_frame = values.reset_index(drop=True)
+    ref_frame = references.reset_index(drop=True) if references is not None else None
     out: dict[str, object] = {}
     for k in range(n):
         fam = order[:, k]
         c = summed[rows, fam]
         idx = rep[rows, fam]
-        names = [feats[i] for i in idx]
-        vals = [_format_value(v) for v in value_arr[rows, idx]]
-        out[f"driver_{k + 1}"] = [
-            f"{labels.get(f, f)} = {v} ({'raises' if ci > 0 else 'lowers'} risk, {ci:+.2f})"
-            for f, v, ci in zip(names, vals, c, strict=True)
-        ]
+        points = probability_points(risk, c) if risk is not None else np.full(n_rows, np.nan)
+        names, vals, refs, sentences = [], [], [], []
+        for r, i in enumerate(idx):
+            f = feats[i]
+            ref_value = None
+            base = f.removesuffix("_vs_team")
+            if f.endswith("_vs_team") and base in value_frame.columns:
+                v = value_frame.at[r, base]
+                diff = value_frame.at[r, f]
+                if pd.notna(v) and pd.notna(diff):
+                    ref_value = float(v) - float(diff)
+                f = base
+            else:
+                v = value_frame.at[r, f]
+                if (ref_frame is not None and f in ref_frame.columns and not f.startswith(("team_", "pay_vs_"))
+                        and "_change_" not in f and "_drift_" not in f):
+                    ref_value = ref_frame.at[r, f]
+            ref_text = format_feature_value(f, ref_value) if ref_value is not None and pd.notna(ref_value) else ""
+            names.append(f)
+            vals.append(_format_value(v))
+            refs.append(ref_text)
+            sentences.append(driver_sentence(labels.get(f, f), format_feature_value(f, v),
+                                             reference_name, ref_text,
+                                             None if risk is None else float(points[r]), float(c[r])))
+        out[f"driver_{k + 1}"] = sentences
         out[f"driver_{k + 1}_feature"] = names
         out[f"driver_{k + 1}_value"] = vals
         out[f"driver_{k + 1}_contribution"] = np.round(c, 6)
+        if risk is not None:
+            out[f"driver_{k + 1}_points"] = np.round(points, 2)
+        if ref_frame is not None:
+            out[f"driver_{k + 1}_reference"] = refs
     return pd.DataFrame(out, index=contributions.index)
 
 
@@ -207,8 +256,14 @@ def score_roster(
     if roster is not None:
         _check_roster(roster, tables, as_of, employed, roster_source)
     snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False)
+    # Team medians over everyone employed that day (not only the roster): the drivers' reference.
+    from .explain import team_medians
+
+    medians = team_medians(snaps, model.feature_names_in_)
+    medians.index = snaps["employee_id"].to_numpy()
     if roster is not None:
         snaps = snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
+    medians = medians.loc[snaps["employee_id"].to_numpy()].reset_index(drop=True)
     log.info("Scoring %d employees as of %s", len(snaps), f"{as_of:%Y-%m-%d}")
     risk = model.predict_risk(snaps)
     out = pd.DataFrame(
@@ -222,7 +277,7 @@ def score_roster(
     if n_drivers > 0 and len(snaps):
         contrib = model.contributions(snaps)
         drivers = top_drivers(contrib, snaps[model.feature_names_in_], n=n_drivers,
-                              labels=feature_labels(windows=windows))
+                              labels=feature_labels(windows=windows), references=medians)
         out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
     info = model_info or {}
     out["horizon_days"] = int(model.horizon_days)
@@ -231,7 +286,11 @@ def score_roster(
     if roster is not None:
         extra = [c for c in roster.columns if c != "employee_id" and c not in out.columns]
         out = pd.concat([out, roster[extra].reset_index(drop=True)], axis=1)
-    else:
+    # The HR master's team and site, for team roll-ups (a roster's own columns win).
+    for col in ("team_id", "site"):
+        if col in snaps.columns and col not in out.columns:
+            out[col] = snaps[col].astype(object).to_numpy()
+    if roster is None:
         out = out.sort_values(["attrition_risk", "employee_id"], ascending=[False, True],
                               kind="stable").reset_index(drop=True)
     return out
