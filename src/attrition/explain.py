@@ -60,6 +60,7 @@ __all__ = [
     "apply_changes",
     "what_if",
     "shap_explanation",
+    "measure_explanation",
     "WHAT_IF_NOTE",
 ]
 
@@ -153,7 +154,7 @@ def measure_label(label: str) -> str:
     >>> measure_label("Late schedule changes (notice ≤ 2 days), last 28 days vs team median")
     'Late schedule changes (notice ≤ 2 days)'
     """
-    out = re.sub(r" vs team median$", "", label)
+    out = re.sub(r" vs team median$", "", label).replace(" (0–1 scale)", "")
     out = re.sub(r",? ?\(?(last|in the last) \d+ days\)?.*$", "", out)
     return out.strip() or label
 
@@ -320,3 +321,38 @@ def shap_explanation(model, snapshots: pd.DataFrame, labels: Mapping[str, str] |
         data=data.to_numpy(dtype="float64"),
         feature_names=[labels.get(f, f) for f in features],
     )
+
+
+def measure_explanation(model, snapshots: pd.DataFrame, labels: Mapping[str, str] | None = None):
+    """A :class:`shap.Explanation` with one column per *measure* (windows and team comparison summed).
+
+    The same grouping as the drivers of :func:`attrition.scoring.top_drivers`;
+    ``data`` holds each measure's displayed value as text (its largest
+    contribution's feature), for shap's waterfall of one employee.
+    """
+    import shap
+
+    from .scoring import feature_family
+
+    contrib = model.contributions(snapshots)
+    features = list(model.feature_names_in_)
+    labels = labels or {}
+    fams = [feature_family(f) for f in features]
+    order = list(dict.fromkeys(fams))
+    values = contrib[features].to_numpy()
+    grouped = np.zeros((len(snapshots), len(order)))
+    shown = np.empty((len(snapshots), len(order)), dtype=object)
+    names = []
+    for j, fam in enumerate(order):
+        idx = [i for i, f in enumerate(fams) if f == fam]
+        grouped[:, j] = values[:, idx].sum(axis=1)
+        rep = np.array(idx)[np.argmax(np.abs(values[:, idx]), axis=1)]
+        for r, i in enumerate(rep):
+            f = features[i]
+            base = f.removesuffix("_vs_team")
+            if f != base and base in snapshots.columns:
+                f = base
+            shown[r, j] = format_feature_value(f, snapshots[f].iloc[r])
+        names.append(measure_label(labels.get(features[idx[0]], fam)))
+    return shap.Explanation(values=grouped, base_values=contrib["bias"].to_numpy(), data=shown,
+                            feature_names=names)

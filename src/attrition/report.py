@@ -1,0 +1,448 @@
+"""One self-contained HTML report of a month's scores.
+
+:func:`build_report` turns a scores frame (``attrition score``'s output)
+into one HTML page that opens anywhere without a network: plots are
+embedded as base64 PNG, the style sheet is inline, fonts are the reader's
+own system fonts, and there is no script. It holds
+
+* the month in figures (people scored, expected leavers with an interval,
+  risk bands, quiet-quitting prevalence when scored);
+* site and team roll-ups (:mod:`attrition.rollups`; groups under
+  ``Config.min_group_size`` pooled, never shown alone) and the risk
+  distribution by team;
+* what drives the risk: from the scores' drivers, and — given the scoring
+  features — shap's beeswarm and one waterfall;
+* the highest risks with their drivers, under *pseudonyms*
+  (:func:`attrition.privacy.pseudonymise`): no raw employee id is ever
+  written into a report; HR matches rows to people through the
+  ``employee_pseudonym`` column of the scores file;
+* when outcomes are known (training months), expected against actual
+  leavers and calibration;
+* the model card: data period, metrics, version, intended use and limits.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import Config
+from .exceptions import SchemaError
+from .privacy import pseudonymise, resolve_salt
+from .rollups import _assign, rollup, summary
+
+__all__ = ["build_report", "write_report", "figure_to_data_uri", "report_pseudonyms", "training_artifacts"]
+
+log = logging.getLogger(__name__)
+
+_CSS = """
+*{box-sizing:border-box}
+body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+ color:#1d2733;background:#f4f6f8;line-height:1.45;font-size:15px}
+header{background:#1f3b57;color:#fff;padding:28px 40px 22px}
+header h1{margin:0 0 4px;font-size:26px;font-weight:600}
+header p{margin:0;opacity:.85}
+main{max-width:1180px;margin:0 auto;padding:24px 40px 60px}
+section{background:#fff;border-radius:8px;padding:22px 26px;margin:0 0 22px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h2{margin:0 0 12px;font-size:20px;color:#1f3b57}
+h3{margin:18px 0 8px;font-size:16px;color:#1f3b57}
+.cards{display:flex;gap:16px;flex-wrap:wrap;margin:6px 0 12px}
+.card{flex:1 1 180px;background:#f4f6f8;border-radius:8px;padding:14px 16px;border-left:5px solid #1f5f8b}
+.card.high{border-left-color:#c0392b}.card.medium{border-left-color:#e67e22}.card.qq{border-left-color:#8e44ad}
+.card .v{font-size:28px;font-weight:650}.card .l{font-size:13px;color:#52606d}
+table{border-collapse:collapse;width:100%;font-size:13.5px;margin:6px 0 10px}
+th{background:#eef2f6;text-align:left;padding:7px 8px;border-bottom:2px solid #d5dde5;white-space:nowrap}
+td{padding:6px 8px;border-bottom:1px solid #e6ebf0;vertical-align:top}
+td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+tr.pool td{color:#52606d;font-style:italic}
+.band{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}
+.band.high{background:#c0392b}.band.medium{background:#e67e22}.band.low{background:#7f8c8d}
+.drivers{margin:0;padding-left:18px}.drivers li{margin:0 0 2px}
+img{max-width:100%;height:auto;display:block;margin:8px 0}
+.note{color:#52606d;font-size:13px}
+.warn{background:#fff7e6;border-left:4px solid #e67e22;padding:10px 14px;margin:10px 0;font-size:14px}
+footer{color:#52606d;font-size:12px;text-align:center;padding:10px}
+"""
+
+
+def figure_to_data_uri(fig, dpi: int = 110) -> str:
+    """A matplotlib figure as a ``data:image/png;base64,...`` URI (and closes it).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure_to_data_uri(plt.figure(figsize=(1, 1))).startswith("data:image/png;base64,")
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def report_pseudonyms(scores: pd.DataFrame, config: Config | None = None) -> np.ndarray:
+    """The pseudonyms a report shows: the scores' ``employee_pseudonym`` column, or computed."""
+    if "employee_pseudonym" in scores.columns:
+        return scores["employee_pseudonym"].astype(str).to_numpy()
+    return pseudonymise(scores["employee_id"].astype(str), resolve_salt(config))
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _pct(v, digits: int = 1) -> str:
+    return "–" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{100 * float(v):.{digits}f}%"
+
+
+def _img(uri: str, alt: str) -> str:
+    return f'<img src="{uri}" alt="{_e(alt)}">'
+
+
+def _rollup_table(frame: pd.DataFrame, by: str, title: str, parent: str | None = None) -> str:
+    if frame.empty:
+        return f"<p class='note'>No {title.lower()} can be shown: fewer people than the minimum group size.</p>"
+    has_qq = "quiet_quitting_share" in frame.columns
+    parent = parent if parent in frame.columns else None
+    head = (f"<tr><th>{_e(title)}</th>" + (f"<th>{_e(parent.capitalize())}</th>" if parent else "")
+            + "<th>People</th><th>Expected leavers</th><th>90% range</th>"
+            "<th>Mean risk</th><th>High risk</th>" + ("<th>Quiet quitting</th>" if has_qq else "")
+            + "<th>Dominant drivers (people)</th></tr>")
+    rows = []
+    for r in frame.itertuples(index=False):
+        d = r._asdict()
+        pool = str(d[by]).startswith("Other (")
+        rows.append(
+            f"<tr class='{'pool' if pool else ''}'><td>{_e(d[by])}</td>"
+            + (f"<td>{_e(d[parent])}</td>" if parent else "")
+            + f"<td class='n'>{d['headcount']}</td>"
+            f"<td class='n'>{d['expected_leavers']:.1f}</td><td class='n'>{d['leavers_low']}–{d['leavers_high']}</td>"
+            f"<td class='n'>{_pct(d['mean_risk'])}</td><td class='n'>{_pct(d['high_risk_share'], 0)}</td>"
+            + (f"<td class='n'>{_pct(d['quiet_quitting_share'], 0)}</td>" if has_qq else "")
+            + f"<td>{_e(d.get('dominant_drivers', ''))}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _driver_columns(scores: pd.DataFrame) -> list[str]:
+    k, out = 1, []
+    while f"driver_{k}" in scores.columns:
+        out.append(f"driver_{k}")
+        k += 1
+    return out
+
+
+def _model_card(model, model_info: Mapping[str, str], scores: pd.DataFrame) -> str:
+    name = model_info.get("model_name") or (str(scores["model_name"].iloc[0])
+                                            if "model_name" in scores and len(scores) else "")
+    version = model_info.get("model_version") or (str(scores["model_version"].iloc[0])
+                                                  if "model_version" in scores and len(scores) else "")
+    horizon = (int(scores["horizon_days"].iloc[0]) if "horizon_days" in scores and len(scores)
+               else getattr(model, "horizon_days", 90))
+    parts = [f"<p><b>Model</b>: {_e(name) or 'not registered'}"
+             + (f", version {_e(version)}" if version and version != "nan" else "")
+             + f" · attrition {__version__}</p>",
+             f"<p><b>Predicts</b> the calibrated probability that an employee employed on the scoring "
+             f"date leaves <i>voluntarily</i> within {horizon} days (involuntary exits, retirements "
+             "and internal transfers are not counted).</p>"]
+    if model is not None and hasattr(model, "training_summary_"):
+        s, m = model.training_summary_, model.metrics_
+        parts.append(
+            f"<p><b>Data period</b>: trained on month ends {s['train_first_as_of']} to "
+            f"{s['train_last_as_of']} ({s['n_train']:,} employee-months), validated out of time on "
+            f"{s['valid_first_as_of']} to {s['valid_last_as_of']} ({s['n_valid']:,}).</p>")
+        rows = "".join(
+            f"<tr><td>{label}</td><td class='n'>{m.get('valid_' + key, float('nan')):.3f}</td>"
+            f"<td class='n'>{m.get('baseline_valid_' + key, float('nan')):.3f}</td></tr>"
+            for key, label in (("roc_auc", "ROC AUC (ranking; 0.5 = chance)"),
+                               ("pr_auc", "PR AUC"),
+                               ("brier", "Brier score (lower is better)"),
+                               ("lift_top10", "Lift in the top 10%")))
+        parts.append("<table><tr><th>Out-of-time validation</th><th>Model</th>"
+                     f"<th>Tenure-only baseline</th></tr>{rows}</table>")
+        parts.append(f"<p class='note'>Risk bands: high from {_pct(model.thresholds_['high'])}, medium from "
+                     f"{_pct(model.thresholds_['medium'])} (2× and 1× the validation base rate "
+                     f"{_pct(model.base_rate_)}).</p>")
+    else:
+        parts.append("<p class='note'>Metrics and data period: pass the model (<code>--model</code>) "
+                     "to include them.</p>")
+    parts.append(
+        "<h3>Intended use and limits</h3><ul>"
+        "<li><b>For</b> prioritising supportive conversations — stay interviews, schedule fixes, "
+        "workload relief — and for planning hiring at team and site level.</li>"
+        "<li><b>Not for</b> hiring, firing, pay, promotion or any decision about a person. A "
+        "risk is a probability, not a verdict: most people with a high risk stay.</li>"
+        "<li><b>Drivers are associations</b> the model learned, not causes. Use them to start a "
+        "conversation, not to conclude one.</li>"
+        "<li>Protected attributes (age, gender) are never model inputs. The HR master holds "
+        "only current team, role and contract, so past months may reflect later states.</li>"
+        "<li>Expected-leaver ranges assume people leave independently; real exits cluster, so "
+        "true variation is wider.</li></ul>")
+    return "".join(parts)
+
+
+def build_report(
+    scores: pd.DataFrame,
+    *,
+    config: Config | None = None,
+    model=None,
+    model_info: Mapping[str, str] | None = None,
+    features: pd.DataFrame | None = None,
+    outcomes: pd.DataFrame | None = None,
+    top: int = 20,
+    title: str = "Attrition risk report",
+) -> str:
+    """The HTML report of one scoring run (see the module docs).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`attrition.score` (with ``team_id``; ``site`` optional).
+    config : Config, optional
+        ``min_group_size`` and the pseudonym salt.
+    model : AttritionModel, optional
+        Adds the model card's data period and metrics, and (with
+        ``features``) shap's plots.
+    model_info : dict, optional
+        ``model_name``/``model_version``.
+    features : pandas.DataFrame, optional
+        The scoring snapshot rows (``build_snapshots(..., labels=False)``)
+        for shap's beeswarm and the top employee's waterfall.
+    outcomes : pandas.DataFrame, optional
+        Labelled snapshots (``as_of``, ``label`` and the features): expected
+        against actual leavers by month and calibration.
+    top : int, default 20
+        Highest risks listed.
+    """
+    from .explain import measure_explanation, shap_explanation
+    from .plots import (
+        beeswarm_figure,
+        calibration_figure,
+        driver_summary_figure,
+        expected_vs_actual_figure,
+        risk_by_group_figure,
+        waterfall_figure,
+    )
+    from .snapshots import feature_labels
+
+    config = config or Config()
+    model_info = model_info or {}
+    need = {"employee_id", "attrition_risk", "risk_band"}
+    missing = sorted(need - set(scores.columns))
+    if missing:
+        raise SchemaError(
+            f"The scores lack the column(s) {', '.join(missing)}: a report needs the output of "
+            "`attrition score` (employee_id, attrition_risk, risk_band, drivers, team_id).",
+            column=missing[0])
+    min_n = int(config.min_group_size)
+    windows = tuple(getattr(model, "snapshot_params_", {}).get("windows", config.windows)) if model else config.windows
+    labels = feature_labels(windows=windows)
+    scores = scores.reset_index(drop=True)
+    as_of = str(scores["as_of"].iloc[0]) if "as_of" in scores and len(scores) else ""
+    summ = summary(scores, min_group_size=min_n)
+    parts: list[str] = []
+
+    # ---------------------------------------------------------- the month
+    if summ["suppressed"]:
+        parts.append(f"<section><h2>The month in figures</h2><div class='warn'>Fewer than {min_n} "
+                     "people were scored: nothing can be shown without identifying individuals."
+                     "</div></section>")
+    else:
+        n = summ["headcount"]
+        cards = [
+            ("", f"{n:,}", "people scored"),
+            ("", f"{summ['expected_leavers']:.1f}",
+             f"expected voluntary leavers (90% range {summ['leavers_low']}–{summ['leavers_high']})"),
+            ("high", f"{summ['high_risk']}", f"high risk ({summ['high_risk'] / n:.0%} of people)"),
+            ("medium", f"{summ['medium_risk']}", f"medium risk ({summ['medium_risk'] / n:.0%})"),
+        ]
+        if "quiet_quitting_share" in summ:
+            cards.append(("qq", f"{summ['quiet_quitting_share']:.0%}", "show signs of quiet quitting"))
+        horizon = int(scores["horizon_days"].iloc[0]) if "horizon_days" in scores else 90
+        parts.append(
+            "<section><h2>The month in figures</h2><div class='cards'>"
+            + "".join(f"<div class='card {c}'><div class='v'>{_e(v)}</div><div class='l'>{_e(lab)}</div></div>"
+                      for c, v, lab in cards)
+            + f"</div><p>Of the {n:,} people employed on {_e(as_of)}, the model expects about "
+            f"<b>{summ['expected_leavers']:.0f}</b> to leave voluntarily within {horizon} days "
+            f"(between {summ['leavers_low']} and {summ['leavers_high']} in nine months out of ten, if "
+            "people leave independently). The expected number is the sum of everyone's calibrated "
+            "risk.</p></section>")
+
+    # ---------------------------------------------------------- where
+    if not summ["suppressed"] and "team_id" in scores.columns:
+        parent = "site" if "site" in scores.columns else None
+        where = ["<section><h2>Where the risk is</h2>",
+                 f"<p class='note'>Groups of fewer than {min_n} people are pooled into an "
+                 "“Other” row (together with the next-smallest groups when the pool itself would "
+                 "be too small), so no figure — and no difference of figures — describes fewer "
+                 f"than {min_n} people. Dominant drivers: the measures that add the most risk "
+                 "points among the group's top drivers, with how many people they concern.</p>"]
+        if parent:
+            where.append("<h3>Sites</h3>" + _rollup_table(
+                rollup(scores, "site", min_group_size=min_n, labels=labels), "site", "Site"))
+        where.append("<h3>Teams</h3>" + _rollup_table(
+            rollup(scores, "team_id", min_group_size=min_n, parent=parent, labels=labels), "team_id", "Team",
+            parent))
+        where.append(_img(figure_to_data_uri(risk_by_group_figure(
+            scores, "team_id", min_group_size=min_n, parent=parent)), "Risk by team"))
+        where.append("</section>")
+        parts.append("".join(where))
+
+    # ---------------------------------------------------------- why
+    drivers = _driver_columns(scores)
+    pseudo = report_pseudonyms(scores, config)
+    if not summ["suppressed"]:
+        why = ["<section><h2>What drives the risk</h2>"]
+        if drivers:
+            why.append(_img(figure_to_data_uri(driver_summary_figure(scores, labels)), "Driver summary"))
+        if model is not None and features is not None and len(features):
+            why.append("<p class='note'>Each dot is one person; further right means the measure "
+                       "raises their risk more, red means a high value of the measure.</p>")
+            why.append(_img(figure_to_data_uri(beeswarm_figure(shap_explanation(model, features, labels))),
+                            "Beeswarm of driver importance"))
+        why.append("<p class='note'>Drivers are associations the model learned, not causes.</p></section>")
+        parts.append("".join(why))
+
+    # ---------------------------------------------------------- who
+    if not summ["suppressed"]:
+        order = np.argsort(-scores["attrition_risk"].to_numpy(dtype="float64"), kind="stable")[:top]
+        hidden = set()
+        team_display = None
+        if "team_id" in scores.columns:
+            parent = "site" if "site" in scores.columns else None
+            team_display, pooled = _assign(scores, "team_id", min_n, parent)
+            hidden = {g for g, p in pooled.items() if p is not None}
+        rows = []
+        for i in order:
+            r = scores.iloc[i]
+            team = ""
+            if team_display is not None:
+                team = "small team" if r["team_id"] in hidden else str(r["team_id"])
+            items = "".join(f"<li>{_e(r[d])}</li>" for d in drivers if isinstance(r[d], str) and r[d])
+            rows.append(
+                f"<tr><td><code>{_e(pseudo[i])}</code></td><td>{_e(team)}</td>"
+                f"<td class='n'>{_pct(r['attrition_risk'])}</td>"
+                f"<td><span class='band {_e(r['risk_band'])}'>{_e(r['risk_band'])}</span></td>"
+                f"<td><ul class='drivers'>{items}</ul></td></tr>")
+        who = [f"<section><h2>The {len(order)} highest risks</h2>",
+               "<p class='note'>People are shown by pseudonym; HR finds them through the "
+               "<code>employee_pseudonym</code> column of the scores file. Each driver gives the "
+               "person's value, the median of their team, and how many percentage points it adds "
+               "to (or takes from) the risk.</p>",
+               "<table><tr><th>Pseudonym</th><th>Team</th><th>Risk</th><th>Band</th><th>Top drivers</th></tr>"
+               + "".join(rows) + "</table>"]
+        if model is not None and features is not None and len(features) and len(order):
+            first = scores["employee_id"].iloc[order[0]]
+            pos = np.flatnonzero(features["employee_id"].astype(str).to_numpy() == str(first))
+            if len(pos):
+                exp = measure_explanation(model, features.iloc[pos[:1]], labels)[0]
+                risk = float(scores["attrition_risk"].iloc[order[0]])
+                fig = waterfall_figure(exp, title=f"Why {pseudo[order[0]]} has a risk of {risk:.0%}: "
+                                                  "from the average (bottom) to this person (top)")
+                fig.axes[0].set_xlabel("Calibrated log-odds of leaving (right = higher risk)")
+                who.append(_img(figure_to_data_uri(fig), "Waterfall of the highest risk"))
+        who.append("</section>")
+        parts.append("".join(who))
+
+    # ---------------------------------------------------------- right?
+    if model is not None and outcomes is not None and "label" in outcomes and outcomes["label"].notna().any():
+        known = outcomes[outcomes["label"].notna()]
+        risk = model.predict_risk(known)
+        parts.append(
+            "<section><h2>Has the model been right?</h2><p class='note'>On past months whose outcome "
+            "is known: the number of leavers the model expected against the number who left, and "
+            "predicted against observed rates. Months before the validation period were used "
+            "for training, so they flatter the model.</p>"
+            + _img(figure_to_data_uri(expected_vs_actual_figure(known["as_of"], risk, known["label"])),
+                   "Expected vs actual leavers")
+            + "</section>")
+
+    parts.append(f"<section><h2>Model card</h2>{_model_card(model, model_info, scores)}</section>")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{_e(title)} — {_e(as_of)}</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>{_e(title)}</h1><p>Scoring date {_e(as_of)} · voluntary exits within "
+        f"{int(scores['horizon_days'].iloc[0]) if 'horizon_days' in scores and len(scores) else 90} days"
+        f" · generated {generated}</p></header><main>" + "".join(parts)
+        + "</main><footer>Made with attrition " + __version__
+        + ". Personal data: share only with people entitled to see it.</footer></body></html>"
+    )
+
+
+def write_report(path: str | Path, scores: pd.DataFrame, **kwargs) -> Path:
+    """Build the report and write it atomically to ``path`` (a temporary file renamed)."""
+    path = Path(path)
+    text = build_report(scores, **kwargs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    log.info("Wrote the report to %s", path)
+    return path
+
+
+def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str],
+                       config: Config) -> tuple[dict, pd.DataFrame]:
+    """Figures and the team roll-up of a training run, for MLflow (aggregates only).
+
+    Figures: shap's beeswarm of the validation months and expected vs actual
+    leavers by month over every labelled month. Roll-up: the last
+    validation month scored by the model, by team (pooled below
+    ``min_group_size``), with the leavers that followed; no ids, no
+    protected attributes.
+    """
+    from .explain import shap_explanation
+    from .model import out_of_time_split
+    from .plots import beeswarm_figure, expected_vs_actual_figure
+    from .scoring import top_drivers
+
+    labelled = snapshots["label"].notna()
+    _, valid = out_of_time_split(snapshots["as_of"], labelled, model.horizon_days, model.valid_months)
+    rows = snapshots.loc[valid]
+    known = snapshots.loc[labelled]
+    figures = {
+        "plots/driver_beeswarm_validation.png": beeswarm_figure(shap_explanation(model, rows, labels)),
+        "plots/expected_vs_actual_leavers.png": expected_vs_actual_figure(
+            known["as_of"], model.predict_risk(known), known["label"]),
+    }
+    last = rows[pd.to_datetime(rows["as_of"]) == pd.to_datetime(rows["as_of"]).max()]
+    risk = model.predict_risk(last)
+    from .model import risk_band
+
+    scored = pd.DataFrame({"team_id": last["team_id"].astype(object).to_numpy(),
+                           "attrition_risk": risk, "risk_band": risk_band(risk, model.thresholds_)})
+    if "site" in last.columns:
+        scored["site"] = last["site"].astype(object).to_numpy()
+    drivers = top_drivers(model.contributions(last), last[model.feature_names_in_], n=3, labels=dict(labels))
+    scored = pd.concat([scored, drivers.reset_index(drop=True)[[c for c in drivers.columns
+                                                                 if c.endswith(("_feature", "_points"))]]],
+                       axis=1)
+    scored["actual_leaver"] = last["label"].to_numpy()
+    table = rollup(scored, "team_id", min_group_size=config.min_group_size,
+                   parent="site" if "site" in scored else None, labels=labels)
+    display, _ = _assign(scored, "team_id", config.min_group_size, "site" if "site" in scored else None)
+    actual = scored.groupby(display.to_numpy(), sort=False)["actual_leaver"].sum()
+    table["actual_leavers"] = table["team_id"].map(actual).astype("float64")
+    table.insert(0, "as_of", f"{pd.to_datetime(last['as_of']).max():%Y-%m-%d}")
+    return figures, table
