@@ -172,8 +172,11 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
               help="Drivers per employee  [default: 3].")
 @config_option
 @export_date_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the HTML report of these scores (see `attrition report`).")
 @_domain_errors
-def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, export_date) -> None:
+def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, export_date,
+          report_path) -> None:
     """Score the roster as of a date with the registered model."""
     from .workflows import score as run
 
@@ -184,10 +187,79 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, expor
     cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers, export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
-    scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out)
+    scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out, report=report_path)
     bands = scores["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
     click.echo(f"Scored {len(scores)} employees as of {as_of_ts:%Y-%m-%d}: "
                + ", ".join(f"{k} {v}" for k, v in bands.items()) + f" -> {out}")
+    if report_path is not None:
+        click.echo(f"Report: {report_path.resolve()}")
+
+
+@cli.command()
+@click.option("--scores", "scores_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="A scores file written by `attrition score` (.csv or .parquet).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The report, .html (self-contained; written atomically).")
+@click.option("--model", "model_uri", default=None,
+              help="MLflow model URI: adds the data period and metrics to the model card.")
+@data_option
+@config_option
+@_domain_errors
+def report(scores_path, out, model_uri, data_dir, config_file) -> None:
+    """Write one self-contained HTML report of a scores file.
+
+    Groups smaller than min_group_size (config, default 5) are pooled, never
+    shown alone; people appear only under pseudonyms. With --model and
+    --data, shap's driver plots are added.
+    """
+    from .report import report_from_file
+
+    cfg = _config(config_file, data_dir=data_dir)
+    path = report_from_file(scores_path, out, config=cfg, model_uri=model_uri, data_dir=cfg.data_dir)
+    click.echo(f"Report: {path.resolve()}")
+
+
+@cli.command()
+@data_option
+@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD", help="The scoring date.")
+@click.option("--employee", "employees", multiple=True, metavar="ID",
+              help="An employee to re-score (repeatable).")
+@click.option("--team", default=None, metavar="ID",
+              help="Re-score a whole team (totals only; at least min_group_size people).")
+@click.option("--set", "changes", multiple=True, required=True, metavar="FEATURE=VALUE",
+              help="A change: FEATURE=VALUE sets, FEATURE<=VALUE caps, FEATURE>=VALUE floors "
+                   "(repeatable; 85% = 0.85). A measure without its window, e.g. "
+                   "sched_late_changes, changes every window.")
+@click.option("--model", "model_uri", default=None,
+              help="MLflow model URI  [default: models:/attrition@champion].")
+@config_option
+@export_date_option
+@_domain_errors
+def whatif(data_dir, as_of, employees, team, changes, model_uri, config_file, export_date) -> None:
+    """Re-score employees or a team with chosen inputs changed.
+
+    The change in risk is an association in the model, not a causal effect.
+    """
+    from .explain import WHAT_IF_NOTE, what_if_job
+
+    try:
+        as_of_ts = pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{as_of!r} is not a YYYY-MM-DD date.", param_hint="--as-of") from exc
+    cfg = _config(config_file, data_dir=data_dir, export_date=export_date)
+    rows, team_summary = what_if_job(cfg, as_of_ts, list(changes), employees=list(employees) or None,
+                                     team=team, model_uri=model_uri)
+    click.echo(f"What-if as of {as_of_ts:%Y-%m-%d}: {'; '.join(changes)}")
+    if team_summary is not None:
+        t = team_summary
+        click.echo(f"Team {t['team_id']} ({t['headcount']} people): expected leavers "
+                   f"{t['expected_leavers_before']:.2f} -> {t['expected_leavers_after']:.2f}; mean risk "
+                   f"{t['mean_risk_before']:.1%} -> {t['mean_risk_after']:.1%}")
+    for r in rows.itertuples(index=False):
+        click.echo(f"{r.employee_id}: risk {r.risk_before:.1%} -> {r.risk_after:.1%} "
+                   f"({r.change_points:+.1f} points)" + (f"; changed: {r.changed}" if r.changed else
+                                                         "; no input changed"))
+    click.echo(f"Note: {WHAT_IF_NOTE}")
 
 
 @cli.command()
@@ -221,6 +293,8 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
     console.print(f"Browse the runs: [bold]mlflow ui --backend-store-uri {res.tracking_uri}[/bold]")
+    if getattr(res, "report_path", None):
+        console.print(f"Report: [bold]{res.report_path}[/bold]")
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
 
 

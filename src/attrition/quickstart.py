@@ -2,7 +2,8 @@
 
 Everything is written below one folder (default ``attrition-quickstart``):
 the simulated exports in ``data/``, the MLflow store ``mlflow.db`` and its
-artefacts (unless ``MLFLOW_TRACKING_URI`` is set), and ``scores.csv``.
+artefacts (unless ``MLFLOW_TRACKING_URI`` is set), ``scores.csv`` and the HTML
+report ``report.html``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class QuickstartResult:
     trained: TrainResult
     scores: pd.DataFrame
     as_of: pd.Timestamp
+    report_path: Path | None = None
 
 
 def quickstart(
@@ -67,5 +69,19 @@ def quickstart(
     as_of = tables.infer_export_date()
     scores_path = out / "scores.csv"
     scores = score(config, as_of, out=scores_path, tables=tables)
+    report_path = _report(out / "report.html", scores, config, trained, tables, as_of)
     return QuickstartResult(data_dir=data_dir, scores_path=scores_path, tracking_uri=tracking_uri,
-                            trained=trained, scores=scores, as_of=as_of)
+                            trained=trained, scores=scores, as_of=as_of, report_path=report_path)
+
+
+def _report(path: Path, scores, config, trained, tables, as_of) -> Path:
+    """The HTML report of the scored month, with the training months' outcomes."""
+    from .report import write_report
+    from .snapshots import build_snapshots
+
+    log.info("Writing the report")
+    features = build_snapshots(tables, as_of=[as_of], windows=config.windows, labels=False)
+    return write_report(path, scores, config=config, model=trained.model,
+                        model_info={"model_name": QUICKSTART_MODEL,
+                                    "model_version": trained.run.registered_version or ""},
+                        features=features, outcomes=trained.snapshots)

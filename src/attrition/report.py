@@ -42,7 +42,7 @@ from .exceptions import SchemaError
 from .privacy import pseudonymise, resolve_salt
 from .rollups import _assign, rollup, summary
 
-__all__ = ["build_report", "write_report", "figure_to_data_uri", "report_pseudonyms", "training_artifacts"]
+__all__ = ["build_report", "write_report", "write_text", "report_from_file", "figure_to_data_uri", "report_pseudonyms", "training_artifacts"]
 
 log = logging.getLogger(__name__)
 
@@ -387,8 +387,12 @@ def build_report(
 
 def write_report(path: str | Path, scores: pd.DataFrame, **kwargs) -> Path:
     """Build the report and write it atomically to ``path`` (a temporary file renamed)."""
+    return write_text(path, build_report(scores, **kwargs))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` atomically to ``path`` (a temporary file renamed on success)."""
     path = Path(path)
-    text = build_report(scores, **kwargs)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -398,8 +402,52 @@ def write_report(path: str | Path, scores: pd.DataFrame, **kwargs) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    log.info("Wrote the report to %s", path)
     return path
+
+
+def report_from_file(
+    scores_path: str | Path,
+    out: str | Path,
+    *,
+    config: Config | None = None,
+    model_uri: str | None = None,
+    data_dir: str | Path | None = None,
+) -> Path:
+    """``attrition report``: the report of a scores file, optionally with its model and data.
+
+    With ``model_uri`` the model card gets the data period and metrics; with
+    ``data_dir`` too, shap's beeswarm and waterfall of the scoring date's
+    features are added.
+    """
+    from .loading import load_tables
+    from .snapshots import build_snapshots
+    from .tracking import load_model
+
+    config = config or Config()
+    scores_path = Path(scores_path)
+    if Path(out).suffix.lower() not in {".html", ".htm"}:
+        from .exceptions import ConfigError
+
+        raise ConfigError(f"Report {out} must end in .html.")
+    if not scores_path.is_file():
+        raise SchemaError(f"{scores_path}: the scores file does not exist. Write one with `attrition "
+                          "score ... --out FILE`.", file=str(scores_path))
+    try:
+        scores = (pd.read_parquet(scores_path) if scores_path.suffix == ".parquet"
+                  else pd.read_csv(scores_path, dtype={"employee_id": str, "team_id": str, "site": str}))
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"{scores_path}: cannot read the scores ({exc}). Pass the .csv or .parquet "
+                          "written by `attrition score`.", file=str(scores_path)) from exc
+    model, info, features = None, {}, None
+    if model_uri:
+        model, info = load_model(model_uri, config)
+        if data_dir is not None and "as_of" in scores and len(scores):
+            tables = load_tables(data_dir, config)
+            windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
+            features = build_snapshots(tables, as_of=[pd.Timestamp(str(scores["as_of"].iloc[0]))],
+                                       windows=windows, labels=False)
+    return write_text(out, build_report(scores, config=config, model=model, model_info=info,
+                                        features=features))
 
 
 def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str],

@@ -193,6 +193,24 @@ def _log_figures(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[st
         plt.close(fig)
 
 
+def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[str, str],
+                      config: Config) -> None:
+    """shap beeswarm, expected vs actual leavers and the team roll-up (pooled, no ids)."""
+    import matplotlib.pyplot as plt
+    import mlflow
+
+    from .report import training_artifacts
+
+    figures, table = training_artifacts(model, snapshots, labels, config)
+    for name, fig in figures.items():
+        mlflow.log_figure(fig, name)
+        plt.close(fig)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "team_rollup_last_validation_month.csv"
+        table.to_csv(path, index=False)
+        mlflow.log_artifact(str(path), "rollups")
+
+
 def log_training_run(
     model: AttritionModel,
     snapshots: pd.DataFrame,
@@ -207,7 +225,9 @@ def log_training_run(
     Logs the config and LightGBM parameters, the validation metrics (model and
     tenure-only baseline), the feature list, a fingerprint of the input data,
     a model card, a calibration plot and a driver-importance plot of the
-    validation months, and the model itself (``pyfunc`` with signature and input
+    validation months, shap's beeswarm, expected vs actual leavers by month and
+    a team roll-up of the last validation month (groups under
+    ``min_group_size`` pooled; no ids), and the model itself (``pyfunc`` with signature and input
     example: five rows of features, no identifiers).
     """
     import mlflow
@@ -249,6 +269,7 @@ def log_training_run(
         mlflow.log_dict(config.to_dict(), "config.json")
         mlflow.log_text(_model_card(model, config, fingerprint), "model_card.md")
         _log_figures(model, snapshots, feature_labels or {})
+        _log_explanations(model, snapshots, feature_labels or {}, config)
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = model.save(Path(tmp) / "attrition_model")
             info = mlflow.pyfunc.log_model(

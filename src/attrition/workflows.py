@@ -105,6 +105,7 @@ def score(
     out: str | Path | None = None,
     tables: Tables | None = None,
     model: AttritionModel | None = None,
+    report: str | Path | None = None,
 ) -> pd.DataFrame:
     """Score the roster as of a date with a registered (or given) model.
 
@@ -120,10 +121,18 @@ def score(
         Where to write the scores (``.csv`` or ``.parquet``), atomically.
     tables, model : optional
         Already-loaded tables / a fitted model (then ``model_uri`` is not read).
+    report : path, optional
+        Also write the HTML report of these scores (:mod:`attrition.report`).
+
+    The output ends with ``employee_pseudonym``, the keyed hash of the id
+    (:func:`attrition.privacy.pseudonymise`) under which reports and MLflow
+    artefacts show the person.
     """
     info = {"model_name": "", "model_version": ""}
     if out is not None and Path(out).suffix not in {".csv", ".parquet"}:
         raise ConfigError(f"Output {out} must end in .csv or .parquet.")
+    if report is not None and Path(report).suffix.lower() not in {".html", ".htm"}:
+        raise ConfigError(f"Report {report} must end in .html.")
     if model is None:
         uri = model_uri or f"models:/{config.registered_model}@champion"
         model, info = load_model(uri, config)
@@ -133,7 +142,19 @@ def score(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
     )
+    from .privacy import pseudonymise, resolve_salt
+
+    scores["employee_pseudonym"] = pseudonymise(scores["employee_id"].astype(str), resolve_salt(config))
+    if report is not None:  # built before anything is written: a failure leaves no partial output
+        from .report import build_report, write_text
+
+        windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
+        features = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False)
+        html = build_report(scores, config=config, model=model, model_info=info, features=features)
     if out is not None:
         write_table(scores, out)
         log.info("Wrote %d scores to %s", len(scores), out)
+    if report is not None:
+        write_text(report, html)
+        log.info("Wrote the report to %s", report)
     return scores
