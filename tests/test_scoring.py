@@ -76,7 +76,9 @@ def test_top_drivers_by_hand():
     values = pd.DataFrame({"a": [1.0, np.nan], "b": [2.5, 3.0]})
     out = top_drivers(contrib, values, n=2, labels={"a": "Alpha"})
     assert out["driver_1_feature"].tolist() == ["b", "a"]
-    assert out.loc[1, "driver_1"] == "Alpha = missing (lowers risk, -0.90)"
+    # 100 × (sigmoid(-0.7) − sigmoid(-0.7 + 0.9)) = −21.8 points
+    assert out.loc[1, "driver_1"] == "Alpha: missing — lowers risk by 21.8 points"
+    assert out.loc[1, "driver_1_points"] == pytest.approx(-21.8, abs=0.01)
     assert out.loc[0, "driver_2_contribution"] == pytest.approx(0.1)
 
 
@@ -90,7 +92,7 @@ def test_windows_of_one_measure_are_one_driver():
     assert out.loc[0, "driver_1_contribution"] == pytest.approx(0.56)  # windows and vs-team summed
     assert out.loc[0, "driver_2_feature"] == "y"
     # only two measures (x with its team comparison, and y): n is capped at 2
-    assert "driver_3" not in out.columns and out.shape[1] == 8
+    assert "driver_3" not in out.columns and out.shape[1] == 10  # 5 columns per driver
 
 
 def test_drivers_never_repeat_a_measure(medium, medium_model, as_of):

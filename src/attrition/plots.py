@@ -179,9 +179,11 @@ def risk_by_group_figure(scores: pd.DataFrame, by: str = "team_id", *, min_group
 
 
 def expected_vs_actual_figure(as_of, risk, label, level: float = 0.9,
-                              title: str = "Expected vs actual voluntary leavers by month") -> Figure:
+                              title: str = "Expected vs actual voluntary leavers by month",
+                              valid_start=None) -> Figure:
     """Per as-of month: the sum of predicted risks (with its Poisson-binomial
     interval) against the leavers that happened, on rows with a known outcome.
+    ``valid_start`` shades the out-of-time validation months from that date.
 
     Examples
     --------
@@ -207,6 +209,10 @@ def expected_vs_actual_figure(as_of, risk, label, level: float = 0.9,
                         label=f"expected, {level:.0%} interval")
         ax.plot(stats["as_of"], stats["expected"], color=_BLUE, marker="o", label="expected (sum of risks)")
         ax.plot(stats["as_of"], stats["actual"], color=_RED, marker="s", ls="", label="actual leavers")
+        if valid_start is not None:
+            start = pd.Timestamp(valid_start) - pd.Timedelta(days=15)
+            ax.axvspan(start, stats["as_of"].max() + pd.Timedelta(days=15), color="#f1c40f", alpha=0.15,
+                       label="validation months (out of time)")
     ax.set_ylabel("Voluntary leavers within the horizon")
     ax.set_xlabel("As-of month end")
     ax.set_ylim(bottom=0)

@@ -71,6 +71,8 @@ tr.pool td{color:#52606d;font-style:italic}
 .drivers{margin:0;padding-left:18px}.drivers li{margin:0 0 2px}
 img{max-width:100%;height:auto;display:block;margin:8px 0}
 .note{color:#52606d;font-size:13px}
+code{white-space:nowrap}
+table.card-metrics{width:auto;min-width:520px}
 .warn{background:#fff7e6;border-left:4px solid #e67e22;padding:10px 14px;margin:10px 0;font-size:14px}
 footer{color:#52606d;font-size:12px;text-align:center;padding:10px}
 """
@@ -171,7 +173,7 @@ def _model_card(model, model_info: Mapping[str, str], scores: pd.DataFrame) -> s
                                ("pr_auc", "PR AUC"),
                                ("brier", "Brier score (lower is better)"),
                                ("lift_top10", "Lift in the top 10%")))
-        parts.append("<table><tr><th>Out-of-time validation</th><th>Model</th>"
+        parts.append("<table class='card-metrics'><tr><th>Out-of-time validation</th><th>Model</th>"
                      f"<th>Tenure-only baseline</th></tr>{rows}</table>")
         parts.append(f"<p class='note'>Risk bands: high from {_pct(model.thresholds_['high'])}, medium from "
                      f"{_pct(model.thresholds_['medium'])} (2× and 1× the validation base rate "
@@ -353,8 +355,10 @@ def build_report(
                 risk = float(scores["attrition_risk"].iloc[order[0]])
                 fig = waterfall_figure(exp, title=f"Why {pseudo[order[0]]} has a risk of {risk:.0%}: "
                                                   "from the average (bottom) to this person (top)")
-                fig.axes[0].set_xlabel("Calibrated log-odds of leaving (right = higher risk)")
                 who.append(_img(figure_to_data_uri(fig), "Waterfall of the highest risk"))
+                who.append("<p class='note'>Each bar is one measure (its windows and team comparison "
+                           "together), in calibrated log-odds: E[f(X)] is the average person, f(x) this "
+                           "person; red bars raise the risk, blue bars lower it.</p>")
         who.append("</section>")
         parts.append("".join(who))
 
@@ -367,7 +371,9 @@ def build_report(
             "is known: the number of leavers the model expected against the number who left, and "
             "predicted against observed rates. Months before the validation period were used "
             "for training, so they flatter the model.</p>"
-            + _img(figure_to_data_uri(expected_vs_actual_figure(known["as_of"], risk, known["label"])),
+            + _img(figure_to_data_uri(expected_vs_actual_figure(
+                known["as_of"], risk, known["label"],
+                valid_start=getattr(model, "training_summary_", {}).get("valid_first_as_of"))),
                    "Expected vs actual leavers")
             + "</section>")
 
@@ -472,7 +478,8 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     figures = {
         "plots/driver_beeswarm_validation.png": beeswarm_figure(shap_explanation(model, rows, labels)),
         "plots/expected_vs_actual_leavers.png": expected_vs_actual_figure(
-            known["as_of"], model.predict_risk(known), known["label"]),
+            known["as_of"], model.predict_risk(known), known["label"],
+            valid_start=model.training_summary_.get("valid_first_as_of")),
     }
     last = rows[pd.to_datetime(rows["as_of"]) == pd.to_datetime(rows["as_of"]).max()]
     risk = model.predict_risk(last)
