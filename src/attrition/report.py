@@ -196,6 +196,25 @@ def _model_card(model, model_info: Mapping[str, str], scores: pd.DataFrame) -> s
     return "".join(parts)
 
 
+def _calibration(model, outcomes: pd.DataFrame) -> str:
+    """Calibration on the out-of-time validation months, when they are in ``outcomes``."""
+    from .model import out_of_time_split
+    from .plots import calibration_figure
+
+    try:
+        _, valid = out_of_time_split(outcomes["as_of"], outcomes["label"].notna(), model.horizon_days,
+                                     model.valid_months)
+    except ValueError:
+        return ""
+    rows = outcomes.loc[valid]
+    if rows["label"].nunique() < 2:
+        return ""
+    fig = calibration_figure(rows["label"], model.predict_risk(rows),
+                             title="Calibration on the validation months (out of time)")
+    return ("<p class='note'>Calibration: among people given a risk of about x%, about x% left "
+            "(points on the diagonal).</p>" + _img(figure_to_data_uri(fig), "Calibration"))
+
+
 def build_report(
     scores: pd.DataFrame,
     *,
@@ -375,6 +394,7 @@ def build_report(
                 known["as_of"], risk, known["label"],
                 valid_start=getattr(model, "training_summary_", {}).get("valid_first_as_of"))),
                    "Expected vs actual leavers")
+            + _calibration(model, outcomes)
             + "</section>")
 
     parts.append(f"<section><h2>Model card</h2>{_model_card(model, model_info, scores)}</section>")

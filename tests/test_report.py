@@ -1,0 +1,230 @@
+"""The HTML report: self-contained, pseudonymous, suppressed; renders in Chromium; CLI."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from attrition import Config, build_snapshots, score_roster
+from attrition.cli import cli
+from attrition.privacy import pseudonymise
+from attrition.report import build_report, write_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SALT = "report-test-salt-0123456789"
+
+
+def small_scores():
+    rng = np.random.default_rng(0)
+    teams = ["T-big"] * 9 + ["T-mid"] * 6 + ["T-tiny"] * 2
+    n = len(teams)
+    risk = rng.uniform(0.01, 0.6, n)
+    return pd.DataFrame({
+        "employee_id": [f"EMP{i:04d}" for i in range(n)], "as_of": "2025-06-30",
+        "attrition_risk": risk, "risk_band": np.where(risk > 0.3, "high", "low"),
+        "driver_1": ["Late changes, last 28 days: 6 (team median 1) — raises risk by 4.1 points"] * n,
+        "driver_1_feature": ["sched_late_changes_28d"] * n, "driver_1_points": [4.1] * n,
+        "horizon_days": 90, "model_name": "m", "model_version": "2",
+        "team_id": teams, "site": ["north"] * 9 + ["south"] * 8,
+    })
+
+
+def test_report_is_self_contained_and_pseudonymous():
+    scores = small_scores()
+    html = build_report(scores, config=Config(id_salt=SALT))
+    assert not any(e in html for e in scores["employee_id"])  # no raw id anywhere
+    assert pseudonymise([scores["employee_id"].iloc[scores["attrition_risk"].argmax()]], SALT)[0] in html
+    assert not re.search(r"(src|href)=[\"']?(https?:|//)", html)  # nothing fetched from a network
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert html.count("data:image/png;base64,") >= 2
+    assert "Intended use and limits" in html and "not causes" in html
+
+
+def test_report_uses_the_scores_pseudonym_column():
+    scores = small_scores()
+    scores["employee_pseudonym"] = [f"p-given{i}" for i in range(len(scores))]
+    assert "p-given" in build_report(scores, config=Config(id_salt=SALT))
+
+
+def test_small_teams_never_appear_in_the_report():
+    html = build_report(small_scores(), config=Config(id_salt=SALT))
+    assert "T-tiny" not in html
+    assert "T-big" in html and "Other (2 groups pooled)" in html  # tiny (2) + mid (6) in site... pooled
+    assert "small team" in html  # the top-risk list hides the team of pooled people
+
+
+def test_report_of_too_few_people_shows_no_figures():
+    scores = small_scores().head(4)
+    html = build_report(scores, config=Config(id_salt=SALT))
+    assert "Fewer than 5" in html and "data:image/png" not in html and "EMP0" not in html
+    assert "p-" not in html.split("Model card")[0].split("</header>")[1]
+
+
+def test_report_needs_scores_columns():
+    from attrition import SchemaError
+
+    with pytest.raises(SchemaError, match="attrition_risk"):
+        build_report(pd.DataFrame({"employee_id": ["a"]}))
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory, medium, medium_snapshots, medium_model):
+    as_of = medium.tables.infer_export_date()
+    scores = score_roster(medium.tables, as_of, medium_model)
+    rows = build_snapshots(medium.tables, as_of=[as_of], labels=False)
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    write_report(path, scores, config=Config(id_salt=SALT), model=medium_model,
+                 model_info={"model_name": "attrition", "model_version": "7"}, features=rows,
+                 outcomes=medium_snapshots)
+    return path, scores
+
+
+def test_full_report_sections(full_report, medium_model):
+    path, scores = full_report
+    html = path.read_text(encoding="utf-8")
+    for heading in ("The month in figures", "Where the risk is", "What drives the risk",
+                    "The 20 highest risks", "Has the model been right?", "Model card"):
+        assert heading in html
+    assert html.count("data:image/png;base64,") == 6  # team box, drivers, beeswarm, waterfall, expected, calibration
+    assert f"{medium_model.metrics_['valid_roc_auc']:.3f}" in html
+    assert medium_model.training_summary_["train_first_as_of"] in html
+    assert not any(f">{e}<" in html or f" {e} " in html for e in scores["employee_id"])
+    assert "raises risk by" in html
+
+
+def _chromium():
+    env = os.environ.get("ATTRITION_CHROMIUM")
+    if env and Path(env).is_file():
+        return env
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.slow
+def test_report_renders_in_chromium(full_report, tmp_path):
+    """Headless Chromium opens the report offline and the screenshot shows the page."""
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium is required under CI=true: run tools/install-chromium first.")
+        pytest.skip("No Chromium: run tools/install-chromium (or set ATTRITION_CHROMIUM).")
+    from PIL import Image
+
+    path, _ = full_report
+    shot = tmp_path / "report.png"
+    proc = subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
+         path.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert shot.is_file(), f"no screenshot (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert img.shape[:2] == (2000, 1280)
+    header = img[10:60, 10:1270]
+    assert np.abs(header - np.array([0x1F, 0x3B, 0x57])).sum(axis=2).mean() < 30  # the navy header drew
+    assert img.std() > 20  # text, tables and plots, not a blank page
+    if os.environ.get("ATTRITION_KEEP_SCREENSHOT"):
+        shutil.copy(shot, os.environ["ATTRITION_KEEP_SCREENSHOT"])
+
+
+# ----------------------------------------------------------------- CLI, real MLflow store
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, medium):
+    import attrition
+
+    root = tmp_path_factory.mktemp("report-cli")
+    data = medium.write(root / "data")
+    cfg = root / "attrition.toml"
+    cfg.write_text(f'tracking_uri = "sqlite:///{root / "mlflow.db"}"\nregistered_model = "rep"\n'
+                   f'id_salt = "{SALT}"\nexperiment = "rep"\n')
+    config = Config.from_file(cfg)
+    result = attrition.train(config, register="rep", tables=attrition.load_tables(root / "data", config))
+    return root, cfg, result, data
+
+
+@pytest.mark.slow
+def test_training_run_logs_plots_and_a_suppressed_rollup(trained):
+    import mlflow
+
+    root, _, result, _ = trained
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{root / 'mlflow.db'}")
+    names = {a.path for a in client.list_artifacts(result.run.run_id, "plots")}
+    assert {"plots/driver_beeswarm_validation.png", "plots/expected_vs_actual_leavers.png"} <= names
+    local = mlflow.artifacts.download_artifacts(
+        run_id=result.run.run_id, artifact_path="rollups/team_rollup_last_validation_month.csv",
+        tracking_uri=f"sqlite:///{root / 'mlflow.db'}")
+    table = pd.read_csv(local)
+    assert (table["headcount"] >= 5).all() and "actual_leavers" in table
+    text = Path(local).read_text()
+    assert not re.search(r"E\d{6}", text)  # no employee ids
+    assert not {"birth_year", "gender", "employee_id"} & set(table.columns)
+
+
+@pytest.mark.slow
+def test_cli_score_report_and_report_and_whatif(trained, medium):
+    root, cfg, result, _ = trained
+    as_of = f"{medium.tables.infer_export_date():%Y-%m-%d}"
+    runner = CliRunner()
+    out, rep = root / "scores.csv", root / "score-report.html"
+    res = runner.invoke(cli, ["score", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
+                              "--out", str(out), "--report", str(rep)])
+    assert res.exit_code == 0, res.output
+    assert rep.is_file() and "Report:" in res.output
+    scores = pd.read_csv(out)
+    assert (scores["employee_pseudonym"] == pseudonymise(scores["employee_id"], SALT)).all()
+    assert {"team_id", "site", "driver_1_points", "driver_1_reference"} <= set(scores.columns)
+
+    rep2 = root / "from-file.html"
+    res = runner.invoke(cli, ["report", "--scores", str(out), "--out", str(rep2), "--config", str(cfg),
+                              "--model", "models:/rep@champion", "--data", str(root / "data")])
+    assert res.exit_code == 0, res.output
+    html = rep2.read_text(encoding="utf-8")
+    assert "Out-of-time validation" in html and "version 1" in html
+    assert not any(f"{e}<" in html for e in scores["employee_id"])
+
+    emp = scores["employee_id"].iloc[0]
+    res = runner.invoke(cli, ["whatif", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
+                              "--employee", emp, "--set", "sched_late_changes=0",
+                              "--set", "wl_occupancy_mean<=85%"])
+    assert res.exit_code == 0, res.output
+    assert f"{emp}: risk " in res.output and "not causal effects" in res.output
+    team = scores["team_id"].value_counts().index[0]
+    res = runner.invoke(cli, ["whatif", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
+                              "--team", team, "--set", "sched_night_share=0"])
+    assert res.exit_code == 0, res.output
+    assert f"Team {team}" in res.output and "expected leavers" in res.output
+    assert not re.search(r"E\d{6}", res.output)  # a team what-if shows no one
+
+
+@pytest.mark.slow
+def test_cli_errors_write_nothing(trained, medium):
+    root, cfg, _, _ = trained
+    runner = CliRunner()
+    res = runner.invoke(cli, ["report", "--scores", str(root / "missing.csv"), "--out", str(root / "x.html")])
+    assert res.exit_code == 1 and "does not exist" in res.output and not (root / "x.html").exists()
+    as_of = f"{medium.tables.infer_export_date():%Y-%m-%d}"
+    res = runner.invoke(cli, ["whatif", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
+                              "--employee", "NOPE", "--set", "tenure_days=1"])
+    assert res.exit_code == 1 and "NOPE" in res.output
+    res = runner.invoke(cli, ["whatif", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
+                              "--employee", "E000001", "--set", "made_up=1"])
+    assert res.exit_code == 1 and "no feature or measure" in res.output
+
+
+def test_readme_and_ci_install_chromium():
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    line = "tools/install-chromium && pip install -e '.[test]' && pytest"
+    assert line in ci.splitlines() and line in readme
+    assert os.access(ROOT / "tools" / "install-chromium", os.X_OK)
+    for command in ("attrition report", "attrition whatif", "--report"):
+        assert command in readme
