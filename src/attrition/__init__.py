@@ -21,8 +21,11 @@ from .exceptions import (
     RosterError,
     SchemaError,
 )
+from .explain import what_if
 from .loading import load_tables, validate_tables
 from .model import AttritionModel
+from .report import write_report
+from .rollups import rollup
 from .scoring import score_roster
 from .simulate import simulate
 from .snapshots import build_snapshots, feature_columns
@@ -52,4 +55,7 @@ __all__ = [
     "simulate",
     "train",
     "validate_tables",
+    "rollup",
+    "what_if",
+    "write_report",
 ]

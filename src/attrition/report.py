@@ -196,6 +196,38 @@ def _model_card(model, model_info: Mapping[str, str], scores: pd.DataFrame) -> s
     return "".join(parts)
 
 
+def _headline(scores: pd.DataFrame, min_n: int, labels) -> str:
+    """Where to look first: the teams with most expected leavers and the commonest drivers."""
+    from .explain import measure_label
+    from .scoring import feature_family
+
+    items = []
+    if "team_id" in scores.columns:
+        teams = rollup(scores, "team_id", min_group_size=min_n,
+                       parent="site" if "site" in scores.columns else None, labels=labels)
+        teams = teams[~teams["team_id"].astype(str).str.startswith("Other (")].head(3)
+        if len(teams):
+            items.append("<li><b>Teams with the most expected leavers</b>: " + ", ".join(
+                f"{_e(r.team_id)} ({r.expected_leavers:.1f} of {r.headcount})"
+                for r in teams.itertuples()) + "</li>")
+    totals: dict[str, float] = {}
+    names: dict[str, str] = {}
+    k = 1
+    while f"driver_{k}_feature" in scores.columns and f"driver_{k}_points" in scores.columns:
+        for f, v in zip(scores[f"driver_{k}_feature"].astype(str),
+                        pd.to_numeric(scores[f"driver_{k}_points"], errors="coerce"), strict=True):
+            if np.isfinite(v) and v > 0:
+                fam = feature_family(f)
+                totals[fam] = totals.get(fam, 0.0) + float(v)
+                names.setdefault(fam, measure_label(labels.get(f, f)))
+        k += 1
+    if totals:
+        top = sorted(totals, key=lambda f: -totals[f])[:3]
+        items.append("<li><b>What raises risk most often</b>: "
+                     + "; ".join(_e(names[f]) for f in top) + "</li>")
+    return f"<h3>Where to look first</h3><ul>{''.join(items)}</ul>" if items else ""
+
+
 def _calibration(model, outcomes: pd.DataFrame) -> str:
     """Calibration on the out-of-time validation months, when they are in ``outcomes``."""
     from .model import out_of_time_split
@@ -251,7 +283,6 @@ def build_report(
     from .explain import measure_explanation, shap_explanation
     from .plots import (
         beeswarm_figure,
-        calibration_figure,
         driver_summary_figure,
         expected_vs_actual_figure,
         risk_by_group_figure,
@@ -301,7 +332,7 @@ def build_report(
             f"<b>{summ['expected_leavers']:.0f}</b> to leave voluntarily within {horizon} days "
             f"(between {summ['leavers_low']} and {summ['leavers_high']} in nine months out of ten, if "
             "people leave independently). The expected number is the sum of everyone's calibrated "
-            "risk.</p></section>")
+            "risk.</p>" + _headline(scores, min_n, labels) + "</section>")
 
     # ---------------------------------------------------------- where
     if not summ["suppressed"] and "team_id" in scores.columns:
