@@ -37,7 +37,9 @@ def test_run_logs_params_metrics_fingerprint_and_model(trained_run, medium):
     artifacts = {a.path for a in client.list_artifacts(result.run.run_id)}
     assert {"features.json", "model_card.md", "training_summary.json", "config.json", "plots"} <= artifacts
     plots = {a.path for a in client.list_artifacts(result.run.run_id, "plots")}
-    assert plots == {"plots/calibration_validation.png", "plots/driver_importance.png"}
+    assert plots == {"plots/calibration_validation.png", "plots/driver_importance.png",
+                     "plots/driver_beeswarm_validation.png", "plots/expected_vs_actual_leavers.png"}
+    assert "rollups" in artifacts
     features = json.loads(mlflow.artifacts.load_text(f"runs:/{result.run.run_id}/features.json"))
     assert features["features"] == result.model.feature_names_in_
     # artefacts sit next to the SQLite file, not in the working directory

@@ -284,11 +284,11 @@ def what_if(model, snapshots: pd.DataFrame, changes, *, labels: Mapping[str, str
     before = model.predict_risk(snapshots)
     after = model.predict_risk(after_frame)
     labels = labels or {}
-    moved = []
-    for i in range(len(snapshots)):
-        names = [f for f in features if not isinstance(snapshots[f].dtype, pd.CategoricalDtype)
-                 and not np.allclose(snapshots[f].iloc[i], after_frame[f].iloc[i], equal_nan=True)]
-        moved.append(", ".join(names))
+    numeric = [f for f in features if not isinstance(snapshots[f].dtype, pd.CategoricalDtype)]
+    old_values = snapshots[numeric].to_numpy(dtype="float64")
+    new_values = after_frame[numeric].to_numpy(dtype="float64")
+    differs = ~np.isclose(old_values, new_values, equal_nan=True)
+    moved = [", ".join(np.asarray(numeric, dtype=object)[row]) for row in differs]
     out = pd.DataFrame({
         "employee_id": snapshots["employee_id"].to_numpy() if "employee_id" in snapshots else np.arange(len(snapshots)),
         "risk_before": np.round(before, 6),
