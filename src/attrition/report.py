@@ -420,7 +420,9 @@ def build_report(
             "<section><h2>Has the model been right?</h2><p class='note'>On past months whose outcome "
             "is known: the number of leavers the model expected against the number who left, and "
             "predicted against observed rates. Months before the validation period were used "
-            "for training, so they flatter the model.</p>"
+            "for training, so they flatter the model; the calibration was fitted on the "
+            "validation months, so there the totals agree by construction. Only months after "
+            "training are a true test: re-run this report as outcomes come in.</p>"
             + _img(figure_to_data_uri(expected_vs_actual_figure(
                 known["as_of"], risk, known["label"],
                 valid_start=getattr(model, "training_summary_", {}).get("valid_first_as_of"))),
