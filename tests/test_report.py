@@ -228,3 +228,19 @@ def test_readme_and_ci_install_chromium():
     assert os.access(ROOT / "tools" / "install-chromium", os.X_OK)
     for command in ("attrition report", "attrition whatif", "--report"):
         assert command in readme
+
+
+@pytest.mark.slow
+def test_quickstart_ends_with_the_report_path(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("ATTRITION_ID_SALT", SALT)
+    res = CliRunner().invoke(cli, ["quickstart", "--out", str(tmp_path / "qs"), "--employees", "120",
+                                   "--months", "14"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    last = res.output.strip().splitlines()
+    report = tmp_path / "qs" / "report.html"
+    assert report.is_file() and last[-1] == f"Report: {report.resolve()}"  # the last line
+    html = report.read_text(encoding="utf-8")
+    assert "Has the model been right?" in html and "Model card" in html
+    scores = pd.read_csv(tmp_path / "qs" / "scores.csv")
+    assert not any(f">{e}<" in html for e in scores["employee_id"])

@@ -293,9 +293,9 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
     console.print(f"Browse the runs: [bold]mlflow ui --backend-store-uri {res.tracking_uri}[/bold]")
-    if getattr(res, "report_path", None):
-        console.print(f"Report: [bold]{res.report_path}[/bold]")
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
+    if getattr(res, "report_path", None):
+        console.print(f"Report: [bold]{res.report_path}[/bold]", soft_wrap=True)
 
 
 def main() -> None:
