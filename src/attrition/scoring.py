@@ -241,8 +241,11 @@ def score_roster(
     -------
     pandas.DataFrame
         ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
-        drivers (``driver_1`` ...), ``horizon_days``, ``model_name``,
-        ``model_version``, then the roster's own columns. In roster order, or by falling risk without one.
+        drivers (``driver_1`` ...; see :func:`top_drivers`, with the team
+        median of the same day as reference), ``horizon_days``,
+        ``model_name``, ``model_version``, the roster's own columns, then
+        ``team_id`` and ``site`` from the HR master unless the roster has
+        them. In roster order, or by falling risk without one.
 
     Raises
     ------
