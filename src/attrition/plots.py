@@ -216,7 +216,7 @@ def expected_vs_actual_figure(as_of, risk, label, level: float = 0.9,
     ax.set_ylabel("Voluntary leavers within the horizon")
     ax.set_xlabel("As-of month end")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False)
     fig.suptitle(title, x=0.02, ha="left")
     fig.tight_layout()
     return fig
