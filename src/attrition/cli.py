@@ -151,6 +151,9 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
         f"PR AUC {m['valid_pr_auc']:.3f}, Brier {m['valid_brier']:.4f}, "
         f"lift in top 10% {m['valid_lift_top10']:.2f}"
     )
+    if "lr_baseline_valid_roc_auc" in m:
+        click.echo(f"Logistic-regression baseline on the same features: ROC AUC "
+                   f"{m['lr_baseline_valid_roc_auc']:.3f}, PR AUC {m['lr_baseline_valid_pr_auc']:.3f}")
     click.echo(f"MLflow run {result.run.run_id} in {result.run.tracking_uri}")
     click.echo(f"Model URI: {result.run.model_uri}")
     if result.run.registered_name:
