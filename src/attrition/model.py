@@ -418,6 +418,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "booster_"):
             return super().__repr__(N_CHAR_MAX)
         s = self.training_summary_
+        if s.get("mode") == "flat":
+            return (
+                f"<AttritionModel (flat table): {len(self.feature_names_in_)} features, {self.best_iteration_} "
+                f"trees, setting {s['setting']}, {s['n_rows']} rows, {s['validation']} "
+                f"(ROC AUC {self.metrics_.get('cv_roc_auc', float('nan')):.3f})>"
+            )
         return (
             f"<AttritionModel: {len(self.feature_names_in_)} features, {self.best_iteration_} trees, "
             f"horizon {s['horizon_days']} days, trained on {s['train_first_as_of']}..{s['train_last_as_of']} "
