@@ -375,6 +375,7 @@ def fit_table(
     risk_bands: dict[str, float] | None = None,
     random_state: int = 0,
     source: str = "table",
+    evaluate: bool = True,
 ) -> FlatFit:
     """Train an :class:`AttritionModel` on a one-row-per-employee table (see the module docs).
 
@@ -401,6 +402,10 @@ def fit_table(
         Outer repeated stratified cross-validation for the reported metrics.
     inner_splits : int
         Folds of the inner selection and cross-fitted calibration.
+    evaluate : bool, default True
+        Run the outer cross-validation. ``False`` only fits (``metrics_`` is
+        then empty): for callers that evaluate on their own folds, such as
+        ``benchmarks/ibm_attrition.py``.
     """
     for name, v, lo in (("cv_splits", cv_splits, 2), ("cv_repeats", cv_repeats, 1), ("inner_splits", inner_splits, 2)):
         if not isinstance(v, int) or v < lo:
@@ -423,7 +428,7 @@ def fit_table(
     started = time.perf_counter()
     outer = RepeatedStratifiedKFold(n_splits=cv_splits, n_repeats=cv_repeats, random_state=random_state)
     rows, oof = [], np.full(len(y), np.nan)
-    for i, (tr, te) in enumerate(outer.split(X, y)):
+    for i, (tr, te) in enumerate(outer.split(X, y) if evaluate else []):
         model, choice = _fit_model(X.iloc[tr], y[tr], grid=grid, inner_splits=inner_splits,
                                    random_state=random_state, risk_bands=risk_bands, lgbm_params=lgbm_params)
         p = model.predict_risk(X.iloc[te])
@@ -441,6 +446,18 @@ def fit_table(
                  i + 1, cv_splits * cv_repeats, row["model_roc_auc"], row["logistic_roc_auc"],
                  choice["name"], model.best_iteration_)
     cv = pd.DataFrame(rows)
+    if not evaluate:
+        model, choice = _fit_model(X, y, grid=grid, inner_splits=inner_splits, random_state=random_state,
+                                   risk_bands=risk_bands, lgbm_params=lgbm_params)
+        model.metrics_ = {}
+        model.training_summary_ = {"mode": "flat", "validation": "not evaluated", "n_rows": int(len(y)),
+                                   "positives": n_pos, "target": target, "positive": pos_value,
+                                   "setting": choice["name"], "best_iteration": model.best_iteration_,
+                                   "horizon_days": None}
+        model.snapshot_params_ = {"mode": "flat", "target": target, "positive": pos_value,
+                                  "id_column": id_column, "dropped": dropped}
+        return FlatFit(model=model, cv=cv, oof=pd.DataFrame({"y": [], "risk": []}),
+                       selection={k: v for k, v in choice.items() if k != "oof_margin"}, dropped=dropped)
 
     model, choice = _fit_model(X, y, grid=grid, inner_splits=inner_splits, random_state=random_state,
                                risk_bands=risk_bands, lgbm_params=lgbm_params)
