@@ -46,7 +46,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -97,7 +96,7 @@ def labels_as_of(employees: pd.DataFrame, snapshots: pd.DataFrame, horizon_days:
     --------
     >>> emp = pd.DataFrame({"employee_id": ["a"], "termination_date": pd.to_datetime(["2024-05-01"]),
     ...                     "termination_reason": ["voluntary"]})
-    >>> fr = pd.DataFrame({"employee_id": ["a", "a"], "as_of": pd.to_datetime(["2024-01-31", "2024-03-31"])})
+    >>> fr = pd.DataFrame({"employee_id": ["a", "a"], "as_of": pd.to_datetime(["2024-03-31", "2024-04-10"])})
     >>> labels_as_of(emp, fr, 30, "2024-04-30")["label"].tolist()  # the May exit is not yet known
     [0.0, nan]
     """
