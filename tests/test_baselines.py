@@ -78,3 +78,5 @@ def test_training_run_reports_the_logistic_baseline(medium_model):
     for key in ("lr_baseline_valid_roc_auc", "lr_baseline_valid_pr_auc", "lr_baseline_valid_brier"):
         assert np.isfinite(m[key])
     assert m["lr_baseline_valid_n"] == m["valid_n"]
+    assert m["prior_baseline_valid_roc_auc"] == 0.5
+    assert m["valid_brier"] < m["prior_baseline_valid_brier"]

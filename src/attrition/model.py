@@ -137,7 +137,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Validation metrics (``valid_roc_auc``, ``valid_pr_auc``, ...) and
         those of the tenure-only baseline (``baseline_valid_roc_auc``) and of a
         regularised logistic regression on the same features
-        (``lr_baseline_valid_roc_auc``, see :mod:`attrition.baselines`).
+        (``lr_baseline_valid_roc_auc``, see :mod:`attrition.baselines`), and
+        the class prior (``prior_baseline_valid_brier``: the training base
+        rate for everyone).
     training_summary_ : dict
         Periods and row counts of the split.
     snapshot_params_ : dict
@@ -259,6 +261,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         metrics.update(classification_metrics(y_all[train], p_train, prefix="train_"))
         metrics.update(self._tenure_baseline(snapshots, train, valid, y_all))
         metrics.update(self._logistic_baseline(snapshots, train, valid, y_all))
+        metrics.update(classification_metrics(y_all[valid], np.full(int(valid.sum()), y_all[train].mean()),
+                                              prefix="prior_baseline_valid_"))
         self.metrics_ = metrics
         as_of = pd.to_datetime(snapshots["as_of"])
         self.training_summary_ = {
