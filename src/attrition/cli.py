@@ -124,6 +124,39 @@ def validate(data_dir: Path | None, config_file: Path | None, export_date: str |
     click.echo(f"Valid. Export date: {tables.infer_export_date():%Y-%m-%d}")
 
 
+table_option = click.option(
+    "--table", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Flat-table mode: a .csv/.parquet file with one row per employee (instead of --data).",
+)
+id_option = click.option(
+    "--id", "id_column", default=None, metavar="COLUMN",
+    help="Flat table: the employee id column (written as employee_id; default: row numbers).",
+)
+
+
+def _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir) -> None:
+    from .flat import train_table
+
+    if data_dir is not None:
+        raise click.UsageError("Pass either --data DIR or --table FILE, not both.")
+    if not target:
+        raise click.UsageError("--table needs --target COLUMN (the column saying whether the employee left).")
+    cfg = _config(config_file, experiment=experiment)
+    fit, run = train_table(cfg, table, target, positive=positive, id_column=id_column, drop=list(drop),
+                           register=register)
+    m = fit.model.metrics_
+    click.echo(repr(fit.model))
+    click.echo(f"Dropped as protected or requested: {', '.join(fit.dropped) or 'none'}")
+    click.echo(f"Metrics by {fit.model.training_summary_['validation']}:")
+    click.echo(f"  ROC AUC {m['cv_roc_auc']:.3f} ± {m['cv_roc_auc_sd']:.3f} (logistic regression "
+               f"{m['logistic_cv_roc_auc']:.3f}), PR AUC {m['cv_pr_auc']:.3f}, Brier {m['cv_brier']:.4f}, "
+               f"ECE {m['cv_ece']:.3f}, lift in top 10% {m['cv_lift_top10']:.2f}")
+    click.echo(f"MLflow run {run.run_id} in {run.tracking_uri}")
+    click.echo(f"Model URI: {run.model_uri}")
+    if run.registered_name:
+        click.echo(f"Registered: models:/{run.registered_name}@champion (version {run.registered_version})")
+
+
 @cli.command()
 @data_option
 @click.option("--horizon-days", type=click.IntRange(1, 730), default=None,
@@ -133,11 +166,30 @@ def validate(data_dir: Path | None, config_file: Path | None, export_date: str |
               help="Register the model under NAME with the alias 'champion'.")
 @click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
 @export_date_option
+@table_option
+@click.option("--target", default=None, metavar="COLUMN",
+              help="Flat table: the column saying whether the employee left.")
+@click.option("--positive", default=None, metavar="VALUE",
+              help="Flat table: the target value meaning 'left' (needed unless Yes/No, 1/0, True/False).")
+@id_option
+@click.option("--drop", multiple=True, metavar="COLUMN",
+              help="Flat table: leave this column out (repeatable); protected attributes "
+                   "(config flat_protected: gender, age, marital status, ...) are always left out.")
 @_domain_errors
-def train(data_dir, horizon_days, config_file, register, experiment, export_date) -> None:
-    """Build monthly snapshots from --data, train out of time, log to MLflow."""
+def train(data_dir, horizon_days, config_file, register, experiment, export_date,
+          table, target, positive, id_column, drop) -> None:
+    """Build monthly snapshots from --data, train out of time, log to MLflow.
+
+    With --table FILE --target COLUMN instead: train on a one-row-per-employee
+    table, with metrics by repeated stratified cross-validation.
+    """
     from .workflows import train as run
 
+    if table is not None:
+        _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir)
+        return
+    if target or positive or id_column or drop:
+        raise click.UsageError("--target, --positive, --id and --drop go with --table FILE.")
     cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment,
                   export_date=export_date)
     if cfg.data_dir is None:
@@ -151,6 +203,9 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
         f"PR AUC {m['valid_pr_auc']:.3f}, Brier {m['valid_brier']:.4f}, "
         f"lift in top 10% {m['valid_lift_top10']:.2f}"
     )
+    if "lr_baseline_valid_roc_auc" in m:
+        click.echo(f"Logistic-regression baseline on the same features: ROC AUC "
+                   f"{m['lr_baseline_valid_roc_auc']:.3f}, PR AUC {m['lr_baseline_valid_pr_auc']:.3f}")
     click.echo(f"MLflow run {result.run.run_id} in {result.run.tracking_uri}")
     click.echo(f"Model URI: {result.run.model_uri}")
     if result.run.registered_name:
@@ -160,8 +215,8 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
 
 @cli.command()
 @data_option
-@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
-              help="Score as of this date (features use rows dated on or before it).")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Score as of this date (features use rows dated on or before it); required with --data.")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV/Parquet with employee_id (and pass-through columns); default: everyone employed.")
 @click.option("--model", "model_uri", default=None,
@@ -174,12 +229,36 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
 @export_date_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the HTML report of these scores (see `attrition report`).")
+@table_option
+@id_option
 @_domain_errors
 def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, export_date,
-          report_path) -> None:
-    """Score the roster as of a date with the registered model."""
+          report_path, table, id_column) -> None:
+    """Score the roster as of a date with the registered model.
+
+    With --table FILE instead: score a one-row-per-employee table with a
+    model trained by `attrition train --table`.
+    """
     from .workflows import score as run
 
+    if table is not None:
+        from .flat import score_table_file
+
+        if data_dir is not None or as_of is not None or roster is not None:
+            raise click.UsageError("--table scores a flat table: leave out --data, --as-of and --roster.")
+        if report_path is not None:
+            raise click.UsageError("--report needs monthly scores (--data); for a flat table run "
+                                   "`attrition report --scores FILE` on its output.")
+        cfg = _config(config_file, n_drivers=n_drivers)
+        scores = score_table_file(cfg, table, out, id_column=id_column, model_uri=model_uri)
+        bands = scores["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
+        click.echo(f"Scored {len(scores)} rows of {table}: "
+                   + ", ".join(f"{k} {v}" for k, v in bands.items()) + f" -> {out}")
+        return
+    if id_column is not None:
+        raise click.UsageError("--id goes with --table FILE.")
+    if as_of is None:
+        raise click.UsageError("Missing option '--as-of' (required with --data).")
     try:
         as_of_ts = pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
     except ValueError as exc:
@@ -260,6 +339,34 @@ def whatif(data_dir, as_of, employees, team, changes, model_uri, config_file, ex
                    f"({r.change_points:+.1f} points)" + (f"; changed: {r.changed}" if r.changed else
                                                          "; no input changed"))
     click.echo(f"Note: {WHAT_IF_NOTE}")
+
+
+@cli.command()
+@data_option
+@click.option("--start", metavar="YYYY-MM", default=None,
+              help="First origin month  [default: the earliest with enough labelled history].")
+@click.option("--horizon-days", type=click.IntRange(1, 730), default=None,
+              help="Predict a voluntary exit within this many days  [default: 90].")
+@click.option("--capacity", "capacity", type=click.IntRange(1, 100_000), default=20, show_default=True,
+              help="Conversations HR can hold per month: precision and recall at this many people.")
+@config_option
+@click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
+@export_date_option
+@_domain_errors
+def backtest(data_dir, start, horizon_days, capacity, config_file, experiment, export_date) -> None:
+    """Rolling-origin backtest: retrain at each month end on what was known then, score, compare."""
+    from rich.console import Console
+
+    from .backtest import backtest as run
+    from .backtest import print_backtest
+
+    cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment,
+                  export_date=export_date)
+    if cfg.data_dir is None:
+        raise click.UsageError("Pass --data DIR (or data_dir in --config).")
+    result = run(cfg, start=start, capacity=capacity)
+    print_backtest(result, Console(width=200))
+    click.echo(f"MLflow run {result.run_id} (one child run per origin) in {result.tracking_uri}")
 
 
 @cli.command()

@@ -29,6 +29,12 @@ from .tables import TABLE_NAMES
 
 __all__ = ["Config", "DEFAULT_LGBM_PARAMS", "SURVEY_PRIVACY_MODES"]
 
+#: Default of :attr:`Config.flat_protected` (kept in sync with attrition.flat.FLAT_PROTECTED).
+_FLAT_PROTECTED: tuple[str, ...] = (
+    "gender", "sex", "birth_year", "birth_date", "date_of_birth", "age", "marital_status",
+    "ethnicity", "race", "religion", "nationality", "disability", "pregnancy", "sexual_orientation",
+)
+
 #: Allowed values of :attr:`Config.survey_privacy`.
 SURVEY_PRIVACY_MODES: tuple[str, ...] = ("team", "identified", "off")
 
@@ -99,6 +105,11 @@ class Config:
         Secret key for pseudonymised employee ids in MLflow artefacts and
         reports. Default: ``$ATTRITION_ID_SALT``, else a random key kept in
         ``~/.attrition/id_salt`` (outside the tracking store).
+    flat_protected : list of str
+        Flat-table mode (``train --table``): column names dropped as protected
+        attributes, compared in lower case without separators (default
+        :data:`attrition.flat.FLAT_PROTECTED`: gender, age, birth year, marital
+        status, ...). Set to ``[]`` to keep every column.
     """
 
     data_dir: Path | None = None
@@ -117,6 +128,7 @@ class Config:
     min_group_size: int = 5
     survey_privacy: str = "team"
     id_salt: str | None = None
+    flat_protected: list[str] = field(default_factory=lambda: list(_FLAT_PROTECTED))
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -206,6 +218,8 @@ class Config:
         need(isinstance(self.registered_model, str) and self.registered_model != "",
              "registered_model must be a name.")
         need(isinstance(self.lgbm_params, dict), "lgbm_params must be a mapping.")
+        need(isinstance(self.flat_protected, (list, tuple)) and all(isinstance(c, str) for c in self.flat_protected),
+             "flat_protected must be a list of column names.")
         bands = self.risk_bands
         need(isinstance(bands, dict) and set(bands) == {"medium", "high"},
              f"risk_bands must have exactly the keys 'medium' and 'high', got {bands!r}.")

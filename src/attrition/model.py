@@ -135,7 +135,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Absolute risk thresholds of the bands.
     metrics_ : dict
         Validation metrics (``valid_roc_auc``, ``valid_pr_auc``, ...) and
-        those of the tenure-only baseline (``baseline_valid_roc_auc``).
+        those of the tenure-only baseline (``baseline_valid_roc_auc``) and of a
+        regularised logistic regression on the same features
+        (``lr_baseline_valid_roc_auc``, see :mod:`attrition.baselines`), and
+        the class prior (``prior_baseline_valid_brier``: the training base
+        rate for everyone).
     training_summary_ : dict
         Periods and row counts of the split.
     snapshot_params_ : dict
@@ -256,6 +260,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         metrics = classification_metrics(y_all[valid], p_valid, prefix="valid_")
         metrics.update(classification_metrics(y_all[train], p_train, prefix="train_"))
         metrics.update(self._tenure_baseline(snapshots, train, valid, y_all))
+        metrics.update(self._logistic_baseline(snapshots, train, valid, y_all))
+        metrics.update(classification_metrics(y_all[valid], np.full(int(valid.sum()), y_all[train].mean()),
+                                              prefix="prior_baseline_valid_"))
         self.metrics_ = metrics
         as_of = pd.to_datetime(snapshots["as_of"])
         self.training_summary_ = {
@@ -283,6 +290,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         base = LogisticRegression(max_iter=1000).fit(X[train], y[train])
         p = base.predict_proba(X[valid])[:, 1]
         return classification_metrics(y[valid], p, prefix="baseline_valid_")
+
+    def _logistic_baseline(self, snapshots, train, valid, y) -> dict[str, float]:
+        """A regularised logistic regression on the same features and split (``lr_baseline_valid_*``)."""
+        from .baselines import LogisticBaseline
+
+        base = LogisticBaseline(features=self.feature_names_in_).fit(snapshots.loc[train], y[train])
+        p = base.predict_risk(snapshots.loc[valid])
+        return classification_metrics(y[valid], p, prefix="lr_baseline_valid_")
 
     # -------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
@@ -407,6 +422,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "booster_"):
             return super().__repr__(N_CHAR_MAX)
         s = self.training_summary_
+        if s.get("mode") == "flat":
+            return (
+                f"<AttritionModel (flat table): {len(self.feature_names_in_)} features, {self.best_iteration_} "
+                f"trees, setting {s['setting']}, {s['n_rows']} rows, {s['validation']} "
+                f"(ROC AUC {self.metrics_.get('cv_roc_auc', float('nan')):.3f})>"
+            )
         return (
             f"<AttritionModel: {len(self.feature_names_in_)} features, {self.best_iteration_} trees, "
             f"horizon {s['horizon_days']} days, trained on {s['train_first_as_of']}..{s['train_last_as_of']} "

@@ -160,6 +160,14 @@ def _model_card(model: AttritionModel, config: Config, fingerprint: str) -> str:
             f"| {key} | {m.get('valid_' + key, float('nan')):.4f} | "
             f"{m.get('baseline_valid_' + key, float('nan')):.4f} |"
         )
+    if "lr_baseline_valid_roc_auc" in m:
+        lines += [
+            "",
+            "Logistic-regression baseline on the same features and rows: ROC AUC "
+            f"{m['lr_baseline_valid_roc_auc']:.4f}, PR AUC {m['lr_baseline_valid_pr_auc']:.4f}, "
+            f"Brier {m['lr_baseline_valid_brier']:.4f}. Class prior (the training base rate for "
+            f"everyone): Brier {m.get('prior_baseline_valid_brier', float('nan')):.4f}.",
+        ]
     lines += [
         "",
         f"Risk bands: medium from {model.thresholds_['medium']:.3f}, high from "

@@ -1,0 +1,233 @@
+"""Rolling-origin backtest: no training label uses information after the origin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attrition import build_snapshots
+from attrition.backtest import (
+    CALIBRATION_METHODS,
+    backtest_origins,
+    labels_as_of,
+    paired_interval,
+    run_backtest,
+    training_frame,
+)
+from attrition.exceptions import ConfigError, InsufficientDataError
+
+ORIGIN = pd.Timestamp("2024-09-30")
+
+
+@pytest.fixture(scope="module")
+def small_snapshots(small_centre):
+    return build_snapshots(small_centre.tables, horizon_days=60)
+
+
+def test_training_labels_end_by_the_origin(small_centre, small_snapshots):
+    train = training_frame(small_snapshots, small_centre.tables.employees, 60, ORIGIN)
+    assert pd.to_datetime(train["as_of"]).max() <= ORIGIN
+    labelled = train[train["label"].notna()]
+    assert len(labelled) > 0 and labelled["label"].sum() > 0
+    assert (pd.to_datetime(labelled["as_of"]) + pd.Timedelta(days=60) <= ORIGIN).all()
+    # Rows whose horizon reaches past the origin are censored, even if the full data know the outcome.
+    late = train[pd.to_datetime(train["as_of"]) + pd.Timedelta(days=60) > ORIGIN]
+    assert late["label"].isna().all() and (late["label_status"] == "censored_horizon").all()
+    assert small_snapshots.loc[late.index, "label"].notna().any()
+
+
+def test_exits_after_the_origin_change_no_training_label(small_centre, small_snapshots):
+    """Rewrite every termination after the origin: the training frame does not move."""
+    emp = small_centre.tables.employees
+    after = emp["termination_date"] > ORIGIN
+    assert after.sum() > 0
+    base = training_frame(small_snapshots, emp, 60, ORIGIN)
+    for change in ("erase", "all_voluntary", "earlier_by_a_day"):
+        other = emp.copy()
+        if change == "erase":
+            other.loc[after, ["termination_date", "termination_reason"]] = [pd.NaT, np.nan]
+        elif change == "all_voluntary":
+            other.loc[after, "termination_reason"] = "voluntary"
+        else:
+            other.loc[after, "termination_date"] = other.loc[after, "termination_date"] - pd.Timedelta(days=1)
+            other.loc[after & (other["termination_date"] <= ORIGIN), "termination_date"] += pd.Timedelta(days=1)
+        moved = training_frame(small_snapshots, other, 60, ORIGIN)
+        pd.testing.assert_series_equal(moved["label"], base["label"], check_names=False)
+        assert moved["label_status"].astype(str).tolist() == base["label_status"].astype(str).tolist()
+
+
+def _cut(tables, origin: pd.Timestamp):
+    """The exports as they stood on ``origin``: nothing dated after it, no later hires or exits."""
+    emp = tables.employees
+    emp = emp[emp["hire_date"] <= origin].copy()
+    later = emp["termination_date"] > origin
+    emp.loc[later, ["termination_date", "termination_reason"]] = [pd.NaT, np.nan]
+    out = {}
+    for name, col in (("schedule", "date"), ("workload", "date"), ("absences", "start_date"),
+                      ("surveys", "survey_date")):
+        frame = getattr(tables, name)
+        out[name] = frame[frame[col] <= origin].reset_index(drop=True)
+    return tables.copy(employees=emp.reset_index(drop=True), export_date=origin, **out)
+
+
+def test_reusing_snapshots_equals_building_from_the_exports_at_the_origin(small_centre, small_snapshots):
+    train = training_frame(small_snapshots, small_centre.tables.employees, 60, ORIGIN).reset_index(drop=True)
+    cut = _cut(small_centre.tables, ORIGIN)
+    dates = sorted(pd.to_datetime(train["as_of"]).unique())
+    fresh = build_snapshots(cut, as_of=dates, horizon_days=60)
+    key = ["as_of", "employee_id"]
+    a = train.sort_values(key).reset_index(drop=True)
+    b = fresh.sort_values(key).reset_index(drop=True)
+    assert a[key].equals(b[key])
+    pd.testing.assert_frame_equal(a[b.columns], b, check_dtype=False, check_categorical=False)
+
+
+def test_labels_as_of_is_make_labels_with_the_origin_as_export_date(small_centre, small_snapshots):
+    lab = labels_as_of(small_centre.tables.employees, small_snapshots, 60, ORIGIN)
+    assert len(lab) == len(small_snapshots)
+    known = lab["label"].notna().to_numpy()
+    full = small_snapshots["label"].to_numpy()
+    # Whatever is known at the origin agrees with the final truth.
+    np.testing.assert_array_equal(lab["label"].to_numpy()[known], full[known])
+
+
+def test_origins_need_history_and_observed_outcomes():
+    dates = pd.date_range("2024-01-31", periods=24, freq="ME")
+    o = backtest_origins(dates, "2025-12-31", 90, valid_months=3, min_train_months=6)
+    assert o[0] == pd.Timestamp("2025-02-28") and o[-1] == pd.Timestamp("2025-09-30")
+    assert list(backtest_origins(dates, "2025-12-31", 90, start="2025-08")) == [
+        pd.Timestamp("2025-08-31"), pd.Timestamp("2025-09-30")]
+    with pytest.raises(InsufficientDataError, match="Start at 2025-02"):
+        backtest_origins(dates, "2025-12-31", 90, start="2024-06")
+    with pytest.raises(ConfigError, match="YYYY-MM"):
+        backtest_origins(dates, "2025-12-31", 90, start="June")
+    with pytest.raises(InsufficientDataError, match="No backtest origin"):
+        backtest_origins(dates[:8], "2024-08-31", 90)
+
+
+def test_paired_interval_by_hand():
+    r = paired_interval([0.01, 0.03])
+    # mean 0.02, sd 0.01414, t(0.975, 1) = 12.706
+    assert r["mean"] == pytest.approx(0.02)
+    assert r["high"] - r["mean"] == pytest.approx(12.7062 * 0.0141421 / np.sqrt(2), rel=1e-3)
+    assert np.isnan(paired_interval([0.1])["low"])
+
+
+@pytest.fixture(scope="module")
+def result(medium, medium_snapshots):
+    return run_backtest(medium.tables, medium_snapshots, horizon_days=90, start="2025-07", capacity=15,
+                        lgbm_params={"n_estimators": 150, "learning_rate": 0.08, "num_threads": 1}, min_group_size=5)
+
+
+def test_backtest_reports_every_origin(result, medium_snapshots):
+    o = result.origins
+    assert [f"{t:%Y-%m}" for t in o["origin"]] == ["2025-07", "2025-08", "2025-09"]
+    assert (o["train_last_label_as_of"] + pd.Timedelta(days=90) <= o["origin"]).all()
+    for origin, n in zip(o["origin"], o["n"], strict=True):
+        rows = medium_snapshots[(medium_snapshots["as_of"] == origin) & medium_snapshots["label"].notna()]
+        assert n == len(rows)
+    assert result.pooled["model_n"] == o["n"].sum()
+    assert result.pooled["model_actual"] == o["model_actual"].sum()
+    for col in ("model_roc_auc", "model_pr_auc", "model_brier", "model_log_loss", "model_ece",
+                "model_precision_at_k", "model_recall_at_k", "model_precision_top5", "model_recall_top20",
+                "logistic_roc_auc", "tenure_only_roc_auc", "class_prior_brier"):
+        assert o[col].notna().all(), col
+    assert (o["class_prior_roc_auc"] == 0.5).all()
+    # The simulated centre has signal: the model ranks far better than the prior at every origin.
+    assert (o["model_roc_auc"] > 0.6).all()
+
+
+def test_margins_calibration_lift_and_teams(result):
+    m = result.margins.set_index(["baseline", "metric"])
+    assert set(m.index.get_level_values(0)) == {"class_prior", "tenure_only", "logistic"}
+    assert m.loc[("class_prior", "roc_auc"), "low"] > 0
+    assert (m["origins"] == 3).all()
+    assert list(result.calibration["method"]) == list(CALIBRATION_METHODS)
+    assert (result.calibration["pooled_ece"] < 0.1).all()
+    assert list(result.lift["decile"]) == list(range(1, 11))
+    assert result.lift["n"].sum() == result.pooled["model_n"]
+    assert result.lift["cumulative_recall"].iloc[-1] == pytest.approx(1.0)
+    teams = result.teams
+    assert teams["employee_months"].sum() == result.pooled["model_n"]
+    assert teams["actual"].sum() == result.pooled["model_actual"]
+
+
+def test_small_teams_are_merged(result):
+    from attrition.backtest import _team_table
+
+    merged = _team_table(result.predictions, min_group_size=10_000)
+    assert len(merged) == 1 and merged["team_id"][0].startswith("(teams under 10000")
+    kept = _team_table(result.predictions, min_group_size=2)
+    sizes = result.predictions.groupby(["team_id", "origin"]).size().groupby(level=0).min()
+    assert set(kept["team_id"]) == set(sizes.index[sizes >= 2]) | (
+        {kept["team_id"].iloc[-1]} if (sizes < 2).any() else set())
+
+
+def test_figures_have_no_employee_ids(result):
+    from attrition.backtest import _figures
+
+    figs = _figures(result)
+    assert set(figs) == {"plots/backtest_reliability.png", "plots/backtest_roc_auc_by_origin.png",
+                         "plots/backtest_expected_vs_actual.png", "plots/backtest_lift_by_decile.png"}
+    ids = set(result.predictions["employee_id"])
+    for fig in figs.values():
+        texts = {t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
+        assert not texts & ids
+
+
+@pytest.mark.slow
+def test_cli_backtest_logs_parent_and_child_runs(tmp_path, medium, monkeypatch):
+    import mlflow
+    from click.testing import CliRunner
+
+    from attrition.cli import cli
+
+    data = tmp_path / "data"
+    medium.write(data)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[lgbm_params]\nn_estimators = 80\nlearning_rate = 0.1\nnum_threads = 1\n')
+    res = CliRunner().invoke(cli, ["-q", "backtest", "--data", str(data), "--start", "2025-08",
+                                   "--capacity", "10", "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert "Rolling-origin backtest" in res.output and "2025-09" in res.output
+    assert "Calibration out of time" in res.output
+    mlflow.set_tracking_uri(uri)
+    runs = mlflow.search_runs(experiment_names=["attrition"], output_format="list")
+    parents = [r for r in runs if r.data.tags.get("kind") == "backtest"]
+    assert len(parents) == 1
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
+    assert sorted(r.data.params["origin"] for r in children) == ["2025-08-31", "2025-09-30"]
+    assert "pooled_model_roc_auc" in parents[0].data.metrics
+    assert "margin_roc_auc_vs_logistic_low" in parents[0].data.metrics
+    arts = {a.path for a in mlflow.MlflowClient().list_artifacts(parents[0].info.run_id, "plots")}
+    assert "plots/backtest_reliability.png" in arts
+    teams = mlflow.MlflowClient().download_artifacts(parents[0].info.run_id, "backtest/teams.csv", str(tmp_path))
+    assert "employee_id" not in open(teams).read().splitlines()[0]
+
+
+def test_cli_backtest_too_early_start_is_a_clean_error(tmp_path, small_centre):
+    from click.testing import CliRunner
+
+    from attrition.cli import cli
+
+    data = tmp_path / "data"
+    small_centre.write(data)
+    res = CliRunner().invoke(cli, ["-q", "backtest", "--data", str(data)])
+    assert res.exit_code == 1
+    assert "No backtest origin" in res.output or "too little labelled history" in res.output
+
+
+def test_backtest_command_has_help_and_is_documented():
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from attrition.cli import cli
+
+    res = CliRunner().invoke(cli, ["backtest", "--help"])
+    assert res.exit_code == 0 and "--start" in res.output and "--capacity" in res.output
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "attrition backtest" in readme and "attrition train --table" in readme
