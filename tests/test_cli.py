@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Real subprocesses / a real MLflow store: deselect with -m "not slow".
 pytestmark = pytest.mark.slow
-COMMANDS = ["simulate", "validate", "train", "score", "quickstart"]
+COMMANDS = ["simulate", "validate", "train", "score", "quickstart", "report", "whatif", "backtest"]
 
 
 def run(*args, cwd, env=None, check=None):
