@@ -129,6 +129,31 @@ def top_drivers(
     return pd.DataFrame(out, index=contributions.index)
 
 
+def survey_privacy_of(model: AttritionModel) -> str:
+    """The survey privacy mode a model was trained with.
+
+    Read from ``model.snapshot_params_`` (set by :func:`attrition.train`);
+    otherwise inferred from its feature names, so that scoring builds the
+    survey features the model knows.
+
+    Examples
+    --------
+    >>> m = AttritionModel()
+    >>> m.feature_names_in_ = ["tenure_days", "survey_team_enps_mean"]
+    >>> survey_privacy_of(m)
+    'team'
+    """
+    params = getattr(model, "snapshot_params_", {}) or {}
+    if params.get("survey_privacy"):
+        return str(params["survey_privacy"])
+    names = getattr(model, "feature_names_in_", [])
+    if any(str(f).startswith("survey_team_") for f in names):
+        return "team"
+    if any(str(f).startswith("survey_") for f in names):
+        return "identified"
+    return "off"
+
+
 def _check_roster(roster: pd.DataFrame, tables: Tables, as_of: pd.Timestamp, employed: pd.Index,
                   source: str) -> None:
     ids = roster["employee_id"]
@@ -206,7 +231,10 @@ def score_roster(
     employed = pd.Index(population(tables.employees, [as_of])["employee_id"])
     if roster is not None:
         _check_roster(roster, tables, as_of, employed, roster_source)
-    snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False)
+    privacy = survey_privacy_of(model)
+    group = int(params.get("min_group_size") or 5)
+    snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False,
+                            survey_privacy=privacy, min_group_size=group)
     if roster is not None:
         snaps = snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
     log.info("Scoring %d employees as of %s", len(snaps), f"{as_of:%Y-%m-%d}")
@@ -222,7 +250,8 @@ def score_roster(
     if n_drivers > 0 and len(snaps):
         contrib = model.contributions(snaps)
         drivers = top_drivers(contrib, snaps[model.feature_names_in_], n=n_drivers,
-                              labels=feature_labels(windows=windows))
+                              labels=feature_labels(windows=windows, survey_privacy=privacy,
+                                                    min_group_size=group))
         out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
     info = model_info or {}
     out["horizon_days"] = int(model.horizon_days)
