@@ -27,7 +27,12 @@ Disparities beyond the thresholds of ``Config.fairness`` (defaults in
 Features that act as strong proxies of a protected attribute are flagged too:
 a feature whose values separate one group from the rest with a ROC AUC of at
 least ``max_proxy_auc`` (either direction; missing values count as lowest;
-categorical features are scored by the group's share within each category).
+categorical features are scored by the group's share within each category;
+only groups of at least :data:`PROXY_MIN_EMPLOYEES` employees are screened).
+
+Flags are prompts for a human review, not verdicts: attrition really does
+differ by age, so the share flagged high may differ between age bands for
+good reason; read the flag beside the group's observed rate.
 
 Examples
 --------
@@ -91,6 +96,9 @@ DEFAULT_FAIRNESS_THRESHOLDS: dict[str, float] = {
     "max_fnr_gap": 0.20,
     "max_proxy_auc": 0.75,
 }
+
+#: Fewest employees of a group screened for proxy features.
+PROXY_MIN_EMPLOYEES = 30
 
 _METRICS = ("roc_auc", "mean_risk", "observed_rate", "calibration_gap", "ece", "flagged_share",
             "false_negative_rate")
@@ -374,13 +382,29 @@ def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float]) -> list[str]:
     return flags
 
 
+def _rank_auc(target: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank-sum formula (ties get average ranks)."""
+    from scipy.stats import rankdata
+
+    n1 = int(target.sum())
+    n0 = len(target) - n1
+    ranks = rankdata(score)
+    return float((ranks[target].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
 def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: int) -> pd.DataFrame:
-    """Best one-group-vs-rest ROC AUC of each feature, per attribute."""
+    """Best one-group-vs-rest ROC AUC of each feature, per attribute.
+
+    Only groups with at least ``max(min_group_size, PROXY_MIN_EMPLOYEES)``
+    employees are screened: a handful of people is separated from the rest
+    by almost any feature by chance.
+    """
     rows = []
+    least = max(int(min_group_size), PROXY_MIN_EMPLOYEES)
     for attr in groups.columns:
         sens = groups[attr].astype(str).to_numpy()
         counts = pd.Series(ids).groupby(sens).nunique()
-        candidates = [g for g, c in counts.items() if c >= min_group_size and g != "missing"]
+        candidates = [g for g, c in counts.items() if c >= least and g != "missing"]
         if len(candidates) < 2:
             continue
         for col in features.columns:
@@ -400,7 +424,7 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
                     score = pd.Series(target.astype(float)).groupby(keys).transform("mean").to_numpy()
                 else:
                     score = filled
-                auc = roc_auc_score(target, score)
+                auc = _rank_auc(target, score)
                 auc = max(auc, 1.0 - auc)
                 if auc > best[0]:
                     best = (float(auc), g)

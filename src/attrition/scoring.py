@@ -218,15 +218,22 @@ def score_roster(
     pandas.DataFrame
         ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
         drivers (``driver_1`` ...), ``horizon_days``, ``model_name``,
-        ``model_version``, then the roster's own columns. In roster order, or by falling risk without one.
+        ``model_version``, ``input_fingerprint`` (SHA-256 of the input
+        tables, as logged with the training run), then the roster's own columns. In roster order, or by falling risk without one.
 
     Raises
     ------
     RosterError
         If roster ids are unknown or not employed on ``as_of``.
+    SchemaError
+        If a table present at training is missing now (a readable diff).
     """
+    from .drift import check_schema
+    from .tracking import data_fingerprint
+
     as_of = pd.Timestamp(as_of).normalize()
     params = getattr(model, "snapshot_params_", {}) or {}
+    check_schema(params.get("input_schema"), tables)
     windows = tuple(windows or params.get("windows") or (28, 91, 182))
     employed = pd.Index(population(tables.employees, [as_of])["employee_id"])
     if roster is not None:
@@ -257,6 +264,7 @@ def score_roster(
     out["horizon_days"] = int(model.horizon_days)
     out["model_name"] = info.get("model_name", "")
     out["model_version"] = info.get("model_version", "")
+    out["input_fingerprint"] = data_fingerprint(tables)
     if roster is not None:
         extra = [c for c in roster.columns if c != "employee_id" and c not in out.columns]
         out = pd.concat([out, roster[extra].reset_index(drop=True)], axis=1)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Config
+from .drift import table_schema
 from .exceptions import ConfigError
 from .loading import load_tables, read_roster
 from .model import AttritionModel
@@ -73,7 +74,8 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     ).fit(snaps)
     model.snapshot_params_ = {"windows": list(config.windows), "horizon_days": config.horizon_days,
                               "survey_privacy": config.survey_privacy,
-                              "min_group_size": config.min_group_size}
+                              "min_group_size": config.min_group_size,
+                              "input_schema": table_schema(tables)}
     log.info("Logging the run to MLflow")
     run = log_training_run(model, snaps, tables, config, register=register,
                            feature_labels=feature_labels(windows=config.windows,

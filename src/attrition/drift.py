@@ -1,0 +1,72 @@
+"""Schema drift between the tables a model was trained on and those it scores.
+
+:func:`table_schema` records which tables were present at training and their
+columns; :func:`attrition.train` stores it with the model
+(``snapshot_params_["input_schema"]``). :func:`check_schema` compares it with
+the tables handed to scoring and refuses, with a readable diff, a table that
+was present at training and is missing now — the model would otherwise score
+everyone as if, say, nobody had answered a survey. Columns the data contract
+does not know are reported as information only (they are ignored).
+
+Examples
+--------
+>>> trained = {"employees": ["employee_id", "hire_date"], "surveys": ["employee_id", "score"]}
+>>> print(schema_diff(trained, {"employees": ["employee_id", "hire_date", "shoe_size"]}))
+  tables missing now (present at training): surveys
+  employees: new columns (ignored): shoe_size
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .exceptions import SchemaError
+from .tables import Tables
+
+__all__ = ["table_schema", "schema_diff", "check_schema"]
+
+
+def table_schema(tables: Tables) -> dict[str, list[str]]:
+    """``{table: [columns]}`` of every table present."""
+    return {name: [str(c) for c in frame.columns] for name, frame in tables}
+
+
+def schema_diff(trained: Mapping[str, Sequence[str]], now: Mapping[str, Sequence[str]]) -> str:
+    """A readable, line-per-difference diff of two :func:`table_schema` records ('' if none)."""
+    lines = []
+    missing = [t for t in trained if t not in now]
+    added = [t for t in now if t not in trained]
+    if missing:
+        lines.append(f"  tables missing now (present at training): {', '.join(missing)}")
+    if added:
+        lines.append(f"  tables new now (absent at training, ignored): {', '.join(added)}")
+    for table in trained:
+        if table not in now:
+            continue
+        gone = [c for c in trained[table] if c not in now[table]]
+        new = [c for c in now[table] if c not in trained[table]]
+        if gone:
+            lines.append(f"  {table}: columns missing now: {', '.join(gone)}")
+        if new:
+            lines.append(f"  {table}: new columns (ignored): {', '.join(new)}")
+    return "\n".join(lines)
+
+
+def check_schema(trained: Mapping[str, Sequence[str]] | None, tables: Tables) -> None:
+    """Raise :class:`SchemaError` if a table the model was trained with is missing.
+
+    ``trained`` is ``None`` for models saved before schemas were recorded
+    (nothing to compare).
+    """
+    if not trained:
+        return
+    now = table_schema(tables)
+    missing = [t for t in trained if t not in now]
+    if missing:
+        raise SchemaError(
+            f"The input tables differ from those the model was trained on:\n{schema_diff(trained, now)}\n"
+            f"Export {', '.join(f'{t}.csv' for t in missing)} again for the scoring date (the model "
+            "needs the same tables as at training), or retrain without "
+            f"{'it' if len(missing) == 1 else 'them'}.",
+            file=missing[0],
+        )
