@@ -20,10 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .exceptions import SchemaError
+import warnings
+
+import pandas as pd
+
+from .exceptions import DataQualityWarning, SchemaError
 from .tables import Tables
 
-__all__ = ["table_schema", "schema_diff", "check_schema"]
+__all__ = ["table_schema", "schema_diff", "check_schema", "warn_unseen_categories"]
 
 
 def table_schema(tables: Tables) -> dict[str, list[str]]:
@@ -70,3 +74,40 @@ def check_schema(trained: Mapping[str, Sequence[str]] | None, tables: Tables) ->
             f"{'it' if len(missing) == 1 else 'them'}.",
             file=missing[0],
         )
+
+
+def warn_unseen_categories(categories: Mapping[str, Sequence[str]], frame: pd.DataFrame,
+                           source: str = "employees") -> dict[str, list[str]]:
+    """Warn about categorical values the model never saw in training.
+
+    The model scores such a value as missing (LightGBM's rule for an unseen
+    category); that is a decision, so it is said out loud rather than done
+    silently. Returns ``{column: [new values]}``.
+
+    >>> import warnings
+    >>> fr = pd.DataFrame({"site": ["north", "atlantis", "atlantis"]})
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_unseen_categories({"site": ["north", "south"]}, fr)
+    {'site': ['atlantis']}
+    >>> "2 row(s)" in str(w[0].message)
+    True
+    """
+    found: dict[str, list[str]] = {}
+    for col, known in categories.items():
+        if col not in frame.columns:
+            continue
+        values = frame[col].astype(object)
+        new = values.notna() & ~values.astype(str).isin([str(k) for k in known])
+        if new.any():
+            found[col] = sorted(values[new].astype(str).unique().tolist())
+            warnings.warn(
+                f"{source}: column '{col}': {int(new.sum())} row(s) have value(s) the model never saw "
+                f"in training: {', '.join(map(repr, found[col][:5]))}"
+                f"{' ...' if len(found[col]) > 5 else ''} (known: {', '.join(map(repr, known))}). "
+                "They are scored as if the value were missing. Retrain the model to learn the new "
+                "value, or map it to a known one in the export.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+    return found

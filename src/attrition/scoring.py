@@ -228,7 +228,7 @@ def score_roster(
     SchemaError
         If a table present at training is missing now (a readable diff).
     """
-    from .drift import check_schema
+    from .drift import check_schema, warn_unseen_categories
     from .tracking import data_fingerprint
 
     as_of = pd.Timestamp(as_of).normalize()
@@ -244,6 +244,8 @@ def score_roster(
                             survey_privacy=privacy, min_group_size=group)
     if roster is not None:
         snaps = snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
+    warn_unseen_categories(getattr(model, "categories_", {}), snaps,
+                           source=tables.source("employees"))
     log.info("Scoring %d employees as of %s", len(snaps), f"{as_of:%Y-%m-%d}")
     risk = model.predict_risk(snaps)
     out = pd.DataFrame(
