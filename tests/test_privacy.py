@@ -251,3 +251,36 @@ def test_fairness_is_logged_with_the_run(privacy_run):
     assert result.model.snapshot_params_["survey_privacy"] == "team"
     assert all(f.startswith("survey_team_") for f in result.model.feature_names_in_
                if f.startswith("survey_"))
+
+
+@pytest.mark.slow
+def test_cli_scores_record_the_run_fingerprint_and_refuse_a_missing_table(privacy_run, medium):
+    from click.testing import CliRunner
+
+    from attrition.cli import cli
+
+    result, config, root, _ = privacy_run
+    data = root / "data"
+    data.mkdir(exist_ok=True)
+    for name, frame in medium.tables:
+        frame.to_parquet(data / f"{name}.parquet", index=False)
+    cfg = root / "score.toml"
+    cfg.write_text(f'tracking_uri = "{config.tracking_uri}"\nexperiment = "privacy"\n')
+    as_of = f"{medium.tables.infer_export_date():%Y-%m-%d}"
+    out = root / "scores.csv"
+    args = ["score", "--data", str(data), "--as-of", as_of, "--model", "models:/privacy-test@champion",
+            "--config", str(cfg), "--drivers", "1"]
+    ok = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    scores = pd.read_csv(out, dtype={"model_version": str})
+    tag = mlflow.MlflowClient(tracking_uri=config.tracking_uri).get_run(
+        result.run.run_id).data.tags["data_fingerprint"]
+    assert (scores["input_fingerprint"] == tag).all() and (scores["model_version"] == "1").all()
+    assert scores["employee_id"].str.fullmatch(r"E\d{6}").all()  # HR's file keeps the real ids
+
+    (data / "surveys.parquet").unlink()
+    out2 = root / "scores2.csv"
+    bad = CliRunner().invoke(cli, [*args, "--out", str(out2)])
+    assert bad.exit_code == 1
+    assert "tables missing now (present at training): surveys" in bad.output
+    assert not out2.exists() and not list(root.glob(".scores2.csv*"))
