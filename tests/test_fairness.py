@@ -161,3 +161,11 @@ def test_protected_attributes_never_become_features(medium_snapshots):
     centre = simulate(n_employees=30, months=4, seed=0)
     with pytest.raises(LeakageError, match="Protected attribute"):
         build_snapshots(centre.tables, builders=[*default_builders(), Sneaky()], labels=False)
+
+
+def test_default_model_config_states_the_fairness_defaults():
+    from pathlib import Path
+
+    cfg = Config.from_file(Path(__file__).resolve().parents[1] / "models" / "attrition.toml")
+    assert fairness_thresholds(cfg.fairness) == DEFAULT_FAIRNESS_THRESHOLDS
+    assert (cfg.survey_privacy, cfg.min_group_size) == ("team", 5)

@@ -343,7 +343,7 @@ def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float]) -> list[str]:
     for attr, part in table[~table["suppressed"]].groupby("attribute", sort=False):
         part = part.set_index("group")
 
-        def spread(col: str) -> tuple[float, str, str] | None:
+        def spread(col: str, part: pd.DataFrame = part) -> tuple[float, str, str] | None:
             vals = part[col].dropna()
             if len(vals) < 2:
                 return None
