@@ -249,6 +249,7 @@ def test_fairness_is_logged_with_the_run(privacy_run):
     assert set(logged["attribute"]) == {"gender", "age_band"}
     assert logged.loc[logged["suppressed"], ["n_employees", "roc_auc"]].isna().all().all()
     assert result.model.snapshot_params_["survey_privacy"] == "team"
+    assert run.data.params["survey_privacy"] == "team" and run.data.params["min_group_size"] == "5"
     assert all(f.startswith("survey_team_") for f in result.model.feature_names_in_
                if f.startswith("survey_"))
 

@@ -258,6 +258,8 @@ def log_training_run(
             "best_iteration": model.best_iteration_,
             "tables": ",".join(tables.present),
             "export_date": f"{tables.infer_export_date():%Y-%m-%d}",
+            "survey_privacy": config.survey_privacy,
+            "min_group_size": config.min_group_size,
         }
         params.update({f"lgbm_{k}": v for k, v in model._params().items()})
         mlflow.log_params(params)
