@@ -30,6 +30,16 @@ least ``max_proxy_auc`` (either direction; missing values count as lowest;
 categorical features are scored by the group's share within each category;
 only groups of at least :data:`PROXY_MIN_EMPLOYEES` employees are screened).
 
+To keep chance out of the flags, a gap between the best and the worst group
+(ROC AUC, false-negative rate, share flagged high) is flagged only when it is
+beyond its threshold *and* the two groups' 90 % bootstrap intervals do not
+overlap (:data:`N_BOOT` resamples of the rows with fairlearn's
+``MetricFrame(n_boot=...)``, fixed seed); ROC AUC and false-negative rate
+compare only groups with at least :data:`FLAG_MIN_POSITIVES` leavers. A
+group's calibration gap is flagged when it exceeds its threshold and two
+binomial standard errors of the group's observed rate. The figures of every
+shown group are in the table all the same.
+
 Flags are prompts for a human review, not verdicts: attrition really does
 differ by age, so the share flagged high may differ between age bands for
 good reason; read the flag beside the group's observed rate.
@@ -59,7 +69,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 __all__ = [
     "AGE_BANDS",
@@ -99,6 +108,11 @@ DEFAULT_FAIRNESS_THRESHOLDS: dict[str, float] = {
 
 #: Fewest employees of a group screened for proxy features.
 PROXY_MIN_EMPLOYEES = 30
+#: Fewest leavers a group needs before its ROC AUC and false-negative rate
+#: take part in a disparity flag (with fewer, a gap of 0.2 is chance).
+FLAG_MIN_POSITIVES = 10
+#: Bootstrap resamples behind the confidence intervals of the flags.
+N_BOOT = 50
 
 _METRICS = ("roc_auc", "mean_risk", "observed_rate", "calibration_gap", "ece", "flagged_share",
             "false_negative_rate")
@@ -164,10 +178,10 @@ def protected_groups(rows: pd.DataFrame, employees: pd.DataFrame) -> pd.DataFram
 
 # ----------------------------------------------------------------- metrics
 def _auc(y, p) -> float:
-    y = np.asarray(y)
-    if len(np.unique(y)) < 2:
+    y = np.asarray(y, dtype="float64") > 0.5
+    if y.all() or not y.any():
         return math.nan
-    return float(roc_auc_score(y, p))
+    return _rank_auc(y, np.asarray(p, dtype="float64"))
 
 
 def _fnr(threshold: float):
@@ -324,7 +338,7 @@ def fairness_audit(
     table.loc[table["suppressed"], shown] = np.nan
     table = table.loc[:, columns]
 
-    flags = _disparity_flags(table, th)
+    flags = _disparity_flags(table, th, y, p, groups, high_threshold)
     proxies = _proxies(features, groups, ids, min_group_size) if features is not None else (
         pd.DataFrame(columns=["feature", "attribute", "group", "proxy_auc"]))
     for r in proxies.itertuples():
@@ -338,26 +352,52 @@ def fairness_audit(
                          min_group_size=int(min_group_size))
 
 
-def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float]) -> list[str]:
+def _intervals(y, p, sens, keep, high_threshold) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """90 % bootstrap intervals (low, high) per group of the flag metrics, groups ``keep`` only."""
+    from fairlearn.metrics import MetricFrame
+
+    mask = np.isin(sens, keep)
+    mf = MetricFrame(
+        metrics={"roc_auc": _auc, "false_negative_rate": _fnr(high_threshold),
+                 "flagged_share": _flagged(high_threshold)},
+        y_true=y[mask], y_pred=p[mask], sensitive_features={"group": sens[mask]},
+        n_boot=N_BOOT, ci_quantiles=[0.05, 0.95], random_state=0,
+    )
+    low, high = mf.by_group_ci
+    return low, high
+
+
+def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float], y: np.ndarray, p: np.ndarray,
+                     groups: pd.DataFrame, high_threshold: float) -> list[str]:
     flags: list[str] = []
     for attr, part in table[~table["suppressed"]].groupby("attribute", sort=False):
         part = part.set_index("group")
+        if len(part) < 2:
+            continue
+        sens = groups[attr].astype(str).to_numpy()
+        low, high = _intervals(y, p, sens, list(part.index), high_threshold)
+        enough = part.index[part["positives"] >= FLAG_MIN_POSITIVES].tolist()
 
-        def spread(col: str, part: pd.DataFrame = part) -> tuple[float, str, str] | None:
-            vals = part[col].dropna()
+        def gap(col: str, limit: float, part=part, low=low, high=high, enough=enough) -> str | None:
+            vals = part.loc[enough, col].dropna()
             if len(vals) < 2:
                 return None
-            return float(vals.max() - vals.min()), str(vals.idxmax()), str(vals.idxmin())
+            best, worst = str(vals.idxmax()), str(vals.idxmin())
+            diff = float(vals[best] - vals[worst])
+            if diff <= limit or not low.loc[best, col] > high.loc[worst, col]:
+                return None
+            return (f"differs by {diff:.2f} between groups ({best} {vals[best]:.2f}, 90 % interval "
+                    f"{low.loc[best, col]:.2f}-{high.loc[best, col]:.2f}, vs {worst} {vals[worst]:.2f}, "
+                    f"{low.loc[worst, col]:.2f}-{high.loc[worst, col]:.2f}")
 
-        got = spread("roc_auc")
-        if got and got[0] > th["max_auc_gap"]:
-            flags.append(
-                f"{attr}: ROC AUC differs by {got[0]:.2f} between groups ({got[1]} "
-                f"{part.loc[got[1], 'roc_auc']:.2f} vs {got[2]} {part.loc[got[2], 'roc_auc']:.2f}; "
-                f"threshold {th['max_auc_gap']:.2f}): the ranking serves some groups worse."
-            )
+        got = gap("roc_auc", th["max_auc_gap"])
+        if got:
+            flags.append(f"{attr}: ROC AUC {got}; threshold {th['max_auc_gap']:.2f}): the ranking "
+                         "serves some groups worse.")
         for group, r in part.iterrows():
-            if abs(r["calibration_gap"]) > th["max_calibration_gap"]:
+            rate = r["observed_rate"]
+            se = math.sqrt(max(rate * (1 - rate), 1e-12) / r["n_rows"])
+            if abs(r["calibration_gap"]) > max(th["max_calibration_gap"], 2 * se):
                 word = "over-states" if r["calibration_gap"] > 0 else "under-states"
                 flags.append(
                     f"{attr} = {group}: the model {word} risk (mean predicted {r['mean_risk']:.3f} vs "
@@ -365,20 +405,19 @@ def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float]) -> list[str]:
                 )
         shares = part["flagged_share"].dropna()
         if len(shares) >= 2 and shares.max() > 0:
-            ratio = float(shares.min() / shares.max())
-            if ratio < th["min_flagged_ratio"]:
+            most, least = str(shares.idxmax()), str(shares.idxmin())
+            ratio = float(shares[least] / shares[most])
+            apart = high.loc[least, "flagged_share"] < low.loc[most, "flagged_share"]
+            if ratio < th["min_flagged_ratio"] and apart:
                 flags.append(
-                    f"{attr}: share flagged high risk ranges from {shares.min():.1%} ({shares.idxmin()}) "
-                    f"to {shares.max():.1%} ({shares.idxmax()}), ratio {ratio:.2f} (threshold "
-                    f"{th['min_flagged_ratio']:.2f})."
+                    f"{attr}: share flagged high risk ranges from {shares[least]:.1%} ({least}) "
+                    f"to {shares[most]:.1%} ({most}), ratio {ratio:.2f} (threshold "
+                    f"{th['min_flagged_ratio']:.2f}; 90 % intervals do not overlap)."
                 )
-        got = spread("false_negative_rate")
-        if got and got[0] > th["max_fnr_gap"]:
-            flags.append(
-                f"{attr}: false-negative rate (leavers not flagged high) differs by {got[0]:.2f} "
-                f"({got[1]} {part.loc[got[1], 'false_negative_rate']:.2f} vs {got[2]} "
-                f"{part.loc[got[2], 'false_negative_rate']:.2f}; threshold {th['max_fnr_gap']:.2f})."
-            )
+        got = gap("false_negative_rate", th["max_fnr_gap"])
+        if got:
+            flags.append(f"{attr}: false-negative rate (leavers not flagged high) {got}; threshold "
+                         f"{th['max_fnr_gap']:.2f}).")
     return flags
 
 

@@ -178,8 +178,8 @@ class SurveyFeatures(FeatureBuilder):
             n, k = int(self.response_window), int(self.min_group_size)
             lab = {
                 f"survey_team_{item}_mean": (
-                    f"Team mean of the latest '{str(item).replace('_', ' ')}' answers, last {n} "
-                    f"days (0–1 scale; teams with fewer than {k} respondents hidden)"
+                    f"Team mean of '{str(item).replace('_', ' ')}' answers, last {n} days "
+                    f"(0–1 scale, ≥{k} respondents)"
                 )
                 for item in self.items
             }
