@@ -9,6 +9,10 @@ time), and compare on the same validation rows:
   (``p_exit_90d`` from the ground truth: the ceiling a model could reach).
 
 Run:  python benchmarks/oot_auc.py --employees 300 --months 24 --seeds 0 1 2
+
+``--survey-privacy team identified off`` repeats every seed once per survey
+privacy mode (``Config.survey_privacy``) on the same simulated centre, to
+measure what the confidentiality of the survey costs in accuracy.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from attrition import AttritionModel, build_snapshots, simulate
 from attrition.model import out_of_time_split
 
 
-def one(n_employees: int, months: int, seed: int) -> dict:
+def one(n_employees: int, months: int, seed: int, survey_privacy: str = "team", centre=None) -> dict:
     started = time.perf_counter()
-    centre = simulate(n_employees=n_employees, months=months, seed=seed)
-    snaps = build_snapshots(centre.tables, horizon_days=90)
+    centre = centre or simulate(n_employees=n_employees, months=months, seed=seed)
+    snaps = build_snapshots(centre.tables, horizon_days=90, survey_privacy=survey_privacy)
     model = AttritionModel(random_state=seed).fit(snaps)
     _, valid = out_of_time_split(snaps["as_of"], snaps["label"].notna(), 90, 3)
     truth = centre.truth.rename(columns={"month_end": "as_of"})[
@@ -35,6 +39,7 @@ def one(n_employees: int, months: int, seed: int) -> dict:
     m = model.metrics_
     return {
         "seed": seed,
+        "survey_privacy": survey_privacy,
         "valid_rows": int(valid.sum()),
         "valid_positives": int(rows["label"].sum()),
         "model_auc": roc_auc_score(rows["label"], model.predict_risk(rows)),
@@ -52,15 +57,28 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=300)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--survey-privacy", nargs="+", default=["team"],
+                        choices=["team", "identified", "off"],
+                        help="survey privacy mode(s) to compare on the same centres")
     args = parser.parse_args()
-    results = pd.DataFrame([one(args.employees, args.months, s) for s in args.seeds])
+    rows = []
+    for s in args.seeds:
+        centre = simulate(n_employees=args.employees, months=args.months, seed=s)
+        for mode in args.survey_privacy:
+            rows.append(one(args.employees, args.months, s, mode, centre=centre))
+            print(f"seed {s} {mode}: model AUC {rows[-1]['model_auc']:.3f}", flush=True)
+    results = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
     print(results.round(3).to_string(index=False))
     mean = results[["model_auc", "tenure_only_auc", "true_hazard_auc"]].mean()
-    print(f"\nmean over {len(results)} seeds: model {mean['model_auc']:.3f}, "
+    print(f"\nmean over {len(results)} runs: model {mean['model_auc']:.3f}, "
           f"tenure-only {mean['tenure_only_auc']:.3f}, true hazard {mean['true_hazard_auc']:.3f}")
     gap = results["model_auc"] - results["tenure_only_auc"]
     print(f"model - tenure-only: mean {gap.mean():+.3f}, min {gap.min():+.3f}")
+    if len(args.survey_privacy) > 1:
+        by = results.groupby("survey_privacy", sort=False)[["model_auc", "model_pr_auc", "model_brier"]]
+        print("\nby survey privacy mode (mean over seeds):")
+        print(by.mean().round(3).to_string())
 
 
 if __name__ == "__main__":

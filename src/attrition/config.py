@@ -110,6 +110,11 @@ class Config:
         attributes, compared in lower case without separators (default
         :data:`attrition.flat.FLAT_PROTECTED`: gender, age, birth year, marital
         status, ...). Set to ``[]`` to keep every column.
+    fairness : dict
+        Overrides of the fairness-audit thresholds
+        (:data:`attrition.fairness.DEFAULT_FAIRNESS_THRESHOLDS`: ``max_auc_gap``
+        0.10, ``max_calibration_gap`` 0.05, ``min_flagged_ratio`` 0.8,
+        ``max_fnr_gap`` 0.20, ``max_proxy_auc`` 0.75), each from 0 to 1.
     """
 
     data_dir: Path | None = None
@@ -129,6 +134,7 @@ class Config:
     survey_privacy: str = "team"
     id_salt: str | None = None
     flat_protected: list[str] = field(default_factory=lambda: list(_FLAT_PROTECTED))
+    fairness: dict[str, float] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -214,6 +220,13 @@ class Config:
              f"got {self.survey_privacy!r}.")
         need(self.id_salt is None or (isinstance(self.id_salt, str) and len(self.id_salt) >= 16),
              "id_salt must be a secret string of at least 16 characters.")
+        need(isinstance(self.fairness, dict), "fairness must map threshold names to numbers.")
+        from .fairness import fairness_thresholds
+
+        try:
+            fairness_thresholds(self.fairness)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         need(isinstance(self.experiment, str) and self.experiment != "", "experiment must be a name.")
         need(isinstance(self.registered_model, str) and self.registered_model != "",
              "registered_model must be a name.")

@@ -827,6 +827,49 @@ def _warn_outside_employment(frames: Mapping[str, pd.DataFrame], sources: Mappin
         )
 
 
+#: Tables whose rows record what happened, with the date column and, for the
+#: schedule, which rows count (worked shifts): none may lie after the export date.
+_HAPPENED = (("workload", "date"), ("surveys", "survey_date"), ("schedule", "date"))
+
+
+def _after_export(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+                  export: pd.Timestamp | None) -> list[Problem]:
+    """Rows that record an event dated after an explicit export date (impossible).
+
+    Workload days and survey answers cannot lie in the future of the export,
+    nor can worked shifts; published future shifts (no worked time), future
+    hires, resignations and booked absences can and are allowed.
+    """
+    if export is None:
+        return []
+    problems = []
+    for name, col in _HAPPENED:
+        frame = frames.get(name)
+        if frame is None or len(frame) == 0:
+            continue
+        late = (frame[col] > export).to_numpy().copy()
+        what = "answers"
+        if name == "schedule":
+            late &= (frame["worked_minutes"].fillna(0) > 0).to_numpy()
+            what = "worked shifts"
+        elif name == "workload":
+            what = "worked days"
+        if not late.any():
+            continue
+        rows = np.flatnonzero(late)
+        shown = frame.iloc[rows[:5]][["employee_id", col]].copy()
+        shown[col] = shown[col].dt.strftime("%Y-%m-%d")
+        problems.append(Problem(
+            sources.get(name, name), col,
+            f"{what} cannot be dated after the export date {export:%Y-%m-%d}",
+            len(rows), shown,
+            f"Check the export date (--export-date / export_date in the config): it must be the "
+            f"day the files were taken, on or after their newest {what.split()[-1]}; or remove the "
+            "rows that were dated in the future by mistake.",
+            name))
+    return problems
+
+
 def _parse_export_date(value: Any) -> pd.Timestamp | None:
     if value is None:
         return None
@@ -894,6 +937,9 @@ def load_tables(
             problems.extend(refused.problems)
     # the readable files are checked too, so that one error lists everything
     frames = _run(raws, sources, problems)
+    late = _after_export(frames, sources, export)
+    if late:
+        raise _error(late)
     _warn_outside_employment(frames, sources, stacklevel=3)
     return Tables(**frames, sources=sources, export_date=export)
 

@@ -178,6 +178,31 @@ def top_drivers(
     return pd.DataFrame(out, index=contributions.index)
 
 
+def survey_privacy_of(model: AttritionModel) -> str:
+    """The survey privacy mode a model was trained with.
+
+    Read from ``model.snapshot_params_`` (set by :func:`attrition.train`);
+    otherwise inferred from its feature names, so that scoring builds the
+    survey features the model knows.
+
+    Examples
+    --------
+    >>> m = AttritionModel()
+    >>> m.feature_names_in_ = ["tenure_days", "survey_team_enps_mean"]
+    >>> survey_privacy_of(m)
+    'team'
+    """
+    params = getattr(model, "snapshot_params_", {}) or {}
+    if params.get("survey_privacy"):
+        return str(params["survey_privacy"])
+    names = getattr(model, "feature_names_in_", [])
+    if any(str(f).startswith("survey_team_") for f in names):
+        return "team"
+    if any(str(f).startswith("survey_") for f in names):
+        return "identified"
+    return "off"
+
+
 def _check_roster(roster: pd.DataFrame, tables: Tables, as_of: pd.Timestamp, employed: pd.Index,
                   source: str) -> None:
     ids = roster["employee_id"]
@@ -243,22 +268,32 @@ def score_roster(
         ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
         drivers (``driver_1`` ...; see :func:`top_drivers`, with the team
         median of the same day as reference), ``horizon_days``,
-        ``model_name``, ``model_version``, the roster's own columns, then
-        ``team_id`` and ``site`` from the HR master unless the roster has
-        them. In roster order, or by falling risk without one.
+        ``model_name``, ``model_version``, ``input_fingerprint`` (SHA-256 of
+        the input tables, as logged with the training run), the roster's own
+        columns, then ``team_id`` and ``site`` from the HR master unless the
+        roster has them. In roster order, or by falling risk without one.
 
     Raises
     ------
     RosterError
         If roster ids are unknown or not employed on ``as_of``.
+    SchemaError
+        If a table present at training is missing now (a readable diff).
     """
+    from .drift import check_schema, warn_unseen_categories
+    from .tracking import data_fingerprint
+
     as_of = pd.Timestamp(as_of).normalize()
     params = getattr(model, "snapshot_params_", {}) or {}
+    check_schema(params.get("input_schema"), tables)
     windows = tuple(windows or params.get("windows") or (28, 91, 182))
     employed = pd.Index(population(tables.employees, [as_of])["employee_id"])
     if roster is not None:
         _check_roster(roster, tables, as_of, employed, roster_source)
-    snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False)
+    privacy = survey_privacy_of(model)
+    group = int(params.get("min_group_size") or 5)
+    snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False,
+                            survey_privacy=privacy, min_group_size=group)
     # Team medians over everyone employed that day (not only the roster): the drivers' reference.
     from .explain import team_medians
 
@@ -267,6 +302,8 @@ def score_roster(
     if roster is not None:
         snaps = snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
     medians = medians.loc[snaps["employee_id"].to_numpy()].reset_index(drop=True)
+    warn_unseen_categories(getattr(model, "categories_", {}), snaps,
+                           source=tables.source("employees"))
     log.info("Scoring %d employees as of %s", len(snaps), f"{as_of:%Y-%m-%d}")
     risk = model.predict_risk(snaps)
     out = pd.DataFrame(
@@ -280,12 +317,15 @@ def score_roster(
     if n_drivers > 0 and len(snaps):
         contrib = model.contributions(snaps)
         drivers = top_drivers(contrib, snaps[model.feature_names_in_], n=n_drivers,
-                              labels=feature_labels(windows=windows), references=medians)
+                              labels=feature_labels(windows=windows, survey_privacy=privacy,
+                                                    min_group_size=group),
+                              references=medians)
         out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
     info = model_info or {}
     out["horizon_days"] = int(model.horizon_days)
     out["model_name"] = info.get("model_name", "")
     out["model_version"] = info.get("model_version", "")
+    out["input_fingerprint"] = data_fingerprint(tables)
     if roster is not None:
         extra = [c for c in roster.columns if c != "employee_id" and c not in out.columns]
         out = pd.concat([out, roster[extra].reset_index(drop=True)], axis=1)

@@ -236,6 +236,8 @@ def build_snapshots(
     windows: Sequence[int] = (28, 91, 182),
     builders: Sequence[FeatureBuilder] | None = None,
     labels: bool = True,
+    survey_privacy: str = "team",
+    min_group_size: int = 5,
 ) -> pd.DataFrame:
     """Build point-in-time snapshots: one row per employee employed on each as-of date.
 
@@ -256,6 +258,11 @@ def build_snapshots(
         features.
     labels : bool, default True
         Add ``label`` and ``label_status`` (see the module docs).
+    survey_privacy : {"team", "identified", "off"}, default "team"
+        How survey answers may enter the default builders' features (see
+        :mod:`attrition.features.survey`); ignored when ``builders`` is given.
+    min_group_size : int, default 5
+        Fewest respondents behind a team survey figure.
 
     Returns
     -------
@@ -288,7 +295,10 @@ def build_snapshots(
     export_date = tables.infer_export_date()
     dates = default_as_of_dates(tables) if as_of is None else pd.DatetimeIndex(pd.to_datetime(list(as_of)))
     _check_as_of(dates, export_date, explicit=tables.export_date is not None)
-    builders = list(builders) if builders is not None else default_builders(windows)
+    if builders is None:
+        builders = default_builders(windows, survey_privacy=survey_privacy,
+                                    min_group_size=min_group_size)
+    builders = list(builders)
     frame = population(tables.employees, dates)
     log.info("Snapshots: %d employee-months over %d as-of dates", len(frame), len(dates))
 
@@ -328,6 +338,7 @@ def build_snapshots(
         out = pd.concat([out, make_labels(tables.employees, frame, horizon_days, export_date)], axis=1)
         out.attrs["horizon_days"] = int(horizon_days)
     out.attrs["windows"] = [int(w) for w in windows]
+    out.attrs["survey_privacy"] = survey_privacy
     return out
 
 
@@ -344,9 +355,13 @@ def feature_columns(snapshots: pd.DataFrame) -> list[str]:
     return [c for c in snapshots.columns if c not in skip]
 
 
-def feature_labels(builders: Sequence[FeatureBuilder] | None = None, windows=(28, 91, 182)) -> dict[str, str]:
+def feature_labels(builders: Sequence[FeatureBuilder] | None = None, windows=(28, 91, 182),
+                   *, survey_privacy: str = "team", min_group_size: int = 5) -> dict[str, str]:
     """Readable labels of every feature the builders can make, by feature name."""
-    builders = list(builders) if builders is not None else default_builders(windows)
+    if builders is None:
+        builders = default_builders(windows, survey_privacy=survey_privacy,
+                                    min_group_size=min_group_size)
+    builders = list(builders)
     labels: dict[str, str] = {}
     for builder in builders:
         own = builder.labels()

@@ -123,6 +123,7 @@ class TrainingRun:
     tracking_uri: str
     registered_name: str | None = None
     registered_version: str | None = None
+    fairness: Any = None  # the FairnessAudit of the validation months
 
 
 def _requirements() -> list[str]:
@@ -217,6 +218,28 @@ def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: di
         path = Path(tmp) / "team_rollup_last_validation_month.csv"
         table.to_csv(path, index=False)
         mlflow.log_artifact(str(path), "rollups")
+def _log_fairness(model: AttritionModel, snapshots: pd.DataFrame, tables: Tables, config: Config):
+    """Fairness audit of the validation months: ``fairness.json``, ``fairness.csv``, flags.
+
+    Only group aggregates are logged (groups under ``min_group_size``
+    employees suppressed); no employee id, gender or birth year of a person.
+    """
+    import mlflow
+
+    from .fairness import audit_model
+    from .model import out_of_time_split
+
+    _, valid = out_of_time_split(snapshots["as_of"], snapshots["label"].notna(),
+                                 model.horizon_days, model.valid_months)
+    audit = audit_model(model, snapshots.loc[valid], tables.employees,
+                        min_group_size=config.min_group_size, thresholds=config.fairness)
+    mlflow.log_dict(audit.to_dict(), "fairness.json")
+    mlflow.log_text(audit.to_frame().to_csv(index=False, lineterminator="\n"), "fairness.csv")
+    mlflow.log_metric("fairness_flags", float(len(audit.flags)))
+    mlflow.set_tag("fairness_flags", str(len(audit.flags)))
+    for flag in audit.flags:
+        log.warning("Fairness: %s", flag)
+    return audit
 
 
 def log_training_run(
@@ -235,7 +258,9 @@ def log_training_run(
     a model card, a calibration plot and a driver-importance plot of the
     validation months, shap's beeswarm, expected vs actual leavers by month and
     a team roll-up of the last validation month (groups under
-    ``min_group_size`` pooled; no ids), and the model itself (``pyfunc`` with signature and input
+    ``min_group_size`` pooled; no ids), a fairness audit of the validation months
+    (``fairness.json``/``fairness.csv``, metric and tag ``fairness_flags``),
+    and the model itself (``pyfunc`` with signature and input
     example: five rows of features, no identifiers).
     """
     import mlflow
@@ -259,6 +284,8 @@ def log_training_run(
             "best_iteration": model.best_iteration_,
             "tables": ",".join(tables.present),
             "export_date": f"{tables.infer_export_date():%Y-%m-%d}",
+            "survey_privacy": config.survey_privacy,
+            "min_group_size": config.min_group_size,
         }
         params.update({f"lgbm_{k}": v for k, v in model._params().items()})
         mlflow.log_params(params)
@@ -278,6 +305,7 @@ def log_training_run(
         mlflow.log_text(_model_card(model, config, fingerprint), "model_card.md")
         _log_figures(model, snapshots, feature_labels or {})
         _log_explanations(model, snapshots, feature_labels or {}, config)
+        audit = _log_fairness(model, snapshots, tables, config)
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = model.save(Path(tmp) / "attrition_model")
             info = mlflow.pyfunc.log_model(
@@ -288,7 +316,8 @@ def log_training_run(
                 input_example=example,
                 pip_requirements=_requirements(),
             )
-        result = TrainingRun(run_id=run.info.run_id, model_uri=info.model_uri, tracking_uri=uri)
+        result = TrainingRun(run_id=run.info.run_id, model_uri=info.model_uri, tracking_uri=uri,
+                             fairness=audit)
     if register:
         mv = mlflow.register_model(info.model_uri, register)
         mlflow.MlflowClient().set_registered_model_alias(register, CHAMPION, mv.version)

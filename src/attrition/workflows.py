@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Config
+from .drift import table_schema
 from .exceptions import ConfigError
 from .loading import load_tables, read_roster
 from .model import AttritionModel
@@ -60,7 +61,9 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     """
     tables = _tables(config, tables)
     log.info("Building snapshots (horizon %d days)", config.horizon_days)
-    snaps = build_snapshots(tables, horizon_days=config.horizon_days, windows=config.windows)
+    snaps = build_snapshots(tables, horizon_days=config.horizon_days, windows=config.windows,
+                            survey_privacy=config.survey_privacy,
+                            min_group_size=config.min_group_size)
     log.info("Training LightGBM out of time")
     model = AttritionModel(
         horizon_days=config.horizon_days,
@@ -69,10 +72,15 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
         risk_bands=config.risk_bands,
         random_state=config.random_state,
     ).fit(snaps)
-    model.snapshot_params_ = {"windows": list(config.windows), "horizon_days": config.horizon_days}
+    model.snapshot_params_ = {"windows": list(config.windows), "horizon_days": config.horizon_days,
+                              "survey_privacy": config.survey_privacy,
+                              "min_group_size": config.min_group_size,
+                              "input_schema": table_schema(tables)}
     log.info("Logging the run to MLflow")
     run = log_training_run(model, snaps, tables, config, register=register,
-                           feature_labels=feature_labels(windows=config.windows))
+                           feature_labels=feature_labels(windows=config.windows,
+                                                         survey_privacy=config.survey_privacy,
+                                                         min_group_size=config.min_group_size))
     return TrainResult(model=model, run=run, snapshots=snaps)
 
 

@@ -80,7 +80,7 @@ def test_normalisation():
 
 
 def test_latest_answers_and_changes():
-    builder = SurveyFeatures()
+    builder = SurveyFeatures(privacy="identified")
     fr = frame(["a", "a", "a", "z"], ["2024-01-09", "2024-01-10", "2024-03-31", "2024-03-31"])
     out = builder.build(Tables(EMP, surveys=HAND), fr)
     # Before the first answer: nothing known.
@@ -102,7 +102,7 @@ def test_latest_answers_and_changes():
 
 
 def test_non_response():
-    builder = SurveyFeatures()
+    builder = SurveyFeatures(privacy="identified")
     fr = frame(
         ["a", "a", "new", "new", "mid", "z", "a"],
         [
@@ -141,7 +141,7 @@ def test_wave_in_progress_and_answers_after_t():
         ]
     )
     emp = employees({"a": "2022-01-01", "z": "2022-01-01"})
-    out = SurveyFeatures().build(
+    out = SurveyFeatures(privacy="identified").build(
         Tables(emp, surveys=s), frame(["a", "a", "a"], ["2024-05-01", "2024-05-10", "2024-05-31"])
     )
     # 05-01: no wave yet; 05-10: May wave open, a has not answered (yet); 05-31: answered.
@@ -160,7 +160,7 @@ def test_response_window_edge():
         ]
     )
     emp = employees({"a": "2022-01-01", "z": "2022-01-01"})
-    out = SurveyFeatures().build(
+    out = SurveyFeatures(privacy="identified").build(
         Tables(emp, surveys=s), frame(["a", "a"], [t, t - pd.Timedelta(days=1)])
     )
     # At t the answered wave opened t - 365 (outside): 0 of 1. A day earlier it is inside: 1 of 2.
@@ -169,7 +169,7 @@ def test_response_window_edge():
 
 
 def test_contract_of_the_output():
-    builder = SurveyFeatures()
+    builder = SurveyFeatures(privacy="identified")
     fr = frame(
         ["a", "z", "new", "a", "nobody"],
         ["2024-03-31", "2024-03-31", "2024-04-30", "2024-01-10", "2024-03-31"],
@@ -194,7 +194,7 @@ def test_contract_of_the_output():
 
 
 def test_rows_after_as_of_do_not_change_features():
-    builder = SurveyFeatures()
+    builder = SurveyFeatures(privacy="identified")
     fr = frame(["a", "z", "new", "mid"], "2024-03-31")
     before = builder.build(Tables(EMP, surveys=HAND), fr)
     after_t = HAND["survey_date"] > pd.Timestamp("2024-03-31")
@@ -247,7 +247,7 @@ def test_property_truncated_tables_give_the_same_features(sv, offsets, hires):
             "z": base - pd.Timedelta(days=400),
         }
     )
-    builder = SurveyFeatures(items=["engagement", "enps"], response_window=60)
+    builder = SurveyFeatures(items=["engagement", "enps"], response_window=60, privacy="identified")
     dates = [base + pd.Timedelta(days=o) for o in offsets]
     fr = frame(["a", "b", "a", "b"][: len(dates)], dates)
     full = builder.build(Tables(emp, surveys=sv), fr)

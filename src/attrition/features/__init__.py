@@ -35,13 +35,24 @@ __all__ = [
 ]
 
 
-def default_builders(windows=(28, 91, 182)) -> list[FeatureBuilder]:
-    """One builder per source, with the given trailing windows."""
-    return [
+def default_builders(
+    windows=(28, 91, 182), *, survey_privacy: str = "team", min_group_size: int = 5
+) -> list[FeatureBuilder]:
+    """One builder per source, with the given trailing windows.
+
+    ``survey_privacy`` (``team``, ``identified`` or ``off``) and
+    ``min_group_size`` go to :class:`SurveyFeatures`; with ``off`` it is left
+    out.
+    """
+    builders: list[FeatureBuilder] = [
         TenureFeatures(windows=windows),
         TeamFeatures(windows=windows),
         ScheduleFeatures(windows=windows),
         WorkloadFeatures(windows=windows),
         AbsenceFeatures(windows=windows),
-        SurveyFeatures(windows=windows),
     ]
+    survey = SurveyFeatures(windows=windows, privacy=survey_privacy, min_group_size=min_group_size)
+    survey._check_privacy()
+    if survey_privacy != "off":
+        builders.append(survey)
+    return builders

@@ -2,6 +2,24 @@
 
 Every feature at as-of date ``t`` uses only answers with ``survey_date <= t``.
 
+Privacy modes
+-------------
+Pulse surveys are usually promised to be confidential, so the builder has
+three modes (``privacy``; the pipeline takes it from ``Config.survey_privacy``):
+
+* ``team`` (the default): no individual answer and no individual
+  non-response enters the features. Per item, ``survey_team_<item>_mean`` is
+  the mean of the latest answers (dated in ``(t - response_window, t]``) of
+  the members of the employee's team employed on ``t``, the same value for
+  every member; ``survey_team_response_rate_<n>d`` is the share of those
+  members who answered anything in ``(t - n, t]``. A team with fewer than
+  ``min_group_size`` respondents (members, for the response rate) is
+  suppressed: ``NaN``, the same as no survey at all.
+* ``identified``: the individual features below (use only where the
+  organisation has the right to use identified answers).
+* ``off``: the pipeline adds no survey features
+  (:func:`attrition.features.default_builders` leaves the builder out).
+
 Scores are put on a common 0–1 scale: ``(score - low) / (scale_max - low)``
 with ``low = 0`` when ``scale_max == 10`` (eNPS-style 0–10 items) and
 ``low = 1`` otherwise. A missing ``scale_max`` (or a missing column) defaults
@@ -47,10 +65,12 @@ from ..schemas import SURVEY_ITEMS
 from ..tables import Tables
 from ._base import FeatureBuilder, latest_before, snapshot_keys
 
-__all__ = ["DEFAULT_ITEMS", "SurveyFeatures"]
+__all__ = ["DEFAULT_ITEMS", "SurveyFeatures", "SURVEY_PRIVACY_MODES"]
 
 #: The survey items of the data contract.
 DEFAULT_ITEMS: tuple[str, ...] = SURVEY_ITEMS
+#: The privacy modes (see the module docs).
+SURVEY_PRIVACY_MODES: tuple[str, ...] = ("team", "identified", "off")
 
 
 
@@ -92,7 +112,14 @@ class SurveyFeatures(FeatureBuilder):
         Items that get per-item features.
     response_window : int, default 365
         Days over which the response rate is computed (at least 32, so that
-        a wave's month never straddles both ends of the window).
+        a wave's month never straddles both ends of the window); in ``team``
+        mode also how old an answer may be and still count.
+    privacy : {"team", "identified", "off"}, default "team"
+        ``team``: only team aggregates over at least ``min_group_size``
+        respondents; ``identified``: individual answers and non-response;
+        ``off``: every feature missing (the pipeline drops the builder).
+    min_group_size : int, default 5
+        Fewest respondents (team mode) for a team figure to be shown.
 
     Examples
     --------
@@ -105,9 +132,14 @@ class SurveyFeatures(FeatureBuilder):
     ...     "hire_date": pd.to_datetime(["2023-01-01"])})
     >>> fr = pd.DataFrame({"employee_id": ["a"], "team_id": ["t"],
     ...     "as_of": pd.to_datetime(["2024-03-31"])})
-    >>> out = SurveyFeatures(items=["enps"]).build(Tables(emp, surveys=sv), fr)
+    >>> out = SurveyFeatures(items=["enps"], privacy="identified").build(Tables(emp, surveys=sv), fr)
     >>> out.round(3).to_dict("records")
     [{'survey_enps_latest': 0.6, 'survey_enps_change': -0.2, 'survey_days_since_answer': 50.0, 'survey_answered_last_wave': 0.0, 'survey_response_rate_365d': 0.667, 'survey_waves_missed': 1.0}]
+
+    In ``team`` mode a team of one is suppressed:
+
+    >>> SurveyFeatures(items=["enps"]).build(Tables(emp, surveys=sv), fr).to_dict("records")
+    [{'survey_team_enps_mean': nan, 'survey_team_response_rate_365d': nan}]
     """
 
     name = "survey"
@@ -119,14 +151,42 @@ class SurveyFeatures(FeatureBuilder):
         *,
         items: Sequence[str] = DEFAULT_ITEMS,
         response_window: int = 365,
+        privacy: str = "team",
+        min_group_size: int = 5,
     ) -> None:
         self.windows = windows
         self.items = items
         self.response_window = response_window
+        self.privacy = privacy
+        self.min_group_size = min_group_size
 
 
     # ------------------------------------------------------------------ names
+    def _check_privacy(self) -> None:
+        if self.privacy not in SURVEY_PRIVACY_MODES:
+            raise ValueError(
+                f"privacy must be one of {', '.join(SURVEY_PRIVACY_MODES)}, got {self.privacy!r}."
+            )
+        if not isinstance(self.min_group_size, (int, np.integer)) or self.min_group_size < 2:
+            raise ValueError(f"min_group_size must be a whole number >= 2, got {self.min_group_size!r}.")
+
     def labels(self) -> dict[str, str]:
+        self._check_privacy()
+        if self.privacy == "off":
+            return {}
+        if self.privacy == "team":
+            n, k = int(self.response_window), int(self.min_group_size)
+            lab = {
+                f"survey_team_{item}_mean": (
+                    f"Team mean of '{str(item).replace('_', ' ')}' answers, last {n} days "
+                    f"(0–1 scale, ≥{k} respondents)"
+                )
+                for item in self.items
+            }
+            lab[f"survey_team_response_rate_{n}d"] = (
+                f"Share of the team that answered a survey, last {n} days"
+            )
+            return lab
         lab: dict[str, str] = {}
         for item in self.items:
             readable = str(item).replace("_", " ")
@@ -142,6 +202,8 @@ class SurveyFeatures(FeatureBuilder):
         return lab
 
     def peer_features(self) -> list[str]:
+        if self.privacy != "identified":
+            return []  # a team aggregate minus its team median would say nothing
         items = [i for i in ("engagement", "enps", "intent_to_stay") if i in self.items]
         return [f"survey_{i}_latest" for i in items] + [
             f"survey_response_rate_{int(self.response_window)}d"
@@ -156,7 +218,7 @@ class SurveyFeatures(FeatureBuilder):
             )
         names = list(self.labels())
         sv = tables.surveys
-        if sv is None or len(frame) == 0:
+        if sv is None or len(frame) == 0 or self.privacy == "off":
             return self.all_missing(frame)
         keys = snapshot_keys(frame)
         t_ns = keys["as_of"].to_numpy()
@@ -170,6 +232,8 @@ class SurveyFeatures(FeatureBuilder):
             }
         )
         ans = ans[ans["value"].notna() & ans["date"].notna()].reset_index(drop=True)
+        if self.privacy == "team":
+            return self._build_team(ans, keys, frame, n_days, names)
 
         out: dict[str, np.ndarray] = {}
         # --- per item: latest answer and change from the previous one --------
@@ -204,6 +268,54 @@ class SurveyFeatures(FeatureBuilder):
         out["survey_answered_last_wave"] = answered_last
         out[f"survey_response_rate_{n_days}d"] = rate
         out["survey_waves_missed"] = missed
+        return pd.DataFrame(out, columns=names).astype("float64")
+
+    def _build_team(
+        self, ans: pd.DataFrame, keys: pd.DataFrame, frame: pd.DataFrame, n_days: int,
+        names: list[str],
+    ) -> pd.DataFrame:
+        """Team aggregates over at least ``min_group_size`` respondents (see the module docs).
+
+        A team is the ``team_id`` of the frame's rows on the same as-of date,
+        i.e. the members employed on ``t``; each member's latest answer to an
+        item (on or before ``t``, within ``n_days``) counts once.
+        """
+        k = int(self.min_group_size)
+        t = self._days(keys["as_of"].to_numpy())
+        team = frame["team_id"].astype("str").to_numpy() if "team_id" in frame.columns else (
+            np.full(len(keys), "", dtype=object))
+        groups = [keys["as_of"].to_numpy(), team]
+
+        def team_mean(values: np.ndarray, counted: np.ndarray) -> np.ndarray:
+            parts = pd.DataFrame({"v": np.where(counted, values, 0.0), "n": counted.astype("float64")})
+            sums = parts.groupby(groups, dropna=False, sort=False).transform("sum")
+            n = sums["n"].to_numpy(dtype="float64")
+            out = np.full(len(keys), np.nan)
+            np.divide(sums["v"].to_numpy(dtype="float64"), n, out=out, where=n >= k)
+            return out
+
+        out: dict[str, np.ndarray] = {}
+        for item in self.items:
+            rows = ans[ans["item"] == item]
+            if len(rows) == 0:
+                out[f"survey_team_{item}_mean"] = np.full(len(keys), np.nan)
+                continue
+            rows = (
+                rows.groupby(["employee_id", "date"], sort=True, observed=True)["value"]
+                .mean()
+                .reset_index()
+            )
+            got = latest_before(rows, "date", ["value"], keys)
+            value = got["value"].to_numpy(dtype="float64")
+            recent = (t - self._days(got["date"].to_numpy())) < n_days
+            out[f"survey_team_{item}_mean"] = team_mean(value, ~np.isnan(value) & recent)
+
+        if len(ans):
+            last = self._days(latest_before(ans, "date", [], keys)["date"].to_numpy())
+            answered = ((t - last) < n_days).astype("float64")  # NaN (never) compares False
+        else:
+            answered = np.zeros(len(keys))
+        out[f"survey_team_response_rate_{n_days}d"] = team_mean(answered, np.ones(len(keys), bool))
         return pd.DataFrame(out, columns=names).astype("float64")
 
     @staticmethod

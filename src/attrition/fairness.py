@@ -1,0 +1,498 @@
+"""Fairness audit: per gender and age band, with small groups suppressed.
+
+The model never sees ``gender`` or ``birth_year``; this module is the only
+place that reads them, to check that the risks it produces serve every group
+alike. :func:`fairness_audit` computes, per group of each protected attribute,
+with fairlearn's :class:`~fairlearn.metrics.MetricFrame`:
+
+* ``roc_auc`` — how well the risk ranks leavers above stayers inside the group;
+* ``mean_risk`` and ``observed_rate`` — the mean predicted risk and the
+  observed share of voluntary exits; ``calibration_gap`` is their difference
+  (positive: the model over-states the group's risk) and ``ece`` the expected
+  calibration error over ten risk deciles of the whole audit;
+* ``flagged_share`` — the share of rows in the ``high`` risk band;
+* ``false_negative_rate`` — the share of the group's leavers *not* flagged
+  high.
+
+Groups with fewer than ``min_group_size`` distinct employees are suppressed:
+their row is kept with ``suppressed = True`` and every figure (the counts too)
+``NaN``, so no small group's figures can be read off the audit.
+
+Age bands come from ``birth_year`` at the as-of date (``age = year(as_of) -
+birth_year``): :data:`AGE_BANDS` (``<25``, ``25-34``, ``35-44``, ``45-54``,
+``55+``). A missing attribute is its own group, ``missing``.
+
+Disparities beyond the thresholds of ``Config.fairness`` (defaults in
+:data:`DEFAULT_FAIRNESS_THRESHOLDS`) become readable :attr:`FairnessAudit.flags`.
+Features that act as strong proxies of a protected attribute are flagged too:
+a feature whose values separate one group from the rest with a ROC AUC of at
+least ``max_proxy_auc`` (either direction; missing values count as lowest;
+categorical features are scored by the group's share within each category;
+only groups of at least :data:`PROXY_MIN_EMPLOYEES` employees are screened).
+
+To keep chance out of the flags, a gap between the best and the worst group
+(ROC AUC, false-negative rate, share flagged high) is flagged only when it is
+beyond its threshold *and* the two groups' 90 % bootstrap intervals do not
+overlap (:data:`N_BOOT` resamples of the rows with fairlearn's
+``MetricFrame(n_boot=...)``, fixed seed); ROC AUC and false-negative rate
+compare only groups with at least :data:`FLAG_MIN_POSITIVES` leavers. A
+group's calibration gap is flagged when it exceeds its threshold and two
+binomial standard errors of the group's observed rate. The figures of every
+shown group are in the table all the same.
+
+Flags are prompts for a human review, not verdicts: attrition really does
+differ by age, so the share flagged high may differ between age bands for
+good reason; read the flag beside the group's observed rate.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> n = 400
+>>> groups = pd.DataFrame({"gender": rng.choice(["f", "m", "x"], n, p=[.49, .49, .02])})
+>>> y = rng.random(n) < 0.2
+>>> risk = np.clip(0.2 + 0.3 * (y - 0.2) + rng.normal(0, .1, n), 0.01, 0.99)
+>>> audit = fairness_audit(y, risk, groups, high_threshold=0.3,
+...                        ids=np.arange(n), min_group_size=20)
+>>> audit.to_frame().set_index("group").loc["x", "suppressed"]
+np.True_
+>>> sorted(audit.to_frame()["attribute"].unique())
+['gender']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "AGE_BANDS",
+    "DEFAULT_FAIRNESS_THRESHOLDS",
+    "FairnessAudit",
+    "age_band",
+    "protected_groups",
+    "fairness_audit",
+    "audit_model",
+    "fairness_thresholds",
+]
+
+#: Age bands as ``(low, high, label)``: ``low <= age < high``.
+AGE_BANDS: tuple[tuple[int, int, str], ...] = (
+    (0, 25, "<25"),
+    (25, 35, "25-34"),
+    (35, 45, "35-44"),
+    (45, 55, "45-54"),
+    (55, 200, "55+"),
+)
+
+#: Thresholds beyond which a disparity is flagged (override with ``Config.fairness``).
+#:
+#: * ``max_auc_gap``: largest minus smallest group ROC AUC;
+#: * ``max_calibration_gap``: ``|mean_risk - observed_rate|`` of any group;
+#: * ``min_flagged_ratio``: smallest / largest share flagged high (the
+#:   "four-fifths rule" of adverse impact);
+#: * ``max_fnr_gap``: largest minus smallest false-negative rate;
+#: * ``max_proxy_auc``: ROC AUC at which a feature counts as a proxy of a group.
+DEFAULT_FAIRNESS_THRESHOLDS: dict[str, float] = {
+    "max_auc_gap": 0.10,
+    "max_calibration_gap": 0.05,
+    "min_flagged_ratio": 0.8,
+    "max_fnr_gap": 0.20,
+    "max_proxy_auc": 0.75,
+}
+
+#: Fewest employees of a group screened for proxy features.
+PROXY_MIN_EMPLOYEES = 30
+#: Fewest leavers a group needs before its ROC AUC and false-negative rate
+#: take part in a disparity flag (with fewer, a gap of 0.2 is chance).
+FLAG_MIN_POSITIVES = 10
+#: Bootstrap resamples behind the confidence intervals of the flags.
+N_BOOT = 50
+
+_METRICS = ("roc_auc", "mean_risk", "observed_rate", "calibration_gap", "ece", "flagged_share",
+            "false_negative_rate")
+
+
+def fairness_thresholds(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The thresholds in force: the defaults updated by ``overrides``.
+
+    Raises ``ValueError`` for an unknown key or a value outside ``[0, 1]``.
+
+    >>> fairness_thresholds({"max_auc_gap": 0.05})["max_auc_gap"]
+    0.05
+    """
+    out = dict(DEFAULT_FAIRNESS_THRESHOLDS)
+    for key, value in (overrides or {}).items():
+        if key not in out:
+            raise ValueError(
+                f"fairness: unknown threshold {key!r}; the thresholds are "
+                f"{', '.join(DEFAULT_FAIRNESS_THRESHOLDS)}."
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"fairness.{key} must be a number from 0 to 1, got {value!r}.")
+        out[key] = float(value)
+    return out
+
+
+def age_band(birth_year, as_of) -> np.ndarray:
+    """Age band (:data:`AGE_BANDS`) at ``as_of``; ``missing`` without a birth year.
+
+    >>> age_band([2000, 1990, None], pd.to_datetime(["2024-06-30"] * 3)).tolist()
+    ['<25', '25-34', 'missing']
+    """
+    born = pd.to_numeric(pd.Series(np.asarray(birth_year, dtype=object)), errors="coerce").to_numpy(
+        dtype="float64")
+    year = pd.DatetimeIndex(pd.to_datetime(as_of)).year.to_numpy(dtype="float64")
+    age = year - born
+    out = np.full(len(age), "missing", dtype=object)
+    for low, high, label in AGE_BANDS:
+        out[(age >= low) & (age < high)] = label
+    return out
+
+
+def protected_groups(rows: pd.DataFrame, employees: pd.DataFrame) -> pd.DataFrame:
+    """``gender`` and ``age_band`` of each ``(employee_id, as_of)`` row of ``rows``.
+
+    Columns absent from ``employees`` are left out.
+
+    >>> emp = pd.DataFrame({"employee_id": ["a", "b"], "gender": ["f", None], "birth_year": [1990, 1970]})
+    >>> rows = pd.DataFrame({"employee_id": ["b", "a"], "as_of": pd.to_datetime(["2024-01-31"] * 2)})
+    >>> protected_groups(rows, emp).to_dict("list")
+    {'gender': ['missing', 'f'], 'age_band': ['45-54', '25-34']}
+    """
+    emp = employees.drop_duplicates("employee_id").set_index("employee_id")
+    ids = rows["employee_id"].to_numpy()
+    out = pd.DataFrame(index=rows.index)
+    if "gender" in emp.columns:
+        gender = emp["gender"].reindex(ids).astype(object).to_numpy()
+        out["gender"] = np.where(pd.isna(gender), "missing", gender.astype(str))
+    if "birth_year" in emp.columns:
+        out["age_band"] = age_band(emp["birth_year"].reindex(ids).to_numpy(), rows["as_of"])
+    return out
+
+
+# ----------------------------------------------------------------- metrics
+def _auc(y, p) -> float:
+    y = np.asarray(y, dtype="float64") > 0.5
+    if y.all() or not y.any():
+        return math.nan
+    return _rank_auc(y, np.asarray(p, dtype="float64"))
+
+
+def _fnr(threshold: float):
+    def false_negative_rate(y, p) -> float:
+        y = np.asarray(y, dtype=bool)
+        if not y.any():
+            return math.nan
+        return float(np.mean(np.asarray(p)[y] < threshold))
+    return false_negative_rate
+
+
+def _flagged(threshold: float):
+    def flagged_share(y, p) -> float:
+        return float(np.mean(np.asarray(p) >= threshold)) if len(p) else math.nan
+    return flagged_share
+
+
+def _ece(edges: np.ndarray):
+    def ece(y, p) -> float:
+        y = np.asarray(y, dtype="float64")
+        p = np.asarray(p, dtype="float64")
+        if not len(p):
+            return math.nan
+        bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+        total = 0.0
+        for b in np.unique(bins):
+            inb = bins == b
+            total += inb.sum() * abs(p[inb].mean() - y[inb].mean())
+        return float(total / len(p))
+    return ece
+
+
+def _count_ids(y, p, ids) -> float:
+    return float(len(pd.unique(np.asarray(ids))))
+
+
+@dataclass
+class FairnessAudit:
+    """Result of :func:`fairness_audit`.
+
+    Attributes
+    ----------
+    groups : pandas.DataFrame
+        One row per (attribute, group): ``n_employees``, ``n_rows``,
+        ``positives``, ``suppressed`` and the metrics of the module docs.
+    proxies : pandas.DataFrame
+        Per (feature, attribute): the group the feature separates best and
+        that ROC AUC (``proxy_auc``, at least 0.5).
+    flags : list of str
+        Readable descriptions of every disparity or proxy beyond its threshold.
+    thresholds : dict
+        The thresholds applied.
+    min_group_size : int
+    """
+
+    groups: pd.DataFrame
+    proxies: pd.DataFrame
+    flags: list[str] = field(default_factory=list)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    min_group_size: int = 5
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group table (a copy)."""
+        return self.groups.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: groups, proxies, flags, thresholds (``NaN`` → ``None``)."""
+        def records(frame: pd.DataFrame) -> list[dict]:
+            clean = frame.astype(object).where(frame.notna(), None)
+            return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                    for r in clean.to_dict("records")]
+        return {
+            "min_group_size": int(self.min_group_size),
+            "thresholds": dict(self.thresholds),
+            "groups": records(self.groups),
+            "proxies": records(self.proxies),
+            "flags": list(self.flags),
+        }
+
+    def __repr__(self) -> str:
+        return (f"<FairnessAudit: {len(self.groups)} groups of {self.groups['attribute'].nunique()} "
+                f"attribute(s), {len(self.flags)} flag(s)>")
+
+
+def fairness_audit(
+    y_true,
+    risk,
+    groups: pd.DataFrame,
+    *,
+    high_threshold: float,
+    ids=None,
+    features: pd.DataFrame | None = None,
+    min_group_size: int = 5,
+    thresholds: Mapping[str, float] | None = None,
+) -> FairnessAudit:
+    """Per-group metrics, disparities and proxy features (see the module docs).
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Observed voluntary exits within the horizon.
+    risk : array-like of float
+        Predicted risks, aligned to ``y_true``.
+    groups : pandas.DataFrame
+        One column per protected attribute (e.g. from :func:`protected_groups`).
+    high_threshold : float
+        Risk at which a row is in the ``high`` band.
+    ids : array-like, optional
+        Employee of each row; group sizes count distinct employees (default:
+        rows).
+    features : pandas.DataFrame, optional
+        Model features of the same rows, screened as proxies.
+    min_group_size : int, default 5
+        Groups with fewer employees are suppressed.
+    thresholds : mapping, optional
+        Overrides of :data:`DEFAULT_FAIRNESS_THRESHOLDS`.
+    """
+    from fairlearn.metrics import MetricFrame
+
+    th = fairness_thresholds(thresholds)
+    y = np.asarray(y_true, dtype="float64")
+    p = np.asarray(risk, dtype="float64")
+    if len(y) != len(p) or len(groups) != len(y):
+        raise ValueError(f"y_true ({len(y)}), risk ({len(p)}) and groups ({len(groups)}) must align.")
+    ids = np.arange(len(y)) if ids is None else np.asarray(ids)
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, 11))) if len(p) else np.array([0.0, 1.0])
+    if len(edges) < 2:
+        edges = np.array([edges[0], edges[0] + 1e-12])
+    metrics = {
+        "n_employees": _count_ids,
+        "n_rows": lambda a, b: float(len(a)),
+        "positives": lambda a, b: float(np.sum(a)),
+        "roc_auc": _auc,
+        "mean_risk": lambda a, b: float(np.mean(b)),
+        "observed_rate": lambda a, b: float(np.mean(a)),
+        "ece": _ece(edges),
+        "flagged_share": _flagged(high_threshold),
+        "false_negative_rate": _fnr(high_threshold),
+    }
+    parts = []
+    for attr in groups.columns:
+        sens = groups[attr].astype(str).to_numpy()
+        frame = MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features={attr: sens},
+                            sample_params={"n_employees": {"ids": ids}}).by_group
+        frame = frame.reset_index().rename(columns={attr: "group"})
+        frame.insert(0, "attribute", attr)
+        parts.append(frame)
+    columns = ["attribute", "group", "suppressed", "n_employees", "n_rows", "positives", *_METRICS]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    table["calibration_gap"] = table["mean_risk"] - table["observed_rate"]
+    table["suppressed"] = table["n_employees"] < min_group_size
+    shown = [c for c in columns if c not in ("attribute", "group", "suppressed")]
+    table[shown] = table[shown].astype("float64")
+    table.loc[table["suppressed"], shown] = np.nan
+    table = table.loc[:, columns]
+
+    flags = _disparity_flags(table, th, y, p, groups, high_threshold)
+    proxies = _proxies(features, groups, ids, min_group_size) if features is not None else (
+        pd.DataFrame(columns=["feature", "attribute", "group", "proxy_auc"]))
+    for r in proxies.itertuples():
+        if r.proxy_auc >= th["max_proxy_auc"]:
+            flags.append(
+                f"proxy: feature '{r.feature}' separates {r.attribute} = {r.group} from the rest "
+                f"with ROC AUC {r.proxy_auc:.2f} (threshold {th['max_proxy_auc']:.2f}); it may carry "
+                f"{r.attribute} into the model."
+            )
+    return FairnessAudit(groups=table, proxies=proxies, flags=flags, thresholds=th,
+                         min_group_size=int(min_group_size))
+
+
+def _intervals(y, p, sens, keep, high_threshold) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """90 % bootstrap intervals (low, high) per group of the flag metrics, groups ``keep`` only."""
+    from fairlearn.metrics import MetricFrame
+
+    mask = np.isin(sens, keep)
+    mf = MetricFrame(
+        metrics={"roc_auc": _auc, "false_negative_rate": _fnr(high_threshold),
+                 "flagged_share": _flagged(high_threshold)},
+        y_true=y[mask], y_pred=p[mask], sensitive_features={"group": sens[mask]},
+        n_boot=N_BOOT, ci_quantiles=[0.05, 0.95], random_state=0,
+    )
+    low, high = mf.by_group_ci
+    return low, high
+
+
+def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float], y: np.ndarray, p: np.ndarray,
+                     groups: pd.DataFrame, high_threshold: float) -> list[str]:
+    flags: list[str] = []
+    for attr, part in table[~table["suppressed"]].groupby("attribute", sort=False):
+        part = part.set_index("group")
+        if len(part) < 2:
+            continue
+        sens = groups[attr].astype(str).to_numpy()
+        low, high = _intervals(y, p, sens, list(part.index), high_threshold)
+        enough = part.index[part["positives"] >= FLAG_MIN_POSITIVES].tolist()
+
+        def gap(col: str, limit: float, part=part, low=low, high=high, enough=enough) -> str | None:
+            vals = part.loc[enough, col].dropna()
+            if len(vals) < 2:
+                return None
+            best, worst = str(vals.idxmax()), str(vals.idxmin())
+            diff = float(vals[best] - vals[worst])
+            if diff <= limit or not low.loc[best, col] > high.loc[worst, col]:
+                return None
+            return (f"differs by {diff:.2f} between groups ({best} {vals[best]:.2f}, 90 % interval "
+                    f"{low.loc[best, col]:.2f}-{high.loc[best, col]:.2f}, vs {worst} {vals[worst]:.2f}, "
+                    f"{low.loc[worst, col]:.2f}-{high.loc[worst, col]:.2f}")
+
+        got = gap("roc_auc", th["max_auc_gap"])
+        if got:
+            flags.append(f"{attr}: ROC AUC {got}; threshold {th['max_auc_gap']:.2f}): the ranking "
+                         "serves some groups worse.")
+        for group, r in part.iterrows():
+            rate = r["observed_rate"]
+            se = math.sqrt(max(rate * (1 - rate), 1e-12) / r["n_rows"])
+            if abs(r["calibration_gap"]) > max(th["max_calibration_gap"], 2 * se):
+                word = "over-states" if r["calibration_gap"] > 0 else "under-states"
+                flags.append(
+                    f"{attr} = {group}: the model {word} risk (mean predicted {r['mean_risk']:.3f} vs "
+                    f"observed {r['observed_rate']:.3f}; threshold ±{th['max_calibration_gap']:.2f})."
+                )
+        shares = part["flagged_share"].dropna()
+        if len(shares) >= 2 and shares.max() > 0:
+            most, least = str(shares.idxmax()), str(shares.idxmin())
+            ratio = float(shares[least] / shares[most])
+            apart = high.loc[least, "flagged_share"] < low.loc[most, "flagged_share"]
+            if ratio < th["min_flagged_ratio"] and apart:
+                flags.append(
+                    f"{attr}: share flagged high risk ranges from {shares[least]:.1%} ({least}) "
+                    f"to {shares[most]:.1%} ({most}), ratio {ratio:.2f} (threshold "
+                    f"{th['min_flagged_ratio']:.2f}; 90 % intervals do not overlap)."
+                )
+        got = gap("false_negative_rate", th["max_fnr_gap"])
+        if got:
+            flags.append(f"{attr}: false-negative rate (leavers not flagged high) {got}; threshold "
+                         f"{th['max_fnr_gap']:.2f}).")
+    return flags
+
+
+def _rank_auc(target: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank-sum formula (ties get average ranks)."""
+    from scipy.stats import rankdata
+
+    n1 = int(target.sum())
+    n0 = len(target) - n1
+    ranks = rankdata(score)
+    return float((ranks[target].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: int) -> pd.DataFrame:
+    """Best one-group-vs-rest ROC AUC of each feature, per attribute.
+
+    Only groups with at least ``max(min_group_size, PROXY_MIN_EMPLOYEES)``
+    employees are screened: a handful of people is separated from the rest
+    by almost any feature by chance.
+    """
+    rows = []
+    least = max(int(min_group_size), PROXY_MIN_EMPLOYEES)
+    for attr in groups.columns:
+        sens = groups[attr].astype(str).to_numpy()
+        counts = pd.Series(ids).groupby(sens).nunique()
+        candidates = [g for g, c in counts.items() if c >= least and g != "missing"]
+        if len(candidates) < 2:
+            continue
+        for col in features.columns:
+            x = features[col]
+            is_cat = isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object
+            if is_cat:
+                keys = x.astype(object).where(x.notna(), "__missing__").astype(str).to_numpy()
+            else:
+                vals = pd.to_numeric(x, errors="coerce").to_numpy(dtype="float64")
+                if not np.isfinite(vals).any() or np.nanstd(vals) == 0:
+                    continue
+                filled = np.where(np.isnan(vals), np.nanmin(vals) - 1.0, vals)
+            best = (0.5, "")
+            for g in candidates:
+                target = sens == g
+                if is_cat:  # score each row by the group's share in its category
+                    score = pd.Series(target.astype(float)).groupby(keys).transform("mean").to_numpy()
+                else:
+                    score = filled
+                auc = _rank_auc(target, score)
+                auc = max(auc, 1.0 - auc)
+                if auc > best[0]:
+                    best = (float(auc), g)
+            rows.append({"feature": col, "attribute": attr, "group": best[1], "proxy_auc": best[0]})
+    out = pd.DataFrame(rows, columns=["feature", "attribute", "group", "proxy_auc"])
+    return out.sort_values("proxy_auc", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def audit_model(
+    model,
+    rows: pd.DataFrame,
+    employees: pd.DataFrame,
+    *,
+    min_group_size: int = 5,
+    thresholds: Mapping[str, float] | None = None,
+    screen_proxies: bool = True,
+) -> FairnessAudit:
+    """Audit a fitted :class:`~attrition.AttritionModel` on labelled snapshot rows.
+
+    ``rows`` are snapshot rows with a known ``label`` (e.g. the validation
+    months); the protected attributes are looked up in ``employees`` and never
+    reach the model.
+    """
+    rows = rows[rows["label"].notna()]
+    groups = protected_groups(rows, employees)
+    features = rows[list(model.feature_names_in_)] if screen_proxies else None
+    return fairness_audit(
+        rows["label"].to_numpy(), model.predict_risk(rows), groups,
+        high_threshold=float(model.thresholds_["high"]), ids=rows["employee_id"].to_numpy(),
+        features=features, min_group_size=min_group_size, thresholds=thresholds,
+    )
+

@@ -1,0 +1,182 @@
+"""Fairness audit: per-group metrics, suppression, flags and proxies."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from attrition import Config, build_snapshots
+from attrition.exceptions import ConfigError, LeakageError
+from attrition.fairness import (
+    AGE_BANDS,
+    DEFAULT_FAIRNESS_THRESHOLDS,
+    age_band,
+    audit_model,
+    fairness_audit,
+    fairness_thresholds,
+    protected_groups,
+)
+from attrition.features import FeatureBuilder, default_builders
+from attrition.model import out_of_time_split
+from attrition.snapshots import feature_columns
+
+
+def synthetic(n_per_group: int = 200, seed: int = 0):
+    """Group 'a': risk ranks perfectly; group 'b': risk is noise; 'c': 3 people."""
+    rng = np.random.default_rng(seed)
+    ga = np.array(["a"] * n_per_group + ["b"] * n_per_group + ["c"] * 9)
+    y = (rng.random(len(ga)) < 0.3).astype(float)
+    risk = np.where(ga == "a", 0.1 + 0.5 * y, rng.uniform(0.1, 0.6, len(ga)))
+    ids = np.concatenate([np.arange(2 * n_per_group), [9001, 9002, 9003] * 3])  # c: 3 people, 9 rows
+    return y, risk, pd.DataFrame({"gender": ga}), ids
+
+
+def test_metrics_by_group_match_a_direct_computation():
+    y, risk, groups, ids = synthetic()
+    audit = fairness_audit(y, risk, groups, high_threshold=0.4, ids=ids)
+    table = audit.to_frame().set_index("group")
+    for g in ("a", "b"):
+        m = groups["gender"].to_numpy() == g
+        r = table.loc[g]
+        assert r["n_employees"] == m.sum() and r["n_rows"] == m.sum()
+        assert r["roc_auc"] == pytest.approx(roc_auc_score(y[m], risk[m]))
+        assert r["mean_risk"] == pytest.approx(risk[m].mean())
+        assert r["observed_rate"] == pytest.approx(y[m].mean())
+        assert r["calibration_gap"] == pytest.approx(risk[m].mean() - y[m].mean())
+        assert r["flagged_share"] == pytest.approx((risk[m] >= 0.4).mean())
+        leavers = m & (y == 1)
+        assert r["false_negative_rate"] == pytest.approx((risk[leavers] < 0.4).mean())
+    assert table.loc["a", "roc_auc"] == 1.0
+
+
+def test_small_groups_are_suppressed_by_people_not_rows():
+    y, risk, groups, ids = synthetic()
+    table = fairness_audit(y, risk, groups, high_threshold=0.4, ids=ids).to_frame().set_index("group")
+    # 'c' has 9 rows but 3 employees: every figure, counts included, is hidden
+    assert table.loc["c", "suppressed"]
+    assert table.loc["c"].drop(["attribute", "suppressed"]).isna().all()
+    assert not table.loc[["a", "b"], "suppressed"].any()
+    # counted by rows it would have been shown
+    rows = fairness_audit(y, risk, groups, high_threshold=0.4).to_frame().set_index("group")
+    assert not rows.loc["c", "suppressed"]
+
+
+def test_disparities_are_flagged_and_thresholds_configurable():
+    y, risk, groups, ids = synthetic()
+    audit = fairness_audit(y, risk, groups, high_threshold=0.4, ids=ids)
+    auc_flags = [f for f in audit.flags if "ROC AUC differs" in f]
+    assert len(auc_flags) == 1 and "gender" in auc_flags[0] and "a 1.00" in auc_flags[0]
+    assert not any("= c" in f or "(c " in f for f in audit.flags)  # suppressed groups never flagged
+    relaxed = fairness_audit(y, risk, groups, high_threshold=0.4, ids=ids,
+                             thresholds={"max_auc_gap": 0.9, "max_fnr_gap": 1.0,
+                                         "min_flagged_ratio": 0.0, "max_calibration_gap": 1.0})
+    assert relaxed.flags == []
+
+
+def test_calibration_and_flagged_share_flags():
+    rng = np.random.default_rng(1)
+    g = np.array(["x"] * 300 + ["y"] * 300)
+    y = (rng.random(600) < 0.1).astype(float)
+    risk = np.where(g == "x", 0.1, 0.4)  # y's risk over-stated fourfold
+    audit = fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=0.3)
+    assert any(f.startswith("gender = y: the model over-states risk") for f in audit.flags)
+    assert any("share flagged high risk ranges from 0.0% (x) to 100.0% (y)" in f for f in audit.flags)
+
+
+def test_proxy_features_are_flagged():
+    rng = np.random.default_rng(2)
+    n = 600
+    g = rng.choice(["f", "m"], n)
+    feats = pd.DataFrame({
+        "proxy": (g == "f") + rng.normal(0, 0.3, n),
+        "noise": rng.normal(0, 1, n),
+        "site": pd.Categorical(np.where(g == "f", "north", "south")),
+    })
+    y = (rng.random(n) < 0.2).astype(float)
+    audit = fairness_audit(y, rng.random(n), pd.DataFrame({"gender": g}), high_threshold=0.5,
+                           features=feats)
+    flagged = {f.split("'")[1] for f in audit.flags if f.startswith("proxy:")}
+    assert flagged == {"proxy", "site"}
+    assert audit.proxies.set_index("feature").loc["noise", "proxy_auc"] < 0.6
+
+
+def test_age_bands_at_the_as_of_date():
+    assert [b[2] for b in AGE_BANDS] == ["<25", "25-34", "35-44", "45-54", "55+"]
+    years = [2000, 1999, 1990, 1980, 1970, 1969, None]
+    got = age_band(years, pd.to_datetime(["2024-01-31"] * 7)).tolist()
+    assert got == ["<25", "25-34", "25-34", "35-44", "45-54", "55+", "missing"]
+    # the same person changes band as time passes
+    assert age_band([2000, 2000], pd.to_datetime(["2024-12-31", "2025-01-31"])).tolist() == ["<25", "25-34"]
+
+
+def test_to_dict_is_json_and_has_the_api():
+    y, risk, groups, ids = synthetic()
+    audit = fairness_audit(y, risk, groups, high_threshold=0.4, ids=ids)
+    data = json.loads(json.dumps(audit.to_dict(), allow_nan=False))
+    assert {"groups", "proxies", "flags", "thresholds", "min_group_size"} <= set(data)
+    assert data["flags"] == audit.flags and isinstance(audit.flags[0], str)
+    assert data["thresholds"] == DEFAULT_FAIRNESS_THRESHOLDS
+
+
+def test_config_fairness_thresholds_are_validated():
+    assert Config.from_dict({"fairness": {"max_auc_gap": 0.05}}).fairness == {"max_auc_gap": 0.05}
+    with pytest.raises(ConfigError, match="unknown threshold 'max_auc'"):
+        Config.from_dict({"fairness": {"max_auc": 0.05}})
+    with pytest.raises(ConfigError, match="from 0 to 1"):
+        Config.from_dict({"fairness": {"max_auc_gap": 2}})
+    assert fairness_thresholds() == DEFAULT_FAIRNESS_THRESHOLDS
+
+
+def test_audit_of_a_trained_model(medium, medium_snapshots, medium_model):
+    _, valid = out_of_time_split(medium_snapshots["as_of"], medium_snapshots["label"].notna(), 90, 3)
+    rows = medium_snapshots.loc[valid]
+    audit = audit_model(medium_model, rows, medium.tables.employees)
+    table = audit.to_frame()
+    assert set(table["attribute"]) == {"gender", "age_band"}
+    shown = table[~table["suppressed"]]
+    assert (shown["n_employees"] >= 5).all()
+    # per attribute, the shown groups' rows add up to at most the audited rows
+    for _, part in table.groupby("attribute"):
+        assert part["n_rows"].sum() <= len(rows)
+    groups = protected_groups(rows, medium.tables.employees)
+    assert len(groups) == len(rows) and set(groups.columns) == {"gender", "age_band"}
+
+
+def test_protected_attributes_never_become_features(medium_snapshots):
+    assert not {"birth_year", "gender"} & set(feature_columns(medium_snapshots))
+
+    class Sneaky(FeatureBuilder):
+        name = "sneaky"
+
+        def build(self, tables, frame):
+            emp = tables.employees.set_index("employee_id")
+            return pd.DataFrame({"gender": emp["gender"].reindex(frame["employee_id"]).to_numpy()})
+
+    from attrition import simulate
+
+    centre = simulate(n_employees=30, months=4, seed=0)
+    with pytest.raises(LeakageError, match="Protected attribute"):
+        build_snapshots(centre.tables, builders=[*default_builders(), Sneaky()], labels=False)
+
+
+def test_default_model_config_states_the_fairness_defaults():
+    from pathlib import Path
+
+    cfg = Config.from_file(Path(__file__).resolve().parents[1] / "models" / "attrition.toml")
+    assert fairness_thresholds(cfg.fairness) == DEFAULT_FAIRNESS_THRESHOLDS
+    assert (cfg.survey_privacy, cfg.min_group_size) == ("team", 5)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_chance_differences_between_like_groups_are_not_flagged(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    g = rng.choice(["f", "m"], n)
+    y = (rng.random(n) < 0.12).astype(float)  # ~36 leavers per group
+    risk = np.clip(0.12 + 0.15 * (y - 0.12) + rng.normal(0, 0.08, n), 0.01, 0.99)
+    audit = fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=0.24)
+    assert audit.flags == []

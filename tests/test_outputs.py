@@ -1,0 +1,91 @@
+"""Outputs: atomic writes, byte-identical reruns, model version and input fingerprint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attrition import Config, score_roster
+from attrition.exceptions import ConfigError
+from attrition.tracking import data_fingerprint
+from attrition.workflows import score as score_job
+from attrition.workflows import write_table
+
+FRAME = pd.DataFrame({"employee_id": ["a", "b"], "attrition_risk": [0.1, 0.2]})
+
+
+@pytest.fixture(scope="module")
+def as_of(medium):
+    return medium.tables.infer_export_date()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_write_leaves_no_file_and_no_litter(tmp_path, monkeypatch, suffix, error):
+    out = tmp_path / f"scores{suffix}"
+    method = "to_csv" if suffix == ".csv" else "to_parquet"
+    real = getattr(pd.DataFrame, method)
+
+    def half_then_fail(self, path, *args, **kwargs):
+        real(self.head(1), path, *args, **kwargs)  # something is on disk when it breaks
+        raise error
+
+    monkeypatch.setattr(pd.DataFrame, method, half_then_fail)
+    with pytest.raises(type(error)):
+        write_table(FRAME, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    out = write_table(FRAME, tmp_path / "scores.csv")
+    before = out.read_bytes()
+
+    def fail(self, path, *args, **kwargs):
+        pd.DataFrame({"x": [1]}).to_parquet(path)  # garbage in the temporary file
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
+    with pytest.raises(OSError):
+        write_table(FRAME.assign(attrition_risk=0.9), out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+def test_wrong_suffix_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ConfigError, match=r"must end in \.csv or \.parquet"):
+        write_table(FRAME, tmp_path / "scores.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_same_inputs_and_model_give_byte_identical_files(tmp_path, medium, medium_model, as_of):
+    info = {"model_name": "attrition", "model_version": "7"}
+    a = score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "a.csv")
+    # the same rows in another order are the same inputs
+    shuffled = medium.tables.copy(**{
+        name: frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+        for name, frame in medium.tables if name != "employees"})
+    score_job(Config(), as_of, model=medium_model, tables=shuffled, out=tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    for name in ("c.parquet", "d.parquet"):
+        write_table(score_roster(medium.tables, as_of, medium_model, model_info=info), tmp_path / name)
+    assert (tmp_path / "c.parquet").read_bytes() == (tmp_path / "d.parquet").read_bytes()
+    assert len(a) > 0
+
+
+def test_scores_record_model_version_and_input_fingerprint(medium, medium_model, as_of):
+    info = {"model_name": "attrition", "model_version": "7"}
+    scores = score_roster(medium.tables, as_of, medium_model, model_info=info, n_drivers=1)
+    assert (scores["model_version"] == "7").all() and (scores["model_name"] == "attrition").all()
+    fp = data_fingerprint(medium.tables)
+    assert len(fp) == 64 and (scores["input_fingerprint"] == fp).all()
+    # one changed value anywhere in the inputs changes the fingerprint
+    wl = medium.tables.workload.copy()
+    wl.loc[wl.index[0], "contacts_handled"] = wl.loc[wl.index[0], "contacts_handled"] + 1
+    changed = score_roster(medium.tables.copy(workload=wl), as_of, medium_model, n_drivers=1)
+    assert changed["input_fingerprint"].iloc[0] != fp
+    # additive: the leading columns and the old trailing ones are unchanged
+    cols = list(scores.columns)
+    assert cols[:4] == ["employee_id", "as_of", "attrition_risk", "risk_band"]
+    assert cols.index("input_fingerprint") == cols.index("model_version") + 1
+    assert np.isfinite(scores["attrition_risk"]).all()
