@@ -132,9 +132,13 @@ def validate(data_dir: Path | None, config_file: Path | None, export_date: str |
 @click.option("--register", metavar="NAME", default=None,
               help="Register the model under NAME with the alias 'champion'.")
 @click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
+@click.option("--target", type=click.Choice(["attrition", "quiet_quitting", "all"]), default="attrition",
+              show_default=True,
+              help="Model to train: voluntary exit, entry into quiet quitting, or both. With "
+                   "--register NAME the quiet-quitting model is registered as NAME-quiet-quitting.")
 @export_date_option
 @_domain_errors
-def train(data_dir, horizon_days, config_file, register, experiment, export_date) -> None:
+def train(data_dir, horizon_days, config_file, register, experiment, target, export_date) -> None:
     """Build monthly snapshots from --data, train out of time, log to MLflow."""
     from .workflows import train as run
 
@@ -142,7 +146,12 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
                   export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
-    result = run(cfg, register=register)
+    result = run(cfg, register=register, target=target)
+    for res in filter(None, (result, result.quiet_quitting)):
+        _echo_trained(res)
+
+
+def _echo_trained(result) -> None:
     m = result.model.metrics_
     click.echo(repr(result.model))
     click.echo(
@@ -170,10 +179,14 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
               help="Output file, .csv or .parquet (written atomically).")
 @click.option("--drivers", "n_drivers", type=click.IntRange(0, 20), default=None,
               help="Drivers per employee  [default: 3].")
+@click.option("--qq-model", "qq_model_uri", default=None,
+              help="Quiet-quitting model URI  [default: models:/NAME-quiet-quitting@ALIAS beside "
+                   "--model models:/NAME@ALIAS, if registered].")
 @config_option
 @export_date_option
 @_domain_errors
-def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, export_date) -> None:
+def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, config_file,
+          export_date) -> None:
     """Score the roster as of a date with the registered model."""
     from .workflows import score as run
 
@@ -184,10 +197,13 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, expor
     cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers, export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
-    scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out)
+    scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out, qq_model_uri=qq_model_uri)
     bands = scores["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
     click.echo(f"Scored {len(scores)} employees as of {as_of_ts:%Y-%m-%d}: "
                + ", ".join(f"{k} {v}" for k, v in bands.items()) + f" -> {out}")
+    if "quiet_quitting_band" in scores.columns:
+        qq = scores["quiet_quitting_band"].value_counts()
+        click.echo("Quiet quitting: " + ", ".join(f"{k} {v}" for k, v in qq.items()))
 
 
 @cli.command()
@@ -211,17 +227,47 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     console.print(f"\n[bold]Out-of-time validation[/bold]: ROC AUC {m['valid_roc_auc']:.3f} "
                   f"vs tenure-only baseline {m.get('baseline_valid_roc_auc', float('nan')):.3f}; "
                   f"lift in the top 10% {m['valid_lift_top10']:.2f}")
+    qq_res = res.trained.quiet_quitting
+    if qq_res is not None:
+        q = qq_res.model.metrics_
+        console.print(f"[bold]Quiet quitting (entry within the horizon)[/bold]: ROC AUC "
+                      f"{q['valid_roc_auc']:.3f} vs tenure-only baseline "
+                      f"{q.get('baseline_valid_roc_auc', float('nan')):.3f}")
     table = Table(title=f"Ten highest attrition risks as of {res.as_of:%Y-%m-%d}")
-    for col in ("employee_id", "risk", "band", "top drivers"):
+    for col in ("employee_id", "risk", "band", "top drivers", "quiet quitting"):
         table.add_column(col, overflow="fold")
     for row in res.scores.head(10).itertuples():
         drivers = "\n".join(getattr(row, f"driver_{k}") for k in (1, 2, 3) if hasattr(row, f"driver_{k}"))
-        table.add_row(row.employee_id, f"{row.attrition_risk:.1%}", row.risk_band, drivers)
+        table.add_row(row.employee_id, f"{row.attrition_risk:.1%}", row.risk_band, drivers, _qq_cell(row))
     console.print(table)
+    if "quiet_quitting_risk" in res.scores.columns:
+        qq_table = Table(title=f"Ten highest quiet-quitting risks (not in the state yet) as of "
+                               f"{res.as_of:%Y-%m-%d}")
+        for col in ("employee_id", "qq risk", "index", "attrition risk", "top drivers"):
+            qq_table.add_column(col, overflow="fold")
+        rest = res.scores.loc[~res.scores["quiet_quitting_state"].astype(bool)]
+        for row in rest.sort_values("quiet_quitting_risk", ascending=False, kind="stable").head(10).itertuples():
+            drivers = "\n".join(getattr(row, f"qq_driver_{k}") for k in (1, 2, 3)
+                                 if hasattr(row, f"qq_driver_{k}"))
+            qq_table.add_row(row.employee_id, f"{row.quiet_quitting_risk:.1%}",
+                             f"{row.quiet_quitting_index:.0f}", f"{row.attrition_risk:.1%}", drivers)
+        console.print(qq_table)
+        in_state = int(res.scores["quiet_quitting_state"].astype(bool).sum())
+        console.print(f"{in_state} of {len(res.scores)} employees are in the quiet-quitting state now "
+                      "(index at or above the threshold; a proxy, not a diagnosis).")
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
     console.print(f"Browse the runs: [bold]mlflow ui --backend-store-uri {res.tracking_uri}[/bold]")
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
+
+
+def _qq_cell(row) -> str:
+    """Quiet-quitting summary of one scored row for the quickstart table."""
+    if not hasattr(row, "quiet_quitting_index"):
+        return ""
+    risk = getattr(row, "quiet_quitting_risk", float("nan"))
+    risk_text = "" if pd.isna(risk) else f"risk {risk:.1%}, "
+    return f"{risk_text}index {row.quiet_quitting_index:.0f} ({row.quiet_quitting_band})"
 
 
 def main() -> None:

@@ -99,6 +99,12 @@ class Config:
         Secret key for pseudonymised employee ids in MLflow artefacts and
         reports. Default: ``$ATTRITION_ID_SALT``, else a random key kept in
         ``~/.attrition/id_salt`` (outside the tracking store).
+    quiet_quitting : dict
+        Overrides of the quiet-quitting definition's defaults
+        (:class:`attrition.quiet_quitting.QuietQuittingDefinition`): e.g.
+        ``{"state_threshold": 35, "weights": {"csat": 0}}``. Keys:
+        ``state_threshold``, ``full_signal_z``, ``own_weight``,
+        ``recent_window``, ``baseline_window``, ``weights``, ``bands``.
     """
 
     data_dir: Path | None = None
@@ -117,6 +123,7 @@ class Config:
     min_group_size: int = 5
     survey_privacy: str = "team"
     id_salt: str | None = None
+    quiet_quitting: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -218,6 +225,10 @@ class Config:
                 raise ConfigError(
                     f"export_date must be a YYYY-MM-DD date, got {self.export_date!r}."
                 ) from exc
+        need(isinstance(self.quiet_quitting, dict), "quiet_quitting must be a mapping of settings.")
+        from .quiet_quitting import QuietQuittingDefinition
+
+        QuietQuittingDefinition.from_dict(self.quiet_quitting)  # raises ConfigError when invalid
         need(isinstance(self.columns, dict), "columns must map table names to renamings.")
         for table, mapping in self.columns.items():
             need(table in TABLE_NAMES,
