@@ -404,7 +404,8 @@ def quiet_quitting_index(snapshots: pd.DataFrame,
         den += np.where(known, weights[name], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1.0), np.nan)
-    out = {"quiet_quitting_index": np.round(index, 4),
+    index = np.round(index, 4)  # the state is read from the index as reported
+    out = {"quiet_quitting_index": index,
            "quiet_quitting_state": np.nan_to_num(index, nan=-1.0) >= definition.state_threshold,
            "qq_n_components": np.zeros(n, dtype=np.int64)}
     for name in COMPONENTS:
