@@ -23,6 +23,7 @@ from .exceptions import (
 )
 from .loading import load_tables, validate_tables
 from .model import AttritionModel
+from .quiet_quitting import QuietQuittingDefinition, quiet_quitting_index
 from .scoring import score_roster
 from .simulate import simulate
 from .snapshots import build_snapshots, feature_columns
@@ -52,4 +53,6 @@ __all__ = [
     "simulate",
     "train",
     "validate_tables",
+    "QuietQuittingDefinition",
+    "quiet_quitting_index",
 ]
