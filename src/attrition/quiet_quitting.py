@@ -6,9 +6,10 @@ detached from the work. The term spread in 2022; Gallup's *State of the
 Global Workplace* (2022, 2023) sized it as the "not engaged" majority of
 staff, with a smaller "actively disengaged" group, and the academic
 treatments that followed (Formica & Sfodera 2022, *Journal of Hospitality
-Marketing & Management* 31(8); Zhang et al. 2022/2023 on the withdrawal of
-extra-role behaviour) define it as *withdrawal of discretionary effort*
-rather than as a drop in contractual output. This module follows that
+Marketing & Management* 31(8); Serenko 2023, *Journal of Knowledge
+Management*: employees "limit work activities to their job description ...
+never volunteer for additional tasks") define it as *withdrawal of
+discretionary effort* rather than as a drop in contractual output. This module follows that
 reading and measures it with the contact-centre indicators that show effort
 beyond the minimum (WFM adherence and voluntary overtime; contact-platform
 productivity, wrap-up time, quality, customer satisfaction and escalations)
