@@ -257,6 +257,8 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
                       "(index at or above the threshold; a proxy, not a diagnosis).")
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
+    if qq_res is not None and qq_res.run.registered_name:
+        console.print(f"Registered quiet-quitting model: models:/{qq_res.run.registered_name}@champion")
     console.print(f"Browse the runs: [bold]mlflow ui --backend-store-uri {res.tracking_uri}[/bold]")
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
 
