@@ -88,3 +88,15 @@ def test_without_a_quiet_quitting_model_the_index_is_still_written(work, trained
     assert scores["quiet_quitting_risk"].isna().all()
     assert scores["quiet_quitting_index"].notna().mean() > 0.9
     assert set(scores["quiet_quitting_band"]) <= {"in_state", "not_in_state"}
+
+
+def test_quickstart_shows_both_risks(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    result, text = invoke("quickstart", "--out", tmp_path / "qs", "--employees", 150, "--months", 16)
+    assert result.exit_code == 0, text
+    assert "Ten highest attrition risks" in text
+    assert "Ten highest quiet-quitting risks" in text and "Quiet quitting (entry within the horizon)" in text
+    assert "models:/attrition-quickstart-quiet-quitting@champion" in text
+    scores = pd.read_csv(tmp_path / "qs" / "scores.csv")
+    assert scores["quiet_quitting_risk"].between(0, 1).all() and scores["attrition_risk"].between(0, 1).all()
