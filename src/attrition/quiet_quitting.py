@@ -33,6 +33,8 @@ features (every one of which uses only rows dated on or before ``t``):
    level minus the employee's earlier level, from the snapshot's change
    features or the recent minus the ``baseline_window`` level) and a *team
    comparison* (recent level minus the median of the team on ``t``).
+   Survey non-response has no earlier level: the number of waves missed in
+   a row is compared with the centre instead of with the employee's past.
 2. The own change and the team comparison are each turned into a robust
    z-score over everyone employed on ``t`` (minus the median, divided by
    1.4826 × the median absolute deviation; the standard deviation when that
