@@ -24,6 +24,7 @@ from .exceptions import (
 from .explain import what_if
 from .loading import load_tables, validate_tables
 from .model import AttritionModel
+from .quiet_quitting import QuietQuittingDefinition, quiet_quitting_index
 from .report import write_report
 from .rollups import rollup
 from .scoring import score_roster
@@ -58,4 +59,6 @@ __all__ = [
     "rollup",
     "what_if",
     "write_report",
+    "QuietQuittingDefinition",
+    "quiet_quitting_index",
 ]

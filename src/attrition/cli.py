@@ -165,10 +165,12 @@ def _train_table(config_file, table, target, positive, id_column, drop, register
 @click.option("--register", metavar="NAME", default=None,
               help="Register the model under NAME with the alias 'champion'.")
 @click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
+@click.option("--target", default=None, metavar="TARGET",
+              help="With --data: the model to train, attrition (default), quiet_quitting or all; "
+                   "with --register NAME the quiet-quitting model is registered as "
+                   "NAME-quiet-quitting. With --table: the column saying whether the employee left.")
 @export_date_option
 @table_option
-@click.option("--target", default=None, metavar="COLUMN",
-              help="Flat table: the column saying whether the employee left.")
 @click.option("--positive", default=None, metavar="VALUE",
               help="Flat table: the target value meaning 'left' (needed unless Yes/No, 1/0, True/False).")
 @id_option
@@ -176,8 +178,8 @@ def _train_table(config_file, table, target, positive, id_column, drop, register
               help="Flat table: leave this column out (repeatable); protected attributes "
                    "(config flat_protected: gender, age, marital status, ...) are always left out.")
 @_domain_errors
-def train(data_dir, horizon_days, config_file, register, experiment, export_date,
-          table, target, positive, id_column, drop) -> None:
+def train(data_dir, horizon_days, config_file, register, experiment, target, export_date,
+          table, positive, id_column, drop) -> None:
     """Build monthly snapshots from --data, train out of time, log to MLflow.
 
     With --table FILE --target COLUMN instead: train on a one-row-per-employee
@@ -188,13 +190,24 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
     if table is not None:
         _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir)
         return
-    if target or positive or id_column or drop:
-        raise click.UsageError("--target, --positive, --id and --drop go with --table FILE.")
+    if positive or id_column or drop:
+        raise click.UsageError("--positive, --id and --drop go with --table FILE.")
+    target = target or "attrition"
+    if target not in ("attrition", "quiet_quitting", "all"):
+        raise click.UsageError(
+            f"--target {target!r}: with --data the target is attrition, quiet_quitting or all "
+            "(a column name goes with --table FILE)."
+        )
     cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment,
                   export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
-    result = run(cfg, register=register)
+    result = run(cfg, register=register, target=target)
+    for res in filter(None, (result, result.quiet_quitting)):
+        _echo_trained(res)
+
+
+def _echo_trained(result) -> None:
     m = result.model.metrics_
     click.echo(repr(result.model))
     click.echo(
@@ -225,6 +238,9 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
               help="Output file, .csv or .parquet (written atomically).")
 @click.option("--drivers", "n_drivers", type=click.IntRange(0, 20), default=None,
               help="Drivers per employee  [default: 3].")
+@click.option("--qq-model", "qq_model_uri", default=None,
+              help="Quiet-quitting model URI  [default: models:/NAME-quiet-quitting@ALIAS beside "
+                   "--model models:/NAME@ALIAS, if registered].")
 @config_option
 @export_date_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -232,12 +248,14 @@ def train(data_dir, horizon_days, config_file, register, experiment, export_date
 @table_option
 @id_option
 @_domain_errors
-def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, export_date,
+def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, config_file, export_date,
           report_path, table, id_column) -> None:
-    """Score the roster as of a date with the registered model.
+    """Score the roster as of a date with the registered model(s).
 
-    With --table FILE instead: score a one-row-per-employee table with a
-    model trained by `attrition train --table`.
+    Adds the quiet-quitting index, and its risk when a quiet-quitting model is
+    registered beside the attrition model (or given with --qq-model). With
+    --table FILE instead: score a one-row-per-employee table with a model
+    trained by `attrition train --table`.
     """
     from .workflows import score as run
 
@@ -246,6 +264,8 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, expor
 
         if data_dir is not None or as_of is not None or roster is not None:
             raise click.UsageError("--table scores a flat table: leave out --data, --as-of and --roster.")
+        if qq_model_uri is not None:
+            raise click.UsageError("--qq-model goes with monthly scoring (--data), not --table.")
         if report_path is not None:
             raise click.UsageError("--report needs monthly scores (--data); for a flat table run "
                                    "`attrition report --scores FILE` on its output.")
@@ -266,10 +286,14 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, config_file, expor
     cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers, export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
-    scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out, report=report_path)
+    scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out, report=report_path,
+                 qq_model_uri=qq_model_uri)
     bands = scores["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
     click.echo(f"Scored {len(scores)} employees as of {as_of_ts:%Y-%m-%d}: "
                + ", ".join(f"{k} {v}" for k, v in bands.items()) + f" -> {out}")
+    if "quiet_quitting_band" in scores.columns:
+        qq = scores["quiet_quitting_band"].value_counts()
+        click.echo("Quiet quitting: " + ", ".join(f"{k} {v}" for k, v in qq.items()))
     if report_path is not None:
         click.echo(f"Report: {report_path.resolve()}")
 
@@ -390,19 +414,51 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     console.print(f"\n[bold]Out-of-time validation[/bold]: ROC AUC {m['valid_roc_auc']:.3f} "
                   f"vs tenure-only baseline {m.get('baseline_valid_roc_auc', float('nan')):.3f}; "
                   f"lift in the top 10% {m['valid_lift_top10']:.2f}")
+    qq_res = res.trained.quiet_quitting
+    if qq_res is not None:
+        q = qq_res.model.metrics_
+        console.print(f"[bold]Quiet quitting (entry within the horizon)[/bold]: ROC AUC "
+                      f"{q['valid_roc_auc']:.3f} vs tenure-only baseline "
+                      f"{q.get('baseline_valid_roc_auc', float('nan')):.3f}")
     table = Table(title=f"Ten highest attrition risks as of {res.as_of:%Y-%m-%d}")
-    for col in ("employee_id", "risk", "band", "top drivers"):
+    for col in ("employee_id", "risk", "band", "top drivers", "quiet quitting"):
         table.add_column(col, overflow="fold")
     for row in res.scores.head(10).itertuples():
         drivers = "\n".join(getattr(row, f"driver_{k}") for k in (1, 2, 3) if hasattr(row, f"driver_{k}"))
-        table.add_row(row.employee_id, f"{row.attrition_risk:.1%}", row.risk_band, drivers)
+        table.add_row(row.employee_id, f"{row.attrition_risk:.1%}", row.risk_band, drivers, _qq_cell(row))
     console.print(table)
+    if "quiet_quitting_risk" in res.scores.columns:
+        qq_table = Table(title=f"Ten highest quiet-quitting risks (not in the state yet) as of "
+                               f"{res.as_of:%Y-%m-%d}")
+        for col in ("employee_id", "qq risk", "index", "attrition risk", "top drivers"):
+            qq_table.add_column(col, overflow="fold")
+        rest = res.scores.loc[~res.scores["quiet_quitting_state"].astype(bool)]
+        for row in rest.sort_values("quiet_quitting_risk", ascending=False, kind="stable").head(10).itertuples():
+            drivers = "\n".join(getattr(row, f"qq_driver_{k}") for k in (1, 2, 3)
+                                 if hasattr(row, f"qq_driver_{k}"))
+            qq_table.add_row(row.employee_id, f"{row.quiet_quitting_risk:.1%}",
+                             f"{row.quiet_quitting_index:.0f}", f"{row.attrition_risk:.1%}", drivers)
+        console.print(qq_table)
+        in_state = int(res.scores["quiet_quitting_state"].astype(bool).sum())
+        console.print(f"{in_state} of {len(res.scores)} employees are in the quiet-quitting state now "
+                      "(index at or above the threshold; a proxy, not a diagnosis).")
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
+    if qq_res is not None and qq_res.run.registered_name:
+        console.print(f"Registered quiet-quitting model: models:/{qq_res.run.registered_name}@champion")
     console.print(f"Browse the runs: [bold]mlflow ui --backend-store-uri {res.tracking_uri}[/bold]")
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
     if getattr(res, "report_path", None):
         console.print(f"Report: [bold]{res.report_path}[/bold]", soft_wrap=True)
+
+
+def _qq_cell(row) -> str:
+    """Quiet-quitting summary of one scored row for the quickstart table."""
+    if not hasattr(row, "quiet_quitting_index"):
+        return ""
+    risk = getattr(row, "quiet_quitting_risk", float("nan"))
+    risk_text = "" if pd.isna(risk) else f"risk {risk:.1%}, "
+    return f"{risk_text}index {row.quiet_quitting_index:.0f} ({row.quiet_quitting_band})"
 
 
 def main() -> None:

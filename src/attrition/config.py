@@ -115,6 +115,12 @@ class Config:
         (:data:`attrition.fairness.DEFAULT_FAIRNESS_THRESHOLDS`: ``max_auc_gap``
         0.10, ``max_calibration_gap`` 0.05, ``min_flagged_ratio`` 0.8,
         ``max_fnr_gap`` 0.20, ``max_proxy_auc`` 0.75), each from 0 to 1.
+    quiet_quitting : dict
+        Overrides of the quiet-quitting definition's defaults
+        (:class:`attrition.quiet_quitting.QuietQuittingDefinition`): e.g.
+        ``{"state_threshold": 35, "weights": {"csat": 0}}``. Keys:
+        ``state_threshold``, ``full_signal_z``, ``own_weight``,
+        ``recent_window``, ``baseline_window``, ``weights``, ``bands``.
     """
 
     data_dir: Path | None = None
@@ -135,6 +141,7 @@ class Config:
     id_salt: str | None = None
     flat_protected: list[str] = field(default_factory=lambda: list(_FLAT_PROTECTED))
     fairness: dict[str, float] = field(default_factory=dict)
+    quiet_quitting: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -245,6 +252,10 @@ class Config:
                 raise ConfigError(
                     f"export_date must be a YYYY-MM-DD date, got {self.export_date!r}."
                 ) from exc
+        need(isinstance(self.quiet_quitting, dict), "quiet_quitting must be a mapping of settings.")
+        from .quiet_quitting import QuietQuittingDefinition
+
+        QuietQuittingDefinition.from_dict(self.quiet_quitting)  # raises ConfigError when invalid
         need(isinstance(self.columns, dict), "columns must map table names to renamings.")
         for table, mapping in self.columns.items():
             need(table in TABLE_NAMES,

@@ -121,6 +121,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         ``high``.
     random_state : int, default 0
         Seed for LightGBM's subsampling.
+    target : {"attrition", "quiet_quitting"}, default "attrition"
+        What the ``label`` of the snapshots means: a voluntary exit, or entry
+        into the quiet-quitting state (:mod:`attrition.quiet_quitting`, whose
+        :func:`~attrition.quiet_quitting.quiet_quitting_snapshots` relabels the
+        same snapshots). Recorded in the saved model and in MLflow.
 
     Attributes
     ----------
@@ -164,6 +169,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         early_stopping_rounds: int = 50,
         risk_bands: dict[str, float] | None = None,
         random_state: int = 0,
+        target: str = "attrition",
     ) -> None:
         self.horizon_days = horizon_days
         self.valid_months = valid_months
@@ -171,6 +177,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.early_stopping_rounds = early_stopping_rounds
         self.risk_bands = risk_bands
         self.random_state = random_state
+        self.target = target
 
     # ------------------------------------------------------------------ fit
     def _params(self) -> dict[str, Any]:
@@ -190,6 +197,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 "fit needs a snapshot frame with 'as_of' and 'label' columns; build it with "
                 "attrition.build_snapshots(tables, horizon_days=...).",
                 column="label",
+            )
+        if self.target not in ("attrition", "quiet_quitting"):
+            raise ConfigError(f"target must be 'attrition' or 'quiet_quitting', got {self.target!r}.")
+        labelled_for = snapshots.attrs.get("target", "attrition")
+        if labelled_for != self.target:
+            raise ConfigError(
+                f"The snapshots are labelled for {labelled_for!r} but the model's target is "
+                f"{self.target!r}. Relabel them (attrition.quiet_quitting.quiet_quitting_snapshots) "
+                f"or use AttritionModel(target={labelled_for!r})."
             )
         built_with = snapshots.attrs.get("horizon_days")
         if built_with is not None and int(built_with) != int(self.horizon_days):
@@ -338,7 +354,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         return 1.0 / (1.0 + np.exp(-(a * margin + b)))
 
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of a voluntary exit within the horizon."""
+        """Calibrated probability of the target (a voluntary exit, or entering the
+        quiet-quitting state) within the horizon."""
         self._check_fitted()
         return self._calibrated(self._margin(self._prepare(X)))
 
@@ -429,7 +446,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 f"(ROC AUC {self.metrics_.get('cv_roc_auc', float('nan')):.3f})>"
             )
         return (
-            f"<AttritionModel: {len(self.feature_names_in_)} features, {self.best_iteration_} trees, "
+            f"<AttritionModel{'' if self.target == 'attrition' else ' (' + self.target + ')'}: "
+            f"{len(self.feature_names_in_)} features, {self.best_iteration_} trees, "
             f"horizon {s['horizon_days']} days, trained on {s['train_first_as_of']}..{s['train_last_as_of']} "
             f"({s['n_train']} rows), validated on {s['valid_first_as_of']}..{s['valid_last_as_of']} "
             f"(ROC AUC {self.metrics_.get('valid_roc_auc', float('nan')):.3f})>"

@@ -1,5 +1,8 @@
 """The guided tour: simulate a centre, train, register, score, show the riskiest.
 
+Both models are trained and registered (attrition, and quiet quitting beside
+it as ``attrition-quickstart-quiet-quitting``), and the scores carry both risks.
+
 Everything is written below one folder (default ``attrition-quickstart``):
 the simulated exports in ``data/``, the MLflow store ``mlflow.db`` and its
 artefacts (unless ``MLFLOW_TRACKING_URI`` is set), ``scores.csv`` and the HTML
@@ -65,7 +68,7 @@ def quickstart(
     config = Config(data_dir=data_dir, tracking_uri=tracking_uri, experiment="attrition-quickstart",
                     registered_model=QUICKSTART_MODEL, random_state=seed)
     tables = load_tables(data_dir, config)
-    trained = train(config, register=QUICKSTART_MODEL, tables=tables)
+    trained = train(config, register=QUICKSTART_MODEL, tables=tables, target="all")
     as_of = tables.infer_export_date()
     scores_path = out / "scores.csv"
     scores = score(config, as_of, out=scores_path, tables=tables)

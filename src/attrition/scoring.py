@@ -241,6 +241,8 @@ def score_roster(
     model_info: dict[str, str] | None = None,
     windows: Sequence[int] | None = None,
     roster_source: str = "roster",
+    quiet_quitting=None,
+    qq_model: AttritionModel | None = None,
 ) -> pd.DataFrame:
     """Score everyone on the roster (default: everyone employed) as of one date.
 
@@ -261,6 +263,13 @@ def score_roster(
         ``model_name`` and ``model_version`` written into the output.
     windows : sequence of int, optional
         Trailing windows; default the ones the model was trained with.
+    quiet_quitting : QuietQuittingDefinition, optional
+        Add the quiet-quitting columns
+        (:func:`attrition.quiet_quitting.quiet_quitting_scores`) after
+        ``model_version``: the index always, the risk, band and ``qq_driver_*``
+        when ``qq_model`` is given.
+    qq_model : AttritionModel, optional
+        The quiet-quitting model (``target="quiet_quitting"``).
 
     Returns
     -------
@@ -294,6 +303,14 @@ def score_roster(
     group = int(params.get("min_group_size") or 5)
     snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False,
                             survey_privacy=privacy, min_group_size=group)
+    qq = None
+    if quiet_quitting is not None:  # on everyone employed: the index compares with the centre
+        from .quiet_quitting import quiet_quitting_scores
+
+        qq = quiet_quitting_scores(snaps, quiet_quitting, qq_model, n_drivers=n_drivers,
+                                   labels=feature_labels(windows=windows, survey_privacy=privacy,
+                                                         min_group_size=group))
+        qq.index = snaps["employee_id"].to_numpy()
     # Team medians over everyone employed that day (not only the roster): the drivers' reference.
     from .explain import team_medians
 
@@ -326,6 +343,8 @@ def score_roster(
     out["model_name"] = info.get("model_name", "")
     out["model_version"] = info.get("model_version", "")
     out["input_fingerprint"] = data_fingerprint(tables)
+    if qq is not None:
+        out = pd.concat([out, qq.loc[out["employee_id"].to_numpy()].reset_index(drop=True)], axis=1)
     if roster is not None:
         extra = [c for c in roster.columns if c != "employee_id" and c not in out.columns]
         out = pd.concat([out, roster[extra].reset_index(drop=True)], axis=1)

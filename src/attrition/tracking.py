@@ -111,7 +111,7 @@ class AttritionPyfunc(_PythonModel):
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         risk = self.model.predict_risk(model_input)
-        return pd.DataFrame({"attrition_risk": risk})
+        return pd.DataFrame({f"{getattr(self.model, 'target', 'attrition')}_risk": risk})
 
 
 @dataclass
@@ -136,12 +136,26 @@ def _requirements() -> list[str]:
 def _model_card(model: AttritionModel, config: Config, fingerprint: str) -> str:
     s = model.training_summary_
     m = model.metrics_
+    if getattr(model, "target", "attrition") == "quiet_quitting":
+        head = [
+            "# Quiet-quitting model card",
+            "",
+            "**Predicts** the calibrated probability that an employee employed on the as-of date, "
+            "not in the quiet-quitting state then and still employed at the end of the horizon, "
+            f"enters the state within {s['horizon_days']} days (definition: "
+            "`attrition.quiet_quitting`, a proxy from observable effort, not a diagnosis).",
+            "",
+        ]
+    else:
+        head = [
+            "# Attrition model card",
+            "",
+            "**Predicts** the calibrated probability that an employee employed on the as-of date "
+            f"leaves *voluntarily* within {s['horizon_days']} days.",
+            "",
+        ]
     lines = [
-        "# Attrition model card",
-        "",
-        "**Predicts** the calibrated probability that an employee employed on the as-of date "
-        f"leaves *voluntarily* within {s['horizon_days']} days.",
-        "",
+        *head,
         "**Intended use**: prioritising supportive conversations (stay interviews, schedule "
         "fixes) in a contact centre. **Not for**: hiring, firing, pay or promotion decisions; "
         "the drivers are associations in the data, not causes.",
@@ -172,7 +186,7 @@ def _model_card(model: AttritionModel, config: Config, fingerprint: str) -> str:
     lines += [
         "",
         f"Risk bands: medium from {model.thresholds_['medium']:.3f}, high from "
-        f"{model.thresholds_['high']:.3f} (multiples {config.risk_bands} of the validation "
+        f"{model.thresholds_['high']:.3f} (multiples {model.risk_bands or config.risk_bands} of the validation "
         f"base rate {model.base_rate_:.3f}).",
         "",
         "Protected attributes (birth_year, gender) are never features.",
@@ -272,9 +286,10 @@ def log_training_run(
     example = snapshots.loc[snapshots["label"].notna(), features].head(5).copy()
     for col in model.categories_:
         example[col] = example[col].astype(object)
-    prediction = pd.DataFrame({"attrition_risk": model.predict_risk(example)})
+    target = getattr(model, "target", "attrition")
+    prediction = pd.DataFrame({f"{target}_risk": model.predict_risk(example)})
 
-    with mlflow.start_run(run_name=f"attrition-h{config.horizon_days}") as run:
+    with mlflow.start_run(run_name=f"{target.replace('_', '-')}-h{config.horizon_days}") as run:
         params: dict[str, Any] = {
             "horizon_days": config.horizon_days,
             "windows": ",".join(map(str, config.windows)),
@@ -294,8 +309,13 @@ def log_training_run(
             "data_fingerprint": fingerprint,
             "attrition_version": __version__,
             "python": platform.python_version(),
-            "target": "attrition",
+            "target": target,
         })
+        if target == "quiet_quitting":
+            from .quiet_quitting import QuietQuittingDefinition
+
+            mlflow.log_dict(QuietQuittingDefinition.from_config(config).to_dict(),
+                            "quiet_quitting_definition.json")
         mlflow.log_dict(
             {"features": features, "labels": {f: (feature_labels or {}).get(f, f) for f in features}},
             "features.json",

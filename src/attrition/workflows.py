@@ -20,7 +20,13 @@ from .drift import table_schema
 from .exceptions import ConfigError
 from .loading import load_tables, read_roster
 from .model import AttritionModel
-from .scoring import score_roster
+from .quiet_quitting import (
+    QuietQuittingDefinition,
+    load_companion_model,
+    quiet_quitting_snapshots,
+    registered_name,
+)
+from .scoring import score_roster, survey_privacy_of
 from .snapshots import build_snapshots, feature_labels
 from .tables import Tables
 from .tracking import TrainingRun, load_model, log_training_run
@@ -37,6 +43,8 @@ class TrainResult:
     model: AttritionModel
     run: TrainingRun
     snapshots: pd.DataFrame
+    #: With ``target="all"``: the quiet-quitting model's result (see :mod:`attrition.quiet_quitting`).
+    quiet_quitting: TrainResult | None = None
 
 
 def _tables(config: Config, tables: Tables | None) -> Tables:
@@ -47,7 +55,12 @@ def _tables(config: Config, tables: Tables | None) -> Tables:
     return load_tables(config.data_dir, config)
 
 
-def train(config: Config, *, register: str | None = None, tables: Tables | None = None) -> TrainResult:
+#: Values of ``train(target=...)`` / ``attrition train --target``.
+TARGETS: tuple[str, ...] = ("attrition", "quiet_quitting", "all")
+
+
+def train(config: Config, *, register: str | None = None, tables: Tables | None = None,
+          target: str = "attrition") -> TrainResult:
     """Load, build monthly snapshots, fit out of time, and log to MLflow.
 
     Parameters
@@ -55,15 +68,24 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     config : Config
         Settings (``data_dir``, ``horizon_days``, ``windows``, tracking ...).
     register : str, optional
-        Register the model under this name with the alias ``champion``.
+        Register the model under this name with the alias ``champion``; the
+        quiet-quitting model is registered as ``<register>-quiet-quitting``.
     tables : Tables, optional
         Already-loaded tables (skips reading ``config.data_dir``).
+    target : {"attrition", "quiet_quitting", "all"}, default "attrition"
+        Which model(s) to train, on the same snapshots. With ``"all"`` the
+        result is the attrition model's, with the quiet-quitting model's in
+        ``result.quiet_quitting``.
     """
+    if target not in TARGETS:
+        raise ConfigError(f"target must be one of {', '.join(TARGETS)}, got {target!r}.")
     tables = _tables(config, tables)
     log.info("Building snapshots (horizon %d days)", config.horizon_days)
     snaps = build_snapshots(tables, horizon_days=config.horizon_days, windows=config.windows,
                             survey_privacy=config.survey_privacy,
                             min_group_size=config.min_group_size)
+    if target == "quiet_quitting":
+        return _train_quiet_quitting(config, snaps, tables, register)
     log.info("Training LightGBM out of time")
     model = AttritionModel(
         horizon_days=config.horizon_days,
@@ -72,16 +94,46 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
         risk_bands=config.risk_bands,
         random_state=config.random_state,
     ).fit(snaps)
-    model.snapshot_params_ = {"windows": list(config.windows), "horizon_days": config.horizon_days,
-                              "survey_privacy": config.survey_privacy,
-                              "min_group_size": config.min_group_size,
-                              "input_schema": table_schema(tables)}
+    model.snapshot_params_ = _snapshot_params(config, tables)
     log.info("Logging the run to MLflow")
     run = log_training_run(model, snaps, tables, config, register=register,
-                           feature_labels=feature_labels(windows=config.windows,
-                                                         survey_privacy=config.survey_privacy,
-                                                         min_group_size=config.min_group_size))
-    return TrainResult(model=model, run=run, snapshots=snaps)
+                           feature_labels=_feature_labels(config))
+    qq_result = _train_quiet_quitting(config, snaps, tables, register) if target == "all" else None
+    return TrainResult(model=model, run=run, snapshots=snaps, quiet_quitting=qq_result)
+
+
+def _feature_labels(config: Config) -> dict[str, str]:
+    return feature_labels(windows=config.windows, survey_privacy=config.survey_privacy,
+                          min_group_size=config.min_group_size)
+
+
+def _snapshot_params(config: Config, tables: Tables) -> dict:
+    return {"windows": list(config.windows), "horizon_days": config.horizon_days,
+            "survey_privacy": config.survey_privacy, "min_group_size": config.min_group_size,
+            "input_schema": table_schema(tables)}
+
+
+def _train_quiet_quitting(config: Config, snaps: pd.DataFrame, tables: Tables,
+                          register: str | None) -> TrainResult:
+    """The quiet-quitting model: same snapshots relabelled, same estimator, split and logging."""
+    definition = QuietQuittingDefinition.from_config(config)
+    log.info("Quiet quitting: labelling entry into the state (threshold %.0f, surveys %s)",
+             definition.state_threshold, "used" if definition.use_surveys else "not used")
+    qq_snaps = quiet_quitting_snapshots(snaps, tables, config.horizon_days, definition)
+    log.info("Training the quiet-quitting model out of time")
+    model = AttritionModel(
+        horizon_days=config.horizon_days,
+        valid_months=config.valid_months,
+        lgbm_params=config.lgbm_params,
+        risk_bands=dict(definition.bands),
+        random_state=config.random_state,
+        target="quiet_quitting",
+    ).fit(qq_snaps)
+    model.snapshot_params_ = _snapshot_params(config, tables)
+    run = log_training_run(model, qq_snaps, tables, config,
+                           register=registered_name(register) if register else None,
+                           feature_labels=_feature_labels(config))
+    return TrainResult(model=model, run=run, snapshots=qq_snaps)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -114,6 +166,8 @@ def score(
     tables: Tables | None = None,
     model: AttritionModel | None = None,
     report: str | Path | None = None,
+    qq_model_uri: str | None = None,
+    qq_model: AttritionModel | None = None,
 ) -> pd.DataFrame:
     """Score the roster as of a date with a registered (or given) model.
 
@@ -131,6 +185,13 @@ def score(
         Already-loaded tables / a fitted model (then ``model_uri`` is not read).
     report : path, optional
         Also write the HTML report of these scores (:mod:`attrition.report`).
+    qq_model_uri : str, optional
+        The quiet-quitting model. Default: when the attrition model comes from
+        ``models:/NAME@ALIAS``, ``models:/NAME-quiet-quitting@ALIAS`` if it is
+        registered; otherwise the quiet-quitting risk is omitted (logged) and
+        only the index, which needs no model, is written.
+    qq_model : AttritionModel, optional
+        A fitted quiet-quitting model (then ``qq_model_uri`` is not read).
 
     The output ends with ``employee_pseudonym``, the keyed hash of the id
     (:func:`attrition.privacy.pseudonymise`) under which reports and MLflow
@@ -141,14 +202,23 @@ def score(
         raise ConfigError(f"Output {out} must end in .csv or .parquet.")
     if report is not None and Path(report).suffix.lower() not in {".html", ".htm"}:
         raise ConfigError(f"Report {report} must end in .html.")
+    uri = None
     if model is None:
         uri = model_uri or f"models:/{config.registered_model}@champion"
         model, info = load_model(uri, config)
+    if getattr(model, "target", "attrition") != "attrition":
+        raise ConfigError(
+            f"The model {uri or ''} predicts {model.target!r}, not attrition. Pass the attrition "
+            "model as --model and the quiet-quitting one as --qq-model."
+        )
+    if qq_model is None:
+        qq_model = load_companion_model(config, uri, qq_model_uri)
     tables = _tables(config, tables)
     roster_frame = read_roster(roster) if roster is not None else None
     scores = score_roster(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
+        quiet_quitting=QuietQuittingDefinition.from_config(config), qq_model=qq_model,
     )
     from .privacy import pseudonymise, resolve_salt
 
@@ -157,7 +227,10 @@ def score(
         from .report import build_report, write_text
 
         windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
-        features = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False)
+        params = getattr(model, "snapshot_params_", {}) or {}
+        features = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False,
+                                   survey_privacy=survey_privacy_of(model),
+                                   min_group_size=int(params.get("min_group_size") or 5))
         html = build_report(scores, config=config, model=model, model_info=info, features=features)
     if out is not None:
         write_table(scores, out)
