@@ -83,7 +83,8 @@ def _report(path: Path, scores, config, trained, tables, as_of) -> Path:
     from .snapshots import build_snapshots
 
     log.info("Writing the report")
-    features = build_snapshots(tables, as_of=[as_of], windows=config.windows, labels=False)
+    features = build_snapshots(tables, as_of=[as_of], windows=config.windows, labels=False,
+                               survey_privacy=config.survey_privacy, min_group_size=config.min_group_size)
     return write_report(path, scores, config=config, model=trained.model,
                         model_info={"model_name": QUICKSTART_MODEL,
                                     "model_version": trained.run.registered_version or ""},
