@@ -1,7 +1,9 @@
 """Quiet quitting against the simulator's truth: the index and the risk model.
 
-For each seed: simulate a centre and, twice — with individual survey answers
-(``survey_privacy="identified"``) and with the survey table removed — build
+For each seed: simulate a centre and, three times — with individual survey
+answers (``survey_privacy="identified"``), in the default ``team`` privacy mode
+(team aggregates only, which the index does not use) and with the survey table
+removed — build
 monthly snapshots (90-day horizon) and measure
 
 * ``index_auc``: ROC AUC of ``quiet_quitting_index`` at each month end against
@@ -67,10 +69,13 @@ def true_entry(snaps: pd.DataFrame, truth: pd.DataFrame, employees: pd.DataFrame
     return now, engagement, entry, stays
 
 
-def one_condition(centre, seed: int, surveys: bool) -> dict:
-    tables = centre.tables if surveys else centre.tables.copy(surveys=None)
-    definition = QuietQuittingDefinition(use_surveys=surveys)
-    snaps = build_snapshots(tables, horizon_days=HORIZON)
+def one_condition(centre, seed: int, surveys: str) -> dict:
+    """``surveys``: ``identified`` (individual answers), ``team`` (the default
+    privacy mode: team aggregates only, not used by the index) or ``removed``."""
+    tables = centre.tables if surveys != "removed" else centre.tables.copy(surveys=None)
+    definition = QuietQuittingDefinition(use_surveys=surveys == "identified")
+    snaps = build_snapshots(tables, horizon_days=HORIZON,
+                            survey_privacy="identified" if surveys == "identified" else "team")
     index = quiet_quitting_index(snaps, definition)
     truth = centre.truth.rename(columns={"month_end": "as_of"})[["employee_id", "as_of", "quiet_quitting"]]
     rows = pd.concat([snaps[["employee_id", "as_of"]], index], axis=1).merge(
@@ -87,7 +92,7 @@ def one_condition(centre, seed: int, surveys: bool) -> dict:
     risk = model.predict_risk(qq.loc[ev])
     return {
         "seed": seed,
-        "surveys": "identified" if surveys else "removed",
+        "surveys": surveys,
         "index_auc": roc_auc_score(y, rows.loc[known, "quiet_quitting_index"]),
         "index_known": float(known.mean()),
         "true_share": float(y.mean()),
@@ -115,7 +120,7 @@ def main() -> None:
     results = []
     for seed in args.seeds:
         centre = simulate(n_employees=args.employees, months=args.months, seed=seed)
-        for surveys in (True, False):
+        for surveys in ("identified", "team", "removed"):
             results.append(one_condition(centre, seed, surveys))
             r = results[-1]
             print(f"seed {seed} surveys {r['surveys']:>10}: index AUC {r['index_auc']:.3f}, "

@@ -99,7 +99,8 @@ def test_score_table_output(fitted, table):
                          model_info={"model_name": "ibm", "model_version": "3"})
     assert list(scores.columns) == [
         "employee_id", "attrition_risk", "risk_band",
-        *[f"driver_{k}{s}" for k in (1, 2) for s in ("", "_feature", "_value", "_contribution")],
+        *[f"driver_{k}{s}" for k in (1, 2)
+          for s in ("", "_feature", "_value", "_contribution", "_points")],
         "model_name", "model_version"]
     assert scores["employee_id"].tolist() == table["EmployeeNumber"].tolist()  # input order, id column
     assert scores["attrition_risk"].between(0, 1).all()

@@ -150,8 +150,10 @@ def test_rows_after_as_of_change_no_index_value(small_centre, seed, t, table):
     frame.loc[later, numeric] = frame.loc[later, numeric] * 0.5
     perturbed = tables.copy(**{table: frame.reset_index(drop=True)})
     d = QuietQuittingDefinition(use_surveys=True)
-    base = quiet_quitting_index(build_snapshots(tables, as_of=[t], labels=False), d)
-    other = quiet_quitting_index(build_snapshots(perturbed, as_of=[t], labels=False), d)
+    base = quiet_quitting_index(build_snapshots(tables, as_of=[t], labels=False,
+                                                survey_privacy="identified"), d)
+    other = quiet_quitting_index(build_snapshots(perturbed, as_of=[t], labels=False,
+                                                 survey_privacy="identified"), d)
     assert_frame_equal(base, other)
 
 
@@ -162,10 +164,16 @@ INDEX_AUC_FLOOR = {True: 0.92, False: 0.91}
 RISK_AUC_FLOOR = 0.60
 
 
+@pytest.fixture(scope="module")
+def medium_identified(medium):
+    """The fixture centre with individual survey answers as features (``identified``)."""
+    return build_snapshots(medium.tables, horizon_days=90, survey_privacy="identified")
+
+
 @pytest.mark.parametrize("surveys", [True, False])
-def test_index_recovers_the_true_state(medium, medium_snapshots, surveys):
+def test_index_recovers_the_true_state(medium, medium_identified, surveys):
     d = QuietQuittingDefinition(use_surveys=surveys)
-    snaps = medium_snapshots
+    snaps = medium_identified
     if not surveys:
         snaps = snaps.drop(columns=[c for c in snaps.columns if c.startswith("survey_")])
     index = quiet_quitting_index(snaps, d)
@@ -179,9 +187,9 @@ def test_index_recovers_the_true_state(medium, medium_snapshots, surveys):
 
 
 @pytest.fixture(scope="module")
-def qq_model(medium, medium_snapshots):
+def qq_model(medium, medium_identified):
     d = QuietQuittingDefinition(use_surveys=True)
-    qq = quiet_quitting_snapshots(medium_snapshots, medium.tables, 90, d)
+    qq = quiet_quitting_snapshots(medium_identified, medium.tables, 90, d)
     model = AttritionModel(target="quiet_quitting").fit(qq)
     model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90}
     return model, qq
@@ -223,10 +231,27 @@ def test_save_load_keeps_target(tmp_path, qq_model):
 
 
 # ------------------------------------------------------------------ scoring
-def test_score_roster_adds_quiet_quitting_columns(medium, medium_model, qq_model):
-    model, _ = qq_model
+@pytest.fixture(scope="module")
+def qq_model_team(medium, medium_snapshots):
+    """A quiet-quitting model in the default survey mode (``team``), like ``medium_model``."""
+    d = QuietQuittingDefinition(use_surveys=False)
+    model = AttritionModel(target="quiet_quitting").fit(
+        quiet_quitting_snapshots(medium_snapshots, medium.tables, 90, d))
+    model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90}
+    return model
+
+
+def test_score_roster_refuses_models_of_different_survey_modes(medium, medium_model, qq_model):
+    model, _ = qq_model  # trained with individual answers; medium_model with team aggregates
+    with pytest.raises(ConfigError, match="survey_privacy"):
+        score_roster(medium.tables, "2025-09-30", medium_model,
+                     quiet_quitting=QuietQuittingDefinition(), qq_model=model)
+
+
+def test_score_roster_adds_quiet_quitting_columns(medium, medium_model, qq_model_team):
+    model = qq_model_team
     as_of = "2025-09-30"
-    d = QuietQuittingDefinition(use_surveys=True)
+    d = QuietQuittingDefinition(use_surveys=False)
     full = score_roster(medium.tables, as_of, medium_model, quiet_quitting=d, qq_model=model)
     base = score_roster(medium.tables, as_of, medium_model)
     assert_frame_equal(full[base.columns], base)  # existing columns unchanged

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import RosterError
+from .exceptions import ConfigError, RosterError
 from .model import AttritionModel, risk_band
 from .snapshots import build_snapshots, feature_labels, population
 from .tables import Tables
@@ -301,6 +301,13 @@ def score_roster(
         _check_roster(roster, tables, as_of, employed, roster_source)
     privacy = survey_privacy_of(model)
     group = int(params.get("min_group_size") or 5)
+    if qq_model is not None and survey_privacy_of(qq_model) != privacy:
+        raise ConfigError(
+            f"The attrition model was trained with survey_privacy={privacy!r} and the "
+            f"quiet-quitting model with survey_privacy={survey_privacy_of(qq_model)!r}; both "
+            "score the same snapshot features. Train both with one configuration "
+            "(`attrition train --target all`)."
+        )
     snaps = build_snapshots(tables, as_of=[as_of], windows=windows, labels=False,
                             survey_privacy=privacy, min_group_size=group)
     qq = None
