@@ -158,7 +158,10 @@ def score(
 
         windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
         features = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False)
-        html = build_report(scores, config=config, model=model, model_info=info, features=features)
+        from .report import model_fairness
+
+        html = build_report(scores, config=config, model=model, model_info=info, features=features,
+                            fairness=model_fairness(info, config))
     if out is not None:
         write_table(scores, out)
         log.info("Wrote %d scores to %s", len(scores), out)
