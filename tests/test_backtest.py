@@ -176,6 +176,47 @@ def test_figures_have_no_employee_ids(result):
         assert not texts & ids
 
 
+def test_backtest_fairness_audit_pools_origins_by_distinct_employees(result, medium):
+    audit = result.fairness
+    table = audit.to_frame()
+    assert set(table["attribute"]) == {"gender", "age_band"}
+    pred = result.predictions
+    # Each origin's own model threshold is used for "flagged high".
+    assert (pred.groupby("origin")["high_threshold"].nunique() == 1).all()
+    emp = medium.tables.employees.set_index("employee_id")
+    gender = emp["gender"].reindex(pred["employee_id"]).fillna("missing").astype(str).to_numpy()
+    shown = table[(table["attribute"] == "gender") & ~table["suppressed"]].set_index("group")
+    assert len(shown) >= 2
+    for grp, r in shown.iterrows():
+        inside = gender == grp
+        # Group sizes count people, not employee-months: the same person is scored at several origins.
+        assert r["n_employees"] == pred.loc[inside, "employee_id"].nunique()
+        assert r["n_rows"] == inside.sum() and r["positives"] == pred.loc[inside, "label"].sum()
+        assert r["flagged_share"] == pytest.approx(
+            np.mean(pred.loc[inside, "risk"] >= pred.loc[inside, "high_threshold"]))
+    assert (shown["n_employees"] < shown["n_rows"]).all()
+    # Groups under min_group_size distinct employees are blank.
+    small = table[table["suppressed"]]
+    assert small[["n_employees", "n_rows", "roc_auc"]].isna().all().all()
+    assert all(isinstance(f, str) for f in audit.flags)
+
+
+def test_print_backtest_shows_the_fairness_audit(result):
+    from rich.console import Console
+
+    from attrition.backtest import print_backtest
+
+    console = Console(record=True, width=200)
+    print_backtest(result, console=console)
+    text = console.export_text()
+    assert "Fairness audit, all origins pooled" in text
+    if result.fairness.flags:
+        assert "Fairness flags" in text and "not a verdict" in text
+    else:
+        assert "no fairness flags" in text
+    assert not set(result.predictions["employee_id"]) & set(text.split())
+
+
 @pytest.mark.slow
 def test_cli_backtest_logs_parent_and_child_runs(tmp_path, medium, monkeypatch):
     import mlflow
@@ -206,6 +247,24 @@ def test_cli_backtest_logs_parent_and_child_runs(tmp_path, medium, monkeypatch):
     assert "plots/backtest_reliability.png" in arts
     teams = mlflow.MlflowClient().download_artifacts(parents[0].info.run_id, "backtest/teams.csv", str(tmp_path))
     assert "employee_id" not in open(teams).read().splitlines()[0]
+    # The fairness audit of the pooled out-of-time rows: on the parent run, aggregates only.
+    parent = parents[0]
+    assert "fairness_flags" in parent.data.metrics
+    assert parent.data.tags["fairness_flags"] == str(int(parent.data.metrics["fairness_flags"]))
+    assert ("Fairness flags" in res.output) or ("no fairness flags" in res.output)
+    import json
+    import re
+
+    client = mlflow.MlflowClient()
+    doc = json.loads(open(client.download_artifacts(parent.info.run_id, "fairness.json", str(tmp_path))).read())
+    assert len(doc["flags"]) == parent.data.metrics["fairness_flags"]
+    assert {g["attribute"] for g in doc["groups"]} == {"gender", "age_band"}
+    assert "distinct employees" in doc["scope"]
+    csv = open(client.download_artifacts(parent.info.run_id, "fairness.csv", str(tmp_path))).read()
+    ids = set(medium.tables.employees["employee_id"].astype(str))
+    for text in (json.dumps(doc), csv):
+        assert not ids & set(re.findall(r"[A-Za-z0-9_-]+", text))
+        assert "birth_year" not in text and "employee_id" not in text
 
 
 def test_cli_backtest_too_early_start_is_a_clean_error(tmp_path, small_centre):

@@ -180,3 +180,27 @@ def test_chance_differences_between_like_groups_are_not_flagged(seed):
     risk = np.clip(0.12 + 0.15 * (y - 0.12) + rng.normal(0, 0.08, n), 0.01, 0.99)
     audit = fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=0.24)
     assert audit.flags == []
+
+
+def test_high_threshold_per_row_and_no_all_nan_warning():
+    """Pooled backtests pass each origin's own high threshold; a group without leavers warns nothing."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    n = 600
+    g = np.where(np.arange(n) < 300, "f", "m")
+    y = ((rng.random(n) < 0.2) & (g == "f")).astype(float)  # no leaver among 'm'
+    risk = rng.uniform(0.0, 0.6, n)
+    high = np.where(np.arange(n) % 2 == 0, 0.2, 0.4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        audit = fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=high)
+    table = audit.to_frame().set_index("group")
+    for grp in ("f", "m"):
+        inside = g == grp
+        assert table.loc[grp, "flagged_share"] == pytest.approx(np.mean(risk[inside] >= high[inside]))
+    leavers = (g == "f") & (y == 1)
+    assert table.loc["f", "false_negative_rate"] == pytest.approx(np.mean(risk[leavers] < high[leavers]))
+    assert np.isnan(table.loc["m", "roc_auc"]) and np.isnan(table.loc["m", "false_negative_rate"])
+    with pytest.raises(ValueError, match="one per row"):
+        fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=high[:10])

@@ -73,6 +73,56 @@ def test_report_needs_scores_columns():
         build_report(pd.DataFrame({"employee_id": ["a"]}))
 
 
+def _fairness_doc():
+    """A real audit: group 'a' well served, 'b' not (flags), 'c' three people (suppressed)."""
+    from attrition.fairness import fairness_audit
+
+    rng = np.random.default_rng(0)
+    g = np.array(["a"] * 300 + ["b"] * 300 + ["c"] * 9)
+    y = (rng.random(len(g)) < 0.3).astype(float)
+    risk = np.where(g == "a", 0.1 + 0.5 * y, rng.uniform(0.3, 0.9, len(g)))
+    ids = np.concatenate([np.arange(600), [9001, 9002, 9003] * 3])
+    return fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=0.4, ids=ids).to_dict()
+
+
+def test_report_fairness_section_shows_groups_and_flags():
+    import html as html_lib
+
+    doc = _fairness_doc()
+    assert doc["flags"]
+    page = build_report(small_scores(), config=Config(id_salt=SALT), fairness=doc)
+    section = page.split("<h2>Fairness audit</h2>")[1].split("</section>")[0]
+    for flag in doc["flags"]:
+        assert html_lib.escape(flag) in section
+    assert "a prompt to look, not a verdict" in section
+    rows = dict(re.findall(r"<tr[^>]*><td>gender</td><td>([^<]*)</td>(.*?)</tr>", section))
+    a = next(x for x in doc["groups"] if x["group"] == "a")
+    assert f"{a['roc_auc']:.3f}" in rows["a"] and f">{a['n_employees']:.0f}<" in rows["a"]
+    assert "c (suppressed)" in rows and rows["c (suppressed)"].count("<td class='n'></td>") == 8
+    # Without an audit on the model's run: one line; without a known run: no section.
+    none = build_report(small_scores(), config=Config(id_salt=SALT), fairness={})
+    assert "has no fairness audit" in none
+    assert "Fairness audit" not in build_report(small_scores(), config=Config(id_salt=SALT))
+
+
+def test_model_fairness_reads_the_runs_artefact(tmp_path):
+    import mlflow
+
+    from attrition.report import model_fairness
+
+    config = Config(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", experiment="fair")
+    mlflow.set_tracking_uri(config.tracking_uri)
+    mlflow.set_experiment("fair")
+    doc = _fairness_doc()
+    with mlflow.start_run() as audited:
+        mlflow.log_dict(doc, "fairness.json")
+    with mlflow.start_run() as older:
+        mlflow.log_dict({"features": []}, "features.json")
+    assert model_fairness({"run_id": audited.info.run_id}, config)["flags"] == doc["flags"]
+    assert model_fairness({"run_id": older.info.run_id}, config) == {}
+    assert model_fairness({"model_name": "m"}, config) is None
+
+
 @pytest.fixture(scope="module")
 def full_report(tmp_path_factory, medium, medium_snapshots, medium_model):
     as_of = medium.tables.infer_export_date()
@@ -189,6 +239,18 @@ def test_cli_score_report_and_report_and_whatif(trained, medium):
     assert res.exit_code == 0, res.output
     html = rep2.read_text(encoding="utf-8")
     assert "Out-of-time validation" in html and "version 1" in html
+    # The fairness audit of the model's training run (its fairness.json in the MLflow store).
+    import html as html_lib
+
+    audit = result.run.fairness
+    assert "<h2>Fairness audit</h2>" in html
+    for flag in audit.flags:
+        assert html_lib.escape(flag) in html
+    if not audit.flags:
+        assert "No fairness flags" in html
+    shown = audit.to_frame().query("not suppressed")
+    assert all(f"{v:.0f}" in html for v in shown["n_employees"])
+    assert "<h2>Fairness audit</h2>" in rep.read_text(encoding="utf-8")  # score --report too
     assert not any(f"{e}<" in html for e in scores["employee_id"])
 
     emp = scores["employee_id"].iloc[0]

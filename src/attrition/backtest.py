@@ -39,13 +39,23 @@ The calibration methods are compared out of time: ``platt`` (what the model
 ships: a logistic fit of the LightGBM margin on the model's own validation
 months), ``isotonic`` (a monotone fit on the same months) and ``none``
 (LightGBM's own probability).
+
+A **fairness audit** (:func:`attrition.fairness.fairness_audit`) runs on the
+pooled out-of-time rows of all origins: each origin's model's risks against
+the realised outcomes, per gender and age band (age at the origin), with each
+origin's own high-risk threshold. The same person appears at several origins,
+so a group's size (``n_employees``, which decides suppression under
+``min_group_size``) counts *distinct* employees; ``n_rows`` counts
+employee-months. Proxy features are screened at training, not here.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -236,7 +246,11 @@ class BacktestResult:
     reliability : pandas.DataFrame
         Pooled reliability table per calibration method.
     predictions : pandas.DataFrame
-        Row-level predictions (employee ids: personal data, never logged).
+        Row-level predictions (employee ids: personal data, never logged),
+        with each origin's ``high_threshold``.
+    fairness : attrition.fairness.FairnessAudit
+        Fairness audit of the pooled out-of-time rows (group sizes in distinct
+        employees; groups under ``min_group_size`` suppressed).
     """
 
     origins: pd.DataFrame
@@ -250,6 +264,7 @@ class BacktestResult:
     settings: dict = field(default_factory=dict)
     run_id: str | None = None
     tracking_uri: str | None = None
+    fairness: Any = None
 
 
 def _metric_block(y, p, k: int, prefix: str) -> dict[str, float]:
@@ -291,6 +306,7 @@ def run_backtest(
     lgbm_params: dict | None = None,
     random_state: int = 0,
     min_group_size: int = 5,
+    fairness_thresholds: Mapping[str, float] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest over ``snapshots`` built once from ``tables``.
 
@@ -308,7 +324,12 @@ def run_backtest(
     valid_months, min_train_months, lgbm_params, random_state :
         As for :class:`AttritionModel` / :func:`backtest_origins`.
     min_group_size : int, default 5
-        Smaller teams are not shown on their own in the team table.
+        Smaller teams are not shown on their own in the team table, and
+        smaller groups (in distinct employees) are suppressed in the fairness
+        audit.
+    fairness_thresholds : mapping, optional
+        Overrides of :data:`attrition.fairness.DEFAULT_FAIRNESS_THRESHOLDS`
+        (``Config.fairness``).
 
     Returns
     -------
@@ -362,6 +383,7 @@ def run_backtest(
             part[f"risk_{name}" if name != "platt" else "risk"] = risk[name]
         for name in BASELINES:
             part[f"risk_{name}"] = base_risk[name]
+        part["high_threshold"] = float(model.thresholds_["high"])
         preds.append(part)
         log.info("  origin %d/%d %s: %d scored, %d leavers (expected %.1f), ROC AUC %.3f "
                  "(logistic %.3f, tenure %.3f) in %.1fs", i, len(origins), f"{origin:%Y-%m-%d}",
@@ -406,6 +428,7 @@ def run_backtest(
     reliability = pd.concat(rel, ignore_index=True)
 
     teams = _team_table(pred, min_group_size)
+    audit = _fairness(pred, employees, min_group_size, fairness_thresholds)
     lift = lift_by_decile(y_all, pred["risk"].to_numpy())
     settings = {"horizon_days": horizon_days, "capacity": capacity, "valid_months": valid_months,
                 "min_train_months": min_train_months, "first_origin": f"{origins[0]:%Y-%m-%d}",
@@ -413,7 +436,24 @@ def run_backtest(
                 "export_date": f"{export:%Y-%m-%d}", "min_group_size": min_group_size}
     return BacktestResult(origins=per_origin, pooled=pooled, margins=margins, calibration=calibration,
                           teams=teams, lift=lift, reliability=reliability, predictions=pred,
-                          settings=settings)
+                          settings=settings, fairness=audit)
+
+
+def _fairness(pred: pd.DataFrame, employees: pd.DataFrame, min_group_size: int,
+              thresholds: Mapping[str, float] | None):
+    """Fairness audit of the pooled out-of-time rows (ages at each origin, distinct employees)."""
+    from .fairness import fairness_audit, protected_groups
+
+    rows = pd.DataFrame({"employee_id": pred["employee_id"].to_numpy(),
+                         "as_of": pd.to_datetime(pred["origin"]).to_numpy()})
+    groups = protected_groups(rows, employees)
+    audit = fairness_audit(pred["label"].to_numpy(), pred["risk"].to_numpy(), groups,
+                           high_threshold=pred["high_threshold"].to_numpy(),
+                           ids=pred["employee_id"].to_numpy(), min_group_size=min_group_size,
+                           thresholds=thresholds)
+    for flag in audit.flags:
+        log.warning("Backtest fairness: %s", flag)
+    return audit
 
 
 def _team_table(pred: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
@@ -534,6 +574,8 @@ def log_backtest(result: BacktestResult, config: Config, tables: Tables) -> str:
         for name, fig in _figures(result).items():
             mlflow.log_figure(fig, name)
             plt.close(fig)
+        if result.fairness is not None:
+            _log_fairness(result)
         for row in result.origins.to_dict("records"):
             with mlflow.start_run(run_name=f"origin-{row['origin']:%Y-%m}", nested=True):
                 mlflow.log_params({"origin": f"{row['origin']:%Y-%m-%d}",
@@ -542,6 +584,26 @@ def log_backtest(result: BacktestResult, config: Config, tables: Tables) -> str:
                 mlflow.log_metrics(_finite({k: v for k, v in row.items()
                                             if k not in {"origin", "train_last_label_as_of"}}))
         return parent.info.run_id
+
+
+def _log_fairness(result: BacktestResult) -> None:
+    """``fairness.json``/``fairness.csv`` and ``fairness_flags`` on the active (parent) run.
+
+    Group aggregates only: no employee id and no person's gender or birth year.
+    """
+    import mlflow
+
+    audit = result.fairness
+    s = result.settings
+    doc = audit.to_dict()
+    doc["scope"] = (f"pooled out-of-time rows of {s['n_origins']} backtest origins "
+                    f"({s['first_origin']} to {s['last_origin']}): n_employees counts distinct employees "
+                    "(groups under min_group_size suppressed), n_rows employee-months; each origin's "
+                    "own high-risk threshold; age at the origin")
+    mlflow.log_dict(doc, "fairness.json")
+    mlflow.log_text(audit.to_frame().to_csv(index=False, lineterminator="\n"), "fairness.csv")
+    mlflow.log_metric("fairness_flags", float(len(audit.flags)))
+    mlflow.set_tag("fairness_flags", str(len(audit.flags)))
 
 
 # ------------------------------------------------------------------ workflow
@@ -568,7 +630,7 @@ def backtest(
     result = run_backtest(tables, snaps, horizon_days=config.horizon_days, start=start,
                           capacity=capacity, valid_months=config.valid_months,
                           lgbm_params=config.lgbm_params, random_state=config.random_state,
-                          min_group_size=config.min_group_size)
+                          min_group_size=config.min_group_size, fairness_thresholds=config.fairness)
     if log_to_mlflow:
         result.run_id = log_backtest(result, config, tables)
         result.tracking_uri = config.resolved_tracking_uri()
@@ -637,3 +699,32 @@ def print_backtest(result: BacktestResult, console=None) -> None:
         console.print(f"Teams: {len(teams)} rows (teams under {s['min_group_size']} people merged); actual "
                       f"leavers outside the expected 95 % interval in {len(outside)}"
                       + (f": {', '.join(outside[:10])}" if outside else "") + ".")
+    if result.fairness is not None:
+        _print_fairness(result, console)
+
+
+def _print_fairness(result: BacktestResult, console) -> None:
+    """The pooled fairness audit: per-group table and flags (or "no fairness flags")."""
+    from rich.table import Table
+
+    audit = result.fairness
+
+    def num(v, fmt: str) -> str:
+        return "" if pd.isna(v) else format(v, fmt)
+
+    f = Table(title="Fairness audit, all origins pooled (employees: distinct people; groups under "
+                    f"{result.settings['min_group_size']} employees suppressed)")
+    for col in ("attribute", "group", "employees", "employee-months", "leavers", "ROC AUC", "mean risk",
+                "observed", "flagged high", "false-neg. rate"):
+        f.add_column(col, justify="right")
+    for r in audit.to_frame().itertuples():
+        f.add_row(r.attribute, str(r.group), num(r.n_employees, ".0f"), num(r.n_rows, ".0f"),
+                  num(r.positives, ".0f"), num(r.roc_auc, ".3f"), num(r.mean_risk, ".3f"),
+                  num(r.observed_rate, ".3f"), num(r.flagged_share, ".1%"), num(r.false_negative_rate, ".2f"))
+    console.print(f)
+    if audit.flags:
+        console.print(f"Fairness flags ({len(audit.flags)}; a prompt to look, not a verdict):")
+        for flag in audit.flags:
+            console.print(f"  - {flag}", markup=False)
+    else:
+        console.print("Fairness: no fairness flags (no disparity beyond the configured thresholds).")

@@ -63,6 +63,7 @@ np.True_
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,19 +185,27 @@ def _auc(y, p) -> float:
     return _rank_auc(y, np.asarray(p, dtype="float64"))
 
 
-def _fnr(threshold: float):
-    def false_negative_rate(y, p) -> float:
-        y = np.asarray(y, dtype=bool)
-        if not y.any():
-            return math.nan
-        return float(np.mean(np.asarray(p)[y] < threshold))
-    return false_negative_rate
+def _false_negative_rate(y, p, high) -> float:
+    """Share of leavers whose risk is under their row's high-band threshold ``high``."""
+    y = np.asarray(y, dtype="float64") > 0.5
+    if not y.any():
+        return math.nan
+    return float(np.mean(np.asarray(p)[y] < np.asarray(high)[y]))
 
 
-def _flagged(threshold: float):
-    def flagged_share(y, p) -> float:
-        return float(np.mean(np.asarray(p) >= threshold)) if len(p) else math.nan
-    return flagged_share
+def _flagged_share(y, p, high) -> float:
+    """Share of rows whose risk reaches their row's high-band threshold ``high``."""
+    return float(np.mean(np.asarray(p) >= np.asarray(high))) if len(p) else math.nan
+
+
+def _row_thresholds(high_threshold, n: int) -> np.ndarray:
+    """``high_threshold`` (one number, or one per row) as an array of ``n`` floats."""
+    high = np.asarray(high_threshold, dtype="float64")
+    if high.ndim == 0:
+        return np.full(n, float(high))
+    if high.shape != (n,):
+        raise ValueError(f"high_threshold must be one number or one per row ({n}), got shape {high.shape}.")
+    return high
 
 
 def _ece(edges: np.ndarray):
@@ -287,8 +296,9 @@ def fairness_audit(
         Predicted risks, aligned to ``y_true``.
     groups : pandas.DataFrame
         One column per protected attribute (e.g. from :func:`protected_groups`).
-    high_threshold : float
-        Risk at which a row is in the ``high`` band.
+    high_threshold : float or array-like of float
+        Risk at which a row is in the ``high`` band: one number, or one per
+        row (e.g. a backtest pooling several models, each with its own band).
     ids : array-like, optional
         Employee of each row; group sizes count distinct employees (default:
         rows).
@@ -307,6 +317,7 @@ def fairness_audit(
     if len(y) != len(p) or len(groups) != len(y):
         raise ValueError(f"y_true ({len(y)}), risk ({len(p)}) and groups ({len(groups)}) must align.")
     ids = np.arange(len(y)) if ids is None else np.asarray(ids)
+    high = _row_thresholds(high_threshold, len(y))
     edges = np.unique(np.quantile(p, np.linspace(0, 1, 11))) if len(p) else np.array([0.0, 1.0])
     if len(edges) < 2:
         edges = np.array([edges[0], edges[0] + 1e-12])
@@ -318,14 +329,15 @@ def fairness_audit(
         "mean_risk": lambda a, b: float(np.mean(b)),
         "observed_rate": lambda a, b: float(np.mean(a)),
         "ece": _ece(edges),
-        "flagged_share": _flagged(high_threshold),
-        "false_negative_rate": _fnr(high_threshold),
+        "flagged_share": _flagged_share,
+        "false_negative_rate": _false_negative_rate,
     }
     parts = []
     for attr in groups.columns:
         sens = groups[attr].astype(str).to_numpy()
         frame = MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features={attr: sens},
-                            sample_params={"n_employees": {"ids": ids}}).by_group
+                            sample_params={"n_employees": {"ids": ids}, "flagged_share": {"high": high},
+                                           "false_negative_rate": {"high": high}}).by_group
         frame = frame.reset_index().rename(columns={attr: "group"})
         frame.insert(0, "attribute", attr)
         parts.append(frame)
@@ -338,7 +350,7 @@ def fairness_audit(
     table.loc[table["suppressed"], shown] = np.nan
     table = table.loc[:, columns]
 
-    flags = _disparity_flags(table, th, y, p, groups, high_threshold)
+    flags = _disparity_flags(table, th, y, p, groups, high)
     proxies = _proxies(features, groups, ids, min_group_size) if features is not None else (
         pd.DataFrame(columns=["feature", "attribute", "group", "proxy_auc"]))
     for r in proxies.itertuples():
@@ -352,43 +364,50 @@ def fairness_audit(
                          min_group_size=int(min_group_size))
 
 
-def _intervals(y, p, sens, keep, high_threshold) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _intervals(y, p, sens, keep, high) -> tuple[pd.DataFrame, pd.DataFrame]:
     """90 % bootstrap intervals (low, high) per group of the flag metrics, groups ``keep`` only."""
     from fairlearn.metrics import MetricFrame
 
     mask = np.isin(sens, keep)
-    mf = MetricFrame(
-        metrics={"roc_auc": _auc, "false_negative_rate": _fnr(high_threshold),
-                 "flagged_share": _flagged(high_threshold)},
-        y_true=y[mask], y_pred=p[mask], sensitive_features={"group": sens[mask]},
-        n_boot=N_BOOT, ci_quantiles=[0.05, 0.95], random_state=0,
-    )
+    with warnings.catch_warnings():
+        # A group without leavers (or without stayers) has no ROC AUC or false-negative rate in
+        # any resample; fairlearn's nanquantile then warns "All-NaN slice" and returns NaN, the
+        # right answer (an undefined interval never supports a flag). Only that warning, only here.
+        warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning)
+        mf = MetricFrame(
+            metrics={"roc_auc": _auc, "false_negative_rate": _false_negative_rate,
+                     "flagged_share": _flagged_share},
+            y_true=y[mask], y_pred=p[mask], sensitive_features={"group": sens[mask]},
+            sample_params={"false_negative_rate": {"high": high[mask]},
+                           "flagged_share": {"high": high[mask]}},
+            n_boot=N_BOOT, ci_quantiles=[0.05, 0.95], random_state=0,
+        )
     low, high = mf.by_group_ci
     return low, high
 
 
 def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float], y: np.ndarray, p: np.ndarray,
-                     groups: pd.DataFrame, high_threshold: float) -> list[str]:
+                     groups: pd.DataFrame, high: np.ndarray) -> list[str]:
     flags: list[str] = []
     for attr, part in table[~table["suppressed"]].groupby("attribute", sort=False):
         part = part.set_index("group")
         if len(part) < 2:
             continue
         sens = groups[attr].astype(str).to_numpy()
-        low, high = _intervals(y, p, sens, list(part.index), high_threshold)
+        low, up = _intervals(y, p, sens, list(part.index), high)
         enough = part.index[part["positives"] >= FLAG_MIN_POSITIVES].tolist()
 
-        def gap(col: str, limit: float, part=part, low=low, high=high, enough=enough) -> str | None:
+        def gap(col: str, limit: float, part=part, low=low, up=up, enough=enough) -> str | None:
             vals = part.loc[enough, col].dropna()
             if len(vals) < 2:
                 return None
             best, worst = str(vals.idxmax()), str(vals.idxmin())
             diff = float(vals[best] - vals[worst])
-            if diff <= limit or not low.loc[best, col] > high.loc[worst, col]:
+            if diff <= limit or not low.loc[best, col] > up.loc[worst, col]:
                 return None
             return (f"differs by {diff:.2f} between groups ({best} {vals[best]:.2f}, 90 % interval "
-                    f"{low.loc[best, col]:.2f}-{high.loc[best, col]:.2f}, vs {worst} {vals[worst]:.2f}, "
-                    f"{low.loc[worst, col]:.2f}-{high.loc[worst, col]:.2f}")
+                    f"{low.loc[best, col]:.2f}-{up.loc[best, col]:.2f}, vs {worst} {vals[worst]:.2f}, "
+                    f"{low.loc[worst, col]:.2f}-{up.loc[worst, col]:.2f}")
 
         got = gap("roc_auc", th["max_auc_gap"])
         if got:
@@ -407,7 +426,7 @@ def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float], y: np.ndarray
         if len(shares) >= 2 and shares.max() > 0:
             most, least = str(shares.idxmax()), str(shares.idxmin())
             ratio = float(shares[least] / shares[most])
-            apart = high.loc[least, "flagged_share"] < low.loc[most, "flagged_share"]
+            apart = up.loc[least, "flagged_share"] < low.loc[most, "flagged_share"]
             if ratio < th["min_flagged_ratio"] and apart:
                 flags.append(
                     f"{attr}: share flagged high risk ranges from {shares[least]:.1%} ({least}) "

@@ -88,4 +88,5 @@ def _report(path: Path, scores, config, trained, tables, as_of) -> Path:
     return write_report(path, scores, config=config, model=trained.model,
                         model_info={"model_name": QUICKSTART_MODEL,
                                     "model_version": trained.run.registered_version or ""},
-                        features=features, outcomes=trained.snapshots)
+                        features=features, outcomes=trained.snapshots,
+                        fairness=getattr(trained.run, "fairness", None))

@@ -18,6 +18,9 @@ own system fonts, and there is no script. It holds
   ``employee_pseudonym`` column of the scores file;
 * when outcomes are known (training months), expected against actual
   leavers and calibration;
+* the fairness audit of the model's training run (its ``fairness.json``
+  artefact, :mod:`attrition.fairness`): per gender and age band, small groups
+  blank, and the flags in plain words;
 * the model card: data period, metrics, version, intended use and limits.
 """
 
@@ -42,7 +45,8 @@ from .exceptions import SchemaError
 from .privacy import pseudonymise, resolve_salt
 from .rollups import _assign, rollup, summary
 
-__all__ = ["build_report", "write_report", "write_text", "report_from_file", "figure_to_data_uri", "report_pseudonyms", "training_artifacts"]
+__all__ = ["build_report", "write_report", "write_text", "report_from_file", "figure_to_data_uri", "report_pseudonyms", "training_artifacts",
+           "model_fairness"]
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +251,87 @@ def _calibration(model, outcomes: pd.DataFrame) -> str:
             "(points on the diagonal).</p>" + _img(figure_to_data_uri(fig), "Calibration"))
 
 
+_FAIRNESS_COLUMNS = (
+    ("n_employees", "Employees", "{:.0f}"), ("positives", "Leavers", "{:.0f}"),
+    ("roc_auc", "ROC AUC", "{:.3f}"), ("mean_risk", "Mean risk", "pct"),
+    ("observed_rate", "Observed exit rate", "pct"), ("calibration_gap", "Calibration gap", "{:+.3f}"),
+    ("flagged_share", "Flagged high risk", "pct"), ("false_negative_rate", "Leavers not flagged", "pct"),
+)
+
+
+def model_fairness(model_info: Mapping[str, str], config: Config | None = None) -> dict | None:
+    """The ``fairness.json`` of the model's training run, ``{}`` if it has none, ``None`` if unknown.
+
+    ``model_info`` is what :func:`attrition.tracking.load_model` returns; its
+    ``run_id`` names the run. Older runs and flat-table models have no audit
+    (``{}``).
+    """
+    import json
+
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    run_id = (model_info or {}).get("run_id")
+    if not run_id:
+        return None
+    config = config or Config()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            local = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path="fairness.json", dst_path=tmp,
+                tracking_uri=config.resolved_tracking_uri())
+            return json.loads(Path(local).read_text(encoding="utf-8"))
+    except (MlflowException, OSError, ValueError) as exc:
+        log.info("No fairness audit in run %s (%s)", run_id, str(exc).splitlines()[0] if str(exc) else exc)
+        return {}
+
+
+def _fairness_section(fairness) -> str:
+    """The "Fairness audit" section: per-group table (suppressed groups blank) and the flags."""
+    if hasattr(fairness, "to_dict"):
+        fairness = fairness.to_dict()
+    head = "<section><h2>Fairness audit</h2>"
+    if not fairness or "groups" not in fairness:
+        return (head + "<p class='note'>This model's run has no fairness audit (trained before the "
+                "audit existed, or on a flat table): retrain it to get one.</p></section>")
+    min_n = fairness.get("min_group_size", "")
+    flags = list(fairness.get("flags") or [])
+    parts = [head, "<p class='note'>How the model served each gender and age band (age from the birth "
+             "year) on its out-of-time validation months: the model never sees either. Groups of fewer "
+             f"than {_e(min_n)} employees are suppressed (left blank). Calibration gap: mean predicted "
+             "risk minus the observed exit rate (positive: the model over-states the group's risk). "
+             "<b>A flag is a prompt to look, not a verdict</b>: attrition really does differ by age, so "
+             "read a flag beside the group's observed rate.</p>"]
+    if flags:
+        parts.append(f"<div class='warn'><b>{len(flags)} fairness flag{'' if len(flags) == 1 else 's'}"
+                     "</b> (disparities beyond the configured thresholds):<ul>"
+                     + "".join(f"<li>{_e(f)}</li>" for f in flags) + "</ul></div>")
+    else:
+        parts.append("<p><b>No fairness flags</b>: no disparity between groups beyond the configured "
+                     "thresholds.</p>")
+    rows = []
+    for g in fairness["groups"]:
+        cells = []
+        for key, _, fmt in _FAIRNESS_COLUMNS:
+            v = g.get(key)
+            if g.get("suppressed") or v is None or (isinstance(v, float) and not np.isfinite(v)):
+                cells.append("<td class='n'></td>")
+            else:
+                cells.append(f"<td class='n'>{_pct(v) if fmt == 'pct' else fmt.format(v)}</td>")
+        note = " (suppressed)" if g.get("suppressed") else ""
+        rows.append(f"<tr class='{'pool' if g.get('suppressed') else ''}'><td>{_e(g.get('attribute'))}</td>"
+                    f"<td>{_e(g.get('group'))}{note}</td>{''.join(cells)}</tr>")
+    parts.append("<table><tr><th>Attribute</th><th>Group</th>"
+                 + "".join(f"<th>{_e(label)}</th>" for _, label, _ in _FAIRNESS_COLUMNS)
+                 + "</tr>" + "".join(rows) + "</table>")
+    th = fairness.get("thresholds") or {}
+    if th:
+        parts.append("<p class='note'>Thresholds: " + ", ".join(f"{_e(k)} {v}" for k, v in th.items())
+                     + " (<code>[fairness]</code> in the config).</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def build_report(
     scores: pd.DataFrame,
     *,
@@ -257,6 +342,7 @@ def build_report(
     outcomes: pd.DataFrame | None = None,
     top: int = 20,
     title: str = "Attrition risk report",
+    fairness=None,
 ) -> str:
     """The HTML report of one scoring run (see the module docs).
 
@@ -279,6 +365,11 @@ def build_report(
         against actual leavers by month and calibration.
     top : int, default 20
         Highest risks listed.
+    fairness : dict or FairnessAudit, optional
+        The model's fairness audit (``fairness.json`` of its run, see
+        :func:`model_fairness`): adds the "Fairness audit" section; ``{}``
+        says in one line that the model has none; ``None`` (default) leaves
+        the section out.
     """
     from .explain import measure_explanation, shap_explanation
     from .plots import (
@@ -430,6 +521,8 @@ def build_report(
             + _calibration(model, outcomes)
             + "</section>")
 
+    if fairness is not None:
+        parts.append(_fairness_section(fairness))
     parts.append(f"<section><h2>Model card</h2>{_model_card(model, model_info, scores)}</section>")
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -474,9 +567,9 @@ def report_from_file(
 ) -> Path:
     """``attrition report``: the report of a scores file, optionally with its model and data.
 
-    With ``model_uri`` the model card gets the data period and metrics; with
-    ``data_dir`` too, shap's beeswarm and waterfall of the scoring date's
-    features are added.
+    With ``model_uri`` the model card gets the data period and metrics and
+    the report the fairness audit of the model's run; with ``data_dir`` too,
+    shap's beeswarm and waterfall of the scoring date's features are added.
     """
     from .loading import load_tables
     from .snapshots import build_snapshots
@@ -497,16 +590,17 @@ def report_from_file(
     except (OSError, ValueError) as exc:
         raise SchemaError(f"{scores_path}: cannot read the scores ({exc}). Pass the .csv or .parquet "
                           "written by `attrition score`.", file=str(scores_path)) from exc
-    model, info, features = None, {}, None
+    model, info, features, fairness = None, {}, None, None
     if model_uri:
         model, info = load_model(model_uri, config)
+        fairness = model_fairness(info, config)
         if data_dir is not None and "as_of" in scores and len(scores):
             tables = load_tables(data_dir, config)
             windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
             features = build_snapshots(tables, as_of=[pd.Timestamp(str(scores["as_of"].iloc[0]))],
                                        windows=windows, labels=False)
     return write_text(out, build_report(scores, config=config, model=model, model_info=info,
-                                        features=features))
+                                        features=features, fairness=fairness))
 
 
 def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str],

@@ -133,7 +133,7 @@ def _requirements() -> list[str]:
     return [f"{p}=={version(p)}" for p in pkgs]
 
 
-def _model_card(model: AttritionModel, config: Config, fingerprint: str) -> str:
+def _model_card(model: AttritionModel, config: Config, fingerprint: str, fairness: Any = None) -> str:
     s = model.training_summary_
     m = model.metrics_
     if getattr(model, "target", "attrition") == "quiet_quitting":
@@ -191,6 +191,14 @@ def _model_card(model: AttritionModel, config: Config, fingerprint: str) -> str:
         "",
         "Protected attributes (birth_year, gender) are never features.",
     ]
+    if fairness is not None:
+        n = len(fairness.flags)
+        lines += [
+            "",
+            f"Fairness audit of the validation months (per gender and age band, groups under "
+            f"{fairness.min_group_size} employees suppressed): {n} flag{'' if n == 1 else 's'}"
+            + (" — see `fairness.json`; a flag is a prompt to look, not a verdict." if n else "."),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -322,10 +330,10 @@ def log_training_run(
         )
         mlflow.log_dict(model.training_summary_, "training_summary.json")
         mlflow.log_dict(config.to_dict(), "config.json")
-        mlflow.log_text(_model_card(model, config, fingerprint), "model_card.md")
         _log_figures(model, snapshots, feature_labels or {})
         _log_explanations(model, snapshots, feature_labels or {}, config)
         audit = _log_fairness(model, snapshots, tables, config)
+        mlflow.log_text(_model_card(model, config, fingerprint, audit), "model_card.md")
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = model.save(Path(tmp) / "attrition_model")
             info = mlflow.pyfunc.log_model(
@@ -401,4 +409,8 @@ def load_model(uri: str, config: Config | None = None) -> tuple[AttritionModel, 
     wrapper = loaded.unwrap_python_model()
     if not isinstance(wrapper, AttritionPyfunc):
         raise ModelNotFoundError(f"The model at {uri!r} is not an attrition model.")
-    return wrapper.model, {"model_name": name, "model_version": version, "model_uri": uri}
+    run_id = getattr(loaded.metadata, "run_id", None)
+    info = {"model_name": name, "model_version": version, "model_uri": uri}
+    if run_id:
+        info["run_id"] = str(run_id)  # the training run: its artefacts (fairness.json) for reports
+    return wrapper.model, info

@@ -231,7 +231,10 @@ def score(
         features = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False,
                                    survey_privacy=survey_privacy_of(model),
                                    min_group_size=int(params.get("min_group_size") or 5))
-        html = build_report(scores, config=config, model=model, model_info=info, features=features)
+        from .report import model_fairness
+
+        html = build_report(scores, config=config, model=model, model_info=info, features=features,
+                            fairness=model_fairness(info, config))
     if out is not None:
         write_table(scores, out)
         log.info("Wrote %d scores to %s", len(scores), out)
