@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         }
         log.info("Validation ROC AUC %.3f (tenure-only baseline %.3f), %d trees",
                  metrics["valid_roc_auc"], metrics["baseline_valid_roc_auc"], self.best_iteration_)
+        lr_auc = metrics.get("lr_baseline_valid_roc_auc", float("nan"))
+        if lr_auc > metrics["valid_roc_auc"]:
+            warnings.warn(
+                f"The logistic-regression baseline on the same features beats the model on the "
+                f"validation months (ROC AUC {lr_auc:.3f} vs {metrics['valid_roc_auc']:.3f}). "
+                "Check with `attrition backtest` whether the gap holds across origins before "
+                "relying on the LightGBM model.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
         return self
 
     @staticmethod

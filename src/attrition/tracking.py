@@ -183,6 +183,13 @@ def _model_card(model: AttritionModel, config: Config, fingerprint: str, fairnes
             f"Brier {m['lr_baseline_valid_brier']:.4f}. Class prior (the training base rate for "
             f"everyone): Brier {m.get('prior_baseline_valid_brier', float('nan')):.4f}.",
         ]
+        if m["lr_baseline_valid_roc_auc"] > m.get("valid_roc_auc", float("nan")):
+            lines += [
+                "",
+                "**Warning:** the logistic-regression baseline ranks the validation months better "
+                "than this model. Run `attrition backtest` to see whether the gap holds across "
+                "origins before relying on this model.",
+            ]
     lines += [
         "",
         f"Risk bands: medium from {model.thresholds_['medium']:.3f}, high from "
