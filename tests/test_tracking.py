@@ -96,3 +96,18 @@ def test_no_store_is_a_clear_error_and_creates_nothing(tmp_path):
     with pytest.raises(ModelNotFoundError, match="No MLflow store"):
         load_model("attrition", config)
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_model_card_warns_when_the_logistic_baseline_wins(medium_model):
+    import copy
+
+    from attrition.tracking import _model_card
+
+    model = copy.copy(medium_model)
+    m = dict(model.metrics_)
+    m["lr_baseline_valid_roc_auc"] = m["valid_roc_auc"] - 0.01
+    model.metrics_ = m
+    assert "**Warning:**" not in _model_card(model, Config(), "f" * 64)
+    m["lr_baseline_valid_roc_auc"] = m["valid_roc_auc"] + 0.01
+    assert "logistic-regression baseline ranks the validation months better" in _model_card(
+        model, Config(), "f" * 64)

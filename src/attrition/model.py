@@ -233,8 +233,6 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
             if pos < 30:
-                import warnings
-
                 warnings.warn(f"Only {pos} positives in the {name} period: metrics will be noisy.",
                               DataQualityWarning, stacklevel=2)
 

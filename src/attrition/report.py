@@ -30,7 +30,6 @@ import base64
 import html
 import io
 import logging
-import os
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._atomic import atomic_write
 from .config import Config
 from .exceptions import SchemaError
 from .privacy import pseudonymise, resolve_salt
@@ -544,17 +544,7 @@ def write_report(path: str | Path, scores: pd.DataFrame, **kwargs) -> Path:
 
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` atomically to ``path`` (a temporary file renamed on success)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def report_from_file(

@@ -8,13 +8,12 @@ and a scheduled Python job gets exactly what the CLI does.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ._atomic import atomic_write
 from .config import Config
 from .drift import table_schema
 from .exceptions import ConfigError
@@ -141,19 +140,14 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix not in {".csv", ".parquet"}:
         raise ConfigError(f"Output {path} must end in .csv or .parquet.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         if path.suffix == ".csv":
             frame.to_csv(tmp, index=False, lineterminator="\n")
         else:
             frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 def score(
