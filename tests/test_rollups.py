@@ -105,7 +105,7 @@ def test_no_shown_figure_or_difference_describes_a_small_group(sizes, n_parents,
 def test_rollup_figures():
     s = frame([6, 6], risk=None)
     s["risk_band"] = ["high", "low", "low", "low", "low", "low"] * 2
-    s["quiet_quitting_band"] = ["high"] * 3 + ["low"] * 9
+    s["quiet_quitting_band"] = ["in_state"] * 3 + ["high"] * 2 + ["low"] * 7
     out = rollup(s, min_group_size=5).set_index("team_id")
     t0 = s[s["team_id"] == "T0"]
     assert out.loc["T0", "expected_leavers"] == pytest.approx(t0["attrition_risk"].sum(), abs=0.01)

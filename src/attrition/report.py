@@ -413,7 +413,7 @@ def build_report(
             ("medium", f"{summ['medium_risk']}", f"medium risk ({summ['medium_risk'] / n:.0%})"),
         ]
         if "quiet_quitting_share" in summ:
-            cards.append(("qq", f"{summ['quiet_quitting_share']:.0%}", "show signs of quiet quitting"))
+            cards.append(("qq", f"{summ['quiet_quitting_share']:.0%}", "in the quiet-quitting state (a proxy)"))
         horizon = int(scores["horizon_days"].iloc[0]) if "horizon_days" in scores else 90
         parts.append(
             "<section><h2>The month in figures</h2><div class='cards'>"

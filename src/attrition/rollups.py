@@ -56,6 +56,23 @@ EXACT_LIMIT = 5000
 OTHER = "Other ({n} groups pooled)"
 
 
+
+def quiet_quitting_prevalence(scores: pd.DataFrame) -> float:
+    """Share of people in the quiet-quitting state now (band ``in_state``).
+
+    The state is the current index at or above the definition's threshold
+    (:mod:`attrition.quiet_quitting`); the other bands rank the *risk of
+    entering* it and are not counted.
+
+    Examples
+    --------
+    >>> quiet_quitting_prevalence(pd.DataFrame({"quiet_quitting_band": ["in_state", "high", "low", "low"]}))
+    0.25
+    """
+    if "quiet_quitting_state" in scores:
+        return float(scores["quiet_quitting_state"].astype(bool).mean()) if len(scores) else float("nan")
+    return float((scores["quiet_quitting_band"] == "in_state").mean()) if len(scores) else float("nan")
+
 def poisson_binomial_interval(p, level: float = 0.9) -> tuple[float, int, int]:
     """Expected count and equal-tailed interval of a sum of independent Bernoullis.
 
@@ -206,7 +223,7 @@ def _stats(frame: pd.DataFrame, level: float, labels, top_drivers: int) -> dict:
         if "risk_band" in frame else np.nan,
     }
     if "quiet_quitting_band" in frame:
-        out["quiet_quitting_share"] = round(float((frame["quiet_quitting_band"] == "high").mean()), 4)
+        out["quiet_quitting_share"] = round(quiet_quitting_prevalence(frame), 4)
     if "quiet_quitting_index" in frame:
         out["quiet_quitting_mean_index"] = round(
             float(pd.to_numeric(frame["quiet_quitting_index"], errors="coerce").mean()), 4)
@@ -326,5 +343,5 @@ def summary(scores: pd.DataFrame, *, min_group_size: int = 5, level: float = 0.9
         "low_risk": int(bands.get("low", 0)),
     }
     if "quiet_quitting_band" in scores:
-        out["quiet_quitting_share"] = float((scores["quiet_quitting_band"] == "high").mean())
+        out["quiet_quitting_share"] = quiet_quitting_prevalence(scores)
     return out
