@@ -45,15 +45,17 @@ def _perturb(tables, t, seed, table, mode):
     return out.copy(employees=emp, export_date=tables.export_date + pd.Timedelta(days=20))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     seed=st.integers(0, 10_000),
     t=st.sampled_from(AS_OF),
     table=st.sampled_from(["schedule", "workload", "absences", "surveys"]),
     mode=st.sampled_from(["drop", "values", "shift_dates"]),
+    privacy=st.sampled_from(["team", "identified"]),
 )
-def test_perturbing_rows_after_as_of_changes_no_feature(small_centre, seed, t, table, mode):
+def test_perturbing_rows_after_as_of_changes_no_feature(small_centre, seed, t, table, mode, privacy):
     tables = small_centre.tables
-    base = build_snapshots(tables, as_of=[t], labels=False)
-    perturbed = build_snapshots(_perturb(tables, t, seed, table, mode), as_of=[t], labels=False)
+    base = build_snapshots(tables, as_of=[t], labels=False, survey_privacy=privacy)
+    perturbed = build_snapshots(_perturb(tables, t, seed, table, mode), as_of=[t], labels=False,
+                                survey_privacy=privacy)
     assert_frame_equal(base, perturbed)
