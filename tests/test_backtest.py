@@ -290,3 +290,16 @@ def test_backtest_command_has_help_and_is_documented():
     assert res.exit_code == 0 and "--start" in res.output and "--capacity" in res.output
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert "attrition backtest" in readme and "attrition train --table" in readme
+
+
+def test_pooled_row_of_small_teams_is_blank_when_it_covers_too_few_people():
+    from attrition.backtest import _team_table
+
+    teams = ["A"] * 10 + ["B"] * 10 + ["C"] * 2
+    pred = pd.DataFrame({"team_id": teams, "origin": "2025-01-31",
+                         "employee_id": [f"E{i}" for i in range(len(teams))],
+                         "label": [0.0] * 20 + [1.0, 1.0], "risk": 0.1})
+    out = _team_table(pred, min_group_size=5).set_index("team_id")
+    pooled = out.loc["(teams under 5: 1)"]
+    assert pooled["employees"] == 2 and np.isnan(pooled["actual"]) and np.isnan(pooled["expected"])
+    assert out.loc["A", "actual"] == 0 and out.loc["A", "employee_months"] == 10

@@ -77,9 +77,20 @@ def test_team_median_reference(scores, scoring_rows):
 def test_team_medians_by_hand():
     s = pd.DataFrame({"as_of": ["t"] * 4 + ["u"], "team_id": ["a", "a", "a", "b", "a"],
                       "x": [1.0, 2.0, 9.0, 4.0, 100.0], "c": pd.Categorical(["p"] * 5)})
-    out = team_medians(s, ["x", "c"])
+    out = team_medians(s, ["x", "c"], min_group_size=1)
     assert out["x"].tolist() == [2.0, 2.0, 2.0, 4.0, 100.0]  # per team *and* date
     assert out["c"].isna().all()
+    # Teams under min_group_size get no median: it would reveal colleagues' values.
+    small = team_medians(s, ["x"], min_group_size=3)
+    assert small["x"].tolist()[:3] == [2.0, 2.0, 2.0] and small["x"].iloc[3:].isna().all()
+
+
+def test_vs_team_driver_of_a_small_team_has_no_reference():
+    contrib = pd.DataFrame({"x_28d": [0.1], "x_28d_vs_team": [0.8], "bias": [-2.0]})
+    values = pd.DataFrame({"x_28d": [6.0], "x_28d_vs_team": [5.0]})
+    refs = pd.DataFrame({"x_28d": [np.nan], "x_28d_vs_team": [np.nan]})
+    out = top_drivers(contrib, values, n=1, labels={"x_28d": "Late changes, last 28 days"}, references=refs)
+    assert out.loc[0, "driver_1_reference"] == "" and "team median" not in out.loc[0, "driver_1"]
 
 
 def test_vs_team_driver_shows_the_feature_and_its_team_median():

@@ -26,12 +26,14 @@ from attrition.snapshots import feature_columns
 
 
 def synthetic(n_per_group: int = 200, seed: int = 0):
-    """Group 'a': risk ranks perfectly; group 'b': risk is noise; 'c': 3 people."""
+    """Group 'a': risk ranks perfectly; group 'b': risk is noise; 'c': 3 people; 'd': 12 people
+    (the next-smallest group, hidden with 'c' so that 'c' cannot be recovered by subtraction)."""
     rng = np.random.default_rng(seed)
-    ga = np.array(["a"] * n_per_group + ["b"] * n_per_group + ["c"] * 9)
+    ga = np.array(["a"] * n_per_group + ["b"] * n_per_group + ["c"] * 9 + ["d"] * 12)
     y = (rng.random(len(ga)) < 0.3).astype(float)
     risk = np.where(ga == "a", 0.1 + 0.5 * y, rng.uniform(0.1, 0.6, len(ga)))
-    ids = np.concatenate([np.arange(2 * n_per_group), [9001, 9002, 9003] * 3])  # c: 3 people, 9 rows
+    ids = np.concatenate([np.arange(2 * n_per_group), [9001, 9002, 9003] * 3,
+                          np.arange(5000, 5012)])  # c: 3 people, 9 rows
     return y, risk, pd.DataFrame({"gender": ga}), ids
 
 
@@ -60,6 +62,8 @@ def test_small_groups_are_suppressed_by_people_not_rows():
     assert table.loc["c", "suppressed"]
     assert table.loc["c"].drop(["attribute", "suppressed"]).isna().all()
     assert not table.loc[["a", "b"], "suppressed"].any()
+    # 'd' (12 people) is hidden too: the shown groups and the total would give 'c' away
+    assert table.loc["d", "suppressed"] and np.isnan(table.loc["d", "n_rows"])
     # counted by rows it would have been shown
     rows = fairness_audit(y, risk, groups, high_threshold=0.4).to_frame().set_index("group")
     assert not rows.loc["c", "suppressed"]

@@ -215,3 +215,21 @@ def test_ibm_attrition_table():
     assert scores["employee_id"].tolist() == df["rownames"].tolist()
     top = scores.nlargest(147, "attrition_risk")
     assert (df.loc[top.index, "Attrition"] == "Yes").mean() > 2 * (df["Attrition"] == "Yes").mean()
+
+
+def test_text_in_a_numeric_column_at_scoring_is_a_schema_error(fitted, table):
+    numeric = next(c for c in fitted.model.feature_names_in_ if c not in fitted.model.categories_)
+    bad = table.head(6).copy()
+    bad[numeric] = bad[numeric].astype(object)
+    bad.loc[bad.index[3], numeric] = "n/a"
+    with pytest.raises(SchemaError, match=rf"column '{numeric}': 1 row\(s\) hold values that are not numbers"):
+        score_table(bad, fitted.model, source="hr.csv")
+
+
+def test_float_zero_one_target_takes_positive_one():
+    from attrition.flat import _target
+
+    y, positive = _target(pd.DataFrame({"left": [0.0, 1.0, 1.0]}), "left", "1", "t.parquet")
+    assert y.tolist() == [0, 1, 1] and positive == "1"
+    y, positive = _target(pd.DataFrame({"left": [0.0, 1.0, 0.0]}), "left", None, "t.parquet")
+    assert y.tolist() == [0, 1, 0] and positive == "1"

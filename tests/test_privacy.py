@@ -285,3 +285,18 @@ def test_cli_scores_record_the_run_fingerprint_and_refuse_a_missing_table(privac
     assert bad.exit_code == 1
     assert "tables missing now (present at training): surveys" in bad.output
     assert not out2.exists() and not list(root.glob(".scores2.csv*"))
+
+
+def test_short_or_empty_salt_from_env_or_file_is_refused(monkeypatch, tmp_path):
+    from attrition.exceptions import ConfigError
+    from attrition.privacy import resolve_salt
+
+    monkeypatch.setenv("ATTRITION_ID_SALT", "x")
+    with pytest.raises(ConfigError, match="at least 16"):
+        resolve_salt()
+    monkeypatch.delenv("ATTRITION_ID_SALT")
+    empty = tmp_path / "id_salt"
+    empty.write_text("")
+    monkeypatch.setenv("ATTRITION_ID_SALT_FILE", str(empty))
+    with pytest.raises(ConfigError, match="0 characters"):
+        resolve_salt()

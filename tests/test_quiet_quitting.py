@@ -278,3 +278,10 @@ def test_attrition_model_is_refused_as_quiet_quitting_model(medium, medium_model
     snaps = build_snapshots(medium.tables, as_of=["2025-09-30"], labels=False)
     with pytest.raises(ConfigError, match="quiet-quitting"):
         quiet_quitting_scores(snaps, QuietQuittingDefinition(), medium_model)
+
+
+def test_windows_follow_the_snapshot_windows():
+    d = QuietQuittingDefinition.from_config(Config(windows=(14, 56)))
+    assert (d.recent_window, d.baseline_window) == (14, 56)
+    with pytest.raises(ConfigError, match="shortest snapshot window"):
+        Config.from_dict({"windows": [28, 91, 182], "quiet_quitting": {"recent_window": 91}})

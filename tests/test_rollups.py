@@ -126,3 +126,29 @@ def test_dominant_drivers_rank_by_points():
 def test_unknown_grouping_column():
     with pytest.raises(ConfigError, match="no 'site' column"):
         rollup(frame([5]), "site")
+
+
+def test_quiet_quitting_prevalence_leaves_out_unknown_index():
+    from attrition.rollups import quiet_quitting_prevalence
+
+    s = pd.DataFrame({"quiet_quitting_band": ["in_state", "low", "unknown", "unknown"],
+                      "quiet_quitting_index": [40.0, 5.0, np.nan, np.nan]})
+    assert quiet_quitting_prevalence(s) == 0.5
+    assert np.isnan(quiet_quitting_prevalence(s.iloc[2:]))
+
+
+def test_team_table_cannot_be_subtracted_from_the_site_table():
+    from attrition.rollups import nest_in_parents
+
+    s = pd.DataFrame({"site": ["S"] * 4 + ["A"] * 13 + ["B"] * 12,
+                      "team_id": ["s1"] * 4 + ["a1"] * 5 + ["a2"] * 8 + ["b1"] * 6 + ["b2"] * 6,
+                      "attrition_risk": 0.1, "risk_band": "low"})
+    s["employee_id"] = [f"E{i}" for i in range(len(s))]
+    sites = rollup(s, "site", min_group_size=5)
+    pooled_sites = sites.loc[sites["site"].astype(str).str.startswith("Other ("), "headcount"]
+    assert pooled_sites.tolist() == [16]  # S (4) pooled with B (12)
+    teams = rollup(nest_in_parents(s, "team_id", "site", 5), "team_id", min_group_size=5, parent="site")
+    shown = set(teams["team_id"].astype(str))
+    assert not shown & {"s1", "b1", "b2"}  # B's teams alone would give S away
+    assert teams.set_index("team_id").loc["(teams of pooled sites)", "headcount"] == 16
+    assert {"a1", "a2"} <= shown

@@ -471,6 +471,11 @@ def _team_table(pred: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
                      "actual": ev["actual"], "within": bool(ev["within"])})
     out = pd.DataFrame(rows)
     if len(out):
+        # The pooled row of small teams is itself suppressed when it covers too few people.
+        tiny = out["team_id"].astype(str).str.startswith("(") & (out["employees"] < min_group_size)
+        out.loc[tiny, ["employee_months", "expected", "low", "high", "actual"]] = np.nan
+        out["within"] = out["within"].astype(object)
+        out.loc[tiny, "within"] = None
         out = out.sort_values("team_id", key=lambda s: s.astype(str).str.startswith("(")).reset_index(drop=True)
     return out
 
@@ -626,7 +631,8 @@ def backtest(
         raise ConfigError(f"capacity must be a whole number of people, at least 1; got {capacity!r}.")
     tables = _tables(config, tables)
     log.info("Building snapshots once (horizon %d days)", config.horizon_days)
-    snaps = build_snapshots(tables, horizon_days=config.horizon_days, windows=config.windows)
+    snaps = build_snapshots(tables, horizon_days=config.horizon_days, windows=config.windows,
+                            survey_privacy=config.survey_privacy, min_group_size=config.min_group_size)
     result = run_backtest(tables, snaps, horizon_days=config.horizon_days, start=start,
                           capacity=capacity, valid_months=config.valid_months,
                           lgbm_params=config.lgbm_params, random_state=config.random_state,
@@ -695,7 +701,7 @@ def print_backtest(result: BacktestResult, console=None) -> None:
                   + "  ".join(f"{d}: {v:.2f}" for d, v in zip(lift["decile"], lift["lift"], strict=True)))
     teams = result.teams
     if len(teams):
-        outside = teams.loc[~teams["within"], "team_id"].astype(str).tolist()
+        outside = teams.loc[teams["within"].eq(False), "team_id"].astype(str).tolist()
         console.print(f"Teams: {len(teams)} rows (teams under {s['min_group_size']} people merged); actual "
                       f"leavers outside the expected 95 % interval in {len(outside)}"
                       + (f": {', '.join(outside[:10])}" if outside else "") + ".")

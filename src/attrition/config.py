@@ -255,7 +255,7 @@ class Config:
         need(isinstance(self.quiet_quitting, dict), "quiet_quitting must be a mapping of settings.")
         from .quiet_quitting import QuietQuittingDefinition
 
-        QuietQuittingDefinition.from_dict(self.quiet_quitting)  # raises ConfigError when invalid
+        QuietQuittingDefinition.from_config(self)  # raises ConfigError when invalid
         need(isinstance(self.columns, dict), "columns must map table names to renamings.")
         for table, mapping in self.columns.items():
             need(table in TABLE_NAMES,

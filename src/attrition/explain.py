@@ -160,16 +160,20 @@ def measure_label(label: str) -> str:
     return out.strip() or label
 
 
-def team_medians(snapshots: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+def team_medians(snapshots: pd.DataFrame, features: Sequence[str], min_group_size: int = 5) -> pd.DataFrame:
     """Median of each numeric feature over the employee's team on the same as-of date.
 
-    Categorical features get ``NaN``. Aligned to ``snapshots``' index.
+    Categorical features get ``NaN``, and so does every feature of a team with
+    fewer than ``min_group_size`` people that day (a small team's median would
+    reveal colleagues' values). Aligned to ``snapshots``' index.
 
     Examples
     --------
     >>> s = pd.DataFrame({"as_of": ["2024-01-31"] * 3, "team_id": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]})
-    >>> team_medians(s, ["x"])["x"].tolist()
+    >>> team_medians(s, ["x"], min_group_size=1)["x"].tolist()
     [2.0, 2.0, 5.0]
+    >>> team_medians(s, ["x"], min_group_size=2)["x"].tolist()
+    [2.0, 2.0, nan]
     """
     numeric = [f for f in features if f in snapshots.columns
                and pd.api.types.is_numeric_dtype(snapshots[f].dtype)
@@ -177,7 +181,10 @@ def team_medians(snapshots: pd.DataFrame, features: Sequence[str]) -> pd.DataFra
     out = pd.DataFrame(np.nan, index=snapshots.index, columns=list(features), dtype="float64")
     if numeric and len(snapshots):
         keys = [snapshots["as_of"].to_numpy(), snapshots["team_id"].astype(str).to_numpy()]
-        out[numeric] = snapshots[numeric].astype("float64").groupby(keys).transform("median").to_numpy()
+        grouped = snapshots[numeric].astype("float64").groupby(keys)
+        out[numeric] = grouped.transform("median").to_numpy()
+        size = snapshots["team_id"].groupby(keys).transform("size").to_numpy()
+        out.loc[size < min_group_size, :] = np.nan
     return out
 
 
@@ -409,9 +416,15 @@ def what_if_job(
         if config.data_dir is None:
             raise ConfigError("No data folder: pass --data DIR (or data_dir in the configuration).")
         tables = load_tables(config.data_dir, config)
-    windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
-    snaps = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False)
-    labels = feature_labels(windows=windows)
+    params = getattr(model, "snapshot_params_", {}) or {}
+    windows = tuple(params.get("windows") or config.windows)
+    from .scoring import survey_privacy_of
+
+    privacy = survey_privacy_of(model)
+    group = int(params.get("min_group_size") or config.min_group_size)
+    snaps = build_snapshots(tables, as_of=[pd.Timestamp(as_of)], windows=windows, labels=False,
+                            survey_privacy=privacy, min_group_size=group)
+    labels = feature_labels(windows=windows, survey_privacy=privacy, min_group_size=group)
     if team is not None:
         rows = snaps[snaps["team_id"].astype(str) == str(team)]
         if len(rows) < config.min_group_size:

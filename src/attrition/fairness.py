@@ -275,6 +275,31 @@ class FairnessAudit:
                 f"attribute(s), {len(self.flags)} flag(s)>")
 
 
+def _complementary_suppression(table: pd.DataFrame, min_group_size: int) -> np.ndarray:
+    """Groups under ``min_group_size`` employees, plus the next-smallest groups of the same
+    attribute until the hidden ones hold at least ``min_group_size`` employees together.
+
+    Every attribute splits the same rows, so one hidden small group could otherwise be
+    recovered as the total minus the shown groups.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"attribute": ["g"] * 3, "n_employees": [3.0, 40.0, 50.0]})
+    >>> _complementary_suppression(t, 5).tolist()
+    [True, True, False]
+    >>> _complementary_suppression(t.assign(n_employees=[6.0, 40.0, 50.0]), 5).tolist()
+    [False, False, False]
+    """
+    hidden = (table["n_employees"] < min_group_size).to_numpy().copy()
+    n = table["n_employees"].to_numpy(dtype="float64")
+    for attr in table["attribute"].unique():
+        idx = np.flatnonzero((table["attribute"] == attr).to_numpy())
+        while hidden[idx].any() and n[idx][hidden[idx]].sum() < min_group_size and not hidden[idx].all():
+            shown = idx[~hidden[idx]]
+            hidden[shown[np.argmin(n[shown])]] = True
+    return hidden
+
+
 def fairness_audit(
     y_true,
     risk,
@@ -344,7 +369,7 @@ def fairness_audit(
     columns = ["attribute", "group", "suppressed", "n_employees", "n_rows", "positives", *_METRICS]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     table["calibration_gap"] = table["mean_risk"] - table["observed_rate"]
-    table["suppressed"] = table["n_employees"] < min_group_size
+    table["suppressed"] = _complementary_suppression(table, min_group_size)
     shown = [c for c in columns if c not in ("attribute", "group", "suppressed")]
     table[shown] = table[shown].astype("float64")
     table.loc[table["suppressed"], shown] = np.nan

@@ -168,6 +168,8 @@ def _target(frame: pd.DataFrame, target: str, positive, source: str) -> tuple[np
             f"{source}: column {target!r}: {int(missing.sum())} row(s) have no target value:\n"
             + format_examples(frame.loc[missing]) + "\nFill them in or remove those rows.",
             file=source, column=target, n_rows=int(missing.sum()), examples=frame.loc[missing].head(5))
+    if pd.api.types.is_float_dtype(col.dtype) and np.all(np.mod(col.to_numpy(dtype="float64"), 1) == 0):
+        col = col.astype("int64")  # 0.0/1.0 read from Parquet: compare as 0/1, so --positive 1 works
     text = col.astype(str).str.strip()
     values = sorted(text.unique())
     if positive is not None:
@@ -468,7 +470,7 @@ def fit_table(
             name = "cv_" if prefix == "model_" else f"{prefix.rstrip('_')}_cv_"
             metrics[f"{name}{key}"] = float(vals.mean())
             metrics[f"{name}{key}_sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else float("nan")
-    metrics.update({f"cv_{k}": v for k, v in capacity_metrics(y[np.isfinite(oof)], oof[np.isfinite(oof)]).items()})
+    metrics.update({f"cv_oof_{k}": v for k, v in capacity_metrics(y[np.isfinite(oof)], oof[np.isfinite(oof)]).items()})
     metrics["n"] = float(len(y))
     metrics["positives"] = float(n_pos)
     model.metrics_ = metrics
@@ -527,6 +529,18 @@ def score_table(
             warnings.warn(f"{source}: column {col!r} has value(s) not seen in training, scored as missing: "
                           f"{', '.join(unseen[:10])}.", DataQualityWarning, stacklevel=2)
         X[col] = text
+    for col in X.columns:
+        if col in model.categories_:
+            continue
+        parsed = pd.to_numeric(X[col], errors="coerce")
+        bad = parsed.isna() & X[col].notna()
+        if bad.any():
+            raise SchemaError(
+                f"{source}: column {col!r}: {int(bad.sum())} row(s) hold values that are not numbers, "
+                f"but the model was trained on numbers there:\n{format_examples(frame.loc[bad])}\n"
+                "Fix or blank those values (a blank is scored as missing).",
+                file=source, column=col, n_rows=int(bad.sum()), examples=frame.loc[bad].head(5))
+        X[col] = parsed
     risk = model.predict_risk(X)
     ids = frame[id_column].to_numpy() if id_column else np.arange(1, len(frame) + 1)
     out = pd.DataFrame({"employee_id": ids, "attrition_risk": np.round(risk, 6),

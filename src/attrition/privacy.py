@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .exceptions import ConfigError
+
 __all__ = ["pseudonymise", "resolve_salt"]
 
 _ENV_SALT = "ATTRITION_ID_SALT"
@@ -47,16 +49,26 @@ def pseudonymise(ids: Iterable, salt: str | bytes) -> np.ndarray:
     )
 
 
+def _checked(value: str, source: str) -> bytes:
+    if len(value) < 16:
+        raise ConfigError(
+            f"The id salt from {source} has {len(value)} characters; a secret of at least 16 is "
+            "needed, or pseudonyms could be recomputed from a list of ids. Set a longer secret "
+            "(or delete an empty salt file to have one generated)."
+        )
+    return value.encode("utf-8")
+
+
 def resolve_salt(config=None) -> bytes:
     """The secret salt in force (see the module docs); generated on first use."""
     if config is not None and getattr(config, "id_salt", None):
         return str(config.id_salt).encode("utf-8")
     env = os.environ.get(_ENV_SALT)
-    if env:
-        return env.encode("utf-8")
+    if env is not None:
+        return _checked(env, f"${_ENV_SALT}")
     path = Path(os.environ.get(_ENV_SALT_FILE) or Path.home() / ".attrition" / "id_salt")
     if path.is_file():
-        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        return _checked(path.read_text(encoding="utf-8").strip(), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -236,10 +236,39 @@ class QuietQuittingDefinition:
         return out
 
     @classmethod
-    def from_config(cls, config) -> QuietQuittingDefinition:
-        """The definition of a :class:`~attrition.config.Config` (surveys only if ``identified``)."""
-        return cls.from_dict(getattr(config, "quiet_quitting", None) or {},
-                             use_surveys=getattr(config, "survey_privacy", "team") == "identified")
+    def from_config(cls, config, windows=None) -> QuietQuittingDefinition:
+        """The definition of a :class:`~attrition.config.Config` (surveys only if ``identified``).
+
+        ``recent_window`` and ``baseline_window`` default to the shortest and
+        longest snapshot window (``windows``, default the config's); the recent
+        window must be the shortest, whose change features the snapshots hold.
+        """
+        values = dict(getattr(config, "quiet_quitting", None) or {})
+        wins = sorted(windows or getattr(config, "windows", None) or ())
+        if wins:
+            values.setdefault("recent_window", wins[0])
+            values.setdefault("baseline_window", wins[-1])
+        out = cls.from_dict(values,
+                            use_surveys=getattr(config, "survey_privacy", "team") == "identified")
+        if wins:
+            if out.recent_window != wins[0] or out.baseline_window not in wins:
+                raise ConfigError(
+                    f"quiet_quitting: recent_window {values['recent_window']!r} must be the shortest "
+                    f"snapshot window and baseline_window {values['baseline_window']!r} one of the "
+                    f"windows {list(wins)} (the snapshots hold changes only for the shortest). Leave "
+                    "both out to use the shortest and longest window."
+                )
+        return out
+
+    @classmethod
+    def from_model(cls, model) -> QuietQuittingDefinition | None:
+        """The definition a quiet-quitting model was trained with (``None`` if not recorded)."""
+        stored = (getattr(model, "snapshot_params_", {}) or {}).get("quiet_quitting")
+        if not stored:
+            return None
+        stored = dict(stored)
+        use_surveys = bool(stored.pop("use_surveys", False))
+        return cls.from_dict(stored, use_surveys=use_surveys)
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` when a setting is out of range."""
@@ -578,7 +607,8 @@ def quiet_quitting_scores(
     definition : QuietQuittingDefinition, optional
     model : AttritionModel, optional
         A fitted model with ``target="quiet_quitting"``; without one the risk
-        is NaN, the band ``in_state``/``not_in_state`` and no drivers.
+        is NaN, the band ``in_state``/``not_in_state`` and no drivers. Whoever
+        has no index (no effort signal at all) gets the band ``unknown``.
     n_drivers : int, default 3
         Drivers of the risk (``qq_driver_1`` ...), from
         :func:`attrition.scoring.top_drivers`.
@@ -612,6 +642,8 @@ def quiet_quitting_scores(
     else:
         risk = np.full(len(snapshots), np.nan)
         band = quiet_quitting_band(state, None, None)
+    # No effort signal at all: the state is unknown, not "not in the state".
+    band = np.where(index["quiet_quitting_index"].isna().to_numpy(), "unknown", band).astype(object)
     points = index[[f"qq_points_{c}" for c in COMPONENTS]].to_numpy(dtype="float64")
     names = list(COMPONENTS)
     text = []

@@ -43,7 +43,7 @@ from ._atomic import atomic_write
 from .config import Config
 from .exceptions import SchemaError
 from .privacy import pseudonymise, resolve_salt
-from .rollups import _assign, rollup, summary
+from .rollups import _assign, nest_in_parents, rollup, summary
 
 __all__ = ["build_report", "write_report", "write_text", "report_from_file", "figure_to_data_uri", "report_pseudonyms", "training_artifacts",
            "model_fairness"]
@@ -207,9 +207,10 @@ def _headline(scores: pd.DataFrame, min_n: int, labels) -> str:
 
     items = []
     if "team_id" in scores.columns:
-        teams = rollup(scores, "team_id", min_group_size=min_n,
+        nested = nest_in_parents(scores, "team_id", "site", min_n) if "site" in scores.columns else scores
+        teams = rollup(nested, "team_id", min_group_size=min_n,
                        parent="site" if "site" in scores.columns else None, labels=labels)
-        teams = teams[~teams["team_id"].astype(str).str.startswith("Other (")].head(3)
+        teams = teams[~teams["team_id"].astype(str).str.startswith(("Other (", "("))].head(3)
         if len(teams):
             items.append("<li><b>Teams with the most expected leavers</b>: " + ", ".join(
                 f"{_e(r.team_id)} ({r.expected_leavers:.1f} of {r.headcount})"
@@ -412,7 +413,7 @@ def build_report(
             ("high", f"{summ['high_risk']}", f"high risk ({summ['high_risk'] / n:.0%} of people)"),
             ("medium", f"{summ['medium_risk']}", f"medium risk ({summ['medium_risk'] / n:.0%})"),
         ]
-        if "quiet_quitting_share" in summ:
+        if "quiet_quitting_share" in summ and pd.notna(summ["quiet_quitting_share"]):
             cards.append(("qq", f"{summ['quiet_quitting_share']:.0%}", "in the quiet-quitting state (a proxy)"))
         horizon = int(scores["horizon_days"].iloc[0]) if "horizon_days" in scores else 90
         parts.append(
@@ -437,11 +438,12 @@ def build_report(
         if parent:
             where.append("<h3>Sites</h3>" + _rollup_table(
                 rollup(scores, "site", min_group_size=min_n, labels=labels), "site", "Site"))
+        nested = nest_in_parents(scores, "team_id", parent, min_n) if parent else scores
         where.append("<h3>Teams</h3>" + _rollup_table(
-            rollup(scores, "team_id", min_group_size=min_n, parent=parent, labels=labels), "team_id", "Team",
+            rollup(nested, "team_id", min_group_size=min_n, parent=parent, labels=labels), "team_id", "Team",
             parent))
         where.append(_img(figure_to_data_uri(risk_by_group_figure(
-            scores, "team_id", min_group_size=min_n, parent=parent)), "Risk by team"))
+            nested, "team_id", min_group_size=min_n, parent=parent)), "Risk by team"))
         where.append("</section>")
         parts.append("".join(where))
 
@@ -586,9 +588,14 @@ def report_from_file(
         fairness = model_fairness(info, config)
         if data_dir is not None and "as_of" in scores and len(scores):
             tables = load_tables(data_dir, config)
-            windows = tuple((getattr(model, "snapshot_params_", {}) or {}).get("windows") or config.windows)
+            from .scoring import survey_privacy_of
+
+            params = getattr(model, "snapshot_params_", {}) or {}
+            windows = tuple(params.get("windows") or config.windows)
             features = build_snapshots(tables, as_of=[pd.Timestamp(str(scores["as_of"].iloc[0]))],
-                                       windows=windows, labels=False)
+                                       windows=windows, labels=False,
+                                       survey_privacy=survey_privacy_of(model),
+                                       min_group_size=int(params.get("min_group_size") or config.min_group_size))
     return write_text(out, build_report(scores, config=config, model=model, model_info=info,
                                         features=features, fairness=fairness))
 

@@ -62,16 +62,21 @@ def quiet_quitting_prevalence(scores: pd.DataFrame) -> float:
 
     The state is the current index at or above the definition's threshold
     (:mod:`attrition.quiet_quitting`); the other bands rank the *risk of
-    entering* it and are not counted.
+    entering* it. People without an index (band ``unknown``) are left out of
+    the share; ``NaN`` when nobody has one.
 
     Examples
     --------
     >>> quiet_quitting_prevalence(pd.DataFrame({"quiet_quitting_band": ["in_state", "high", "low", "low"]}))
     0.25
     """
-    if "quiet_quitting_state" in scores:
-        return float(scores["quiet_quitting_state"].astype(bool).mean()) if len(scores) else float("nan")
-    return float((scores["quiet_quitting_band"] == "in_state").mean()) if len(scores) else float("nan")
+    band = scores["quiet_quitting_band"]
+    known = band.notna() & band.ne("unknown")
+    if "quiet_quitting_index" in scores:
+        known &= pd.to_numeric(scores["quiet_quitting_index"], errors="coerce").notna()
+    if not known.any():
+        return float("nan")
+    return float((band[known] == "in_state").mean())
 
 def poisson_binomial_interval(p, level: float = 0.9) -> tuple[float, int, int]:
     """Expected count and equal-tailed interval of a sum of independent Bernoullis.
@@ -133,6 +138,32 @@ def suppressed_groups(scores: pd.DataFrame, by: str, min_group_size: int = 5,
     ['a', 'b']
     """
     return {g for g, _ in _assign(scores, by, min_group_size, parent)[1].items() if _ is not None}
+
+
+def nest_in_parents(scores: pd.DataFrame, by: str, parent: str, min_group_size: int = 5) -> pd.DataFrame:
+    """A copy where every ``by`` group of a parent that the parent roll-up pools is merged
+    into one group, so that the child table cannot be subtracted from the parent table.
+
+    Without this, a small site pooled with a larger one in the site table could be
+    recovered as the pool minus the larger site's teams shown one by one in the team table.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"site": ["S"] * 4 + ["A"] * 13 + ["B"] * 12,
+    ...                   "team_id": ["s1"] * 4 + ["a1"] * 5 + ["a2"] * 8 + ["b1"] * 6 + ["b2"] * 6})
+    >>> nest_in_parents(s, "team_id", "site").groupby("team_id").size().to_dict()
+    {'(teams of pooled sites)': 16, 'a1': 5, 'a2': 8}
+    """
+    pooled = {g for g in suppressed_groups(scores, parent, min_group_size) if g is not None}
+    if not pooled:
+        return scores
+    out = scores.copy()
+    rows = out[parent].astype(object).where(out[parent].notna(), "(none)").isin(pooled).to_numpy()
+    out[by] = out[by].astype(object)
+    out[parent] = out[parent].astype(object)
+    out.loc[rows, by] = f"(teams of pooled {parent}s)" if by == "team_id" else f"(pooled {parent}s)"
+    out.loc[rows, parent] = f"(pooled {parent}s)"
+    return out
 
 
 def _assign(scores, by, min_size, parent):

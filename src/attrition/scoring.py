@@ -152,7 +152,9 @@ def top_drivers(
             if f.endswith("_vs_team") and base in value_frame.columns:
                 v = value_frame.at[r, base]
                 diff = value_frame.at[r, f]
-                if pd.notna(v) and pd.notna(diff):
+                if ref_frame is not None:  # NaN there for teams under min_group_size
+                    ref_value = ref_frame.at[r, base] if base in ref_frame.columns else None
+                elif pd.notna(v) and pd.notna(diff):
                     ref_value = float(v) - float(diff)
                 f = base
             else:
@@ -321,7 +323,7 @@ def score_roster(
     # Team medians over everyone employed that day (not only the roster): the drivers' reference.
     from .explain import team_medians
 
-    medians = team_medians(snaps, model.feature_names_in_)
+    medians = team_medians(snaps, model.feature_names_in_, min_group_size=group)
     medians.index = snaps["employee_id"].to_numpy()
     if roster is not None:
         snaps = snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()

@@ -7,6 +7,7 @@ and a scheduled Python job gets exactly what the CLI does.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import pandas as pd
 from ._atomic import atomic_write
 from .config import Config
 from .drift import table_schema
-from .exceptions import ConfigError
+from .exceptions import ConfigError, InsufficientDataError
 from .loading import load_tables, read_roster
 from .model import AttritionModel
 from .quiet_quitting import (
@@ -83,8 +84,10 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     snaps = build_snapshots(tables, horizon_days=config.horizon_days, windows=config.windows,
                             survey_privacy=config.survey_privacy,
                             min_group_size=config.min_group_size)
+    # Fit every model before logging or registering anything: a failure leaves no partial output.
+    qq = _fit_quiet_quitting(config, snaps, tables) if target != "attrition" else None
     if target == "quiet_quitting":
-        return _train_quiet_quitting(config, snaps, tables, register)
+        return _log_quiet_quitting(config, tables, register, *qq)
     log.info("Training LightGBM out of time")
     model = AttritionModel(
         horizon_days=config.horizon_days,
@@ -97,7 +100,7 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     log.info("Logging the run to MLflow")
     run = log_training_run(model, snaps, tables, config, register=register,
                            feature_labels=_feature_labels(config))
-    qq_result = _train_quiet_quitting(config, snaps, tables, register) if target == "all" else None
+    qq_result = _log_quiet_quitting(config, tables, register, *qq) if qq is not None else None
     return TrainResult(model=model, run=run, snapshots=snaps, quiet_quitting=qq_result)
 
 
@@ -112,13 +115,18 @@ def _snapshot_params(config: Config, tables: Tables) -> dict:
             "input_schema": table_schema(tables)}
 
 
-def _train_quiet_quitting(config: Config, snaps: pd.DataFrame, tables: Tables,
-                          register: str | None) -> TrainResult:
-    """The quiet-quitting model: same snapshots relabelled, same estimator, split and logging."""
+def _fit_quiet_quitting(config: Config, snaps: pd.DataFrame, tables: Tables):
+    """The quiet-quitting model: same snapshots relabelled, same estimator and split."""
     definition = QuietQuittingDefinition.from_config(config)
     log.info("Quiet quitting: labelling entry into the state (threshold %.0f, surveys %s)",
              definition.state_threshold, "used" if definition.use_surveys else "not used")
     qq_snaps = quiet_quitting_snapshots(snaps, tables, config.horizon_days, definition)
+    if not qq_snaps["label"].notna().any():
+        raise InsufficientDataError(
+            "No quiet-quitting label could be formed: the index needs at least one effort signal "
+            "(schedule or workload exports, or surveys with survey_privacy = 'identified') over "
+            "several months. Provide those tables, or train with --target attrition."
+        )
     log.info("Training the quiet-quitting model out of time")
     model = AttritionModel(
         horizon_days=config.horizon_days,
@@ -128,11 +136,27 @@ def _train_quiet_quitting(config: Config, snaps: pd.DataFrame, tables: Tables,
         random_state=config.random_state,
         target="quiet_quitting",
     ).fit(qq_snaps)
-    model.snapshot_params_ = _snapshot_params(config, tables)
+    model.snapshot_params_ = {**_snapshot_params(config, tables), "quiet_quitting": definition.to_dict()}
+    return model, qq_snaps
+
+
+def _log_quiet_quitting(config: Config, tables: Tables, register: str | None, model: AttritionModel,
+                        qq_snaps: pd.DataFrame) -> TrainResult:
     run = log_training_run(model, qq_snaps, tables, config,
                            register=registered_name(register) if register else None,
                            feature_labels=_feature_labels(config))
     return TrainResult(model=model, run=run, snapshots=qq_snaps)
+
+
+def _scoring_definition(config: Config, model: AttritionModel, qq_model: AttritionModel | None):
+    """The quiet-quitting definition to score with: the one the quiet-quitting model was trained
+    with, else the configuration's on the attrition model's windows and survey mode."""
+    stored = QuietQuittingDefinition.from_model(qq_model) if qq_model is not None else None
+    if stored is not None:
+        return stored
+    params = getattr(model, "snapshot_params_", {}) or {}
+    definition = QuietQuittingDefinition.from_config(config, windows=params.get("windows"))
+    return dataclasses.replace(definition, use_surveys=survey_privacy_of(model) == "identified")
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -212,7 +236,7 @@ def score(
     scores = score_roster(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
-        quiet_quitting=QuietQuittingDefinition.from_config(config), qq_model=qq_model,
+        quiet_quitting=_scoring_definition(config, model, qq_model), qq_model=qq_model,
     )
     from .privacy import pseudonymise, resolve_salt
 
