@@ -87,7 +87,9 @@ def test_without_a_quiet_quitting_model_the_index_is_still_written(work, trained
     scores = pd.read_csv(out)
     assert scores["quiet_quitting_risk"].isna().all()
     assert scores["quiet_quitting_index"].notna().mean() > 0.9
-    assert set(scores["quiet_quitting_band"]) <= {"in_state", "not_in_state"}
+    assert set(scores["quiet_quitting_band"]) <= {"in_state", "not_in_state", "unknown"}
+    unknown = scores["quiet_quitting_band"] == "unknown"
+    assert (unknown == scores["quiet_quitting_index"].isna()).all()  # unknown exactly without an index
 
 
 def test_quickstart_shows_both_risks(tmp_path, monkeypatch):

@@ -74,14 +74,15 @@ def test_report_needs_scores_columns():
 
 
 def _fairness_doc():
-    """A real audit: group 'a' well served, 'b' not (flags), 'c' three people (suppressed)."""
+    """A real audit: group 'a' well served, 'b' not (flags), 'c' three people (suppressed),
+    'd' twelve people (suppressed with 'c' so 'c' cannot be recovered by subtraction)."""
     from attrition.fairness import fairness_audit
 
     rng = np.random.default_rng(0)
-    g = np.array(["a"] * 300 + ["b"] * 300 + ["c"] * 9)
+    g = np.array(["a"] * 300 + ["b"] * 300 + ["c"] * 9 + ["d"] * 12)
     y = (rng.random(len(g)) < 0.3).astype(float)
     risk = np.where(g == "a", 0.1 + 0.5 * y, rng.uniform(0.3, 0.9, len(g)))
-    ids = np.concatenate([np.arange(600), [9001, 9002, 9003] * 3])
+    ids = np.concatenate([np.arange(600), [9001, 9002, 9003] * 3, np.arange(5000, 5012)])
     return fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=0.4, ids=ids).to_dict()
 
 
