@@ -238,17 +238,11 @@ class SurveyFeatures(FeatureBuilder):
         out: dict[str, np.ndarray] = {}
         # --- per item: latest answer and change from the previous one --------
         for item in self.items:
-            rows = ans[ans["item"] == item]
-            if len(rows) == 0:
+            rows = _item_answers(ans, item)
+            if rows is None:
                 out[f"survey_{item}_latest"] = np.full(len(keys), np.nan)
                 out[f"survey_{item}_change"] = np.full(len(keys), np.nan)
                 continue
-            # One answer per (employee, day): the key of the table; mean if duplicated.
-            rows = (
-                rows.groupby(["employee_id", "date"], sort=True, observed=True)["value"]
-                .mean()
-                .reset_index()
-            )
             rows["prev"] = rows.groupby("employee_id", sort=False, observed=True)["value"].shift(1)
             got = latest_before(rows, "date", ["value", "prev"], keys)
             out[f"survey_{item}_latest"] = got["value"].to_numpy(dtype="float64")
@@ -296,15 +290,10 @@ class SurveyFeatures(FeatureBuilder):
 
         out: dict[str, np.ndarray] = {}
         for item in self.items:
-            rows = ans[ans["item"] == item]
-            if len(rows) == 0:
+            rows = _item_answers(ans, item)
+            if rows is None:
                 out[f"survey_team_{item}_mean"] = np.full(len(keys), np.nan)
                 continue
-            rows = (
-                rows.groupby(["employee_id", "date"], sort=True, observed=True)["value"]
-                .mean()
-                .reset_index()
-            )
             got = latest_before(rows, "date", ["value"], keys)
             value = got["value"].to_numpy(dtype="float64")
             recent = (t - self._days(got["date"].to_numpy())) < n_days
@@ -435,3 +424,11 @@ class SurveyFeatures(FeatureBuilder):
         lookup = lookup[~lookup.index.duplicated(keep="first")]
         out = lookup.reindex(employee_ids.to_numpy()).to_numpy(dtype="float64")
         return np.where(np.isnan(out), -np.inf, out)
+
+
+def _item_answers(ans: pd.DataFrame, item: str) -> pd.DataFrame | None:
+    """One answer to ``item`` per (employee, day), sorted; the mean if duplicated. ``None`` if none."""
+    rows = ans[ans["item"] == item]
+    if len(rows) == 0:
+        return None
+    return rows.groupby(["employee_id", "date"], sort=True, observed=True)["value"].mean().reset_index()
