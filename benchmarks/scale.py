@@ -1,0 +1,405 @@
+"""Scale benchmark: time and peak memory of each step on 1k, 5k and 20k-agent centres.
+
+For each centre size it simulates ``--months`` months of exports (once; kept
+in ``--workdir`` as Parquet) and runs every step in a fresh Python process,
+so that one step's memory never hides another's:
+
+``read``
+    :func:`attrition.load_tables` on the Parquet folder (with validation).
+``snapshots``
+    :func:`attrition.build_snapshots` for every month end, with labels.
+``train``
+    :meth:`AttritionModel.fit` on those snapshots (out-of-time split,
+    early stopping, Platt calibration; no MLflow logging).
+``score``
+    :func:`attrition.score_roster` for everyone employed on the last month
+    end, including building that month's features and the quiet-quitting
+    index: once without drivers, once with three drivers per person. The same
+    process also times ``predict_risk`` against ``contributions`` (exact
+    TreeSHAP) on the same rows, to give the driver / prediction time ratio.
+``write``
+    The scores with drivers, written as Parquet and as CSV.
+
+Each step's peak memory is the process's peak resident set size *during the
+step* (the kernel's high-water mark, reset just before the step through
+``/proc/self/clear_refs``), so it includes the tables the step holds.
+
+Run::
+
+    python benchmarks/scale.py --sizes 1000 5000 20000 --months 24
+    python benchmarks/scale.py --sizes 5000 --months 12 48 --tag months
+
+Results are appended as JSON lines to ``<workdir>/results.jsonl``; ``--table``
+renders them (and ``benchmarks/results/scale.png``) into the markdown table of
+``benchmarks/results/scale.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STEPS = ("read", "snapshots", "train", "score", "write")
+
+
+# ----------------------------------------------------------------- memory
+def _status(field: str) -> float:
+    """A ``/proc/self/status`` field in MiB (``nan`` where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _reset_peak() -> None:
+    """Reset the kernel's peak RSS of this process (Linux; best effort)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
+class Step:
+    """Context manager measuring wall time and peak RSS of a block."""
+
+    def __enter__(self):
+        import gc
+
+        gc.collect()
+        _reset_peak()
+        self.rss_before = _status("VmRSS")
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        self.peak_mib = _status("VmHWM")
+        return False
+
+
+# ----------------------------------------------------------------- one step
+def _tables_mib(tables) -> float:
+    return sum(float(f.memory_usage(deep=True).sum()) for _, f in tables) / 2**20
+
+
+def run_step(step: str, data: Path, work: Path) -> dict:
+    """Run one step in this process and return its measurements."""
+    import logging
+
+    import pandas as pd
+
+    from attrition import AttritionModel, Config, build_snapshots, load_tables, score_roster
+    from attrition.quiet_quitting import QuietQuittingDefinition
+    from attrition.workflows import write_table
+
+    logging.basicConfig(level=logging.WARNING)
+    out: dict = {"step": step}
+    if step == "read":
+        with Step() as s:
+            tables = load_tables(data)
+        out.update(seconds=s.seconds, peak_mib=s.peak_mib, tables_mib=_tables_mib(tables),
+                   rows={name: len(f) for name, f in tables})
+        return out
+
+    tables = load_tables(data) if step in ("snapshots", "score") else None
+    if step == "snapshots":
+        out["rss_before_mib"] = _status("VmRSS")
+        with Step() as s:
+            snaps = build_snapshots(tables, horizon_days=90)
+        out.update(seconds=s.seconds, peak_mib=s.peak_mib, tables_mib=_tables_mib(tables),
+                   snapshot_rows=len(snaps), snapshot_cols=snaps.shape[1],
+                   snapshots_mib=float(snaps.memory_usage(deep=True).sum()) / 2**20,
+                   as_of_dates=int(snaps["as_of"].nunique()))
+        snaps.to_parquet(work / "snapshots.parquet", index=False)
+        return out
+    if step == "train":
+        snaps = pd.read_parquet(work / "snapshots.parquet")
+        snaps.attrs["horizon_days"] = 90
+        out["rss_before_mib"] = _status("VmRSS")
+        with Step() as s:
+            model = AttritionModel(horizon_days=90).fit(snaps)
+        model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90,
+                                  "survey_privacy": "team", "min_group_size": 5}
+        model.save(work / "model")
+        out.update(seconds=s.seconds, peak_mib=s.peak_mib, train_rows=int(snaps["label"].notna().sum()),
+                   features=len(model.feature_names_in_), trees=int(model.best_iteration_),
+                   num_leaves=int(model._params().get("num_leaves", 0)),
+                   valid_roc_auc=float(model.metrics_.get("valid_roc_auc", float("nan"))))
+        return out
+    if step == "score":
+        model = AttritionModel.load(work / "model")
+        model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90,
+                                  "survey_privacy": "team", "min_group_size": 5}
+        as_of = pd.Timestamp(tables.infer_export_date()).to_period("M").to_timestamp("M")
+        if as_of > tables.infer_export_date():
+            as_of = (as_of - pd.offsets.MonthEnd(1)).normalize()
+        qq = QuietQuittingDefinition.from_config(Config(), windows=(28, 91, 182))
+        out["as_of"] = f"{as_of:%Y-%m-%d}"
+        with Step() as s0:
+            scores0 = score_roster(tables, as_of, model, n_drivers=0, quiet_quitting=qq)
+        with Step() as s3:
+            scores = score_roster(tables, as_of, model, n_drivers=3, quiet_quitting=qq)
+        # Prediction vs exact TreeSHAP on the same rows, features built once.
+        feats = build_snapshots(tables, as_of=[as_of], labels=False)
+        model.predict_risk(feats.head(100))  # warm-up
+        with Step() as sp:
+            model.predict_risk(feats)
+        with Step() as sc:
+            model.contributions(feats)
+        scores.to_parquet(work / "scores.parquet", index=False)
+        out.update(
+            employees=len(scores), seconds_no_drivers=s0.seconds, peak_mib_no_drivers=s0.peak_mib,
+            seconds=s3.seconds, peak_mib=s3.peak_mib, predict_seconds=sp.seconds,
+            contributions_seconds=sc.seconds, driver_predict_ratio=sc.seconds / max(sp.seconds, 1e-9),
+            contributions_rows_per_s=len(feats) / max(sc.seconds, 1e-9),
+            identical_without_drivers=bool(scores0["attrition_risk"].sort_values().to_numpy().tolist()
+                                           == scores["attrition_risk"].sort_values().to_numpy().tolist()),
+        )
+        return out
+    if step == "write":
+        scores = pd.read_parquet(work / "scores.parquet")
+        with Step() as sp:
+            write_table(scores, work / "out" / "scores.parquet")
+        with Step() as sc:
+            write_table(scores, work / "out" / "scores.csv")
+        out.update(seconds=sp.seconds + sc.seconds, seconds_parquet=sp.seconds, seconds_csv=sc.seconds,
+                   peak_mib=max(sp.peak_mib, sc.peak_mib), rows=len(scores))
+        return out
+    raise ValueError(f"unknown step {step!r}")
+
+
+# ----------------------------------------------------------------- driver
+def _machine() -> dict:
+    import lightgbm
+    import numpy
+    import pandas
+
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = float("nan")
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        pass
+    from attrition import __version__
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem, 1),
+            "python": platform.python_version(), "pandas": pandas.__version__,
+            "numpy": numpy.__version__, "lightgbm": lightgbm.__version__, "attrition": __version__,
+            "os": platform.platform()}
+
+
+def _simulate(employees: int, months: int, seed: int, data: Path) -> float:
+    if (data / "employees.parquet").exists():
+        return float("nan")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "attrition", "simulate", str(data), "--employees",
+                    str(employees), "--months", str(months), "--seed", str(seed), "--format", "parquet"],
+                   check=True)
+    return time.perf_counter() - started
+
+
+def run(sizes, months_list, seed, workdir: Path, steps, tag: str) -> list[dict]:
+    results = []
+    git = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True).stdout.strip()
+    machine = _machine()
+    for months in months_list:
+        for n in sizes:
+            base = workdir / f"c{n}x{months}s{seed}"
+            data, work = base / "data", base / "work"
+            work.mkdir(parents=True, exist_ok=True)
+            sim = _simulate(n, months, seed, data)
+            for step in steps:
+                print(f"[{n} employees x {months} months] {step} ...", flush=True)
+                proc = subprocess.run(
+                    [sys.executable, __file__, "_step", step, str(data), str(work)],
+                    capture_output=True, text=True,
+                )
+                if proc.returncode != 0:
+                    sys.stderr.write(proc.stderr)
+                    raise SystemExit(f"step {step} failed for {n} employees")
+                res = json.loads(proc.stdout.strip().splitlines()[-1])
+                res.update(employees=n, months=months, seed=seed, tag=tag, commit=git,
+                           simulate_seconds=sim, machine=machine,
+                           date=time.strftime("%Y-%m-%d"))
+                print("   ", {k: (round(v, 2) if isinstance(v, float) else v) for k, v in res.items()
+                               if k not in ("machine", "rows")}, flush=True)
+                results.append(res)
+                with open(workdir / "results.jsonl", "a") as fh:
+                    fh.write(json.dumps(res) + "\n")
+    return results
+
+
+# ----------------------------------------------------------------- table
+def _fmt(v, nd=1) -> str:
+    return "—" if v is None or v != v else f"{v:,.{nd}f}"
+
+
+def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None = None) -> str:
+    """Markdown table (and a time-vs-employees plot) of the latest run of each step."""
+    import math
+
+    rows = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+    if commit:
+        rows = [r for r in rows if r.get("commit") == commit]
+    latest: dict[tuple, dict] = {}
+    for r in rows:
+        latest[(r["employees"], r["months"], r["step"])] = r
+    centres = sorted({(n, m) for n, m, _ in latest})
+    machine = next(iter(latest.values()))["machine"]
+
+    def get(n, m, step, key):
+        r = latest.get((n, m, step))
+        return None if r is None else r.get(key)
+
+    lines = [
+        "| centre | read s | tables MiB | snapshots s (× read) | snapshots peak MiB (× tables) | train s "
+        "| train peak MiB | score s, no drivers | score s, 3 drivers | score peak MiB "
+        "| TreeSHAP / predict | write s (parquet + csv) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n, m in centres:
+        read = get(n, m, "read", "seconds")
+        tab = get(n, m, "read", "tables_mib")
+        snap = get(n, m, "snapshots", "seconds")
+        speak = get(n, m, "snapshots", "peak_mib")
+        ratio_t = f" ({snap / read:.1f}×)" if snap and read else ""
+        ratio_m = f" ({speak / tab:.1f}×)" if speak and tab else ""
+        ratio_shap = get(n, m, "score", "driver_predict_ratio")
+        lines.append(
+            f"| {n:,} × {m} | {_fmt(read)} | {_fmt(tab, 0)} | {_fmt(snap)}{ratio_t} | {_fmt(speak, 0)}{ratio_m} "
+            f"| {_fmt(get(n, m, 'train', 'seconds'))} | {_fmt(get(n, m, 'train', 'peak_mib'), 0)} "
+            f"| {_fmt(get(n, m, 'score', 'seconds_no_drivers'))} | {_fmt(get(n, m, 'score', 'seconds'))} "
+            f"| {_fmt(get(n, m, 'score', 'peak_mib'), 0)} | {_fmt(ratio_shap)}× "
+            f"| {_fmt(get(n, m, 'write', 'seconds'), 2)} |"
+        )
+    detail = ["", "| centre | snapshot rows | training rows | features | trees | predict s | "
+              "TreeSHAP s | TreeSHAP rows/s | validation ROC AUC |", "|---|---|---|---|---|---|---|---|---|"]
+    for n, m in centres:
+        detail.append(
+            f"| {n:,} × {m} | {get(n, m, 'snapshots', 'snapshot_rows') or 0:,} "
+            f"| {get(n, m, 'train', 'train_rows') or 0:,} | {get(n, m, 'train', 'features')} "
+            f"| {get(n, m, 'train', 'trees')} | {_fmt(get(n, m, 'score', 'predict_seconds'), 2)} "
+            f"| {_fmt(get(n, m, 'score', 'contributions_seconds'), 2)} "
+            f"| {_fmt(get(n, m, 'score', 'contributions_rows_per_s'), 0)} "
+            f"| {_fmt(get(n, m, 'train', 'valid_roc_auc'), 3)} |"
+        )
+
+    # Scaling exponents: slope of log(time) against log(employees) at fixed months.
+    slopes = ["", "Growth exponent b in time ∝ size^b between the two largest centres "
+              "(1 = linear):", ""]
+    for m in sorted({m for _, m in centres}):
+        ns = sorted(n for n, mm in centres if mm == m)
+        if len(ns) >= 2:
+            a, b = ns[-2], ns[-1]
+            parts = []
+            for step, key in (("read", "seconds"), ("snapshots", "seconds"), ("train", "seconds"),
+                              ("score", "seconds"), ("snapshots", "peak_mib")):
+                ta, tb = get(a, m, step, key), get(b, m, step, key)
+                if ta and tb:
+                    label = f"{step} {'memory' if key == 'peak_mib' else 'time'}"
+                    parts.append(f"{label} {math.log(tb / ta) / math.log(b / a):.2f}")
+            slopes.append(f"- employees {a:,} → {b:,} ({m} months): " + ", ".join(parts))
+    for n in sorted({n for n, _ in centres}):
+        ms = sorted(m for nn, m in centres if nn == n)
+        if len(ms) >= 2:
+            a, b = ms[0], ms[-1]
+            parts = []
+            for step in ("read", "snapshots", "train", "score"):
+                ta, tb = get(n, a, step, "seconds"), get(n, b, step, "seconds")
+                if ta and tb:
+                    parts.append(f"{step} {math.log(tb / ta) / math.log(b / a):.2f}")
+            slopes.append(f"- months {a} → {b} ({n:,} employees): " + ", ".join(parts))
+
+    _plot(latest, centres, out_png)
+    head = [
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM; "
+        f"{machine['os']}; Python {machine['python']}, pandas {machine['pandas']}, "
+        f"numpy {machine['numpy']}, LightGBM {machine['lightgbm']}, attrition {machine['attrition']} "
+        f"(commit {next(iter(latest.values())).get('commit')}), measured {next(iter(latest.values()))['date']}.",
+        "",
+    ]
+    text = "\n".join(head + lines + detail + slopes) + "\n"
+    out_md.parent.mkdir(parents=True, exist_ok=True)
+    out_md.write_text(text)
+    return text
+
+
+def _plot(latest, centres, out_png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    months = sorted({m for _, m in centres})
+    m = 24 if 24 in months else months[0]
+    ns = sorted(n for n, mm in centres if mm == m)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    for step, key, label in (("read", "seconds", "read tables"), ("snapshots", "seconds", "all snapshots"),
+                             ("train", "seconds", "train"), ("score", "seconds", "score a month, 3 drivers"),
+                             ("score", "seconds_no_drivers", "score a month, no drivers")):
+        ys = [latest.get((n, m, step), {}).get(key) for n in ns]
+        pts = [(n, y) for n, y in zip(ns, ys) if y]
+        if pts:
+            ax.plot(*zip(*pts), marker="o", label=label)
+    if ns:
+        ref = latest.get((ns[0], m, "snapshots"), {}).get("seconds")
+        if ref:
+            ax.plot(ns, [ref * n / ns[0] for n in ns], ls=":", color="grey", label="linear (from snapshots)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("employees")
+    ax.set_ylabel("seconds")
+    ax.set_title(f"Time against centre size ({m} months, Parquet)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_png)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "_step":
+        res = run_step(argv[1], Path(argv[2]), Path(argv[3]))
+        print(json.dumps(res))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
+    parser.add_argument("--months", type=int, nargs="+", default=[24])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/attrition-scale"))
+    parser.add_argument("--tag", default="")
+    parser.add_argument("--table", action="store_true",
+                        help="Only render the results file into benchmarks/results/scale.md.")
+    parser.add_argument("--commit", help="With --table: only results measured at this commit.")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "scale.md",
+                        help="The markdown table to write (the plot goes beside it as .png).")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    if not args.table:
+        run(args.sizes, args.months, args.seed, args.workdir, args.steps, args.tag)
+    print(render(args.workdir / "results.jsonl", args.out, args.out.with_suffix(".png"), args.commit))
+
+
+if __name__ == "__main__":
+    main()
