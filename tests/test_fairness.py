@@ -208,3 +208,43 @@ def test_high_threshold_per_row_and_no_all_nan_warning():
     assert np.isnan(table.loc["m", "roc_auc"]) and np.isnan(table.loc["m", "false_negative_rate"])
     with pytest.raises(ValueError, match="one per row"):
         fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=high[:10])
+
+
+def test_weighted_auc_equals_auc_of_the_repeated_rows():
+    from sklearn.metrics import roc_auc_score
+
+    from attrition.fairness import _weighted_auc
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(300) < 0.3).astype(float)
+    p = np.round(rng.random(300), 2)  # plenty of ties
+    weights = rng.integers(0, 4, size=(5, 300)).astype(float)
+    got = _weighted_auc(y, p, weights)
+    for b in range(5):
+        reps = weights[b].astype(int)
+        assert got[b] == pytest.approx(roc_auc_score(np.repeat(y, reps), np.repeat(p, reps)), abs=1e-12)
+    assert np.isnan(_weighted_auc(np.zeros(4), np.arange(4.0), np.ones((1, 4))))[0]
+
+
+def test_bootstrap_resamples_employees_not_rows():
+    """Twelve identical months per person carry no more evidence than one: the cluster
+    bootstrap's interval stays as wide as the one-row-per-person interval, while a row
+    bootstrap would shrink it by about sqrt(12)."""
+    from attrition.fairness import _intervals
+
+    rng = np.random.default_rng(0)
+    n = 200
+    y = (rng.random(n) < 0.3).astype(float)
+    p = np.clip(0.3 + 0.2 * (y - 0.3) + rng.normal(0, 0.15, n), 0.01, 0.99)
+    sens = np.where(rng.random(n) < 0.5, "a", "b")
+    high = np.full(n, 0.35)
+    low1, up1 = _intervals(y, p, sens, ["a", "b"], high, ids=np.arange(n), n_boot=400)
+    rep = 12
+    lowr, upr = _intervals(np.repeat(y, rep), np.repeat(p, rep), np.repeat(sens, rep), ["a", "b"],
+                           np.repeat(high, rep), ids=np.repeat(np.arange(n), rep), n_boot=400)
+    width1 = (up1 - low1).to_numpy()
+    widthr = (upr - lowr).to_numpy()
+    assert np.all(widthr > 0.7 * width1)
+    # and the interval covers the group's own figure
+    share_a = float(np.mean(p[sens == "a"] >= 0.35))
+    assert low1.loc["a", "flagged_share"] <= share_a <= up1.loc["a", "flagged_share"]
