@@ -9,6 +9,14 @@ The public API is small and flat:
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# pandera imports pyspark.pandas whenever pyspark is installed (attrition's optional Spark
+# path); pyspark then warns about pandas >= 3 at every import, although attrition never uses
+# pyspark.pandas. Silence only that message.
+_warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                         category=FutureWarning)
+
 from .config import Config
 from .exceptions import (
     AttritionError,
