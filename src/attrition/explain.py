@@ -308,16 +308,18 @@ def what_if(model, snapshots: pd.DataFrame, changes, *, labels: Mapping[str, str
 
 
 # ------------------------------------------------------------------- shap
-def shap_explanation(model, snapshots: pd.DataFrame, labels: Mapping[str, str] | None = None):
+def shap_explanation(model, snapshots: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                     contributions: pd.DataFrame | None = None):
     """A :class:`shap.Explanation` of the calibrated log-odds, for shap's plots.
 
     Values are the exact TreeSHAP contributions of
-    :meth:`AttritionModel.contributions`; categorical features are shown by
+    :meth:`AttritionModel.contributions` (pass them as ``contributions`` when
+    already computed for these rows); categorical features are shown by
     their category code. Feature names are the readable labels.
     """
     import shap
 
-    contrib = model.contributions(snapshots)
+    contrib = model.contributions(snapshots) if contributions is None else contributions
     features = model.feature_names_in_
     data = model._prepare(snapshots)
     for col in model.categories_:

@@ -601,7 +601,7 @@ def report_from_file(
 
 
 def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str],
-                       config: Config) -> tuple[dict, pd.DataFrame]:
+                       config: Config, contributions: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
     """Figures and the team roll-up of a training run, for MLflow (aggregates only).
 
     Figures: shap's beeswarm of the validation months and expected vs actual
@@ -619,8 +619,11 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     _, valid = out_of_time_split(snapshots["as_of"], labelled, model.horizon_days, model.valid_months)
     rows = snapshots.loc[valid]
     known = snapshots.loc[labelled]
+    if contributions is None:
+        contributions = model.contributions(rows)
     figures = {
-        "plots/driver_beeswarm_validation.png": beeswarm_figure(shap_explanation(model, rows, labels)),
+        "plots/driver_beeswarm_validation.png": beeswarm_figure(
+            shap_explanation(model, rows, labels, contributions=contributions)),
         "plots/expected_vs_actual_leavers.png": expected_vs_actual_figure(
             known["as_of"], model.predict_risk(known), known["label"],
             valid_start=model.training_summary_.get("valid_first_as_of")),
@@ -633,7 +636,8 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
                            "attrition_risk": risk, "risk_band": risk_band(risk, model.thresholds_)})
     if "site" in last.columns:
         scored["site"] = last["site"].astype(object).to_numpy()
-    drivers = top_drivers(model.contributions(last), last[model.feature_names_in_], n=3, labels=dict(labels))
+    drivers = top_drivers(contributions.loc[last.index], last[model.feature_names_in_], n=3,
+                          labels=dict(labels))
     scored = pd.concat([scored, drivers.reset_index(drop=True)[[c for c in drivers.columns
                                                                  if c.endswith(("_feature", "_points"))]]],
                        axis=1)

@@ -209,7 +209,8 @@ def _model_card(model: AttritionModel, config: Config, fingerprint: str, fairnes
     return "\n".join(lines) + "\n"
 
 
-def _log_figures(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[str, str]) -> None:
+def _log_figures(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[str, str],
+                 contributions: pd.DataFrame | None = None) -> None:
     """Calibration and driver-importance plots of the validation months (aggregates only)."""
     import matplotlib.pyplot as plt
     import mlflow
@@ -225,21 +226,22 @@ def _log_figures(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[st
          calibration_figure(rows["label"], model.predict_risk(rows),
                             title="Calibration on the validation months")),
         ("plots/driver_importance.png",
-         driver_importance_figure(model.contributions(rows), labels)),
+         driver_importance_figure(model.contributions(rows) if contributions is None else contributions,
+                                  labels)),
     ):
         mlflow.log_figure(fig, name)
         plt.close(fig)
 
 
 def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: dict[str, str],
-                      config: Config) -> None:
+                      config: Config, contributions: pd.DataFrame | None = None) -> None:
     """shap beeswarm, expected vs actual leavers and the team roll-up (pooled, no ids)."""
     import matplotlib.pyplot as plt
     import mlflow
 
     from .report import training_artifacts
 
-    figures, table = training_artifacts(model, snapshots, labels, config)
+    figures, table = training_artifacts(model, snapshots, labels, config, contributions=contributions)
     for name, fig in figures.items():
         mlflow.log_figure(fig, name)
         plt.close(fig)
@@ -337,8 +339,14 @@ def log_training_run(
         )
         mlflow.log_dict(model.training_summary_, "training_summary.json")
         mlflow.log_dict(config.to_dict(), "config.json")
-        _log_figures(model, snapshots, feature_labels or {})
-        _log_explanations(model, snapshots, feature_labels or {}, config)
+        # Exact TreeSHAP of the validation months, computed once for every plot that shows it.
+        from .model import out_of_time_split
+
+        _, valid = out_of_time_split(snapshots["as_of"], snapshots["label"].notna(),
+                                     model.horizon_days, model.valid_months)
+        contributions = model.contributions(snapshots.loc[valid])
+        _log_figures(model, snapshots, feature_labels or {}, contributions)
+        _log_explanations(model, snapshots, feature_labels or {}, config, contributions)
         audit = _log_fairness(model, snapshots, tables, config)
         mlflow.log_text(_model_card(model, config, fingerprint, audit), "model_card.md")
         with tempfile.TemporaryDirectory() as tmp:
