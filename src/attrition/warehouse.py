@@ -542,7 +542,7 @@ def _check_daily(engine: Engine, table: str, view: str, source: str, cols: list[
     problems = []
     shown = ", ".join(q(c) for c in ("employee_id", "date") if c in cols)
     for key, (cond, column, check, fix) in checks.items():
-        n = int(stats[key] or 0)
+        n = 0 if pd.isna(stats[key]) else int(stats[key])
         if n:
             extra = f", {q(column)}" if column not in ("employee_id", "date") else ""
             examples = engine.query(f"SELECT {shown}{extra} FROM {view} WHERE {cond} LIMIT 5")
