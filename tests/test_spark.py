@@ -60,25 +60,30 @@ def centre():
     return simulate(n_employees=150, months=15, seed=4)
 
 
-def _spark_tables(spark, tables):
-    """Every table as a Spark DataFrame, dates as DATE, as a warehouse would hold them."""
-    from pyspark.sql import functions as F
+@pytest.fixture(scope="module")
+def centre_in_spark(spark, centre, tmp_path_factory):
+    """Every table as a Spark DataFrame read from Parquet, as a lakehouse would hold it.
 
+    Dates are written as microsecond timestamps (Spark cannot read
+    nanosecond ones) and read back as timestamps: the SQL casts them to dates.
+    """
+    folder = tmp_path_factory.mktemp("lake")
     out = {}
-    for name, frame in tables:
-        sdf = spark.createDataFrame(frame.astype(object).where(frame.notna(), None))
+    for name, frame in centre.tables:
+        frame = frame.copy()
         for col, dtype in frame.dtypes.items():
             if dtype.kind == "M":
-                sdf = sdf.withColumn(col, F.to_date(F.col(col)))
-        out[name] = sdf
+                frame[col] = frame[col].astype("datetime64[us]")
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        out[name] = spark.read.parquet(str(folder / f"{name}.parquet"))
     return out
 
 
-def test_spark_snapshots_equal_pandas(spark, centre):
+def test_spark_snapshots_equal_pandas(spark, centre, centre_in_spark):
     from attrition.spark import build_snapshots_spark
 
     ref = build_snapshots(centre.tables, horizon_days=90)
-    got = build_snapshots_spark(spark, _spark_tables(spark, centre.tables), horizon_days=90)
+    got = build_snapshots_spark(spark, centre_in_spark, horizon_days=90)
     assert_same_snapshots(ref, got)
 
 
@@ -117,12 +122,12 @@ def registered(centre, tmp_path_factory):
     return config
 
 
-def test_spark_udf_scores_equal_score_roster(spark, centre, registered):
+def test_spark_udf_scores_equal_score_roster(spark, centre, centre_in_spark, registered):
     from attrition.spark import build_snapshots_spark, score_spark
 
     as_of = "2025-02-28"
     model, info = load_model("models:/spark-attr@champion", registered)
-    snaps = build_snapshots_spark(spark, _spark_tables(spark, centre.tables), [as_of], labels=False,
+    snaps = build_snapshots_spark(spark, centre_in_spark, [as_of], labels=False,
                                   windows=model.snapshot_params_["windows"],
                                   survey_privacy=model.snapshot_params_["survey_privacy"])
     scores = score_spark(spark, snaps, "models:/spark-attr@champion",
