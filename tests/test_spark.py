@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from test_warehouse import EDGE_AS_OF, assert_same_snapshots, edge_case_tables
 
 from attrition import Config, SchemaError, build_snapshots, load_model, score_roster, simulate, train
+from test_warehouse import EDGE_AS_OF, assert_same_snapshots, edge_case_tables
 
 # One Spark session per worker, shared by every test here; a real MLflow store.
 pytestmark = pytest.mark.slow
