@@ -197,15 +197,15 @@ def snapshot_features_frame(spark: Any, snapshots: pd.DataFrame, features: Seque
     from .snapshots import feature_columns
 
     features = list(features) if features is not None else feature_columns(snapshots)
-    frame = pd.DataFrame({"employee_id": snapshots["employee_id"].astype(str).to_numpy(),
-                          "as_of": pd.to_datetime(snapshots["as_of"]).dt.strftime("%Y-%m-%d")})
+    data = {"employee_id": snapshots["employee_id"].astype(str).to_numpy(),
+            "as_of": pd.to_datetime(snapshots["as_of"]).dt.strftime("%Y-%m-%d").to_numpy()}
     for col in features:
         values = snapshots[col]
         if col in CATEGORICAL_FEATURES or values.dtype.kind not in "fiub":
-            frame[col] = values.astype(object).where(values.notna(), None).to_numpy()
+            data[col] = values.astype(object).where(values.notna(), None).to_numpy()
         else:
-            frame[col] = values.astype("float64").to_numpy()
-    return SparkEngine(spark)._from_pandas(frame)
+            data[col] = values.astype("float64").to_numpy()
+    return SparkEngine(spark)._from_pandas(pd.DataFrame(data))
 
 
 _SPARK_TYPES = {"string": "string", "double": "double", "float": "float", "long": "bigint",

@@ -695,8 +695,8 @@ def build_with_engine(
         name = small.sources.get(table) or engine.describe(source, table)
         extent = _check_daily(engine, table, view, name, cols[table], explicit, small.employees)
         stubs[table] = _stub(extent, table)
-    stand_in = small.copy(**stubs, sources={**small.sources,
-                                            **{t: engine.describe(daily[t], t) for t in stubs}})
+    names = {t: small.sources.get(t) or engine.describe(daily[t], t) for t in stubs}
+    stand_in = small.copy(**stubs, sources={**small.sources, **names})
     if builders is None:
         builders = default_builders(windows, survey_privacy=survey_privacy,
                                     min_group_size=min_group_size)

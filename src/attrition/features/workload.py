@@ -143,7 +143,8 @@ class WorkloadFeatures(FeatureBuilder):
 
         ``sums`` holds, per snapshot row, ``n_{w}`` and ``sum_{w}_{col}`` for
         every window and value column, and ``cum@0_n`` (workload rows dated on
-        or before the as-of date), as :func:`trailing_sums` returns them. Any
+        or before the as-of date; only whether it is positive matters), as
+        :func:`trailing_sums` returns them. Any
         engine that computes those sums (e.g. SQL in
         :mod:`attrition.warehouse`) gets the same features from here.
         """
