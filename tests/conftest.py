@@ -131,3 +131,20 @@ def medium_model(medium_snapshots):
     model = AttritionModel().fit(medium_snapshots)
     model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90}
     return model
+
+
+# ---------------------------------------------------------------- PySpark and pandas 3
+# pandera's pandas checks module tries `import pyspark.pandas` when PySpark has been imported
+# (tests/test_spark.py; mlflow may import it too). Under pandas 3 that import warns
+# (FutureWarning) and fails, once per process, inside whichever test first validates a table
+# — breaking tests that assert "no warnings at all". Import pandera's module here, quietly,
+# so the attempt (if any) happens once, before any test.
+def _import_pandera_checks_quietly() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pandera.backends.pandas.builtin_checks  # noqa: F401
+
+
+_import_pandera_checks_quietly()

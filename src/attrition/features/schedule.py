@@ -201,8 +201,7 @@ class ScheduleFeatures(FeatureBuilder):
 
     # ------------------------------------------------------------------ build
     def build(self, tables: Tables, frame: pd.DataFrame) -> pd.DataFrame:
-        ws, r, b = window_parts(self.windows)
-        names = list(self.labels())
+        ws, _, _ = window_parts(self.windows)
         sched = tables.schedule
         if sched is None or len(frame) == 0 or len(sched) == 0:
             return self.all_missing(frame)
@@ -211,6 +210,20 @@ class ScheduleFeatures(FeatureBuilder):
         sums = trailing_sums(
             values, "date", {c: c for c in values.columns[2:]}, keys, ws, offsets=[0]
         )
+        return self.from_sums(sums)
+
+    def from_sums(self, sums: pd.DataFrame) -> pd.DataFrame:
+        """The features from the trailing-window sums of :meth:`_daily_values`.
+
+        ``sums`` holds, per snapshot row, ``n_{w}`` and ``sum_{w}_{col}`` for
+        every window and value column, and ``cum@0_n`` (schedule rows dated on
+        or before the as-of date; only whether it is positive matters), as
+        :func:`trailing_sums` returns them. Any
+        engine that computes those sums (e.g. SQL in
+        :mod:`attrition.warehouse`) gets the same features from here.
+        """
+        ws, r, b = window_parts(self.windows)
+        names = list(self.labels())
         covered = sums["cum@0_n"].to_numpy() > 0
 
         def s(col: str, w: int) -> np.ndarray:

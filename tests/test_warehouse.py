@@ -1,0 +1,250 @@
+"""The SQL path (DuckDB) gives the snapshots of the pandas path.
+
+The same helpers (:func:`edge_case_tables`, :func:`assert_same_snapshots`) are
+used by ``test_spark.py`` for Spark SQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attrition import SchemaError, Tables, build_snapshots, load_tables, validate_tables
+from attrition.features import ScheduleFeatures, WorkloadFeatures, default_builders
+from attrition.warehouse import DuckDBEngine, build_snapshots_duckdb, snapshot_sums_sql, values_sql
+
+pytest.importorskip("duckdb")
+
+#: Feature values may differ by summation order only.
+RTOL, ATOL = 1e-9, 1e-12
+
+
+def assert_same_snapshots(ref: pd.DataFrame, got: pd.DataFrame) -> None:
+    """Same columns, order, dtypes and rows; floats equal up to summation order, NaN alike."""
+    assert list(got.columns) == list(ref.columns)
+    assert got.dtypes.astype(str).tolist() == ref.dtypes.astype(str).tolist()
+    assert len(got) == len(ref)
+    for col in ref.columns:
+        a, b = ref[col], got[col]
+        if a.dtype.kind == "f":
+            assert (a.isna() == b.isna()).all(), f"{col}: NaN in different places"
+            np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=RTOL, atol=ATOL,
+                                       equal_nan=True, err_msg=col)
+        else:
+            pd.testing.assert_series_equal(b, a, obj=col)
+    assert got.attrs == ref.attrs
+
+
+def edge_case_tables() -> Tables:
+    """Hand-made tables with the cases the SQL must get right.
+
+    As-of dates 2024-03-31 and 2024-06-30 (export date 2024-06-30):
+
+    * E1: shifts every few days incl. rows exactly on 2024-03-31 and on
+      2024-03-03 (= 2024-03-31 - 28 days, just outside the 28-day window),
+      overnight shifts, a 02:00 start, missing times, notice and adherence,
+      a missed shift, short rests, a split shift, weekends;
+    * E2: only future (published, not worked) shifts after the first as-of;
+    * E3: no daily rows at all;
+    * E4: rows only long before the as-of dates (covered, empty windows);
+    * E5 (another team): a workload day without a schedule row, no csat/qa.
+    """
+    emp = pd.DataFrame({
+        "employee_id": ["E1", "E2", "E3", "E4", "E5"],
+        "hire_date": ["2023-01-01"] * 5,
+        "termination_date": [None] * 5,
+        "termination_reason": [None] * 5,
+        "team_id": ["T1", "T1", "T1", "T1", "T2"],
+    })
+    rows = []
+    start = pd.Timestamp("2023-09-01")
+    rng = np.random.default_rng(5)
+    starts = ["06:00", "08:30", "14:00", "22:00", "23:30", "02:00", None, "12:00"]
+    ends = ["14:00", "17:00", "22:00", "06:00", "07:30", "10:00", "16:00", None]
+    for i, day in enumerate(pd.date_range(start, "2024-06-30", freq="3D")):
+        k = i % len(starts)
+        worked = [480.0, 0.0, 300.0, 470.0][i % 4]
+        rows.append(["E1", day, starts[k], ends[k], 480.0, worked,
+                     [0.0, 15.0, np.nan][i % 3], [0.9, np.nan, 0.75, 1.0, 0.0][i % 5],
+                     [1.0, 14.0, np.nan, 2.0, 3.0][i % 5]])
+    special = [
+        # exactly on the as-of date, and exactly w = 28 days before it
+        ["E1", "2024-03-31", "07:00", "15:00", 480.0, 480.0, 1000.0, 0.5, 0.0],
+        ["E1", "2024-03-03", "21:00", "05:00", 480.0, 480.0, 2000.0, 0.2, 0.0],
+        # split shift: 08:00-20:00 span for 6 paid hours; short rest after a late shift
+        ["E1", "2024-03-29", "08:00", "20:00", 360.0, 360.0, 0.0, 0.95, 30.0],
+        ["E1", "2024-03-30", "05:00", "13:00", 480.0, 480.0, 0.0, 0.95, 30.0],
+        ["E2", "2024-04-10", "09:00", "17:00", 480.0, 0.0, np.nan, np.nan, 3.0],
+        ["E2", "2024-05-10", "09:00", "17:00", 480.0, 0.0, np.nan, np.nan, 3.0],
+        ["E4", "2023-09-05", "09:00", "17:00", 480.0, 480.0, 10.0, 0.9, 14.0],
+        ["E5", "2024-03-20", "10:00", "18:00", 480.0, 450.0, 0.0, 0.8, 7.0],
+    ]
+    sched = pd.DataFrame(rows + special, columns=[
+        "employee_id", "date", "shift_start", "shift_end", "scheduled_minutes", "worked_minutes",
+        "overtime_minutes", "adherence", "notice_days"])
+    sched["date"] = pd.to_datetime(sched["date"])
+    sched = sched.drop_duplicates(["employee_id", "date"], keep="last")
+    sched = sched.sample(frac=1.0, random_state=1).reset_index(drop=True)  # order must not matter
+
+    wl_days = sched.loc[(sched["employee_id"] == "E1") & (sched["worked_minutes"].fillna(1) > 0),
+                        ["employee_id", "date"]]
+    n = len(wl_days)
+    wl = wl_days.assign(
+        contacts_handled=rng.integers(0, 60, n).astype(float),
+        handle_seconds=rng.uniform(0, 20000, n).round(1),
+        after_contact_seconds=np.where(rng.random(n) < 0.2, np.nan, rng.uniform(0, 2000, n).round(1)),
+        occupancy=np.where(rng.random(n) < 0.1, np.nan, rng.uniform(0.5, 1.0, n).round(3)),
+        escalations=rng.integers(0, 3, n).astype(float),
+        csat=np.where(rng.random(n) < 0.5, np.nan, rng.uniform(1, 5, n).round(2)),
+        qa_score=np.where(rng.random(n) < 0.8, np.nan, rng.uniform(50, 100, n).round(1)),
+    )
+    extra = pd.DataFrame({"employee_id": ["E1", "E5", "E5", "E4"],
+                          "date": pd.to_datetime(["2024-03-31", "2024-03-20", "2024-03-21",
+                                                  "2023-09-05"]),
+                          "contacts_handled": [30.0, 20.0, 25.0, 10.0],
+                          "handle_seconds": [9000.0, 6000.0, 7000.0, 3000.0],
+                          "after_contact_seconds": [900.0, 600.0, np.nan, 100.0],
+                          "occupancy": [0.9, 0.85, 0.86, 0.7], "escalations": [1.0, 0.0, 0.0, 0.0],
+                          "csat": [np.nan] * 4, "qa_score": [np.nan] * 4})
+    wl = pd.concat([wl, extra]).drop_duplicates(["employee_id", "date"], keep="last")
+    wl = wl.reset_index(drop=True)
+    tables = Tables(employees=emp, schedule=sched, workload=wl,
+                    export_date=pd.Timestamp("2024-06-30"))
+    return validate_tables(tables)
+
+
+EDGE_AS_OF = ["2024-03-31", "2024-06-30"]
+
+
+@pytest.fixture(scope="module")
+def edge():
+    return edge_case_tables()
+
+
+def test_simulated_centre_matches_pandas(small_centre):
+    tables = small_centre.tables
+    assert_same_snapshots(build_snapshots(tables, horizon_days=60),
+                          build_snapshots_duckdb(tables, horizon_days=60))
+
+
+def test_edge_cases_match_pandas(edge):
+    ref = build_snapshots(edge, EDGE_AS_OF, labels=False)
+    got = build_snapshots_duckdb(edge, EDGE_AS_OF, labels=False)
+    assert_same_snapshots(ref, got)
+    # the cases are really there
+    first = got[got["as_of"] == pd.Timestamp("2024-03-31")].set_index("employee_id")
+    assert np.isnan(first.loc["E2", "sched_shifts_28d"])  # not covered yet
+    assert np.isnan(first.loc["E3", "sched_shifts_28d"])  # never covered
+    assert first.loc["E4", "sched_shifts_28d"] == 0.0  # covered, empty window
+    assert first.loc["E1", "sched_short_rests_28d"] >= 1
+    assert first.loc["E1", "sched_split_share_28d"] > 0
+
+
+def test_builder_parameters_reach_the_sql(edge):
+    builders = [ScheduleFeatures(windows=(14, 60), late_notice_days=5, night_start="21:30",
+                                 night_end="05:00", min_rest_hours=12.5, split_gap_minutes=60),
+                WorkloadFeatures(windows=(14, 60), high_occupancy=0.7)]
+    ref = build_snapshots(edge, EDGE_AS_OF, windows=(14, 60), builders=builders, labels=False)
+    got = build_snapshots_duckdb(edge, EDGE_AS_OF, windows=(14, 60), builders=builders, labels=False)
+    assert_same_snapshots(ref, got)
+
+
+def test_row_values_equal_the_builders_daily_values(edge):
+    """Every SQL value equals ``_daily_values`` row by row (catches either side drifting).
+
+    Includes what validation would refuse but a warehouse may hold: missing
+    scheduled or worked minutes, unreadable times.
+    """
+    sched = edge.schedule.copy()
+    sched.loc[sched.index[:12:3], "worked_minutes"] = np.nan
+    sched.loc[sched.index[1:12:4], "scheduled_minutes"] = np.nan
+    sched.loc[sched.index[5], "shift_start"] = "noon"
+    sched.loc[sched.index[6], "shift_end"] = "7:5"
+    engine = DuckDBEngine()
+    engine.register("attrition_schedule", sched)
+    engine.register("attrition_workload", edge.workload)
+    for builder, ref in [
+        (ScheduleFeatures(), ScheduleFeatures()._daily_values(sched)),
+        (WorkloadFeatures(), WorkloadFeatures()._daily_values(edge.workload, sched)),
+    ]:
+        sql = values_sql(builder, "duckdb", schedule="attrition_schedule")
+        got = engine.query(sql)
+        assert list(got.columns) == list(ref.columns)
+        got = got.assign(date=pd.to_datetime(got["date"]).astype("datetime64[ns]"))
+        key = ["employee_id", "date"]
+        got = got.sort_values(key).reset_index(drop=True)
+        ref = ref.sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, ref, check_dtype=False, rtol=RTOL, atol=ATOL)
+
+
+def test_rows_after_as_of_do_not_change_the_sums(edge):
+    later = edge.schedule.assign(date=edge.schedule["date"] + pd.Timedelta(days=400),
+                                 worked_minutes=0.0)
+    grown = edge.copy(schedule=pd.concat([edge.schedule, later], ignore_index=True))
+    before = build_snapshots_duckdb(edge, ["2024-03-31"], labels=False)
+    after = build_snapshots_duckdb(grown, ["2024-03-31"], labels=False)
+    assert_same_snapshots(before, after)
+
+
+def test_parquet_folder_matches_load_tables(small_centre, tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, frame in small_centre.tables:
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    ref = build_snapshots(load_tables(folder), horizon_days=60)
+    got = build_snapshots_duckdb(folder, horizon_days=60)
+    assert_same_snapshots(ref, got)
+
+
+def test_csv_daily_files_are_read_as_text(data_dir):
+    ref = build_snapshots(load_tables(data_dir, export_date="2024-01-31"), ["2024-01-31"],
+                          labels=False)
+    got = build_snapshots_duckdb(data_dir, ["2024-01-31"], export_date="2024-01-31", labels=False)
+    assert_same_snapshots(ref, got)
+
+
+def test_missing_required_column_names_table_and_column(edge):
+    bad = edge.copy(schedule=edge.schedule.drop(columns=["worked_minutes"]))
+    with pytest.raises(SchemaError, match="worked_minutes") as info:
+        build_snapshots_duckdb(bad, EDGE_AS_OF)
+    assert info.value.column == "worked_minutes"
+    assert "<schedule table>" in str(info.value)
+
+
+def test_rows_after_the_export_date_are_refused_with_examples(edge):
+    late = pd.DataFrame({"employee_id": ["E1", "E5"], "date": pd.to_datetime(["2024-07-05"] * 2),
+                         "contacts_handled": [1.0, 2.0], "handle_seconds": [10.0, 20.0]})
+    bad = edge.copy(workload=pd.concat([edge.workload, late], ignore_index=True))
+    with pytest.raises(SchemaError, match="after the export date 2024-06-30") as info:
+        build_snapshots_duckdb(bad, EDGE_AS_OF)
+    assert info.value.n_rows == 2
+    assert set(info.value.examples["employee_id"]) == {"E1", "E5"}
+
+
+def test_duplicates_unknown_ids_and_text_are_all_reported(edge):
+    sched = edge.schedule.astype({"notice_days": object})
+    sched.loc[0, "notice_days"] = "soon"
+    sched = pd.concat([sched, sched.iloc[[1]],
+                       sched.iloc[[2]].assign(employee_id="X9")], ignore_index=True)
+    with pytest.raises(SchemaError) as info:
+        build_snapshots_duckdb(edge.copy(schedule=sched), EDGE_AS_OF)
+    text = str(info.value)
+    assert "notice_days" in text and "must be a number" in text
+    assert "must appear once" in text
+    assert "'X9'" in text
+    assert len(info.value.problems) == 3
+
+
+def test_sql_is_the_same_text_up_to_dialect():
+    duck = snapshot_sums_sql(ScheduleFeatures(), "duckdb")
+    spark = snapshot_sums_sql(ScheduleFeatures(), "spark")
+    assert "isodow(" in duck and "weekday(" in spark
+    assert "date_diff('day'" in duck and "datediff(" in spark
+    with pytest.raises(ValueError, match="Unknown SQL dialect"):
+        snapshot_sums_sql(ScheduleFeatures(), "oracle")
+
+
+def test_default_builders_keep_their_order(edge):
+    got = build_snapshots_duckdb(edge, EDGE_AS_OF, builders=default_builders(), labels=False)
+    assert list(got.columns) == list(build_snapshots(edge, EDGE_AS_OF, labels=False).columns)
