@@ -34,6 +34,10 @@ __all__ = [
     "latest_before",
     "asof_positions",
     "encode_keys",
+    "integral_or_float",
+    "sorted_codes",
+    "same_day_values",
+    "minutes_of_day",
     "safe_ratio",
     "KEY",
 ]
@@ -199,8 +203,8 @@ def encode_keys(events: Sequence, queries: Sequence) -> tuple[np.ndarray, np.nda
     q_code: np.ndarray | None = None
     for ev_col, q_col in zip(events, queries, strict=True):
         codes, uniques = _as_str_codes(ev_col)
-        q_values = pd.Series(q_col) if not isinstance(q_col, pd.Series) else q_col
-        q_part = uniques.get_indexer(q_values.astype("str")).astype(np.int64)
+        q_codes, q_uniques = _as_str_codes(q_col)
+        q_part = np.append(uniques.get_indexer(q_uniques), -1).astype(np.int64)[q_codes]
         if ev_code is None:
             ev_code, q_code = codes, q_part
             continue
@@ -282,6 +286,108 @@ def _value_arrays(events: pd.DataFrame, values: Mapping[str, pd.Series | str]) -
         else:
             arrays.append(pd.to_numeric(series, errors="raise").to_numpy(dtype="float64"))
     return arrays
+
+
+def integral_or_float(values: np.ndarray) -> np.ndarray:
+    """``values`` as ``int32`` when every value is a whole number that fits, else as they are.
+
+    For values to be summed by :func:`trailing_sums`: whole numbers are summed
+    exactly either way (as long as totals stay below ``2**53``), so storing
+    them as ``int32`` halves their memory without changing any sum.
+
+    Examples
+    --------
+    >>> integral_or_float(np.array([1.0, 480.0])).dtype, integral_or_float(np.array([0.5])).dtype
+    (dtype('int32'), dtype('float64'))
+    """
+    values = np.asarray(values)
+    if values.dtype.kind != "f" or not len(values):
+        return values
+    with np.errstate(invalid="ignore", over="ignore"):
+        as_int = values.astype(np.int32)  # NaN, inf and out-of-range values do not round-trip
+    return as_int if bool(np.array_equal(as_int, values)) else values
+
+
+def minutes_of_day(values: pd.Series) -> np.ndarray:
+    """Minutes after midnight of ``HH:MM`` text (``NaN`` when missing or not ``HH:MM``).
+
+    Parses the distinct values only (at most 1,440 of them in valid data),
+    without turning millions of strings into Python objects.
+
+    Examples
+    --------
+    >>> minutes_of_day(pd.Series(["06:30", None, "23:59", "x"])).tolist()
+    [390.0, nan, 1439.0, nan]
+    """
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    out = np.full(len(codes), np.nan)
+    if len(uniques) == 0:
+        return out
+    parts = pd.Series(np.asarray(uniques, dtype=object), dtype="str").str.split(":", n=1, expand=True)
+    if parts.shape[1] < 2:
+        return out
+    hours = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
+    mins = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
+    parsed = hours * 60.0 + mins
+    ok = codes >= 0
+    out[ok] = parsed[codes[ok]]
+    return out
+
+
+def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
+    """Integer codes of ``keys`` and day numbers, and the order that sorts rows by them.
+
+    Returns ``(codes, uniques, days, order)``: ``codes[i]`` indexes
+    ``uniques`` (keys compared as text; ``-1`` when missing), ``days`` are
+    days since 1970-01-01 (int64) and ``order`` is the stable permutation
+    that sorts the rows by (code, day), or ``None`` when they already are.
+    Codes number the keys in order of first appearance.
+    """
+    codes, uniques = _as_str_codes(keys)
+    days = pd.to_datetime(dates).astype("datetime64[ns]").to_numpy().astype("datetime64[D]").astype(np.int64)
+    packed = _pack(codes, days)
+    order = None
+    if len(packed) > 1 and not bool(np.all(packed[1:] >= packed[:-1])):
+        order = np.argsort(packed, kind="stable")
+    return codes, uniques, days, order
+
+
+def same_day_values(
+    table: pd.DataFrame, column: str, uniques: pd.Index, codes: np.ndarray, days: np.ndarray
+) -> np.ndarray:
+    """``column`` of ``table`` on the same (employee, day), for rows given as codes and days.
+
+    ``codes`` index ``uniques`` (employee ids as text) and ``days`` are day
+    numbers, as :func:`sorted_codes` returns them. Several rows of ``table``
+    for one employee-day are summed (``NaN`` when none has a value); ``NaN``
+    where ``table`` has no row for it. A numpy join on integer keys, without
+    string keys or an intermediate frame.
+    """
+    s_codes, s_uniques, s_days, order = sorted_codes(table["employee_id"], table["date"])
+    s_values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype="float64")
+    # The table's employees in the caller's numbering (-1: not among them).
+    s_codes = np.append(uniques.get_indexer(s_uniques), -1)[s_codes]
+    if order is not None:
+        s_codes, s_days, s_values = s_codes[order], s_days[order], s_values[order]
+    ok = s_codes >= 0
+    packed = _pack(s_codes, s_days)
+    if not ok.all():
+        packed, s_values = packed[ok], s_values[ok]
+    if len(packed) > 1 and not bool(np.all(packed[1:] >= packed[:-1])):
+        order = np.argsort(packed, kind="stable")
+        packed, s_values = packed[order], s_values[order]
+    if len(packed) > 1 and not bool(np.all(packed[1:] > packed[:-1])):
+        # Several rows for one employee-day (validated tables have none).
+        summed = pd.Series(s_values).groupby(packed, sort=True).sum(min_count=1)
+        packed, s_values = summed.index.to_numpy(dtype=np.int64), summed.to_numpy(dtype="float64")
+    want = _pack(np.asarray(codes), np.asarray(days))
+    at = np.searchsorted(packed, want)
+    found = at < len(packed)
+    found[found] = packed[at[found]] == want[found]
+    out = np.full(len(want), np.nan)
+    out[found] = s_values[at[found]]
+    out[np.asarray(codes) < 0] = np.nan
+    return out
 
 
 def _group_cumsum(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
@@ -462,19 +568,18 @@ def trailing_sums(
         cols.append(count)
         m = len(b_keys)
         starts = np.flatnonzero(np.r_[True, b_code[1:] != b_code[:-1]])
-        # Cumulative totals per code: integers exactly, floats as pandas does
-        # (compensated), restarting at every code.
-        cum: list[np.ndarray | None] = [None] * n_cols
+        # Cumulative totals per code, restarting at every code: integers
+        # exactly, floats as pandas does (compensated). All are held as
+        # float64, exact for integers below 2**53.
+        cum = np.empty((m, n_cols), dtype="float64", order="F")
         floats = [j for j, c in enumerate(cols) if c.dtype.kind == "f"]
         if floats:
             block = pd.DataFrame(np.column_stack([cols[j] for j in floats]), copy=False)
-            summed = block.groupby(b_code, sort=False).cumsum().to_numpy(dtype="float64")
-            for i, j in enumerate(floats):
-                cum[j] = summed[:, i]
-            del block, summed
+            cum[:, floats] = block.groupby(b_code, sort=False).cumsum().to_numpy(dtype="float64")
+            del block
         for j, c in enumerate(cols):
-            if cum[j] is None:
-                cum[j] = _group_cumsum(c, starts, m)
+            if c.dtype.kind != "f":
+                cum[:, j] = _group_cumsum(c, starts, m)
         del cols
         # The queries of these codes, and their totals at t - lag.
         q_lo = np.searchsorted(q_sorted, b_code[0], side="left")
@@ -483,24 +588,18 @@ def trailing_sums(
             continue
         qi = q_idx[q_lo:q_hi]
         qc = q_code[qi]
-        at: dict[int, list[np.ndarray]] = {}
+        at: dict[int, np.ndarray] = {}
         for lag, q_time in zip(lags, q_times, strict=True):
             qk = _pack(qc, q_time[qi])
             pos = np.searchsorted(b_keys, qk, side="right") - 1
             hit = pos >= 0
             hit[hit] = (b_keys[pos[hit]] >> 32) == qc[hit]
-            p = np.where(hit, pos, 0)
-            at[lag] = [np.where(hit, c[p], 0) for c in cum]  # type: ignore[index]
-        k = 0
-        for w in windows:
-            for j in range(n_cols):
-                a, b = at[0][j], at[w][j]
-                out[qi, k] = (a - b) if a.dtype.kind == "f" else (a - b).astype("float64")
-                k += 1
-        for o in offsets:
-            for j in range(n_cols):
-                out[qi, k] = at[o][j]
-                k += 1
+            got = cum[np.where(hit, pos, 0)]
+            got[~hit] = 0.0
+            at[lag] = got
+        del cum
+        part = [at[0] - at[w] for w in windows] + [at[o] for o in offsets]
+        out[qi] = np.concatenate(part, axis=1) if part else out[qi]
     return pd.DataFrame(out, columns=out_names, copy=False)
 
 
