@@ -171,7 +171,7 @@ def top_drivers(
                     diff = column(value_frame, value_cols, f)[sel]
                     ok = np.flatnonzero(pd.notna(v) & pd.notna(diff))
                     if len(ok):
-                        ref_value[sel[ok]] = [float(a) - float(b) for a, b in zip(v[ok], diff[ok])]
+                        ref_value[sel[ok]] = [float(a) - float(b) for a, b in zip(v[ok], diff[ok], strict=True)]
                 shown[sel] = base
             else:
                 vals_k[sel] = column(value_frame, value_cols, f)[sel]
@@ -182,10 +182,10 @@ def top_drivers(
         names = shown.tolist()
         vals_list = vals_k.tolist()
         refs = [format_feature_value(f, r) if r is not None and pd.notna(r) else ""
-                for f, r in zip(names, ref_value.tolist())]
+                for f, r in zip(names, ref_value.tolist(), strict=True)]
         pts = [None] * n_rows if risk is None else points.tolist()
         sentences = [driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name, rt, p, cc)
-                     for f, v, rt, p, cc in zip(names, vals_list, refs, pts, c.tolist())]
+                     for f, v, rt, p, cc in zip(names, vals_list, refs, pts, c.tolist(), strict=True)]
         out[f"driver_{k + 1}"] = sentences
         out[f"driver_{k + 1}_feature"] = names
         out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals_list]

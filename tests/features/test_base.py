@@ -23,9 +23,9 @@ DAY0 = pd.Timestamp("2024-01-01")
 def brute_asof(ev_code, ev_time, q_code, q_time):
     """The last event row (input order among ties) with the code and time <= q."""
     out = []
-    for c, t in zip(q_code, q_time):
+    for c, t in zip(q_code, q_time, strict=True):
         best = -1
-        for i, (ec, et) in enumerate(zip(ev_code, ev_time)):
+        for i, (ec, et) in enumerate(zip(ev_code, ev_time, strict=True)):
             if ec == c and c >= 0 and et <= t and (best < 0 or et >= ev_time[best]):
                 best = i
         out.append(best)
@@ -103,7 +103,7 @@ def test_trailing_sums_match_brute_force(seed):
         np.testing.assert_array_equal(got[f"cum@{o}_k"], want[f"cum{o}_k"])
     # float sums: same up to rounding (the brute force adds in another order)
     ref = [ev[(ev["employee_id"] == e) & (ev["date"] <= t) & (ev["date"] > t - pd.Timedelta(days=7))]["x"].sum()
-           for e, t in zip(fr["employee_id"], fr["as_of"])]
+           for e, t in zip(fr["employee_id"], fr["as_of"], strict=True)]
     np.testing.assert_allclose(got["sum_7_x"], ref, rtol=1e-12, atol=1e-12)
     assert (got.dtypes == "float64").all()
 
