@@ -6,9 +6,16 @@ than from ad-hoc filtering:
 
 * :func:`trailing_sums` — sums and counts of daily values over trailing
   windows ``(t - w, t]``, computed once per employee-day as cumulative sums and
-  read back with as-of joins (``merge_asof``, backward), so the cost grows with
-  the number of rows, not rows × as-of dates;
-* :func:`latest_before` — the latest row on or before ``t`` (as-of join).
+  read back with backward as-of lookups (:func:`asof_positions`), so the cost
+  grows with the number of rows, not rows × as-of dates;
+* :func:`latest_before` — the latest row on or before ``t`` (as-of lookup).
+
+Both work on integer codes of the keys (:func:`encode_keys`) and numpy
+arrays rather than string keys and joins of frames, and :func:`trailing_sums`
+handles the rows in batches of whole keys (:data:`BATCH_ROWS` rows), so the
+working memory of a 20,000-employee centre stays a small fraction of its
+tables. Cumulative sums restart at every key: one employee's features never
+depend on another employee's rows, not even in the last bit.
 
 A builder is a small class with a ``name``, the ``table`` it reads (``None``
 for the HR master only), a :meth:`FeatureBuilder.build` method that returns one
