@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from attrition import RosterError, score_roster
 from attrition.scoring import SCORE_COLUMNS, top_drivers
@@ -101,3 +102,93 @@ def test_drivers_never_repeat_a_measure(medium, medium_model, as_of):
     scores = score_roster(medium.tables, as_of, medium_model)
     fams = scores[[f"driver_{k}_feature" for k in (1, 2, 3)]].map(feature_family)
     assert (fams.nunique(axis=1) == 3).all()
+
+
+def _top_drivers_per_row(contributions, values, n, labels, references, reference_name="team median"):
+    """The former row-by-row top_drivers (``.at`` lookups): the reference for the vectorised one."""
+    from attrition.explain import driver_sentence, format_feature_value, probability_points
+    from attrition.scoring import _format_value, feature_family
+
+    labels = labels or {}
+    feats = [c for c in contributions.columns if c != "bias"]
+    contrib = contributions[feats].to_numpy(dtype="float64")
+    codes, families = pd.factorize(pd.Index([feature_family(f) for f in feats]))
+    summed = np.zeros((len(contrib), len(families)))
+    np.add.at(summed.T, codes, contrib.T)
+    risk = None
+    if "bias" in contributions.columns:
+        risk = 1.0 / (1.0 + np.exp(-contributions.to_numpy(dtype="float64").sum(axis=1)))
+    rep = np.zeros((len(contrib), len(families)), dtype=np.int64)
+    for g in range(len(families)):
+        members = np.flatnonzero(codes == g)
+        rep[:, g] = members[np.argmax(np.abs(contrib[:, members]), axis=1)]
+    n = min(n, len(families))
+    order = np.argsort(-np.abs(summed), axis=1, kind="stable")[:, :n]
+    rows = np.arange(len(contrib))
+    vf = values.reset_index(drop=True)
+    rf = references.reset_index(drop=True) if references is not None else None
+    out = {}
+    for k in range(n):
+        c = summed[rows, order[:, k]]
+        idx = rep[rows, order[:, k]]
+        points = probability_points(risk, c) if risk is not None else np.full(len(rows), np.nan)
+        names, vals, refs, sentences = [], [], [], []
+        for r, i in enumerate(idx):
+            f = feats[i]
+            ref_value = None
+            base = f.removesuffix("_vs_team")
+            if f.endswith("_vs_team") and base in vf.columns:
+                v, diff = vf.at[r, base], vf.at[r, f]
+                if rf is not None:
+                    ref_value = rf.at[r, base] if base in rf.columns else None
+                elif pd.notna(v) and pd.notna(diff):
+                    ref_value = float(v) - float(diff)
+                f = base
+            else:
+                v = vf.at[r, f]
+                if (rf is not None and f in rf.columns and not f.startswith(("team_", "pay_vs_"))
+                        and "_change_" not in f and "_drift_" not in f):
+                    ref_value = rf.at[r, f]
+            ref_text = format_feature_value(f, ref_value) if ref_value is not None and pd.notna(ref_value) else ""
+            names.append(f)
+            vals.append(_format_value(v))
+            refs.append(ref_text)
+            sentences.append(driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name,
+                                             ref_text, None if risk is None else float(points[r]), float(c[r])))
+        out[f"driver_{k + 1}"] = sentences
+        out[f"driver_{k + 1}_feature"] = names
+        out[f"driver_{k + 1}_value"] = vals
+        out[f"driver_{k + 1}_contribution"] = np.round(c, 6)
+        if risk is not None:
+            out[f"driver_{k + 1}_points"] = np.round(points, 2)
+        if rf is not None:
+            out[f"driver_{k + 1}_reference"] = refs
+    return pd.DataFrame(out, index=contributions.index)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_top_drivers_equal_the_row_by_row_reference(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    feats = ["sched_night_share_28d", "sched_night_share_91d", "sched_night_share_28d_vs_team", "tenure_days",
+             "log_tenure", "team_size", "wl_aht_28d", "wl_aht_drift_28d", "pay_vs_team", "role",
+             "sched_shifts_28d", "wl_occupancy_change_28d", "survey_team_enps_mean", "lonely_vs_team"]
+    contrib = pd.DataFrame(rng.normal(size=(n, len(feats))), columns=feats, index=rng.permutation(n) + 7)
+    if seed % 2:
+        contrib["bias"] = -2.0
+    values = pd.DataFrame({f: rng.normal(size=n) * rng.choice([1, 100, 5000]) for f in feats}, index=contrib.index)
+    values["role"] = pd.Categorical(rng.choice(["agent", "lead", None], n))
+    values["sched_shifts_28d"] = rng.integers(0, 30, n).astype(float)
+    for f in ["wl_aht_28d", "sched_night_share_28d_vs_team", "sched_night_share_28d"]:
+        values.loc[values.index[rng.random(n) < 0.3], f] = np.nan
+    refs = None
+    if seed % 3 == 0:
+        refs = pd.DataFrame({f: rng.normal(size=n) for f in feats if f not in ("role", "wl_aht_28d")},
+                            index=contrib.index)
+        refs.loc[refs.index[rng.random(n) < 0.3], "sched_night_share_28d"] = np.nan
+    labels = {"tenure_days": "Tenure", "wl_aht_28d": "Handle time"} if seed % 4 else None
+    k = int(rng.integers(1, 5))
+    got = top_drivers(contrib, values, n=k, labels=labels, references=refs)
+    want = _top_drivers_per_row(contrib, values, k, labels, refs)
+    assert_frame_equal(got, want, check_exact=True)
+    assert got.to_csv() == want.to_csv()

@@ -168,3 +168,33 @@ def test_export_date_ignores_future_hr_and_absence_rows(small_centre):
     ab = tables.absences.copy()
     ab.loc[ab.index[0], ["start_date", "end_date"]] = before + pd.Timedelta(days=150)  # booked holiday
     assert tables.copy(employees=emp, absences=ab).infer_export_date() == before
+
+
+def test_one_date_gives_the_rows_of_the_full_build_exactly(small_centre):
+    """Scoring builds one month; its features must be those the model was trained on."""
+    tables = small_centre.tables
+    full = build_snapshots(tables, horizon_days=30)
+    for t in full["as_of"].unique()[[0, -1]]:
+        one = build_snapshots(tables, as_of=[t], horizon_days=30)
+        rows = full[full["as_of"] == t].reset_index(drop=True)
+        assert_frame_equal(one, rows, check_exact=True)
+
+
+def test_batches_of_employees_change_no_feature(small_centre, monkeypatch):
+    from attrition.features import _base
+
+    tables = small_centre.tables
+    whole = build_snapshots(tables, horizon_days=30)
+    monkeypatch.setattr(_base, "BATCH_ROWS", 97)  # many batches, several employees each
+    assert_frame_equal(build_snapshots(tables, horizon_days=30), whole, check_exact=True)
+
+
+def test_row_order_of_the_daily_tables_changes_no_feature(small_centre):
+    tables = small_centre.tables
+    shuffled = tables.copy(
+        schedule=tables.schedule.sample(frac=1.0, random_state=1).reset_index(drop=True),
+        workload=tables.workload.sample(frac=1.0, random_state=2).reset_index(drop=True),
+    )
+    t = build_snapshots(tables, horizon_days=30)["as_of"].unique()[-3:]
+    assert_frame_equal(build_snapshots(shuffled, as_of=t, horizon_days=30),
+                       build_snapshots(tables, as_of=t, horizon_days=30), check_exact=True)

@@ -138,40 +138,57 @@ def top_drivers(
     rows = np.arange(n_rows)
     value_frame = values.reset_index(drop=True)
     ref_frame = references.reset_index(drop=True) if references is not None else None
+    value_cols: dict[str, np.ndarray] = {}
+    ref_cols: dict[str, np.ndarray] = {}
+
+    def column(frame: pd.DataFrame, cache: dict[str, np.ndarray], name: str) -> np.ndarray:
+        if name not in cache:
+            cache[name] = frame[name].to_numpy()
+        return cache[name]
+
     out: dict[str, object] = {}
     for k in range(n):
         fam = order[:, k]
         c = summed[rows, fam]
         idx = rep[rows, fam]
         points = probability_points(risk, c) if risk is not None else np.full(n_rows, np.nan)
-        names, vals, refs, sentences = [], [], [], []
-        for r, i in enumerate(idx):
+        # The shown feature, its value and reference of each row, gathered per
+        # feature (a few dozen) rather than per row.
+        shown = np.empty(n_rows, dtype=object)
+        vals_k = np.empty(n_rows, dtype=object)
+        ref_value = np.full(n_rows, None, dtype=object)
+        for i in np.unique(idx):
+            sel = np.flatnonzero(idx == i)
             f = feats[i]
-            ref_value = None
             base = f.removesuffix("_vs_team")
             if f.endswith("_vs_team") and base in value_frame.columns:
-                v = value_frame.at[r, base]
-                diff = value_frame.at[r, f]
+                v = column(value_frame, value_cols, base)[sel]
+                vals_k[sel] = v
                 if ref_frame is not None:  # NaN there for teams under min_group_size
-                    ref_value = ref_frame.at[r, base] if base in ref_frame.columns else None
-                elif pd.notna(v) and pd.notna(diff):
-                    ref_value = float(v) - float(diff)
-                f = base
+                    if base in ref_frame.columns:
+                        ref_value[sel] = column(ref_frame, ref_cols, base)[sel]
+                else:
+                    diff = column(value_frame, value_cols, f)[sel]
+                    ok = np.flatnonzero(pd.notna(v) & pd.notna(diff))
+                    if len(ok):
+                        ref_value[sel[ok]] = [float(a) - float(b) for a, b in zip(v[ok], diff[ok], strict=True)]
+                shown[sel] = base
             else:
-                v = value_frame.at[r, f]
+                vals_k[sel] = column(value_frame, value_cols, f)[sel]
                 if (ref_frame is not None and f in ref_frame.columns and not f.startswith(("team_", "pay_vs_"))
                         and "_change_" not in f and "_drift_" not in f):
-                    ref_value = ref_frame.at[r, f]
-            ref_text = format_feature_value(f, ref_value) if ref_value is not None and pd.notna(ref_value) else ""
-            names.append(f)
-            vals.append(_format_value(v))
-            refs.append(ref_text)
-            sentences.append(driver_sentence(labels.get(f, f), format_feature_value(f, v),
-                                             reference_name, ref_text,
-                                             None if risk is None else float(points[r]), float(c[r])))
+                    ref_value[sel] = column(ref_frame, ref_cols, f)[sel]
+                shown[sel] = f
+        names = shown.tolist()
+        vals_list = vals_k.tolist()
+        refs = [format_feature_value(f, r) if r is not None and pd.notna(r) else ""
+                for f, r in zip(names, ref_value.tolist(), strict=True)]
+        pts = [None] * n_rows if risk is None else points.tolist()
+        sentences = [driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name, rt, p, cc)
+                     for f, v, rt, p, cc in zip(names, vals_list, refs, pts, c.tolist(), strict=True)]
         out[f"driver_{k + 1}"] = sentences
         out[f"driver_{k + 1}_feature"] = names
-        out[f"driver_{k + 1}_value"] = vals
+        out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals_list]
         out[f"driver_{k + 1}_contribution"] = np.round(c, 6)
         if risk is not None:
             out[f"driver_{k + 1}_points"] = np.round(points, 2)

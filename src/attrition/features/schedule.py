@@ -265,32 +265,33 @@ class ScheduleFeatures(FeatureBuilder):
         return pd.DataFrame(out, columns=names).astype("float64")
 
     def _daily_values(self, sched: pd.DataFrame) -> pd.DataFrame:
-        """One row per schedule row: key columns plus the summable indicators."""
-        ev = pd.DataFrame(
-            {
-                "employee_id": sched["employee_id"].astype("str").to_numpy(),
-                "date": pd.to_datetime(sched["date"]).astype("datetime64[ns]").to_numpy(),
-            }
-        )
-        ev = ev.assign(_pos=np.arange(len(ev))).sort_values(["employee_id", "date"], kind="stable")
-        pos = ev.pop("_pos").to_numpy()
-        ev = ev.reset_index(drop=True)
+        """One row per schedule row, sorted by (employee, date): keys plus the summable values.
+
+        ``employee_id`` is categorical (integer codes), indicators are
+        booleans and whole-number values ``int32`` (summed exactly by
+        :func:`~attrition.features._base.trailing_sums`), so the frame takes
+        about 50 bytes a row.
+        """
+        from ._base import integral_or_float, minutes_of_day, sorted_codes
+
+        n = len(sched)
+        codes, uniques, days, pos = sorted_codes(sched["employee_id"], sched["date"])
+        if pos is not None:
+            codes, days = codes[pos], days[pos]
+
+        def arranged(values: np.ndarray) -> np.ndarray:
+            return values if pos is None else values[pos]
 
         def num(col: str) -> np.ndarray:
             if col not in sched.columns:
-                return np.full(len(ev), np.nan)
-            return pd.to_numeric(sched[col], errors="coerce").to_numpy(dtype="float64")[pos]
+                return np.full(n, np.nan)
+            return arranged(pd.to_numeric(sched[col], errors="coerce").to_numpy(dtype="float64"))
 
-        start = (
-            _hhmm_to_minutes(sched["shift_start"])[pos]
-            if "shift_start" in sched
-            else np.full(len(ev), np.nan)
-        )
-        end = (
-            _hhmm_to_minutes(sched["shift_end"])[pos]
-            if "shift_end" in sched
-            else np.full(len(ev), np.nan)
-        )
+        def minutes(col: str) -> np.ndarray:
+            return arranged(minutes_of_day(sched[col])) if col in sched else np.full(n, np.nan)
+
+        start = minutes("shift_start")
+        end = minutes("shift_end")
         night_start = _hhmm_to_minutes(pd.Series([self.night_start]))[0]
         night_end = _hhmm_to_minutes(pd.Series([self.night_end]))[0]
         if np.isnan(night_start) or np.isnan(night_end):
@@ -298,35 +299,61 @@ class ScheduleFeatures(FeatureBuilder):
                 f"night_start and night_end must be HH:MM times, got {self.night_start!r} "
                 f"and {self.night_end!r}."
             )
+        data: dict[str, np.ndarray] = {}
 
         timed = ~np.isnan(start) & ~np.isnan(end)
         crosses = timed & (end < start)
-        night = timed & ((start >= night_start) | (start < night_end) | crosses)
+        data["timed"] = timed
+        data["night"] = timed & ((start >= night_start) | (start < night_end) | crosses)
+        # Saturday or Sunday: 1970-01-01 (day 0) was a Thursday.
+        data["weekend"] = (days + 3) % 7 >= 5
+        notice = num("notice_days")
+        data["noticed"] = ~np.isnan(notice)
+        data["late"] = data["noticed"] & (notice <= self.late_notice_days)
+        del notice
         started = ~np.isnan(start)
         x = np.where(started, (start - _START_ORIGIN_MIN) % _MINUTES_PER_DAY, 0.0)
-
-        notice = num("notice_days")
-        noticed = ~np.isnan(notice)
-        late = noticed & (notice <= self.late_notice_days)
+        data["started"] = started
+        data["x"] = integral_or_float(x)
+        data["x2"] = integral_or_float(x * x)
+        del x
 
         ot = num("overtime_minutes")
         ot_n = ~np.isnan(ot)
+        data["ot_n"] = ot_n
+        data["ot"] = integral_or_float(np.where(ot_n, ot, 0.0))
+        data["ot_pos"] = ot_n & (ot > 0)
+        del ot, ot_n
         scheduled = num("scheduled_minutes")
         worked = num("worked_minutes")
         due = (scheduled > 0) & ~np.isnan(worked)
+        missed = due & (worked == 0)
         # Adherence of shifts that were worked: a missed shift (adherence 0 by
         # the contract's definition) is already counted by the missed share.
         adh = num("adherence")
-        adh_n = ~np.isnan(adh) & ~(due & (worked == 0))
+        adh_n = ~np.isnan(adh) & ~missed
+        data["adh_n"] = adh_n
+        data["adh"] = integral_or_float(np.where(adh_n, adh, 0.0))
+        del adh, adh_n
+        data["due"] = due
+        data["missed"] = missed
         both = ~np.isnan(scheduled) & ~np.isnan(worked)
+        data["worked"] = integral_or_float(np.where(both, worked, 0.0))
+        del worked
 
         # Short rests: the gap between the scheduled end of the previous shift
         # and the scheduled start of this one, on an absolute minute clock.
         # Rows are sorted by (employee, date), so the previous row is the
         # previous shift; the pair is dated by this (the later) shift.
-        day = ev["date"].to_numpy().astype("datetime64[D]").astype("int64").astype("float64")
-        abs_start = day * _MINUTES_PER_DAY + start
-        abs_end = day * _MINUTES_PER_DAY + end + np.where(crosses, _MINUTES_PER_DAY, 0.0)
+        short = np.zeros(n, dtype=bool)
+        if n > 1:
+            day_min = days.astype("float64") * _MINUTES_PER_DAY
+            abs_end = day_min[:-1] + end[:-1] + np.where(crosses[:-1], _MINUTES_PER_DAY, 0.0)
+            gap = (day_min[1:] + start[1:]) - abs_end
+            del day_min, abs_end
+            with np.errstate(invalid="ignore"):
+                short[1:] = (codes[1:] == codes[:-1]) & (gap < self.min_rest_hours * 60.0)
+            del gap
         # A split shift: the contract keeps one row per day, so a day worked in
         # two parts shows as a span from first start to last end much longer
         # than the paid minutes (a usual break is 30-60 minutes).
@@ -334,35 +361,18 @@ class ScheduleFeatures(FeatureBuilder):
         spanned = timed & (scheduled > 0)
         with np.errstate(invalid="ignore"):
             split = spanned & (span - scheduled >= self.split_gap_minutes)
-        emp = ev["employee_id"].to_numpy()
-        short = np.zeros(len(ev), dtype=bool)
-        if len(ev) > 1:
-            same = emp[1:] == emp[:-1]
-            gap = abs_start[1:] - abs_end[:-1]
-            with np.errstate(invalid="ignore"):
-                short[1:] = same & (gap < self.min_rest_hours * 60.0)
+        del span, start, end
+        data["scheduled"] = integral_or_float(np.where(both, scheduled, 0.0))
+        del scheduled, both
+        data["short"] = short
+        data["spanned"] = spanned
+        data["split"] = split
 
-        f = np.float64
-        data = {
-            "timed": timed.astype(f),
-            "night": night.astype(f),
-            "weekend": (ev["date"].dt.dayofweek.to_numpy() >= 5).astype(f),
-            "noticed": noticed.astype(f),
-            "late": late.astype(f),
-            "started": started.astype(f),
-            "x": x,
-            "x2": x * x,
-            "ot_n": ot_n.astype(f),
-            "ot": np.where(ot_n, ot, 0.0),
-            "ot_pos": (ot_n & (ot > 0)).astype(f),
-            "adh_n": adh_n.astype(f),
-            "adh": np.where(adh_n, adh, 0.0),
-            "due": due.astype(f),
-            "missed": (due & (worked == 0)).astype(f),
-            "worked": np.where(both, worked, 0.0),
-            "scheduled": np.where(both, scheduled, 0.0),
-            "short": short.astype(f),
-            "spanned": spanned.astype(f),
-            "split": split.astype(f),
+        names = ["timed", "night", "weekend", "noticed", "late", "started", "x", "x2", "ot_n", "ot",
+                 "ot_pos", "adh_n", "adh", "due", "missed", "worked", "scheduled", "short",
+                 "spanned", "split"]
+        keys = {
+            "employee_id": pd.Categorical.from_codes(codes, categories=uniques),
+            "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
         }
-        return pd.concat([ev, pd.DataFrame(data)], axis=1)
+        return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)

@@ -192,84 +192,88 @@ class WorkloadFeatures(FeatureBuilder):
         return pd.DataFrame(out, columns=names).astype("float64")
 
     def _daily_values(self, wl: pd.DataFrame, schedule: pd.DataFrame | None) -> pd.DataFrame:
-        """One row per workload row: key columns plus the summable values."""
-        ev = pd.DataFrame(
-            {
-                "employee_id": wl["employee_id"].astype("str").to_numpy(),
-                "date": pd.to_datetime(wl["date"]).astype("datetime64[ns]").to_numpy(),
-            }
-        )
+        """One row per workload row, sorted by (employee, date): keys plus the summable values.
+
+        ``employee_id`` is categorical (integer codes), indicators are
+        booleans and whole-number values ``int32`` (summed exactly by
+        :func:`~attrition.features._base.trailing_sums`).
+        """
+        from ._base import integral_or_float, same_day_values, sorted_codes
+
+        n = len(wl)
+        codes, uniques, days, pos = sorted_codes(wl["employee_id"], wl["date"])
+        if pos is not None:
+            codes, days = codes[pos], days[pos]
 
         def num(col: str) -> np.ndarray:
             if col not in wl.columns:
-                return np.full(len(wl), np.nan)
-            return pd.to_numeric(wl[col], errors="coerce").to_numpy(dtype="float64")
-
-        contacts = num("contacts_handled")
-        handle = num("handle_seconds")
-        after = num("after_contact_seconds")
-        occ = num("occupancy")
-        esc = num("escalations")
-        csat = num("csat")
-        qa = num("qa_score")
+                return np.full(n, np.nan)
+            values = pd.to_numeric(wl[col], errors="coerce").to_numpy(dtype="float64")
+            return values if pos is None else values[pos]
 
         # Worked minutes of the same (employee, day) from the schedule: both
         # rows are dated that day, so nothing after the as-of date is read.
-        worked = np.full(len(wl), np.nan)
+        worked = np.full(n, np.nan)
         if schedule is not None and len(schedule) and "worked_minutes" in schedule.columns:
-            sch = pd.DataFrame(
-                {
-                    "employee_id": schedule["employee_id"].astype("str").to_numpy(),
-                    "date": pd.to_datetime(schedule["date"]).astype("datetime64[ns]").to_numpy(),
-                    "_worked": pd.to_numeric(schedule["worked_minutes"], errors="coerce").to_numpy(
-                        dtype="float64"
-                    ),
-                }
-            )
-            sch = sch.groupby(["employee_id", "date"], sort=False, observed=True)["_worked"].sum(
-                min_count=1
-            )
-            worked = ev.merge(
-                sch.reset_index(), on=["employee_id", "date"], how="left", sort=False
-            )["_worked"].to_numpy(dtype="float64")
+            worked = same_day_values(schedule, "worked_minutes", uniques, codes, days)
 
         def present(*arrays: np.ndarray) -> np.ndarray:
-            ok = np.ones(len(wl), dtype=bool)
+            ok = np.ones(n, dtype=bool)
             for a in arrays:
                 ok &= ~np.isnan(a)
             return ok
 
         def where(ok: np.ndarray, a: np.ndarray) -> np.ndarray:
-            return np.where(ok, a, 0.0)
+            return integral_or_float(np.where(ok, a, 0.0))
 
+        data: dict[str, np.ndarray] = {}
+        occ = num("occupancy")
         occ_n = present(occ)
+        data["occ_n"] = occ_n
+        data["occ"] = where(occ_n, occ)
+        with np.errstate(invalid="ignore"):
+            data["occ_high"] = occ_n & (occ > self.high_occupancy)
+        del occ, occ_n
+        contacts = num("contacts_handled")
+        handle = num("handle_seconds")
         aht_ok = present(handle, contacts)
+        data["aht_h"] = where(aht_ok, handle)
+        data["aht_c"] = where(aht_ok, contacts)
+        del aht_ok
         cpd_ok = present(contacts)
+        data["cpd_c"] = where(cpd_ok, contacts)
+        data["cpd_n"] = cpd_ok
+        del cpd_ok
         with np.errstate(invalid="ignore"):
             cph_ok = present(contacts, worked) & (worked > 0)
-            occ_high = occ_n & (occ > self.high_occupancy)
+        data["cph_c"] = where(cph_ok, contacts)
+        data["cph_h"] = where(cph_ok, worked / 60.0)
+        del cph_ok, worked
+        after = num("after_contact_seconds")
         acs_ok = present(after, handle)
-        esc_ok = present(esc, contacts)
+        data["acs_a"] = where(acs_ok, after)
+        data["acs_h"] = where(acs_ok, handle)
+        del acs_ok, after, handle
+        csat = num("csat")
         csat_n = present(csat)
+        data["csat_n"] = csat_n
+        data["csat"] = where(csat_n, csat)
+        del csat, csat_n
+        qa = num("qa_score")
         qa_n = present(qa)
-        f = np.float64
-        data = {
-            "occ_n": occ_n.astype(f),
-            "occ": where(occ_n, occ),
-            "occ_high": occ_high.astype(f),
-            "aht_h": where(aht_ok, handle),
-            "aht_c": where(aht_ok, contacts),
-            "cpd_c": where(cpd_ok, contacts),
-            "cpd_n": cpd_ok.astype(f),
-            "cph_c": where(cph_ok, contacts),
-            "cph_h": where(cph_ok, worked / 60.0),
-            "acs_a": where(acs_ok, after),
-            "acs_h": where(acs_ok, handle),
-            "csat_n": csat_n.astype(f),
-            "csat": where(csat_n, csat),
-            "qa_n": qa_n.astype(f),
-            "qa": where(qa_n, qa),
-            "esc_e": where(esc_ok, esc),
-            "esc_c": where(esc_ok, contacts),
+        data["qa_n"] = qa_n
+        data["qa"] = where(qa_n, qa)
+        del qa, qa_n
+        esc = num("escalations")
+        esc_ok = present(esc, contacts)
+        data["esc_e"] = where(esc_ok, esc)
+        data["esc_c"] = where(esc_ok, contacts)
+        del esc, esc_ok, contacts
+
+        names = ["occ_n", "occ", "occ_high", "aht_h", "aht_c", "cpd_c", "cpd_n", "cph_c", "cph_h",
+                 "acs_a", "acs_h", "csat_n", "csat", "qa_n", "qa", "esc_e", "esc_c"]
+        keys = {
+            "employee_id": pd.Categorical.from_codes(codes, categories=uniques),
+            "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
         }
-        return pd.concat([ev, pd.DataFrame(data)], axis=1)
+        return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)

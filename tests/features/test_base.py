@@ -1,0 +1,223 @@
+"""The point-in-time primitives: numpy as-of lookup, trailing sums, batching, key codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from attrition.features._base import (
+    asof_positions,
+    encode_keys,
+    integral_or_float,
+    latest_before,
+    minutes_of_day,
+    same_day_values,
+    trailing_sums,
+)
+
+DAY0 = pd.Timestamp("2024-01-01")
+
+
+def brute_asof(ev_code, ev_time, q_code, q_time):
+    """The last event row (input order among ties) with the code and time <= q."""
+    out = []
+    for c, t in zip(q_code, q_time, strict=True):
+        best = -1
+        for i, (ec, et) in enumerate(zip(ev_code, ev_time, strict=True)):
+            if ec == c and c >= 0 and et <= t and (best < 0 or et >= ev_time[best]):
+                best = i
+        out.append(best)
+    return np.array(out, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_asof_positions_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    ev_code = rng.integers(-1, 5, n)  # -1: a row without a key never matches
+    ev_time = rng.integers(-3, 8, n)  # few distinct times: many ties
+    q_code = rng.integers(-1, 7, 25)  # codes 5 and 6 have no rows
+    q_time = rng.integers(-5, 10, 25)
+    got = asof_positions(ev_code, ev_time, q_code, q_time)
+    np.testing.assert_array_equal(got, brute_asof(ev_code, ev_time, q_code, q_time))
+
+
+def test_asof_positions_takes_the_last_of_tied_rows_and_nothing_before_the_first():
+    got = asof_positions(np.array([0, 0, 0]), np.array([5, 5, 3]), np.array([0, 0, 0]),
+                         np.array([5, 4, 2]))
+    assert got.tolist() == [1, 2, -1]
+
+
+def frames(seed: int, dup_days: bool = True):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    ev = pd.DataFrame({
+        "employee_id": rng.choice(["a", "b", "c", "d"], n),
+        "date": DAY0 + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+        "x": rng.normal(size=n).round(3),  # not whole numbers: compensated sums
+        "k": rng.integers(0, 5, n).astype(float),
+        "b": rng.random(n) < 0.4,
+    })
+    ev.loc[rng.random(n) < 0.2, "x"] = np.nan
+    if not dup_days:
+        ev = ev.drop_duplicates(["employee_id", "date"]).reset_index(drop=True)
+    fr = pd.DataFrame({
+        "employee_id": rng.choice(["a", "b", "c", "d", "zz"], 30),  # zz has no rows
+        "as_of": DAY0 + pd.to_timedelta(rng.integers(-5, 70, 30), "D"),
+    })
+    return ev, fr
+
+
+def brute_sums(ev, fr, windows, offsets):
+    """Windowed sums by filtering rows per query (NaN counts as zero)."""
+    out = {f"{p}_{w}": [] for w in windows for p in ("k", "b", "n")}
+    out |= {f"cum{o}_{p}": [] for o in offsets for p in ("k", "b", "n")}
+    for _, q in fr.iterrows():
+        mine = ev[ev["employee_id"] == q["employee_id"]]
+        for w in windows:
+            sel = mine[(mine["date"] <= q["as_of"]) & (mine["date"] > q["as_of"] - pd.Timedelta(days=w))]
+            out[f"k_{w}"].append(sel["k"].sum())
+            out[f"b_{w}"].append(float(sel["b"].sum()))
+            out[f"n_{w}"].append(float(len(sel)))
+        for o in offsets:
+            sel = mine[mine["date"] <= q["as_of"] - pd.Timedelta(days=o)]
+            out[f"cum{o}_k"].append(sel["k"].sum())
+            out[f"cum{o}_b"].append(float(sel["b"].sum()))
+            out[f"cum{o}_n"].append(float(len(sel)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_trailing_sums_match_brute_force(seed):
+    ev, fr = frames(seed)
+    got = trailing_sums(ev, "date", {"x": "x", "k": "k", "b": "b"}, fr, [7, 30], offsets=[0, 3])
+    want = brute_sums(ev, fr, [7, 30], [0, 3])
+    for w in (7, 30):
+        np.testing.assert_array_equal(got[f"sum_{w}_k"], want[f"k_{w}"])  # whole numbers: exact
+        np.testing.assert_array_equal(got[f"sum_{w}_b"], want[f"b_{w}"])
+        np.testing.assert_array_equal(got[f"n_{w}"], want[f"n_{w}"])
+    for o in (0, 3):
+        np.testing.assert_array_equal(got[f"cum@{o}_n"], want[f"cum{o}_n"])
+        np.testing.assert_array_equal(got[f"cum@{o}_k"], want[f"cum{o}_k"])
+    # float sums: same up to rounding (the brute force adds in another order)
+    ref = [ev[(ev["employee_id"] == e) & (ev["date"] <= t) & (ev["date"] > t - pd.Timedelta(days=7))]["x"].sum()
+           for e, t in zip(fr["employee_id"], fr["as_of"], strict=True)]
+    np.testing.assert_allclose(got["sum_7_x"], ref, rtol=1e-12, atol=1e-12)
+    assert (got.dtypes == "float64").all()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_trailing_sums_do_not_depend_on_batches_or_row_order(seed):
+    ev, fr = frames(seed)
+    values = {"x": "x", "k": "k", "b": "b"}
+    one = trailing_sums(ev, "date", values, fr, [7, 30], offsets=[0], batch_rows=10**9)
+    for batch in (1, 2, 7):
+        assert_frame_equal(trailing_sums(ev, "date", values, fr, [7, 30], offsets=[0], batch_rows=batch),
+                           one, check_exact=True)
+    # Rows of other employees, and the order of rows, change nothing.
+    shuffled = ev.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    assert_frame_equal(trailing_sums(shuffled, "date", values, fr, [7, 30], offsets=[0], batch_rows=3),
+                       one, check_exact=True)
+    alone = fr["employee_id"] == "a"
+    only_a = trailing_sums(ev[ev["employee_id"] == "a"], "date", values, fr[alone], [7, 30], offsets=[0])
+    assert_frame_equal(only_a, one[alone.to_numpy()].reset_index(drop=True), check_exact=True)
+
+
+def test_trailing_sums_of_one_date_equal_those_of_many_dates():
+    """Rows after the latest as-of date are dropped; nothing else changes."""
+    ev, fr = frames(3, dup_days=False)
+    values = {"x": "x", "k": "k", "b": "b"}
+    many = trailing_sums(ev, "date", values, fr, [7, 30], offsets=[0])
+    for t in fr["as_of"].unique()[:5]:
+        rows = (fr["as_of"] == t).to_numpy()
+        single = trailing_sums(ev, "date", values, fr[rows], [7, 30], offsets=[0])
+        assert_frame_equal(single, many[rows].reset_index(drop=True), check_exact=True)
+
+
+def test_trailing_sums_sum_rows_sharing_a_day_and_count_them():
+    ev = pd.DataFrame({"employee_id": ["a"] * 4, "date": [DAY0] * 3 + [DAY0 + pd.Timedelta(days=1)],
+                       "x": [0.1, np.nan, 0.2, 1.0]})
+    fr = pd.DataFrame({"employee_id": ["a", "a"], "as_of": [DAY0, DAY0 + pd.Timedelta(days=1)]})
+    got = trailing_sums(ev, "date", {"x": "x"}, fr, [1])
+    assert got["n_1"].tolist() == [3.0, 1.0]
+    assert got["sum_1_x"].tolist() == [0.1 + 0.2, 1.0]
+
+
+def test_trailing_sums_without_matching_keys_are_zero():
+    ev = pd.DataFrame({"employee_id": ["a"], "date": [DAY0], "x": [2.0]})
+    fr = pd.DataFrame({"employee_id": ["b"], "as_of": [DAY0]})
+    got = trailing_sums(ev, "date", {"x": "x"}, fr, [5], offsets=[0])
+    assert got.iloc[0].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_trailing_sums_with_times_of_day_compare_exact_timestamps():
+    ev = pd.DataFrame({"employee_id": ["a", "a"],
+                       "date": [DAY0 + pd.Timedelta(hours=10), DAY0 - pd.Timedelta(hours=1)],
+                       "x": [1.0, 2.0]})
+    fr = pd.DataFrame({"employee_id": ["a"], "as_of": [DAY0]})
+    assert trailing_sums(ev, "date", {"x": "x"}, fr, [1])["sum_1_x"].tolist() == [2.0]
+
+
+def brute_latest(ev, fr, cols, by, lag):
+    rows = []
+    for _, q in fr.iterrows():
+        mine = ev
+        for b in by:
+            mine = mine[mine[b] == q[b]]
+        mine = mine[mine["d"] <= q["as_of"] - pd.Timedelta(days=lag)]
+        if len(mine):
+            last = mine[mine["d"] == mine["d"].max()].iloc[-1]
+            rows.append([last[c] for c in cols] + [last["d"]])
+        else:
+            rows.append([np.nan] * len(cols) + [pd.NaT])
+    return pd.DataFrame(rows, columns=[*cols, "d"])
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("by", [("employee_id",), ("employee_id", "team_id")])
+def test_latest_before_matches_brute_force(seed, by):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    ev = pd.DataFrame({"employee_id": rng.choice(["a", "b", "c"], n), "team_id": rng.choice(["t", "u"], n),
+                       "d": DAY0 + pd.to_timedelta(rng.integers(0, 10, n), "D"), "v": rng.normal(size=n)})
+    fr = pd.DataFrame({"employee_id": rng.choice(["a", "b", "c", "z"], 15), "team_id": rng.choice(["t", "u"], 15),
+                       "as_of": DAY0 + pd.to_timedelta(rng.integers(-2, 14, 15), "D")})
+    lag = int(rng.integers(0, 3))
+    got = latest_before(ev, "d", ["v"], fr, by=by, lag_days=lag)
+    want = brute_latest(ev, fr, ["v"], by, lag)
+    np.testing.assert_array_equal(got["v"].to_numpy(), want["v"].to_numpy(dtype="float64"))
+    np.testing.assert_array_equal(got["d"].to_numpy(), want["d"].to_numpy(dtype="datetime64[ns]"))
+
+
+def test_encode_keys_compares_as_text_and_marks_unknown_keys():
+    ev, q = encode_keys([pd.Series([1, 2, 1])], [pd.Series(["2", "3", "1"])])
+    assert ev.tolist() == [0, 1, 0] and q.tolist() == [1, -1, 0]
+    cat = pd.Series(pd.Categorical.from_codes([1, 0, 1], categories=["x", "y"]))
+    ev, q = encode_keys([cat], [pd.Series(["y", "x", "w"])])
+    assert ev.tolist() == [1, 0, 1] and q.tolist() == [1, 0, -1]
+
+
+def test_integral_or_float_only_narrows_whole_numbers():
+    assert integral_or_float(np.array([0.0, -3.0, 1440.0])).dtype == np.int32
+    for values in ([0.5], [np.nan], [np.inf], [2.0**40]):
+        assert integral_or_float(np.array(values)).dtype == np.float64
+    assert integral_or_float(np.array([True])).dtype == bool
+
+
+def test_minutes_of_day_reads_hh_mm_and_refuses_the_rest():
+    got = minutes_of_day(pd.Series(["00:00", "23:59", None, "7", "ab:cd"], dtype="str"))
+    np.testing.assert_array_equal(got, [0.0, 1439.0, np.nan, np.nan, np.nan])
+
+
+def test_same_day_values_join_on_employee_and_day():
+    table = pd.DataFrame({"employee_id": ["b", "a", "a", "c"],
+                          "date": [DAY0, DAY0, DAY0 + pd.Timedelta(days=1), DAY0],
+                          "w": [1.0, 2.0, np.nan, 4.0]})
+    uniques = pd.Index(["a", "b", "d"])
+    codes = np.array([0, 0, 1, 2, -1])
+    days = (np.array([DAY0, DAY0 + pd.Timedelta(days=1), DAY0, DAY0, DAY0], dtype="datetime64[D]")
+            .astype(np.int64))
+    got = same_day_values(table, "w", uniques, codes, days)
+    np.testing.assert_array_equal(got, [2.0, np.nan, 1.0, np.nan, np.nan])
