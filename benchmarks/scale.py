@@ -24,6 +24,11 @@ so that one step's memory never hides another's:
     read, snapshots, both models (attrition and quiet quitting), and the MLflow
     logging with its plots, explanations and fairness audit (local SQLite
     store in the work folder).
+``monthly``
+    What ``attrition score`` does each month with the pair of models that
+    ``workflow`` logged, loaded from the MLflow store: features of the last
+    month end, both risks with three drivers each, the quiet-quitting index,
+    pseudonyms, and the CSV written (tables already in memory; add ``read``).
 
 Each step's peak memory is the process's peak resident set size *during the
 step* (the kernel's high-water mark, reset just before the step through
@@ -51,7 +56,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-STEPS = ("read", "snapshots", "train", "score", "write", "workflow")
+STEPS = ("read", "snapshots", "train", "score", "write", "workflow", "monthly")
 
 
 # ----------------------------------------------------------------- memory
@@ -118,7 +123,7 @@ def run_step(step: str, data: Path, work: Path) -> dict:
                    rows={name: len(f) for name, f in tables})
         return out
 
-    tables = load_tables(data) if step in ("snapshots", "score") else None
+    tables = load_tables(data) if step in ("snapshots", "score", "monthly") else None
     if step == "snapshots":
         out["rss_before_mib"] = _status("VmRSS")
         with Step() as s:
@@ -147,9 +152,7 @@ def run_step(step: str, data: Path, work: Path) -> dict:
         model = AttritionModel.load(work / "model")
         model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90,
                                   "survey_privacy": "team", "min_group_size": 5}
-        as_of = pd.Timestamp(tables.infer_export_date()).to_period("M").to_timestamp("M")
-        if as_of > tables.infer_export_date():
-            as_of = (as_of - pd.offsets.MonthEnd(1)).normalize()
+        as_of = _last_month_end(tables)
         qq = QuietQuittingDefinition.from_config(Config(), windows=(28, 91, 182))
         out["as_of"] = f"{as_of:%Y-%m-%d}"
         with Step() as s0:
@@ -192,7 +195,33 @@ def run_step(step: str, data: Path, work: Path) -> dict:
                    trees=int(result.model.best_iteration_),
                    qq_trees=int(result.quiet_quitting.model.best_iteration_))
         return out
+    if step == "monthly":
+        import mlflow
+
+        from attrition import score
+
+        config = Config(data_dir=str(data), tracking_uri=f"sqlite:///{work / 'mlflow.db'}",
+                        id_salt="benchmark-salt-not-secret")
+        mlflow.set_tracking_uri(config.tracking_uri)
+        runs = mlflow.search_runs(experiment_names=["attrition"], order_by=["start_time DESC"])
+        uri = {t: f"runs:/{runs.loc[runs['tags.target'] == t, 'run_id'].iloc[0]}/model"
+               for t in ("attrition", "quiet_quitting")}
+        as_of = _last_month_end(tables)
+        with Step() as s:
+            scores = score(config, as_of, model_uri=uri["attrition"], qq_model_uri=uri["quiet_quitting"],
+                           tables=tables, out=work / "monthly.csv")
+        out.update(seconds=s.seconds, peak_mib=s.peak_mib, employees=len(scores),
+                   columns=scores.shape[1], as_of=f"{as_of:%Y-%m-%d}")
+        return out
     raise ValueError(f"unknown step {step!r}")
+
+
+def _last_month_end(tables):
+    import pandas as pd
+
+    export = pd.Timestamp(tables.infer_export_date())
+    as_of = export.to_period("M").to_timestamp("M")
+    return as_of if as_of <= export else (as_of - pd.offsets.MonthEnd(1)).normalize()
 
 
 # ----------------------------------------------------------------- driver
@@ -287,8 +316,9 @@ def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None =
     lines = [
         "| centre | read s | tables MiB | snapshots s (× read) | snapshots peak MiB (× tables) | train s "
         "| train peak MiB | score s, no drivers | score s, 3 drivers | score peak MiB "
-        "| TreeSHAP / predict | write s (parquet + csv) | `train --target all` s (peak MiB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| TreeSHAP / predict | write s (parquet + csv) | `train --target all` s (peak MiB) "
+        "| `attrition score`, both models s (peak MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, m in centres:
         read = get(n, m, "read", "seconds")
@@ -304,7 +334,8 @@ def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None =
             f"| {_fmt(get(n, m, 'score', 'seconds_no_drivers'))} | {_fmt(get(n, m, 'score', 'seconds'))} "
             f"| {_fmt(get(n, m, 'score', 'peak_mib'), 0)} | {_fmt(ratio_shap)}× "
             f"| {_fmt(get(n, m, 'write', 'seconds'), 2)} "
-            f"| {_fmt(get(n, m, 'workflow', 'seconds'))} ({_fmt(get(n, m, 'workflow', 'peak_mib'), 0)}) |"
+            f"| {_fmt(get(n, m, 'workflow', 'seconds'))} ({_fmt(get(n, m, 'workflow', 'peak_mib'), 0)}) "
+            f"| {_fmt(get(n, m, 'monthly', 'seconds'))} ({_fmt(get(n, m, 'monthly', 'peak_mib'), 0)}) |"
         )
     detail = ["", "| centre | snapshot rows | training rows | features | trees | predict s | "
               "TreeSHAP s | TreeSHAP rows/s | validation ROC AUC |", "|---|---|---|---|---|---|---|---|---|"]

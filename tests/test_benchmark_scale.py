@@ -25,7 +25,7 @@ def test_scale_benchmark_runs_every_step_and_renders(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in results] == ["read", "snapshots", "train", "score", "write", "workflow"]
+    assert [r["step"] for r in results] == ["read", "snapshots", "train", "score", "write", "workflow", "monthly"]
     by_step = {r["step"]: r for r in results}
     assert by_step["read"]["tables_mib"] > 0
     assert by_step["snapshots"]["snapshot_rows"] > 0
