@@ -50,6 +50,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -303,9 +304,19 @@ def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None =
     rows = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
     if commit:
         rows = [r for r in rows if r.get("commit") == commit]
-    latest: dict[tuple, dict] = {}
+    # Several runs of a step (e.g. ``--repeat``): the median of each figure, the machine being noisy.
+    runs: dict[tuple, list[dict]] = {}
     for r in rows:
-        latest[(r["employees"], r["months"], r["step"])] = r
+        runs.setdefault((r["employees"], r["months"], r["step"]), []).append(r)
+    latest: dict[tuple, dict] = {}
+    for key, group in runs.items():
+        merged = dict(group[-1])
+        for field, value in group[-1].items():
+            if isinstance(value, float):
+                vals = [g[field] for g in group if isinstance(g.get(field), (int, float))]
+                merged[field] = statistics.median(vals)
+        merged["n_runs"] = len(group)
+        latest[key] = merged
     centres = sorted({(n, m) for n, m, _ in latest})
     machine = next(iter(latest.values()))["machine"]
 
@@ -350,7 +361,9 @@ def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None =
         )
 
     # Scaling exponents: slope of log(time) against log(employees) at fixed months.
-    slopes = ["", "Growth exponent b in time ∝ size^b between the two largest centres "
+    counts = sorted({r["n_runs"] for r in latest.values()})
+    slopes = ["", f"Figures are medians over {'–'.join(map(str, counts))} run(s) of each step.", "",
+              "Growth exponent b in time ∝ size^b between the two largest centres "
               "(1 = linear):", ""]
     for m in sorted({m for _, m in centres}):
         ns = sorted(n for n, mm in centres if mm == m)
@@ -377,6 +390,14 @@ def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None =
 
     _plot(latest, centres, out_png)
     head = [
+        "# Scale benchmark",
+        "",
+        "Written by `python benchmarks/scale.py --table` from the runs in its results file (see the",
+        "script's docstring and `benchmarks/README.md` for the commands). Simulated centres saved as",
+        "Parquet; every step in a fresh process; peak memory = the process's peak RSS during the step",
+        "(it includes the tables the step holds and about 0.4-0.5 GiB of imported libraries).",
+        "Time against employees: `scale.png`.",
+        "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM; "
         f"{machine['os']}; Python {machine['python']}, pandas {machine['pandas']}, "
         f"numpy {machine['numpy']}, LightGBM {machine['lightgbm']}, attrition {machine['attrition']} "
@@ -436,6 +457,8 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/attrition-scale"))
     parser.add_argument("--tag", default="")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="Run every step this many times; the table shows medians.")
     parser.add_argument("--table", action="store_true",
                         help="Only render the results file into benchmarks/results/scale.md.")
     parser.add_argument("--commit", help="With --table: only results measured at this commit.")
@@ -444,7 +467,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     if not args.table:
-        run(args.sizes, args.months, args.seed, args.workdir, args.steps, args.tag)
+        for _ in range(args.repeat):
+            run(args.sizes, args.months, args.seed, args.workdir, args.steps, args.tag)
     print(render(args.workdir / "results.jsonl", args.out, args.out.with_suffix(".png"), args.commit))
 
 
