@@ -151,3 +151,22 @@ def test_score_spark_names_missing_features(spark, registered):
                                                 "tenure_days": [10.0]}))
     with pytest.raises(SchemaError, match="lacks .* column"):
         score_spark(spark, frame, "models:/spark-attr@champion", tracking_uri=registered.tracking_uri)
+
+
+def test_score_spark_refuses_text_in_a_numeric_feature(spark, centre, registered):
+    """Text where the model expects a number is named (column, count, examples), not cast to NULL."""
+    from attrition.spark import score_spark, snapshot_features_frame
+
+    model, _ = load_model("models:/spark-attr@champion", registered)
+    snaps = build_snapshots(centre.tables, ["2025-02-28"], labels=False,
+                            windows=model.snapshot_params_["windows"])
+    frame = snapshot_features_frame(spark, snaps, model.feature_names_in_)
+    from pyspark.sql import functions as F
+
+    frame = frame.withColumn("tenure_days", F.when(F.col("employee_id") == snaps["employee_id"].iloc[0],
+                                                    F.lit("forty")).otherwise(
+                                                        F.col("tenure_days").cast("string")))
+    with pytest.raises(SchemaError, match="tenure_days': 1 row") as info:
+        score_spark(spark, frame, "models:/spark-attr@champion", tracking_uri=registered.tracking_uri)
+    assert info.value.n_rows == 1
+    assert info.value.examples["tenure_days"].tolist() == ["forty"]

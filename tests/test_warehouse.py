@@ -250,3 +250,32 @@ def test_sql_is_the_same_text_up_to_dialect():
 def test_default_builders_keep_their_order(edge):
     got = build_snapshots_duckdb(edge, EDGE_AS_OF, builders=default_builders(), labels=False)
     assert list(got.columns) == list(build_snapshots(edge, EDGE_AS_OF, labels=False).columns)
+
+
+def test_bad_times_and_out_of_range_values_are_refused_like_the_loader(edge):
+    """What load_tables refuses, the engine refuses too: malformed or impossible times,
+    values outside the schema's ranges, fractions where whole numbers belong."""
+    sched = edge.schedule.astype({"shift_start": object}).copy()
+    sched.loc[0, "shift_start"] = "6.30"
+    sched.loc[1, "shift_start"] = "25:99"
+    sched.loc[2, "adherence"] = 7.0
+    sched.loc[3, "worked_minutes"] = -500.0
+    sched.loc[4, "notice_days"] = 2.5
+    wl = edge.workload.copy()
+    wl.loc[0, "csat"] = 9.0
+    with pytest.raises(SchemaError) as info:
+        build_snapshots_duckdb(edge.copy(schedule=sched, workload=wl), EDGE_AS_OF)
+    text = str(info.value)
+    assert "must be a time HH:MM" in text
+    assert "0 <= adherence <= 1" in text and "divide percentages by 100" in text
+    assert "worked_minutes >= 0" in text
+    assert "whole number" in text
+    by_column = {p.column: p.n_rows for p in info.value.problems}
+    assert by_column["shift_start"] == 2 and by_column["adherence"] == 1
+    with pytest.raises(SchemaError, match="1 <= csat <= 5") as info:
+        build_snapshots_duckdb(edge.copy(workload=wl), EDGE_AS_OF)
+    assert info.value.n_rows == 1
+    # the pandas loader refuses the same tables
+    for bad in (edge.copy(schedule=sched), edge.copy(workload=wl)):
+        with pytest.raises(SchemaError):
+            validate_tables(bad)

@@ -628,7 +628,8 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
             known["as_of"], model.predict_risk(known), known["label"],
             valid_start=model.training_summary_.get("valid_first_as_of")),
     }
-    last = rows[pd.to_datetime(rows["as_of"]) == pd.to_datetime(rows["as_of"]).max()]
+    is_last = (pd.to_datetime(rows["as_of"]) == pd.to_datetime(rows["as_of"]).max()).to_numpy()
+    last = rows[is_last]
     risk = model.predict_risk(last)
     from .model import risk_band
 
@@ -636,7 +637,7 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
                            "attrition_risk": risk, "risk_band": risk_band(risk, model.thresholds_)})
     if "site" in last.columns:
         scored["site"] = last["site"].astype(object).to_numpy()
-    drivers = top_drivers(contributions.loc[last.index], last[model.feature_names_in_], n=3,
+    drivers = top_drivers(contributions.iloc[np.flatnonzero(is_last)], last[model.feature_names_in_], n=3,
                           labels=dict(labels))
     scored = pd.concat([scored, drivers.reset_index(drop=True)[[c for c in drivers.columns
                                                                  if c.endswith(("_feature", "_points"))]]],

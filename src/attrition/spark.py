@@ -279,10 +279,26 @@ def score_spark(
             f"{', '.join(missing[:20])}{' ...' if len(missing) > 20 else ''}. Build it with "
             "build_snapshots_spark (or build_snapshots) using the windows and survey privacy the "
             "model was trained with.", column=missing[0], n_rows=None)
-    cols = []
+    cols, bad = [], {}
     for spec in schema.inputs:
         kind = _SPARK_TYPES.get(str(getattr(spec.type, "name", spec.type)).lower(), "double")
         cols.append(F.col(spec.name).cast(kind).alias(spec.name))
+        if kind != "string":  # a value the cast would turn into NULL (or fail on, in ANSI mode)
+            bad[spec.name] = F.col(spec.name).isNotNull() & F.expr(
+                f"try_cast(`{spec.name}` AS {kind})").isNull()
+    if bad:
+        counts = features.select(*[F.sum(cond.cast("int")).alias(name) for name, cond in bad.items()])
+        counts = {k: int(v or 0) for k, v in counts.first().asDict().items()}
+        wrong = {k: v for k, v in counts.items() if v}
+        if wrong:
+            column, n = next(iter(wrong.items()))
+            examples = features.where(bad[column]).select(*id_columns, column).limit(5).toPandas()
+            raise SchemaError(
+                "The features frame has values the model cannot read as numbers: "
+                + ", ".join(f"column '{k}': {v} row(s)" for k, v in wrong.items())
+                + f".\nExamples of '{column}':\n{examples.to_string(index=False)}\n"
+                "Store the features as numbers (empty when unknown); build them with "
+                "build_snapshots_spark.", column=column, n_rows=n, examples=examples)
     udf = mlflow.pyfunc.spark_udf(spark, model_uri, result_type="double", env_manager="local")
     return features.select(*[F.col(c) for c in id_columns],
                            udf(F.struct(*cols)).alias(result_column))

@@ -87,6 +87,8 @@ class Dialect:
     weekend: Callable[[str], str]
     #: Quote an identifier.
     quote: Callable[[str], str]
+    #: Whether text matches a regular expression (given as an escaped SQL string body).
+    matches: Callable[[str, str], str]
 
 
 #: Supported dialects. Everything else the SQL uses (``TRY_CAST``, ``instr``,
@@ -95,11 +97,13 @@ class Dialect:
 DIALECTS: dict[str, Dialect] = {
     # DuckDB: date_diff(part, start, end); isodow is Monday=1 ... Sunday=7.
     "duckdb": Dialect("duckdb", lambda a, b: f"date_diff('day', {a}, {b})",
-                      lambda d: f"isodow({d}) >= 6", lambda c: f'"{c}"'),
+                      lambda d: f"isodow({d}) >= 6", lambda c: f'"{c}"',
+                      lambda x, p: f"regexp_full_match({x}, '{p}')"),
     # Spark: datediff(end, start); weekday is Monday=0 ... Sunday=6
     # (dayofweek would be Sunday=1 ... Saturday=7).
     "spark": Dialect("spark", lambda a, b: f"datediff({b}, {a})",
-                     lambda d: f"weekday({d}) >= 5", lambda c: f"`{c}`"),
+                     lambda d: f"weekday({d}) >= 5", lambda c: f"`{c}`",
+                     lambda x, p: f"({x} RLIKE '{p}')"),
 }
 
 
@@ -487,6 +491,43 @@ def _problem(source: str, table: str, column: str, check: str, n_rows: int, exam
     return Problem(source, column, check, int(n_rows), examples, fix, table)
 
 
+def _value_checks(table: str, cols: list[str], d: Dialect) -> dict[str, tuple[str, str, str, str]]:
+    """The schema's value checks of a daily table (HH:MM times, ranges, whole numbers) as SQL.
+
+    The same rules :func:`attrition.load_tables` applies through
+    :data:`attrition.schemas.SCHEMAS`, so bad values are refused in the
+    engine rather than summed. Each entry: condition of a bad row, column,
+    the rule in words, how to fix it.
+    """
+    q = d.quote
+    out: dict[str, tuple[str, str, str, str]] = {}
+    for col, spec in SCHEMAS[table].columns.items():
+        if col not in cols:
+            continue
+        num = f"TRY_CAST({q(col)} AS DOUBLE)"
+        for check in spec.checks:
+            stats = check.statistics or {}
+            if check.name == "str_matches":
+                pattern = stats["pattern"].replace("'", "''")
+                bad = f"{q(col)} IS NOT NULL AND NOT {d.matches(f'CAST({q(col)} AS STRING)', pattern)}"
+                out[f"time_{col}"] = (bad, col, "must be a time HH:MM (00:00 to 23:59)",
+                                      "Write times as HH:MM on a 24-hour clock, e.g. 07:30 or 22:00.")
+            elif check.name == "greater_than_or_equal_to":
+                low = float(stats["min_value"])
+                out[f"ge_{col}"] = (f"{num} < {_lit(low)}", col, f"must satisfy {col} >= {low:g}",
+                                    f"Correct the values so that {col} >= {low:g}.")
+            elif check.name == "in_range":
+                low, high = float(stats["min_value"]), float(stats["max_value"])
+                hint = " (divide percentages by 100)" if high == 1 else ""
+                out[f"range_{col}"] = (f"({num} < {_lit(low)} OR {num} > {_lit(high)})", col,
+                                       f"must satisfy {low:g} <= {col} <= {high:g}",
+                                       f"Correct the values so that {low:g} <= {col} <= {high:g}{hint}.")
+            elif check.name == "whole_number":
+                out[f"whole_{col}"] = (f"{num} <> FLOOR({num})", col, "must be a whole number",
+                                       stats.get("fix", "Write a whole number without decimals."))
+    return out
+
+
 def _check_daily(engine: Engine, table: str, view: str, source: str, cols: list[str],
                  export_date: pd.Timestamp | None, employees: pd.DataFrame) -> dict:
     """Check a daily table in the engine; return its date extent.
@@ -519,6 +560,7 @@ def _check_daily(engine: Engine, table: str, view: str, source: str, cols: list[
             checks[f"text_{col}"] = (
                 f"{q(col)} IS NOT NULL AND TRY_CAST({q(col)} AS DOUBLE) IS NULL", col,
                 "must be a number", f"Store {col} as a number (empty when unknown).")
+    checks.update(_value_checks(table, cols, d))
     if export_date is not None:
         day = export_date.strftime("%Y-%m-%d")
         cond = f"{date} > CAST('{day}' AS DATE)"

@@ -221,3 +221,16 @@ def test_same_day_values_join_on_employee_and_day():
             .astype(np.int64))
     got = same_day_values(table, "w", uniques, codes, days)
     np.testing.assert_array_equal(got, [2.0, np.nan, 1.0, np.nan, np.nan])
+
+
+def test_latest_before_with_a_lag_keeps_a_missing_as_of_date_missing():
+    """A NaT as-of date matches nothing, whatever the lag (no wrap-around to the newest row)."""
+    from attrition.features._base import latest_before
+
+    ev = pd.DataFrame({"employee_id": ["a", "a"],
+                       "d": pd.to_datetime(["2024-01-05", "2024-03-01"]), "v": [1.0, 2.0]})
+    fr = pd.DataFrame({"employee_id": ["a", "a"],
+                       "as_of": pd.to_datetime([None, "2024-03-10"])})
+    for lag in (0, 7):
+        got = latest_before(ev, "d", ["v"], fr, lag_days=lag)["v"].tolist()
+        assert np.isnan(got[0]) and got[1] == 2.0

@@ -160,6 +160,17 @@ def _ns(values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values)).astype("datetime64[ns]").to_numpy().view("int64")
 
 
+def _shifted(ns: np.ndarray, days: int) -> np.ndarray:
+    """``ns`` moved ``days`` days earlier; ``NaT`` stays ``NaT`` (no integer wrap-around).
+
+    >>> nat = np.iinfo(np.int64).min
+    >>> (_shifted(np.array([nat, 2 * _NS_PER_DAY]), 1) == [nat, _NS_PER_DAY]).tolist()
+    [True, True]
+    """
+    nat = np.iinfo(np.int64).min
+    return np.where(ns == nat, nat, ns - np.int64(days) * _NS_PER_DAY)
+
+
 def _encode_times(events: np.ndarray, queries: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Integer times (int64, order and ties kept) that fit in 32 bits.
 
@@ -521,7 +532,7 @@ def trailing_sums(
     ev_code, q_code = encode_keys([events[key]], [frame[key]])
     ev_time, q_times = _encode_times(
         _ns(events[date_col]),
-        [_ns(frame["as_of"]) - np.int64(lag) * _NS_PER_DAY for lag in lags],
+        [_shifted(_ns(frame["as_of"]), lag) for lag in lags],
     )
     nat = np.iinfo(np.int64).min
     q_ok = (q_code >= 0) & (q_times[0] != nat)
@@ -637,7 +648,7 @@ def latest_before(
     by = list(by)
     ev_code, q_code = encode_keys([events[c] for c in by], [frame[c] for c in by])
     ev_ns = _ns(events[date_col])
-    ev_time, (q_time,) = _encode_times(ev_ns, [_ns(frame["as_of"]) - np.int64(lag_days) * _NS_PER_DAY])
+    ev_time, (q_time,) = _encode_times(ev_ns, [_shifted(_ns(frame["as_of"]), lag_days)])
     pos = asof_positions(ev_code, ev_time, q_code, q_time)
     missing = pos < 0
     data = {}
