@@ -132,6 +132,19 @@ class FeatureBuilder:
         """Features worth comparing with the team median (``<name>_vs_team``)."""
         return []
 
+    def window_sums(self, values: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+        """:func:`trailing_sums` of every value column of a daily-values frame.
+
+        ``values`` starts with ``employee_id`` and ``date`` followed by the
+        summable columns (what the daily builders' ``_daily_values`` return);
+        the result has ``n_{w}``, ``sum_{w}_{col}`` for each of the builder's
+        windows and ``cum@0_*`` (rows dated on or before the as-of date), the
+        input of the builders' ``from_sums``.
+        """
+        ws, _, _ = window_parts(self.windows)
+        return trailing_sums(values, "date", {c: c for c in values.columns[2:]}, snapshot_keys(frame),
+                             ws, offsets=[0])
+
     def all_missing(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Every feature of :meth:`labels`, all ``NaN``, one row per row of ``frame``."""
         return pd.DataFrame(np.nan, index=pd.RangeIndex(len(frame)), columns=list(self.labels()),

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..tables import Tables
-from ._base import FeatureBuilder, safe_ratio, snapshot_keys, trailing_sums, window_parts
+from ._base import FeatureBuilder, safe_ratio, window_parts
 
 __all__ = ["WorkloadFeatures"]
 
@@ -127,16 +127,10 @@ class WorkloadFeatures(FeatureBuilder):
 
     # ------------------------------------------------------------------ build
     def build(self, tables: Tables, frame: pd.DataFrame) -> pd.DataFrame:
-        ws, _, _ = window_parts(self.windows)
         wl = tables.workload
         if wl is None or len(frame) == 0 or len(wl) == 0:
             return self.all_missing(frame)
-        keys = snapshot_keys(frame)
-        values = self._daily_values(wl, tables.schedule)
-        sums = trailing_sums(
-            values, "date", {c: c for c in values.columns[2:]}, keys, ws, offsets=[0]
-        )
-        return self.from_sums(sums)
+        return self.from_sums(self.window_sums(self._daily_values(wl, tables.schedule), frame))
 
     def from_sums(self, sums: pd.DataFrame) -> pd.DataFrame:
         """The features from the trailing-window sums of :meth:`_daily_values`.
