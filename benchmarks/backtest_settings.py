@@ -17,7 +17,7 @@ import time
 import warnings
 
 import attrition
-from attrition.backtest import run_backtest
+from attrition.analysis import run_backtest
 
 SETTINGS = {
     "default": {},

@@ -47,7 +47,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from attrition.flat import FLAT_PROTECTED, fit_table, flat_features
+from attrition.models import FLAT_PROTECTED, fit_table, flat_features
 
 warnings.filterwarnings("ignore", category=UserWarning)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 from attrition import AttritionModel, build_snapshots, simulate
-from attrition.model import out_of_time_split
-from attrition.rollups import poisson_binomial_interval
+from attrition.models import out_of_time_split
+from attrition.analysis import poisson_binomial_interval
 
 
 def main() -> None:

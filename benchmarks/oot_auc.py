@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, build_snapshots, simulate
-from attrition.model import out_of_time_split
+from attrition.models import out_of_time_split
 
 
 def one(n_employees: int, months: int, seed: int, survey_privacy: str = "team", centre=None) -> dict:

@@ -39,8 +39,8 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, build_snapshots, simulate
-from attrition.model import out_of_time_split
-from attrition.quiet_quitting import (
+from attrition.models import out_of_time_split
+from attrition.snapshots import (
     QuietQuittingDefinition,
     quiet_quitting_index,
     quiet_quitting_snapshots,
@@ -85,7 +85,8 @@ def one_condition(centre, seed: int, surveys: str) -> dict:
     state = rows.loc[known, "quiet_quitting_state"].to_numpy(dtype=bool)
 
     qq = quiet_quitting_snapshots(snaps, tables, HORIZON, definition)
-    model = AttritionModel(random_state=seed, target="quiet_quitting").fit(qq)
+    model = AttritionModel(random_state=seed).fit(qq)  # the snapshots' spec: target quiet_quitting
+    assert model.target == "quiet_quitting"
     _, valid = out_of_time_split(qq["as_of"], qq["label"].notna(), HORIZON, model.valid_months)
     now, engagement, entry, stays = true_entry(qq, centre.truth, tables.employees)
     ev = valid & (now == False) & stays  # noqa: E712

@@ -111,9 +111,8 @@ def run_step(step: str, data: Path, work: Path) -> dict:
 
     import pandas as pd
 
-    from attrition import AttritionModel, Config, build_snapshots, load_tables, score_roster
-    from attrition.quiet_quitting import QuietQuittingDefinition
-    from attrition.workflows import write_table
+    from attrition import AttritionModel, SnapshotSpec, build_snapshots, load_tables, score_roster
+    from attrition.data import write_table
 
     logging.basicConfig(level=logging.WARNING)
     out: dict = {"step": step}
@@ -137,12 +136,9 @@ def run_step(step: str, data: Path, work: Path) -> dict:
         return out
     if step == "train":
         snaps = pd.read_parquet(work / "snapshots.parquet")
-        snaps.attrs["horizon_days"] = 90
         out["rss_before_mib"] = _status("VmRSS")
-        with Step() as s:
-            model = AttritionModel(horizon_days=90).fit(snaps)
-        model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90,
-                                  "survey_privacy": "team", "min_group_size": 5}
+        with Step() as s:  # Parquet keeps no attrs: the spec the snapshots step used
+            model = AttritionModel(spec=SnapshotSpec(horizon_days=90)).fit(snaps)
         model.save(work / "model")
         out.update(seconds=s.seconds, peak_mib=s.peak_mib, train_rows=int(snaps["label"].notna().sum()),
                    features=len(model.feature_names_in_), trees=int(model.best_iteration_),
@@ -151,17 +147,14 @@ def run_step(step: str, data: Path, work: Path) -> dict:
         return out
     if step == "score":
         model = AttritionModel.load(work / "model")
-        model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90,
-                                  "survey_privacy": "team", "min_group_size": 5}
         as_of = _last_month_end(tables)
-        qq = QuietQuittingDefinition.from_config(Config(), windows=(28, 91, 182))
         out["as_of"] = f"{as_of:%Y-%m-%d}"
         with Step() as s0:
-            scores0 = score_roster(tables, as_of, model, n_drivers=0, quiet_quitting=qq)
+            scores0 = score_roster(tables, as_of, model, n_drivers=0, quiet_quitting=True)
         with Step() as s3:
-            scores = score_roster(tables, as_of, model, n_drivers=3, quiet_quitting=qq)
+            scores = score_roster(tables, as_of, model, n_drivers=3, quiet_quitting=True)
         # Prediction vs exact TreeSHAP on the same rows, features built once.
-        feats = build_snapshots(tables, as_of=[as_of], labels=False)
+        feats = model.snapshots(tables, [as_of])
         model.predict_risk(feats.head(100))  # warm-up
         with Step() as sp:
             model.predict_risk(feats)

@@ -62,7 +62,7 @@ def main() -> None:
         print(f"pandas: load_tables {loaded - started:.1f}s, build_snapshots "
               f"{time.perf_counter() - loaded:.1f}s")
     elif args.engine == "duckdb":
-        from attrition.warehouse import build_snapshots_duckdb
+        from attrition.snapshots import build_snapshots_duckdb
 
         snaps = build_snapshots_duckdb(folder)
         print(f"duckdb: build_snapshots_duckdb (incl. loading the small tables) "
@@ -71,7 +71,7 @@ def main() -> None:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         from pyspark.sql import SparkSession
 
-        from attrition.spark import build_snapshots_spark
+        from attrition.snapshots import build_snapshots_spark
 
         spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
                  .config("spark.sql.shuffle.partitions", "8")

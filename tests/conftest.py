@@ -129,7 +129,6 @@ def medium_model(medium_snapshots):
     from attrition import AttritionModel
 
     model = AttritionModel().fit(medium_snapshots)
-    model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90}
     return model
 
 

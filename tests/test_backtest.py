@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from attrition import build_snapshots
-from attrition.backtest import (
+from attrition.analysis._backtest import (
     CALIBRATION_METHODS,
     backtest_origins,
     labels_as_of,
@@ -154,7 +154,7 @@ def test_margins_calibration_lift_and_teams(result):
 
 
 def test_small_teams_are_merged(result):
-    from attrition.backtest import _team_table
+    from attrition.analysis._backtest import _team_table
 
     merged = _team_table(result.predictions, min_group_size=10_000)
     assert len(merged) == 1 and merged["team_id"][0].startswith("(teams under 10000")
@@ -165,9 +165,9 @@ def test_small_teams_are_merged(result):
 
 
 def test_figures_have_no_employee_ids(result):
-    from attrition.backtest import _figures
+    from attrition.reporting._plots import backtest_figures
 
-    figs = _figures(result)
+    figs = backtest_figures(result)
     assert set(figs) == {"plots/backtest_reliability.png", "plots/backtest_roc_auc_by_origin.png",
                          "plots/backtest_expected_vs_actual.png", "plots/backtest_lift_by_decile.png"}
     ids = set(result.predictions["employee_id"])
@@ -204,7 +204,7 @@ def test_backtest_fairness_audit_pools_origins_by_distinct_employees(result, med
 def test_print_backtest_shows_the_fairness_audit(result):
     from rich.console import Console
 
-    from attrition.backtest import print_backtest
+    from attrition.reporting import print_backtest
 
     console = Console(record=True, width=200)
     print_backtest(result, console=console)
@@ -293,7 +293,7 @@ def test_backtest_command_has_help_and_is_documented():
 
 
 def test_pooled_row_of_small_teams_is_blank_when_it_covers_too_few_people():
-    from attrition.backtest import _team_table
+    from attrition.analysis._backtest import _team_table
 
     teams = ["A"] * 10 + ["B"] * 10 + ["C"] * 2
     pred = pd.DataFrame({"team_id": teams, "origin": "2025-01-31",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from attrition.baselines import (
+from attrition.models._baselines import (
     BASELINES,
     ClassPriorBaseline,
     LogisticBaseline,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from attrition import Config, ConfigError
-from attrition.config import DEFAULT_LGBM_PARAMS
+from attrition.jobs._config import DEFAULT_LGBM_PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
 

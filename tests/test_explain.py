@@ -5,18 +5,16 @@ import pandas as pd
 import pytest
 
 from attrition import ConfigError, build_snapshots, score_roster
-from attrition.explain import (
+from attrition.analysis._drivers import probability_points, team_medians, top_drivers
+from attrition.analysis._explain import (
     WHAT_IF_NOTE,
     apply_changes,
     measure_explanation,
     parse_changes,
-    probability_points,
     shap_explanation,
-    team_medians,
     what_if,
 )
-from attrition.scoring import top_drivers
-from attrition.snapshots import feature_labels
+from attrition.snapshots._spec import feature_labels
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +57,7 @@ def test_points_by_hand():
 
 def test_team_median_reference(scores, scoring_rows):
     """The reference beside a value is the median of the person's team that day."""
-    from attrition.explain import format_feature_value
+    from attrition.analysis._drivers import format_feature_value
 
     rows = scoring_rows.set_index("employee_id")
     checked = 0
@@ -108,6 +106,24 @@ def test_references_skip_team_measures_and_changes():
     refs = pd.DataFrame({"team_size": [9.0], "y_change_28d": [0.0]})
     out = top_drivers(contrib, values, n=2, references=refs)
     assert out.loc[0, "driver_1_reference"] == "" and out.loc[0, "driver_2_reference"] == ""
+
+
+def test_team_level_survey_measures_have_no_reference():
+    """A team's survey mean is the same for the whole team: its team median would repeat it."""
+    contrib = pd.DataFrame({"survey_team_enps_mean": [0.6], "survey_team_response_rate_365d": [0.3],
+                            "survey_enps_change": [0.2], "sched_late_changes_28d": [0.1], "bias": [-1.0]})
+    values = pd.DataFrame({"survey_team_enps_mean": [0.48], "survey_team_response_rate_365d": [0.7],
+                           "survey_enps_change": [-0.25], "sched_late_changes_28d": [6.0]})
+    refs = values.copy()
+    refs["sched_late_changes_28d"] = 1.0
+    labels = {"survey_team_enps_mean": "Team mean of 'enps' answers"}
+    out = top_drivers(contrib, values, n=4, labels=labels, references=refs)
+    assert out.loc[0, "driver_1_feature"] == "survey_team_enps_mean"
+    assert out.loc[0, "driver_1"].startswith("Team mean of 'enps' answers: 0.48 — raises risk by")
+    assert [out.loc[0, f"driver_{k}_reference"] for k in (1, 2, 3)] == ["", "", ""]
+    assert "team median" not in " ".join(out.loc[0, f"driver_{k}"] for k in (1, 2, 3))
+    # An individual measure still gets its team median.
+    assert out.loc[0, "driver_4_reference"] == "1" and "(team median 1)" in out.loc[0, "driver_4"]
 
 
 def test_shap_package_agrees_with_lightgbm_treeshap(medium_model, scoring_rows):

@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 from attrition import Config, build_snapshots
 from attrition.exceptions import ConfigError, LeakageError
-from attrition.fairness import (
+from attrition.analysis._fairness import (
     AGE_BANDS,
     DEFAULT_FAIRNESS_THRESHOLDS,
     age_band,
@@ -21,8 +21,8 @@ from attrition.fairness import (
     protected_groups,
 )
 from attrition.features import FeatureBuilder, default_builders
-from attrition.model import out_of_time_split
-from attrition.snapshots import feature_columns
+from attrition.models._model import out_of_time_split
+from attrition.snapshots._build import feature_columns
 
 
 def synthetic(n_per_group: int = 200, seed: int = 0):
@@ -213,7 +213,7 @@ def test_high_threshold_per_row_and_no_all_nan_warning():
 def test_weighted_auc_equals_auc_of_the_repeated_rows():
     from sklearn.metrics import roc_auc_score
 
-    from attrition.fairness import _weighted_auc
+    from attrition.analysis._fairness import _weighted_auc
 
     rng = np.random.default_rng(3)
     y = (rng.random(300) < 0.3).astype(float)
@@ -230,7 +230,7 @@ def test_bootstrap_resamples_employees_not_rows():
     """Twelve identical months per person carry no more evidence than one: the cluster
     bootstrap's interval stays as wide as the one-row-per-person interval, while a row
     bootstrap would shrink it by about sqrt(12)."""
-    from attrition.fairness import _intervals
+    from attrition.analysis._fairness import _intervals
 
     rng = np.random.default_rng(0)
     n = 200

@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-import attrition.flat as flat
+import attrition.models._flat as flat
 from attrition import AttritionModel
 from attrition.exceptions import InsufficientDataError, SchemaError
-from attrition.flat import FLAT_GRID, fit_table, flat_features, score_table
+from attrition.models import fit_table, flat_features
+from attrition.models._flat import FLAT_GRID
+from attrition.scoring import score_table
 
 FAST = {"stumps": FLAT_GRID["stumps"], "leaves4": FLAT_GRID["leaves4"]}
 
@@ -133,7 +135,7 @@ def test_save_and_load_round_trip(fitted, table, tmp_path):
     again = AttritionModel.load(tmp_path / "m")
     np.testing.assert_allclose(score_table(table, again, n_drivers=0)["attrition_risk"],
                                score_table(table, fitted.model, n_drivers=0)["attrition_risk"])
-    assert again.snapshot_params_["mode"] == "flat"
+    assert again.training_summary_["mode"] == "flat" and again.spec_ is None
 
 
 @pytest.mark.parametrize(("change", "kwargs", "match"), [
@@ -227,7 +229,7 @@ def test_text_in_a_numeric_column_at_scoring_is_a_schema_error(fitted, table):
 
 
 def test_float_zero_one_target_takes_positive_one():
-    from attrition.flat import _target
+    from attrition.models._flat import _target
 
     y, positive = _target(pd.DataFrame({"left": [0.0, 1.0, 1.0]}), "left", "1", "t.parquet")
     assert y.tolist() == [0, 1, 1] and positive == "1"

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from attrition import Config, build_snapshots, load_tables
 from attrition.cli import cli
-from attrition.drift import check_schema, schema_diff, table_schema
+from attrition.data._drift import check_schema, schema_diff, table_schema
 from attrition.exceptions import AttritionError, DataQualityWarning, RosterError, SchemaError
-from attrition.workflows import score as score_job
+from attrition.jobs import score as score_job
 from conftest import MINIMAL_TABLES, write_tables
 
 
@@ -46,7 +46,7 @@ def test_survey_dated_after_the_export_date(tmp_path):
     t = tables_dict()
     t["surveys"]["survey_date"][0] = "2024-06-01"
     folder = write_tables(tmp_path / "data", t)
-    err = load_error(folder, config=Config(export_date="2024-01-31"))
+    err = load_error(folder, export_date="2024-01-31")
     msg = str(err)
     assert err.file.endswith("surveys.csv") and err.column == "survey_date" and err.n_rows == 1
     assert "answers cannot be dated after the export date 2024-01-31 — 1 row" in msg
@@ -102,9 +102,8 @@ def test_decimal_comma_is_refused_not_guessed(tmp_path):
 
 # ------------------------------------------------ training vs scoring drift
 def test_table_missing_at_scoring_is_a_readable_diff(medium, medium_model, tmp_path):
-    model = copy.copy(medium_model)
-    model.snapshot_params_ = {**medium_model.snapshot_params_,
-                              "input_schema": table_schema(medium.tables)}
+    model = medium_model  # its spec records the tables it was trained on
+    assert set(model.spec_.tables) == set(table_schema(medium.tables))
     tables = medium.tables.copy(surveys=None)
     out = tmp_path / "scores.csv"
     with pytest.raises(SchemaError) as info:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from attrition import build_snapshots
-from attrition.tables import DATE_COLUMNS
+from attrition.data._tables import DATE_COLUMNS
 
 AS_OF = [pd.Timestamp("2024-05-31"), pd.Timestamp("2024-08-31")]
 NUMERIC = {

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attrition.config import Config
+from attrition.jobs._config import Config
 from attrition.exceptions import DataQualityWarning, SchemaError
-from attrition.loading import Problem, load_tables, read_roster, validate_tables
-from attrition.tables import Tables
+from attrition.data._loading import Problem, load_tables, read_roster, validate_tables
+from attrition.data._tables import Tables
 from conftest import write_tables
 
 # --------------------------------------------------------------------- helpers
@@ -94,7 +94,7 @@ def test_only_employees_is_required_and_optional_columns_are_added(tmp_path, min
 
 
 def test_export_date_from_config(data_dir):
-    tables = load_tables(data_dir, Config(export_date="2024-02-29"))
+    tables = Config(export_date="2024-02-29").load_tables(data_dir)
     assert tables.export_date == pd.Timestamp("2024-02-29")
     assert load_tables(data_dir).export_date is None
 
@@ -110,7 +110,7 @@ def test_column_renaming_from_config(tmp_path, minimal_tables):
     folder = write(tmp_path, minimal_tables)
     config = Config.from_dict({"columns": {"schedule": {"shift_date": "date"},
                                            "employees": {"EmpID": "employee_id"}}})
-    tables = load_tables(folder, config)
+    tables = config.load_tables(folder)
     assert tables.schedule["date"].dtype == "datetime64[ns]"
     assert "shift_date" not in tables.schedule.columns
     assert tables.employees["employee_id"].tolist() == ["E1", "E2", "E3"]
@@ -118,7 +118,7 @@ def test_column_renaming_from_config(tmp_path, minimal_tables):
 
 def test_renaming_a_column_that_is_not_in_the_file(data_dir):
     config = Config.from_dict({"columns": {"schedule": {"shift_dt": "date"}}})
-    err = load_error(data_dir, config=config)
+    err = load_error(data_dir, columns=config.columns)
     assert err.column == "shift_dt"
     assert "schedule.csv" in str(err) and "'shift_dt'" in str(err)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attrition.metrics import classification_metrics, top_share_precision
+from attrition.models._metrics import classification_metrics, top_share_precision
 
 
 def test_perfect_and_inverted_ranking():

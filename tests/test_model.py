@@ -6,7 +6,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, NotFittedError, SchemaError, feature_columns
-from attrition.model import out_of_time_split, risk_band
+from attrition import SnapshotSpec
+from attrition.models._model import out_of_time_split, risk_band
 
 
 def test_split_purges_label_windows(medium_snapshots):
@@ -82,9 +83,10 @@ def test_protected_columns_are_never_features(medium_snapshots):
 
 
 def test_get_params_and_init_stores_only():
-    model = AttritionModel(horizon_days=30, lgbm_params={"num_leaves": 7})
-    assert model.get_params()["horizon_days"] == 30
-    assert not hasattr(model, "booster_")
+    spec = SnapshotSpec(horizon_days=30)
+    model = AttritionModel(spec=spec, lgbm_params={"num_leaves": 7})
+    assert model.get_params()["spec"] is spec and model.horizon_days == 30
+    assert not hasattr(model, "booster_") and not hasattr(model, "spec_")
 
 
 def test_risk_band_edges():
@@ -128,5 +130,5 @@ def test_treeshap_agrees_with_the_shap_package(medium_snapshots, medium_model):
 def test_horizon_mismatch_is_refused(medium_snapshots):
     from attrition import ConfigError
 
-    with pytest.raises(ConfigError, match="labelled with a 90-day horizon"):
-        AttritionModel(horizon_days=180).fit(medium_snapshots)
+    with pytest.raises(ConfigError, match="horizon_days: snapshots 90, model 180"):
+        AttritionModel(spec=SnapshotSpec(horizon_days=180)).fit(medium_snapshots)

@@ -8,9 +8,8 @@ import pytest
 
 from attrition import Config, score_roster
 from attrition.exceptions import ConfigError
-from attrition.tracking import data_fingerprint
-from attrition.workflows import score as score_job
-from attrition.workflows import write_table
+from attrition.data import data_fingerprint, write_table
+from attrition.jobs import score as score_job
 
 FRAME = pd.DataFrame({"employee_id": ["a", "b"], "attrition_risk": [0.1, 0.2]})
 

@@ -1,4 +1,9 @@
-"""Figures: shap plots, risk by group (suppression), expected vs actual."""
+"""Figures: shap plots, risk by group (suppression), expected vs actual; no backend change."""
+
+import os
+import subprocess
+import sys
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,15 +11,15 @@ import pandas as pd
 import pytest
 
 from attrition import build_snapshots, score_roster
-from attrition.explain import measure_explanation, shap_explanation
-from attrition.plots import (
+from attrition.analysis._explain import measure_explanation, shap_explanation
+from attrition.reporting._plots import (
     beeswarm_figure,
     driver_summary_figure,
     expected_vs_actual_figure,
     risk_by_group_figure,
     waterfall_figure,
 )
-from attrition.snapshots import feature_labels
+from attrition.snapshots._spec import feature_labels
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +90,80 @@ def test_driver_summary_counts_people_and_points():
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths == pytest.approx([2.5, 5.5])
     plt.close(fig)
+
+
+#: Runs in a fresh interpreter: sets a non-Agg backend and interactive mode, then makes every
+#: figure of attrition.reporting and checks that neither changed and pyplot holds no figure.
+_BACKEND_SCRIPT = textwrap.dedent("""
+    import matplotlib
+    try:
+        import matplotlib_inline  # noqa: F401
+        matplotlib.use("module://matplotlib_inline.backend_inline")
+    except ImportError:
+        pass
+    import matplotlib.pyplot as plt
+    plt.ion()
+    before = matplotlib.get_backend()
+    from types import SimpleNamespace
+    import numpy as np
+    import pandas as pd
+    import shap
+    import attrition.reporting
+    from attrition.reporting import _plots as P
+    from attrition.reporting._report import figure_to_data_uri
+    from attrition.models._baselines import BASELINES
+
+    rng = np.random.default_rng(0)
+    exp = shap.Explanation(values=rng.normal(size=(40, 4)), base_values=np.full(40, -2.0),
+                           data=rng.normal(size=(40, 4)), feature_names=["a", "b", "c", "d"])
+    dates = pd.to_datetime(["2024-01-31", "2024-02-29", "2024-03-31"])
+    origins = pd.DataFrame({"origin": dates, "model_roc_auc": [0.7, 0.72, 0.71],
+                            **{f"{b}_roc_auc": [0.6, 0.61, 0.62] for b in BASELINES},
+                            "model_expected": [10.0, 11.0, 12.0], "model_expected_low": [8.0, 9.0, 10.0],
+                            "model_expected_high": [12.0, 13.0, 14.0], "model_actual": [9, 12, 11]})
+    rel = pd.DataFrame({"method": np.repeat(["platt", "isotonic", "none"], 2),
+                        "mean_predicted": [0.1, 0.3] * 3, "observed_rate": [0.12, 0.28] * 3,
+                        "low": [0.08, 0.22] * 3, "high": [0.16, 0.34] * 3})
+    result = SimpleNamespace(reliability=rel, origins=origins,
+                             calibration=pd.DataFrame({"method": ["platt", "isotonic", "none"],
+                                                       "pooled_ece": [0.01, 0.02, 0.05]}),
+                             lift=pd.DataFrame({"decile": range(1, 11), "lift": np.linspace(3, 0.2, 10)}))
+    scores = pd.DataFrame({"team_id": ["a"] * 6 + ["b"] * 6, "attrition_risk": np.linspace(0.01, 0.4, 12),
+                           "driver_1_feature": ["x_28d"] * 12, "driver_1_points": [2.0] * 12})
+    figures = [
+        P.calibration_figure([0, 1] * 20, np.linspace(0.05, 0.9, 40), n_bins=4),
+        P.driver_importance_figure(pd.DataFrame(exp.values, columns=exp.feature_names)),
+        P.beeswarm_figure(exp, max_display=3),
+        P.waterfall_figure(exp[0], max_display=3, title="one"),
+        P.risk_by_group_figure(scores),
+        P.expected_vs_actual_figure(["2024-01-31"] * 12, scores["attrition_risk"], [0, 1] * 6),
+        P.driver_summary_figure(scores),
+        *P.backtest_figures(result).values(),
+    ]
+    assert matplotlib.get_backend() == before, (before, matplotlib.get_backend())
+    assert plt.isinteractive(), "interactive mode was switched off"
+    assert plt.get_fignums() == [], plt.get_fignums()
+    for fig in figures:
+        assert fig._repr_png_().startswith(b"\\x89PNG")  # displays inline in Jupyter
+        assert figure_to_data_uri(fig).startswith("data:image/png;base64,")
+    assert matplotlib.get_backend() == before
+    print("ok", before, len(figures))
+""")
+
+
+def test_figures_never_change_the_backend_or_pyplot_state():
+    """Importing attrition.reporting and making each figure leaves the user's backend,
+    interactive mode and pyplot's figure list as they were (a non-Agg backend when
+    matplotlib_inline is installed); every figure renders with no display."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    res = subprocess.run([sys.executable, "-c", _BACKEND_SCRIPT], capture_output=True, text=True, timeout=300,
+                         env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.startswith("ok ") and res.stdout.split()[-1] == "11"
+
+
+def test_import_attrition_does_not_import_matplotlib():
+    code = "import sys, attrition; print(sorted(m for m in sys.modules if m.split('.')[0] in {'matplotlib', 'shap'}))"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.strip() == "[]"

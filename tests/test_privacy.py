@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import json
 import os
@@ -18,10 +20,9 @@ from attrition import AttritionModel, Config, build_snapshots, score_roster, tra
 from attrition.exceptions import ConfigError, SchemaError
 from attrition.features import default_builders
 from attrition.features.survey import SurveyFeatures
-from attrition.privacy import pseudonymise, resolve_salt
-from attrition.scoring import survey_privacy_of
-from attrition.snapshots import feature_columns
-from attrition.tables import Tables
+from attrition.data._privacy import pseudonymise, resolve_salt
+from attrition.snapshots._build import feature_columns
+from attrition.data._tables import Tables
 
 T = "2024-03-31"
 
@@ -129,11 +130,10 @@ def test_scoring_uses_the_mode_the_model_was_trained_with(medium):
     snaps = build_snapshots(medium.tables, survey_privacy="identified")
     model = AttritionModel(lgbm_params={"n_estimators": 40}).fit(snaps)
     as_of = medium.tables.infer_export_date()
-    assert survey_privacy_of(model) == "identified"  # inferred from the feature names
-    model.snapshot_params_ = {"windows": [28, 91, 182], "survey_privacy": "identified"}
+    assert model.spec_.survey_privacy == "identified"  # adopted from the snapshots' spec
     scores = score_roster(medium.tables, as_of, model, n_drivers=1)
     assert scores["attrition_risk"].between(0, 1).all()
-    model.snapshot_params_ = {"windows": [28, 91, 182], "survey_privacy": "team"}
+    model.spec_ = dataclasses.replace(model.spec_, survey_privacy="team")
     with pytest.raises(SchemaError, match="survey_engagement_latest"):
         score_roster(medium.tables, as_of, model, n_drivers=1)
 
@@ -156,13 +156,13 @@ def test_salt_order_config_then_env_then_file(tmp_path, monkeypatch):
     salt_file = tmp_path / "salt" / "id_salt"
     monkeypatch.setenv("ATTRITION_ID_SALT_FILE", str(salt_file))
     monkeypatch.delenv("ATTRITION_ID_SALT", raising=False)
-    generated = resolve_salt(Config())
+    generated = resolve_salt()
     assert salt_file.is_file() and len(generated) == 64
     assert stat.S_IMODE(os.stat(salt_file).st_mode) == 0o600  # readable by the owner only
-    assert resolve_salt(Config()) == generated  # kept, not regenerated
+    assert resolve_salt() == generated  # kept, not regenerated
     monkeypatch.setenv("ATTRITION_ID_SALT", "from-the-environment")
-    assert resolve_salt(Config()) == b"from-the-environment"
-    assert resolve_salt(Config(id_salt=SALT)) == SALT.encode()
+    assert resolve_salt() == b"from-the-environment"
+    assert resolve_salt(SALT) == SALT.encode()
     with pytest.raises(ConfigError, match="16 characters"):
         Config.from_dict({"id_salt": "short"})
     assert Config(id_salt=SALT).to_dict()["id_salt"] == "***"
@@ -248,7 +248,7 @@ def test_fairness_is_logged_with_the_run(privacy_run):
     logged = pd.read_csv(io.BytesIO(_named(_files(dest), "fairness.csv")))
     assert set(logged["attribute"]) == {"gender", "age_band"}
     assert logged.loc[logged["suppressed"], ["n_employees", "roc_auc"]].isna().all().all()
-    assert result.model.snapshot_params_["survey_privacy"] == "team"
+    assert result.model.spec_.survey_privacy == "team"
     assert run.data.params["survey_privacy"] == "team" and run.data.params["min_group_size"] == "5"
     assert all(f.startswith("survey_team_") for f in result.model.feature_names_in_
                if f.startswith("survey_"))
@@ -289,7 +289,7 @@ def test_cli_scores_record_the_run_fingerprint_and_refuse_a_missing_table(privac
 
 def test_short_or_empty_salt_from_env_or_file_is_refused(monkeypatch, tmp_path):
     from attrition.exceptions import ConfigError
-    from attrition.privacy import resolve_salt
+    from attrition.data._privacy import resolve_salt
 
     monkeypatch.setenv("ATTRITION_ID_SALT", "x")
     with pytest.raises(ConfigError, match="at least 16"):

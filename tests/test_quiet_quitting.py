@@ -9,25 +9,25 @@ from pandas.testing import assert_frame_equal
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, build_snapshots
-from attrition.config import Config
+from attrition import SnapshotSpec
+from attrition.jobs._config import Config
 from attrition.exceptions import ConfigError
-from attrition.model import out_of_time_split
-from attrition.quiet_quitting import (
+from attrition.models._model import out_of_time_split
+from attrition.snapshots import (
     COMPONENTS,
     QuietQuittingDefinition,
     quiet_quitting_index,
     quiet_quitting_labels,
-    quiet_quitting_scores,
     quiet_quitting_snapshots,
 )
-from attrition.scoring import score_roster
-from attrition.tables import DATE_COLUMNS
+from attrition.scoring import quiet_quitting_scores, score_roster
+from attrition.data._tables import DATE_COLUMNS
 
 
 # ------------------------------------------------------------------ definition
 def test_config_key_is_validated():
     cfg = Config.from_dict({"quiet_quitting": {"state_threshold": 45, "weights": {"csat": 0}}})
-    d = QuietQuittingDefinition.from_config(cfg)
+    d = cfg.quiet_quitting_definition()
     assert d.state_threshold == 45.0 and d.component_weights()["csat"] == 0.0
     for bad, word in [({"treshold": 1}, "treshold"), ({"state_threshold": 0}, "state_threshold"),
                       ({"weights": {"bogus": 1}}, "bogus"), ({"own_weight": 2}, "own_weight"),
@@ -37,8 +37,8 @@ def test_config_key_is_validated():
 
 
 def test_surveys_only_when_identified():
-    team = QuietQuittingDefinition.from_config(Config(survey_privacy="team"))
-    ident = QuietQuittingDefinition.from_config(Config(survey_privacy="identified"))
+    team = Config(survey_privacy="team").quiet_quitting_definition()
+    ident = Config(survey_privacy="identified").quiet_quitting_definition()
     survey = [k for k, c in COMPONENTS.items() if c.survey]
     assert all(team.component_weights()[k] == 0 for k in survey)
     assert all(ident.component_weights()[k] > 0 for k in survey)
@@ -190,8 +190,7 @@ def test_index_recovers_the_true_state(medium, medium_identified, surveys):
 def qq_model(medium, medium_identified):
     d = QuietQuittingDefinition(use_surveys=True)
     qq = quiet_quitting_snapshots(medium_identified, medium.tables, 90, d)
-    model = AttritionModel(target="quiet_quitting").fit(qq)
-    model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90}
+    model = AttritionModel().fit(qq)  # adopts the snapshots' spec: target quiet_quitting
     return model, qq
 
 
@@ -217,10 +216,10 @@ def test_label_matches_true_entry_and_model_predicts_it(medium, qq_model):
 
 def test_fit_refuses_snapshots_labelled_for_another_target(medium_snapshots, qq_model):
     _, qq = qq_model
-    with pytest.raises(ConfigError, match="labelled for"):
-        AttritionModel().fit(qq)
-    with pytest.raises(ConfigError, match="labelled for"):
-        AttritionModel(target="quiet_quitting").fit(medium_snapshots)
+    with pytest.raises(ConfigError, match="target: snapshots 'quiet_quitting', model 'attrition'"):
+        AttritionModel(spec=SnapshotSpec()).fit(qq)
+    with pytest.raises(ConfigError, match="target: snapshots 'attrition', model 'quiet_quitting'"):
+        AttritionModel(spec=SnapshotSpec(target="quiet_quitting")).fit(medium_snapshots)
 
 
 def test_save_load_keeps_target(tmp_path, qq_model):
@@ -235,9 +234,8 @@ def test_save_load_keeps_target(tmp_path, qq_model):
 def qq_model_team(medium, medium_snapshots):
     """A quiet-quitting model in the default survey mode (``team``), like ``medium_model``."""
     d = QuietQuittingDefinition(use_surveys=False)
-    model = AttritionModel(target="quiet_quitting").fit(
-        quiet_quitting_snapshots(medium_snapshots, medium.tables, 90, d))
-    model.snapshot_params_ = {"windows": [28, 91, 182], "horizon_days": 90}
+    model = AttritionModel().fit(quiet_quitting_snapshots(medium_snapshots, medium.tables, 90, d))
+    assert model.target == "quiet_quitting"
     return model
 
 
@@ -245,14 +243,14 @@ def test_score_roster_refuses_models_of_different_survey_modes(medium, medium_mo
     model, _ = qq_model  # trained with individual answers; medium_model with team aggregates
     with pytest.raises(ConfigError, match="survey_privacy"):
         score_roster(medium.tables, "2025-09-30", medium_model,
-                     quiet_quitting=QuietQuittingDefinition(), qq_model=model)
+                     quiet_quitting=True, qq_model=model)
 
 
 def test_score_roster_adds_quiet_quitting_columns(medium, medium_model, qq_model_team):
     model = qq_model_team
     as_of = "2025-09-30"
     d = QuietQuittingDefinition(use_surveys=False)
-    full = score_roster(medium.tables, as_of, medium_model, quiet_quitting=d, qq_model=model)
+    full = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True, qq_model=model)
     base = score_roster(medium.tables, as_of, medium_model)
     assert_frame_equal(full[base.columns], base)  # existing columns unchanged
     new = [c for c in full.columns if c not in base.columns]
@@ -265,7 +263,7 @@ def test_score_roster_adds_quiet_quitting_columns(medium, medium_model, qq_model
     assert set(full.loc[~in_state, "quiet_quitting_band"]) <= {"low", "medium", "high"}
     # A roster of three gets the same index as in the whole centre (compared with everyone).
     roster = pd.DataFrame({"employee_id": full["employee_id"].head(3)})
-    part = score_roster(medium.tables, as_of, medium_model, roster=roster, quiet_quitting=d, qq_model=model)
+    part = score_roster(medium.tables, as_of, medium_model, roster=roster, quiet_quitting=True, qq_model=model)
     assert part["quiet_quitting_index"].tolist() == full["quiet_quitting_index"].head(3).tolist()
     # Without a model: the index and state are still there, the risk is not.
     bare = quiet_quitting_scores(build_snapshots(medium.tables, as_of=[as_of], labels=False), d)
@@ -281,7 +279,7 @@ def test_attrition_model_is_refused_as_quiet_quitting_model(medium, medium_model
 
 
 def test_windows_follow_the_snapshot_windows():
-    d = QuietQuittingDefinition.from_config(Config(windows=(14, 56)))
+    d = Config(windows=(14, 56)).quiet_quitting_definition()
     assert (d.recent_window, d.baseline_window) == (14, 56)
     with pytest.raises(ConfigError, match="shortest snapshot window"):
         Config.from_dict({"windows": [28, 91, 182], "quiet_quitting": {"recent_window": 91}})

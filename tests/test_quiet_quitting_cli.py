@@ -1,5 +1,7 @@
 """`attrition train --target` / `attrition score --qq-model`, in process, with a real MLflow store."""
 
+import re
+
 import mlflow
 import pandas as pd
 import pytest
@@ -102,3 +104,94 @@ def test_quickstart_shows_both_risks(tmp_path, monkeypatch):
     assert "models:/attrition-quickstart-quiet-quitting@champion" in text
     scores = pd.read_csv(tmp_path / "qs" / "scores.csv")
     assert scores["quiet_quitting_risk"].between(0, 1).all() and scores["attrition_risk"].between(0, 1).all()
+
+
+# ------------------------------------------------- what a new user tries (each failed before)
+def test_every_uri_train_prints_works_in_score_whatif_and_report(work, trained_all, monkeypatch):
+    root, config = work
+    uris = re.findall(r"Model URI: (\S+)", trained_all)
+    assert len(uris) == 2 and all(u.startswith("models:/m-") for u in uris)  # MLflow 3 logged models
+    out = root / "by_logged_uri.csv"
+    result, text = invoke("score", "--data", root / "data", "--config", config, "--as-of", "2025-04-30",
+                          "--model", uris[0], "--qq-model", uris[1], "--out", out)
+    assert result.exit_code == 0, text
+    assert pd.read_csv(out)["quiet_quitting_risk"].between(0, 1).all()
+    result, text = invoke("whatif", "--data", root / "data", "--config", config, "--as-of", "2025-04-30",
+                          "--model", uris[0], "--employee", pd.read_csv(out)["employee_id"].iloc[0],
+                          "--set", "sched_late_changes=0")
+    assert result.exit_code == 0, text
+    result, text = invoke("report", "--scores", out, "--out", root / "by_uri.html", "--config", config,
+                          "--model", uris[0])
+    assert result.exit_code == 0, text
+
+
+def test_a_bare_registered_name_finds_the_quiet_quitting_companion(work, trained_all):
+    root, config = work
+    out = root / "bare.csv"
+    result, text = invoke("score", "--data", root / "data", "--config", config, "--as-of", "2025-04-30",
+                          "--model", "qqcli", "--out", out)
+    assert result.exit_code == 0, text
+    assert "omitted" not in text
+    assert pd.read_csv(out)["quiet_quitting_risk"].between(0, 1).all()
+
+
+def test_tracking_uri_option_needs_no_environment_variable(work, trained_all, monkeypatch):
+    root, _ = work
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(root / "data")  # no mlflow.db here: the option alone must find the store
+    out = root / "by_option.csv"
+    result, text = invoke("score", "--data", root / "data", "--as-of", "2025-04-30", "--model", "qqcli",
+                          "--tracking-uri", f"sqlite:///{root / 'mlflow.db'}", "--out", out)
+    assert result.exit_code == 0, text
+    assert pd.read_csv(out)["model_name"].eq("qqcli").all()
+    result, text = invoke("report", "--scores", out, "--out", root / "by_option.html",
+                          "--tracking-uri", f"sqlite:///{root / 'mlflow.db'}")
+    assert result.exit_code == 0, text
+    html = (root / "by_option.html").read_text(encoding="utf-8")
+    assert "Out-of-time validation" in html  # the model named in the scores was found: a full card
+
+
+def test_snapshots_are_built_once_per_command(work, trained_all):
+    root, config = work
+    assert trained_all.count("Snapshots:") == 1  # train --target all: one build for both models
+    result, text = invoke("score", "--data", root / "data", "--config", config, "--as-of", "2025-04-30",
+                          "--model", "qqcli", "--out", root / "once.csv", "--report", root / "once.html")
+    assert result.exit_code == 0, text
+    assert text.count("Snapshots:") == 1  # scores, quiet quitting and report share one build
+
+
+def test_a_roster_report_describes_only_the_roster(work, trained_all, monkeypatch):
+    import attrition.jobs._workflows as workflows
+    from attrition import Config
+
+    root, config = work
+    seen = {}
+    real = workflows.build_report
+
+    def spy(scores, **kwargs):
+        seen["scores"], seen["features"] = len(scores), len(kwargs["features"])
+        return real(scores, **kwargs)
+
+    monkeypatch.setattr(workflows, "build_report", spy)
+    everyone = pd.read_csv(root / "once.csv") if (root / "once.csv").exists() else None
+    ids = (everyone if everyone is not None else pd.read_csv(root / "bare.csv"))["employee_id"].head(20)
+    roster = root / "roster.csv"
+    pd.DataFrame({"employee_id": ids}).to_csv(roster, index=False)
+    cfg = Config.from_file(config).replace(data_dir=root / "data")
+    workflows.score(cfg, "2025-04-30", model_uri="qqcli", roster=roster, report=root / "roster.html")
+    assert seen == {"scores": 20, "features": 20}
+
+
+def test_configured_registered_model_is_registered_and_warnings_name_the_model(work):
+    root, _ = work
+    config = root / "named.toml"
+    config.write_text(f'tracking_uri = "sqlite:///{root / "mlflow.db"}"\nexperiment = "qq-cli"\n'
+                      'registered_model = "from-config"\n'
+                      "[fairness]\nmax_calibration_gap = 0.0\nmax_auc_gap = 0.0\n")
+    result, text = invoke("train", "--data", root / "data", "--config", config, "--target", "all")
+    assert result.exit_code == 0, text
+    assert "models:/from-config@champion" in text and "models:/from-config-quiet-quitting@champion" in text
+    fairness = [line for line in text.splitlines() if "Fairness" in line]
+    assert fairness, text  # zero thresholds flag every gap
+    assert any("quiet-quitting model" in line for line in fairness)
+    assert all("attrition model" in line or "quiet-quitting model" in line for line in fairness)

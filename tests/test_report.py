@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from attrition import Config, build_snapshots, score_roster
 from attrition.cli import cli
-from attrition.privacy import pseudonymise
-from attrition.report import build_report, write_report
+from attrition.data._privacy import pseudonymise
+from attrition.reporting._report import build_report, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SALT = "report-test-salt-0123456789"
@@ -37,7 +37,7 @@ def small_scores():
 
 def test_report_is_self_contained_and_pseudonymous():
     scores = small_scores()
-    html = build_report(scores, config=Config(id_salt=SALT))
+    html = build_report(scores, id_salt=SALT)
     assert not any(e in html for e in scores["employee_id"])  # no raw id anywhere
     assert pseudonymise([scores["employee_id"].iloc[scores["attrition_risk"].argmax()]], SALT)[0] in html
     assert not re.search(r"(src|href)=[\"']?(https?:|//)", html)  # nothing fetched from a network
@@ -49,11 +49,11 @@ def test_report_is_self_contained_and_pseudonymous():
 def test_report_uses_the_scores_pseudonym_column():
     scores = small_scores()
     scores["employee_pseudonym"] = [f"p-given{i}" for i in range(len(scores))]
-    assert "p-given" in build_report(scores, config=Config(id_salt=SALT))
+    assert "p-given" in build_report(scores, id_salt=SALT)
 
 
 def test_small_teams_never_appear_in_the_report():
-    html = build_report(small_scores(), config=Config(id_salt=SALT))
+    html = build_report(small_scores(), id_salt=SALT)
     assert "T-tiny" not in html
     assert "T-big" in html and "Other (2 groups pooled)" in html  # tiny (2) + mid (6) in site... pooled
     assert "small team" in html  # the top-risk list hides the team of pooled people
@@ -61,7 +61,7 @@ def test_small_teams_never_appear_in_the_report():
 
 def test_report_of_too_few_people_shows_no_figures():
     scores = small_scores().head(4)
-    html = build_report(scores, config=Config(id_salt=SALT))
+    html = build_report(scores, id_salt=SALT)
     assert "Fewer than 5" in html and "data:image/png" not in html and "EMP0" not in html
     assert "p-" not in html.split("Model card")[0].split("</header>")[1]
 
@@ -73,10 +73,97 @@ def test_report_needs_scores_columns():
         build_report(pd.DataFrame({"employee_id": ["a"]}))
 
 
+def test_report_card_from_the_scores_alone():
+    html = build_report(small_scores(), id_salt=SALT)
+    card = html.split("<h2>Model card</h2>")[1]
+    assert "<b>Model</b>: m, version 2" in card and "within 90 days" in card
+    assert "pass the model (<code>--model</code>)" in card and "Intended use and limits" in card
+
+
+# ----------------------------------------------------------------- the model card
+def _series_model(target="attrition"):
+    from types import SimpleNamespace
+
+    metrics = {f"{p}{k}": v for p, v in (("valid_", 0.7123), ("baseline_valid_", 0.6), ("lr_baseline_valid_", 0.65),
+                                         ("prior_baseline_valid_", 0.5))
+               for k in ("roc_auc", "pr_auc", "brier", "log_loss", "precision_top10", "lift_top10")}
+    summary = {"train_first_as_of": "2024-01-31", "train_last_as_of": "2024-09-30", "valid_first_as_of": "2025-01-31",
+               "valid_last_as_of": "2025-03-31", "n_train": 4000, "n_valid": 900, "n_censored": 700,
+               "horizon_days": 60}
+    return SimpleNamespace(target=target, spec_=SimpleNamespace(horizon_days=60), training_summary_=summary,
+                           metrics_=metrics, thresholds_={"medium": 0.05, "high": 0.15}, base_rate_=0.05,
+                           risk_bands={"medium": 1.0, "high": 3.0})
+
+
+def test_model_card_markdown_and_html_say_the_same():
+    from attrition.reporting._model_card import inline_html, model_card, model_card_html, model_card_markdown
+
+    kw = {"model_info": {"model_name": "attrition", "model_version": "4"}, "fingerprint": "fp0123",
+          "fairness": {"flags": ["one"], "min_group_size": 5, "groups": []}}
+    model = _series_model()
+    card = model_card(model, **kw)
+    md, page = model_card_markdown(model, **kw), model_card_html(model, **kw)
+    lines = [card["predicts"], *card["intended_use"], *card["data"], *card["limits"], card["risk_bands"]["text"],
+             card["fairness"]]
+    for line in lines:
+        assert line in md and inline_html(line) in page
+    assert "fp0123" in md and "**1 flag**" in md
+    assert card["metrics"]["columns"] == ["Model", "Tenure-only baseline", "Logistic regression", "Class prior"]
+    assert "| ROC AUC (ranking; 0.5 = chance) | 0.7123 | 0.6000 | 0.6500 | 0.5000 |" in md
+    assert "<td class='n'>0.712</td>" in page
+    assert "high from 15.0%, medium from 5.0% (3× and 1× the validation base rate 5.0%)" in card["risk_bands"]["text"]
+    assert "within 60 days" in card["predicts"] and "*voluntarily*" in card["predicts"]
+    assert "**Model**: attrition, version 4" in md and "<b>Model</b>: attrition, version 4" in page
+
+
+def test_model_card_of_a_real_model(medium_model):
+    from attrition.reporting._model_card import model_card_markdown
+
+    md = model_card_markdown(medium_model)
+    assert md.startswith("# Attrition model card\n")
+    assert f"{medium_model.metrics_['valid_roc_auc']:.4f}" in md
+    assert medium_model.training_summary_["valid_first_as_of"] in md
+
+
+def test_quiet_quitting_model_card():
+    from attrition.reporting._model_card import model_card
+
+    card = model_card(_series_model("quiet_quitting"))
+    assert card["title"] == "Quiet-quitting model card" and card["kind"] == "quiet_quitting"
+    assert "enters the state within 60 days" in card["predicts"] and "not a diagnosis" in card["predicts"]
+    assert "do not enter the state" in card["intended_use"][1]
+    assert any("proxy from observable effort" in t for t in card["limits"])
+
+
+def test_flat_model_card():
+    from types import SimpleNamespace
+
+    from attrition.reporting._model_card import flat_model_card_markdown, model_card
+
+    metrics = {f"{p}{k}{sd}": (0.02 if sd else 0.75) for p in ("cv_", "logistic_cv_", "class_prior_cv_")
+               for k in ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "precision_top10", "lift_top10")
+               for sd in ("", "_sd")}
+    summary = {"mode": "flat", "validation": "2x5-fold repeated stratified cross-validation", "n_rows": 1470,
+               "positives": 237, "target": "Attrition", "positive": "Yes", "setting": "stumps",
+               "inner_auc": {"stumps": 0.81}, "best_iteration": 120, "horizon_days": None, "dropped": ["Gender"]}
+    model = SimpleNamespace(training_summary_=summary, metrics_=metrics, thresholds_={"medium": 0.16, "high": 0.32},
+                            base_rate_=0.16, risk_bands=None, target="attrition")
+    md = flat_model_card_markdown(SimpleNamespace(model=model, dropped=["Gender", "Age"]), "ibm.csv")
+    assert md.startswith("# Attrition model card (flat table)")
+    assert "`Attrition` is `Yes`" in md and "Table: `ibm.csv`, 1,470 rows, 237 positives." in md
+    assert "Columns dropped (protected or requested): Gender, Age." in md
+    assert "`stumps` (120 trees)" in md and "## Metrics: 2x5-fold repeated stratified cross-validation" in md
+    assert "| ROC AUC (ranking; 0.5 = chance) | 0.7500 ± 0.0200 | 0.7500 ± 0.0200 | 0.7500 ± 0.0200 |" in md
+    card = model_card(model)  # the model alone: the report's card
+    assert card["kind"] == "flat" and card["horizon_days"] is None
+    assert "Columns dropped (protected or requested): Gender." in card["data"]
+    assert "**Not for** hiring" in md and "cross-validated on the same table" in md
+
+
 def _fairness_doc():
     """A real audit: group 'a' well served, 'b' not (flags), 'c' three people (suppressed),
     'd' twelve people (suppressed with 'c' so 'c' cannot be recovered by subtraction)."""
-    from attrition.fairness import fairness_audit
+    from attrition.analysis._fairness import fairness_audit
 
     rng = np.random.default_rng(0)
     g = np.array(["a"] * 300 + ["b"] * 300 + ["c"] * 9 + ["d"] * 12)
@@ -91,7 +178,7 @@ def test_report_fairness_section_shows_groups_and_flags():
 
     doc = _fairness_doc()
     assert doc["flags"]
-    page = build_report(small_scores(), config=Config(id_salt=SALT), fairness=doc)
+    page = build_report(small_scores(), id_salt=SALT, fairness=doc)
     section = page.split("<h2>Fairness audit</h2>")[1].split("</section>")[0]
     for flag in doc["flags"]:
         assert html_lib.escape(flag) in section
@@ -101,15 +188,15 @@ def test_report_fairness_section_shows_groups_and_flags():
     assert f"{a['roc_auc']:.3f}" in rows["a"] and f">{a['n_employees']:.0f}<" in rows["a"]
     assert "c (suppressed)" in rows and rows["c (suppressed)"].count("<td class='n'></td>") == 8
     # Without an audit on the model's run: one line; without a known run: no section.
-    none = build_report(small_scores(), config=Config(id_salt=SALT), fairness={})
+    none = build_report(small_scores(), id_salt=SALT, fairness={})
     assert "has no fairness audit" in none
-    assert "Fairness audit" not in build_report(small_scores(), config=Config(id_salt=SALT))
+    assert "Fairness audit" not in build_report(small_scores(), id_salt=SALT)
 
 
 def test_model_fairness_reads_the_runs_artefact(tmp_path):
     import mlflow
 
-    from attrition.report import model_fairness
+    from attrition.tracking._mlflow import model_fairness
 
     config = Config(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", experiment="fair")
     mlflow.set_tracking_uri(config.tracking_uri)
@@ -119,9 +206,9 @@ def test_model_fairness_reads_the_runs_artefact(tmp_path):
         mlflow.log_dict(doc, "fairness.json")
     with mlflow.start_run() as older:
         mlflow.log_dict({"features": []}, "features.json")
-    assert model_fairness({"run_id": audited.info.run_id}, config)["flags"] == doc["flags"]
-    assert model_fairness({"run_id": older.info.run_id}, config) == {}
-    assert model_fairness({"model_name": "m"}, config) is None
+    assert model_fairness({"run_id": audited.info.run_id}, config.tracking_uri)["flags"] == doc["flags"]
+    assert model_fairness({"run_id": older.info.run_id}, config.tracking_uri) == {}
+    assert model_fairness({"model_name": "m"}, config.tracking_uri) is None
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +217,7 @@ def full_report(tmp_path_factory, medium, medium_snapshots, medium_model):
     scores = score_roster(medium.tables, as_of, medium_model)
     rows = build_snapshots(medium.tables, as_of=[as_of], labels=False)
     path = tmp_path_factory.mktemp("report") / "report.html"
-    write_report(path, scores, config=Config(id_salt=SALT), model=medium_model,
+    write_report(path, scores, id_salt=SALT, model=medium_model,
                  model_info={"model_name": "attrition", "model_version": "7"}, features=rows,
                  outcomes=medium_snapshots)
     return path, scores
@@ -198,7 +285,8 @@ def trained(tmp_path_factory, medium):
     cfg.write_text(f'tracking_uri = "sqlite:///{root / "mlflow.db"}"\nregistered_model = "rep"\n'
                    f'id_salt = "{SALT}"\nexperiment = "rep"\n')
     config = Config.from_file(cfg)
-    result = attrition.train(config, register="rep", tables=attrition.load_tables(root / "data", config))
+    tables = attrition.load_tables(root / "data", columns=config.columns)
+    result = attrition.train(config, register="rep", tables=tables)
     return root, cfg, result, data
 
 

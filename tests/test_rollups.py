@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.stats import binom
 
 from attrition import ConfigError
-from attrition.rollups import poisson_binomial_interval, rollup, summary, suppressed_groups
+from attrition.analysis._rollups import poisson_binomial_interval, rollup, summary, suppressed_groups
 
 
 def frame(sizes, parents=None, risk=0.1, seed=0):
@@ -38,7 +38,7 @@ def test_interval_matches_simulation_for_unequal_risks():
 
 
 def test_normal_approximation_above_the_exact_limit(monkeypatch):
-    import attrition.rollups as r
+    import attrition.analysis._rollups as r
 
     p = np.random.default_rng(2).uniform(0, 0.3, 3000)
     exact = r.poisson_binomial_interval(p)
@@ -129,7 +129,7 @@ def test_unknown_grouping_column():
 
 
 def test_quiet_quitting_prevalence_leaves_out_unknown_index():
-    from attrition.rollups import quiet_quitting_prevalence
+    from attrition.analysis._rollups import quiet_quitting_prevalence
 
     s = pd.DataFrame({"quiet_quitting_band": ["in_state", "low", "unknown", "unknown"],
                       "quiet_quitting_index": [40.0, 5.0, np.nan, np.nan]})
@@ -138,7 +138,7 @@ def test_quiet_quitting_prevalence_leaves_out_unknown_index():
 
 
 def test_team_table_cannot_be_subtracted_from_the_site_table():
-    from attrition.rollups import nest_in_parents
+    from attrition.analysis._rollups import nest_in_parents
 
     s = pd.DataFrame({"site": ["S"] * 4 + ["A"] * 13 + ["B"] * 12,
                       "team_id": ["s1"] * 4 + ["a1"] * 5 + ["a2"] * 8 + ["b1"] * 6 + ["b2"] * 6,

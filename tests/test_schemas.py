@@ -10,7 +10,7 @@ import pandera.pandas as pa
 import pytest
 from pandera.errors import SchemaErrors
 
-from attrition.schemas import (
+from attrition.data._schemas import (
     KEYS,
     PROTECTED_COLUMNS,
     SCHEMAS,
@@ -18,7 +18,7 @@ from attrition.schemas import (
     effective_scale_max,
     table_docs_markdown,
 )
-from attrition.tables import TABLE_NAMES
+from attrition.data._tables import TABLE_NAMES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
 

@@ -6,9 +6,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from attrition import RosterError, score_roster
-from attrition.scoring import SCORE_COLUMNS, top_drivers
-from attrition.snapshots import population
-from attrition.workflows import write_table
+from attrition.analysis import top_drivers
+from attrition.scoring import SCORE_COLUMNS
+from attrition.snapshots._build import population
+from attrition.data import write_table
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_windows_of_one_measure_are_one_driver():
 
 
 def test_drivers_never_repeat_a_measure(medium, medium_model, as_of):
-    from attrition.scoring import feature_family
+    from attrition.analysis import feature_family
 
     scores = score_roster(medium.tables, as_of, medium_model)
     fams = scores[[f"driver_{k}_feature" for k in (1, 2, 3)]].map(feature_family)
@@ -106,8 +107,8 @@ def test_drivers_never_repeat_a_measure(medium, medium_model, as_of):
 
 def _top_drivers_per_row(contributions, values, n, labels, references, reference_name="team median"):
     """The former row-by-row top_drivers (``.at`` lookups): the reference for the vectorised one."""
-    from attrition.explain import driver_sentence, format_feature_value, probability_points
-    from attrition.scoring import _format_value, feature_family
+    from attrition.analysis import driver_sentence, feature_family, format_feature_value, probability_points
+    from attrition.analysis._drivers import _format_value
 
     labels = labels or {}
     feats = [c for c in contributions.columns if c != "bias"]
@@ -146,7 +147,7 @@ def _top_drivers_per_row(contributions, values, n, labels, references, reference
                 f = base
             else:
                 v = vf.at[r, f]
-                if (rf is not None and f in rf.columns and not f.startswith(("team_", "pay_vs_"))
+                if (rf is not None and f in rf.columns and not f.startswith(("team_", "survey_team_", "pay_vs_"))
                         and "_change_" not in f and "_drift_" not in f):
                     ref_value = rf.at[r, f]
             ref_text = format_feature_value(f, ref_value) if ref_value is not None and pd.notna(ref_value) else ""

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from attrition.simulate import SURVEY_ITEMS, TRUTH_COLUMNS, SimulatedCentre, simulate
-from attrition.tables import TABLE_NAMES
+from attrition.data._simulate import SURVEY_ITEMS, TRUTH_COLUMNS, SimulatedCentre, simulate
+from attrition.data._tables import TABLE_NAMES
 
 # ``attrition.simulate`` is also the name of the function re-exported by the package.
-sim_module = importlib.import_module("attrition.simulate")
+sim_module = importlib.import_module("attrition.data._simulate")
 
 CONTRACT_COLUMNS = {
     "employees": [

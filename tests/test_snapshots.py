@@ -6,7 +6,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from attrition import LeakageError, Tables, build_snapshots, feature_columns
-from attrition.snapshots import make_labels, month_ends, population
+from attrition.snapshots._build import make_labels, month_ends, population
 
 T = pd.Timestamp("2024-03-31")
 
@@ -100,7 +100,7 @@ def test_missing_optional_tables_give_no_features_from_them(small_centre):
 
 def _truncate(tables: Tables, t: pd.Timestamp) -> Tables:
     """Keep only rows dated on or before t (and no termination info after t)."""
-    from attrition.tables import DATE_COLUMNS
+    from attrition.data._tables import DATE_COLUMNS
 
     changes = {}
     for name, col in DATE_COLUMNS.items():

@@ -80,7 +80,7 @@ def centre_in_spark(spark, centre, tmp_path_factory):
 
 
 def test_spark_snapshots_equal_pandas(spark, centre, centre_in_spark):
-    from attrition.spark import build_snapshots_spark
+    from attrition.snapshots import build_snapshots_spark
 
     ref = build_snapshots(centre.tables, horizon_days=90)
     got = build_snapshots_spark(spark, centre_in_spark, horizon_days=90)
@@ -88,7 +88,7 @@ def test_spark_snapshots_equal_pandas(spark, centre, centre_in_spark):
 
 
 def test_spark_edge_cases_equal_pandas(spark):
-    from attrition.spark import build_snapshots_spark
+    from attrition.snapshots import build_snapshots_spark
 
     edge = edge_case_tables()
     spark.createDataFrame(edge.schedule).createOrReplaceTempView("edge_schedule")
@@ -99,7 +99,7 @@ def test_spark_edge_cases_equal_pandas(spark):
 
 
 def test_spark_refuses_a_missing_column_and_late_rows(spark):
-    from attrition.spark import build_snapshots_spark
+    from attrition.snapshots import build_snapshots_spark
 
     edge = edge_case_tables()
     no_col = {"employees": edge.employees,
@@ -123,13 +123,14 @@ def registered(centre, tmp_path_factory):
 
 
 def test_spark_udf_scores_equal_score_roster(spark, centre, centre_in_spark, registered):
-    from attrition.spark import build_snapshots_spark, score_spark
+    from attrition.snapshots import build_snapshots_spark
+    from attrition.tracking import score_spark
 
     as_of = "2025-02-28"
-    model, info = load_model("models:/spark-attr@champion", registered)
+    model, info = load_model("models:/spark-attr@champion", registered.tracking_uri)
     snaps = build_snapshots_spark(spark, centre_in_spark, [as_of], labels=False,
-                                  windows=model.snapshot_params_["windows"],
-                                  survey_privacy=model.snapshot_params_["survey_privacy"])
+                                  windows=model.spec_.windows,
+                                  survey_privacy=model.spec_.survey_privacy)
     scores = score_spark(spark, snaps, "models:/spark-attr@champion",
                          tracking_uri=registered.tracking_uri).toPandas()
     ref = score_roster(centre.tables, as_of, model, n_drivers=0)
@@ -138,14 +139,13 @@ def test_spark_udf_scores_equal_score_roster(spark, centre, centre_in_spark, reg
     assert (scores["as_of"] == as_of).all()
     # score_roster rounds to 6 decimals; the model itself agrees to the last bit
     np.testing.assert_allclose(np.round(got, 6), ref["attrition_risk"].to_numpy(), rtol=0, atol=1e-9)
-    direct = model.predict_risk(build_snapshots(centre.tables, [as_of], labels=False,
-                                                windows=model.snapshot_params_["windows"]))
+    direct = model.predict_risk(model.snapshots(centre.tables, [as_of]))
     np.testing.assert_allclose(np.sort(scores["attrition_risk"].to_numpy()), np.sort(direct),
                                rtol=1e-9, atol=1e-12)
 
 
 def test_score_spark_names_missing_features(spark, registered):
-    from attrition.spark import score_spark
+    from attrition.tracking import score_spark
 
     frame = spark.createDataFrame(pd.DataFrame({"employee_id": ["a"], "as_of": ["2025-02-28"],
                                                 "tenure_days": [10.0]}))
@@ -155,11 +155,11 @@ def test_score_spark_names_missing_features(spark, registered):
 
 def test_score_spark_refuses_text_in_a_numeric_feature(spark, centre, registered):
     """Text where the model expects a number is named (column, count, examples), not cast to NULL."""
-    from attrition.spark import score_spark, snapshot_features_frame
+    from attrition.snapshots import snapshot_features_frame
+    from attrition.tracking import score_spark
 
-    model, _ = load_model("models:/spark-attr@champion", registered)
-    snaps = build_snapshots(centre.tables, ["2025-02-28"], labels=False,
-                            windows=model.snapshot_params_["windows"])
+    model, _ = load_model("models:/spark-attr@champion", registered.tracking_uri)
+    snaps = model.snapshots(centre.tables, ["2025-02-28"])
     frame = snapshot_features_frame(spark, snaps, model.feature_names_in_)
     from pyspark.sql import functions as F
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from attrition import Config, ModelNotFoundError, load_model, train
-from attrition.tracking import data_fingerprint
+from attrition.data import data_fingerprint
 
 # A real MLflow store: deselect with -m "not slow".
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def test_run_logs_params_metrics_fingerprint_and_model(trained_run, medium):
 
 def test_registered_champion_loads_and_predicts_the_same(trained_run, medium_snapshots):
     result, config = trained_run
-    model, info = load_model("models:/attr-test@champion", config)
+    model, info = load_model("models:/attr-test@champion", config.tracking_uri)
     assert info["model_name"] == "attr-test" and info["model_version"] == "1"
     rows = medium_snapshots.head(50)
     np.testing.assert_array_equal(model.predict_risk(rows), result.model.predict_risk(rows))
@@ -64,14 +64,14 @@ def test_registered_champion_loads_and_predicts_the_same(trained_run, medium_sna
 
 def test_bare_name_means_champion(trained_run):
     _, config = trained_run
-    _, info = load_model("attr-test", config)
+    _, info = load_model("attr-test", config.tracking_uri)
     assert info["model_uri"] == "models:/attr-test@champion"
 
 
 def test_missing_model_is_a_clear_error(trained_run):
     _, config = trained_run
     with pytest.raises(ModelNotFoundError, match="attrition train"):
-        load_model("models:/no-such-model@champion", config)
+        load_model("models:/no-such-model@champion", config.tracking_uri)
 
 
 def test_env_overrides_default_store(monkeypatch, tmp_path):
@@ -94,20 +94,20 @@ def test_fingerprint_ignores_row_order_but_not_values(medium):
 def test_no_store_is_a_clear_error_and_creates_nothing(tmp_path):
     config = Config(tracking_uri=f"sqlite:///{tmp_path / 'absent.db'}")
     with pytest.raises(ModelNotFoundError, match="No MLflow store"):
-        load_model("attrition", config)
+        load_model("attrition", config.tracking_uri)
     assert not (tmp_path / "absent.db").exists()
 
 
 def test_model_card_warns_when_the_logistic_baseline_wins(medium_model):
     import copy
 
-    from attrition.tracking import _model_card
+    from attrition.reporting._model_card import model_card_markdown
 
     model = copy.copy(medium_model)
     m = dict(model.metrics_)
     m["lr_baseline_valid_roc_auc"] = m["valid_roc_auc"] - 0.01
     model.metrics_ = m
-    assert "**Warning:**" not in _model_card(model, Config(), "f" * 64)
+    assert "**Warning:**" not in model_card_markdown(model, fingerprint="f" * 64)
     m["lr_baseline_valid_roc_auc"] = m["valid_roc_auc"] + 0.01
-    assert "logistic-regression baseline ranks the validation months better" in _model_card(
-        model, Config(), "f" * 64)
+    assert "logistic-regression baseline ranks the validation months better" in model_card_markdown(
+        model, fingerprint="f" * 64)

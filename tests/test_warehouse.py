@@ -12,7 +12,7 @@ import pytest
 
 from attrition import SchemaError, Tables, build_snapshots, load_tables, validate_tables
 from attrition.features import ScheduleFeatures, WorkloadFeatures, default_builders
-from attrition.warehouse import DuckDBEngine, build_snapshots_duckdb, snapshot_sums_sql, values_sql
+from attrition.snapshots._warehouse import DuckDBEngine, build_snapshots_duckdb, snapshot_sums_sql, values_sql
 
 pytest.importorskip("duckdb")
 

@@ -1,5 +1,5 @@
 """``python -m attrition`` runs the command line."""
 
-from .cli import main
+from attrition.cli import main
 
 main()

@@ -15,11 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from . import __version__
-from .config import Config
-from .exceptions import AttritionError
+from attrition._version import __version__
+from attrition.exceptions import AttritionError
 
 log = logging.getLogger("attrition")
 
@@ -48,9 +46,19 @@ def _domain_errors(func):
     return wrapper
 
 
-def _config(config_file: Path | None, **overrides) -> Config:
+def _config(config_file: Path | None, **overrides):
+    """The run's :class:`attrition.Config`: the file's settings with the options given here."""
+    from attrition.jobs import Config  # the jobs layer loads MLflow: not for --help
+
     base = Config.from_file(config_file) if config_file else Config()
     return base.replace(**overrides)
+
+
+def _date(value: str, option: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a YYYY-MM-DD date.", param_hint=option) from exc
 
 
 config_option = click.option(
@@ -60,6 +68,10 @@ config_option = click.option(
 export_date_option = click.option(
     "--export-date", metavar="YYYY-MM-DD", default=None,
     help="The day the exports were taken (default: the newest row in them).",
+)
+tracking_option = click.option(
+    "--tracking-uri", default=None, metavar="URI",
+    help="MLflow tracking store  [default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db here].",
 )
 data_option = click.option(
     "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -93,7 +105,7 @@ def cli(verbose: int, quiet: bool) -> None:
 @_domain_errors
 def simulate(out: Path, n_employees: int, months: int, seed: int, start: str, fmt: str) -> None:
     """Write a simulated contact centre's exports (and its ground truth) to OUT."""
-    from .simulate import simulate as run
+    from attrition.data import simulate as run
 
     started = time.perf_counter()
     try:
@@ -113,12 +125,10 @@ def simulate(out: Path, n_employees: int, months: int, seed: int, start: str, fm
 @_domain_errors
 def validate(data_dir: Path | None, config_file: Path | None, export_date: str | None) -> None:
     """Check every table in --data against the data contract."""
-    from .loading import load_tables
-
     cfg = _config(config_file, data_dir=data_dir, export_date=export_date)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
-    tables = load_tables(cfg.data_dir, cfg)
+    tables = cfg.load_tables()
     for name, frame in tables:
         click.echo(f"{name:>10}: {len(frame):>10,} rows  ({tables.source(name)})")
     click.echo(f"Valid. Export date: {tables.infer_export_date():%Y-%m-%d}")
@@ -134,14 +144,15 @@ id_option = click.option(
 )
 
 
-def _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir) -> None:
-    from .flat import train_table
+def _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir,
+                 tracking_uri) -> None:
+    from attrition.jobs import train_table
 
     if data_dir is not None:
         raise click.UsageError("Pass either --data DIR or --table FILE, not both.")
     if not target:
         raise click.UsageError("--table needs --target COLUMN (the column saying whether the employee left).")
-    cfg = _config(config_file, experiment=experiment)
+    cfg = _config(config_file, experiment=experiment, tracking_uri=tracking_uri)
     fit, run = train_table(cfg, table, target, positive=positive, id_column=id_column, drop=list(drop),
                            register=register)
     m = fit.model.metrics_
@@ -163,8 +174,10 @@ def _train_table(config_file, table, target, positive, id_column, drop, register
               help="Predict a voluntary exit within this many days  [default: 90].")
 @config_option
 @click.option("--register", metavar="NAME", default=None,
-              help="Register the model under NAME with the alias 'champion'.")
+              help="Register the model under NAME with the alias 'champion'  "
+                   "[default: registered_model in --config, if set].")
 @click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
+@tracking_option
 @click.option("--target", default=None, metavar="TARGET",
               help="With --data: the model to train, attrition (default), quiet_quitting or all; "
                    "with --register NAME the quiet-quitting model is registered as "
@@ -178,17 +191,18 @@ def _train_table(config_file, table, target, positive, id_column, drop, register
               help="Flat table: leave this column out (repeatable); protected attributes "
                    "(config flat_protected: gender, age, marital status, ...) are always left out.")
 @_domain_errors
-def train(data_dir, horizon_days, config_file, register, experiment, target, export_date,
+def train(data_dir, horizon_days, config_file, register, experiment, tracking_uri, target, export_date,
           table, positive, id_column, drop) -> None:
     """Build monthly snapshots from --data, train out of time, log to MLflow.
 
     With --table FILE --target COLUMN instead: train on a one-row-per-employee
     table, with metrics by repeated stratified cross-validation.
     """
-    from .workflows import train as run
+    from attrition.jobs import train as run
 
     if table is not None:
-        _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir)
+        _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir,
+                     tracking_uri)
         return
     if positive or id_column or drop:
         raise click.UsageError("--positive, --id and --drop go with --table FILE.")
@@ -199,7 +213,7 @@ def train(data_dir, horizon_days, config_file, register, experiment, target, exp
             "(a column name goes with --table FILE)."
         )
     cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment,
-                  export_date=export_date)
+                  export_date=export_date, tracking_uri=tracking_uri)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
     result = run(cfg, register=register, target=target)
@@ -233,7 +247,9 @@ def _echo_trained(result) -> None:
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV/Parquet with employee_id (and pass-through columns); default: everyone employed.")
 @click.option("--model", "model_uri", default=None,
-              help="MLflow model URI  [default: models:/attrition@champion].")
+              help="The model: any URI `attrition train` prints, or a registered name  "
+                   "[default: models:/attrition@champion].")
+@tracking_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file, .csv or .parquet (written atomically).")
 @click.option("--drivers", "n_drivers", type=click.IntRange(0, 20), default=None,
@@ -248,8 +264,8 @@ def _echo_trained(result) -> None:
 @table_option
 @id_option
 @_domain_errors
-def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, config_file, export_date,
-          report_path, table, id_column) -> None:
+def score(data_dir, as_of, roster, model_uri, tracking_uri, out, n_drivers, qq_model_uri, config_file,
+          export_date, report_path, table, id_column) -> None:
     """Score the roster as of a date with the registered model(s).
 
     Adds the quiet-quitting index, and its risk when a quiet-quitting model is
@@ -257,11 +273,10 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, conf
     --table FILE instead: score a one-row-per-employee table with a model
     trained by `attrition train --table`.
     """
-    from .workflows import score as run
+    from attrition.jobs import score as run
+    from attrition.jobs import score_table_file
 
     if table is not None:
-        from .flat import score_table_file
-
         if data_dir is not None or as_of is not None or roster is not None:
             raise click.UsageError("--table scores a flat table: leave out --data, --as-of and --roster.")
         if qq_model_uri is not None:
@@ -269,7 +284,7 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, conf
         if report_path is not None:
             raise click.UsageError("--report needs monthly scores (--data); for a flat table run "
                                    "`attrition report --scores FILE` on its output.")
-        cfg = _config(config_file, n_drivers=n_drivers)
+        cfg = _config(config_file, n_drivers=n_drivers, tracking_uri=tracking_uri)
         scores = score_table_file(cfg, table, out, id_column=id_column, model_uri=model_uri)
         bands = scores["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
         click.echo(f"Scored {len(scores)} rows of {table}: "
@@ -279,11 +294,9 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, conf
         raise click.UsageError("--id goes with --table FILE.")
     if as_of is None:
         raise click.UsageError("Missing option '--as-of' (required with --data).")
-    try:
-        as_of_ts = pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
-    except ValueError as exc:
-        raise click.BadParameter(f"{as_of!r} is not a YYYY-MM-DD date.", param_hint="--as-of") from exc
-    cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers, export_date=export_date)
+    as_of_ts = _date(as_of, "--as-of")
+    cfg = _config(config_file, data_dir=data_dir, n_drivers=n_drivers, export_date=export_date,
+                  tracking_uri=tracking_uri)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
     scores = run(cfg, as_of_ts, model_uri=model_uri, roster=roster, out=out, report=report_path,
@@ -304,20 +317,22 @@ def score(data_dir, as_of, roster, model_uri, out, n_drivers, qq_model_uri, conf
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The report, .html (self-contained; written atomically).")
 @click.option("--model", "model_uri", default=None,
-              help="MLflow model URI: adds the data period and metrics to the model card.")
+              help="The model (any URI `attrition train` prints)  [default: the registered model "
+                   "and version the scores name, if the store holds it].")
+@tracking_option
 @data_option
 @config_option
 @_domain_errors
-def report(scores_path, out, model_uri, data_dir, config_file) -> None:
+def report(scores_path, out, model_uri, tracking_uri, data_dir, config_file) -> None:
     """Write one self-contained HTML report of a scores file.
 
     Groups smaller than min_group_size (config, default 5) are pooled, never
     shown alone; people appear only under pseudonyms. With --model and
     --data, shap's driver plots are added.
     """
-    from .report import report_from_file
+    from attrition.jobs import report_from_file
 
-    cfg = _config(config_file, data_dir=data_dir)
+    cfg = _config(config_file, data_dir=data_dir, tracking_uri=tracking_uri)
     path = report_from_file(scores_path, out, config=cfg, model_uri=model_uri, data_dir=cfg.data_dir)
     click.echo(f"Report: {path.resolve()}")
 
@@ -334,22 +349,22 @@ def report(scores_path, out, model_uri, data_dir, config_file) -> None:
                    "(repeatable; 85% = 0.85). A measure without its window, e.g. "
                    "sched_late_changes, changes every window.")
 @click.option("--model", "model_uri", default=None,
-              help="MLflow model URI  [default: models:/attrition@champion].")
+              help="The model: any URI `attrition train` prints, or a registered name  "
+                   "[default: models:/attrition@champion].")
+@tracking_option
 @config_option
 @export_date_option
 @_domain_errors
-def whatif(data_dir, as_of, employees, team, changes, model_uri, config_file, export_date) -> None:
+def whatif(data_dir, as_of, employees, team, changes, model_uri, tracking_uri, config_file,
+           export_date) -> None:
     """Re-score employees or a team with chosen inputs changed.
 
     The change in risk is an association in the model, not a causal effect.
     """
-    from .explain import WHAT_IF_NOTE, what_if_job
+    from attrition.jobs import WHAT_IF_NOTE, what_if_job
 
-    try:
-        as_of_ts = pd.Timestamp(datetime.strptime(as_of, "%Y-%m-%d"))
-    except ValueError as exc:
-        raise click.BadParameter(f"{as_of!r} is not a YYYY-MM-DD date.", param_hint="--as-of") from exc
-    cfg = _config(config_file, data_dir=data_dir, export_date=export_date)
+    as_of_ts = _date(as_of, "--as-of")
+    cfg = _config(config_file, data_dir=data_dir, export_date=export_date, tracking_uri=tracking_uri)
     rows, team_summary = what_if_job(cfg, as_of_ts, list(changes), employees=list(employees) or None,
                                      team=team, model_uri=model_uri)
     click.echo(f"What-if as of {as_of_ts:%Y-%m-%d}: {'; '.join(changes)}")
@@ -375,17 +390,19 @@ def whatif(data_dir, as_of, employees, team, changes, model_uri, config_file, ex
               help="Conversations HR can hold per month: precision and recall at this many people.")
 @config_option
 @click.option("--experiment", default=None, help="MLflow experiment  [default: attrition].")
+@tracking_option
 @export_date_option
 @_domain_errors
-def backtest(data_dir, start, horizon_days, capacity, config_file, experiment, export_date) -> None:
+def backtest(data_dir, start, horizon_days, capacity, config_file, experiment, tracking_uri,
+             export_date) -> None:
     """Rolling-origin backtest: retrain at each month end on what was known then, score, compare."""
     from rich.console import Console
 
-    from .backtest import backtest as run
-    from .backtest import print_backtest
+    from attrition.jobs import backtest as run
+    from attrition.reporting import print_backtest
 
     cfg = _config(config_file, data_dir=data_dir, horizon_days=horizon_days, experiment=experiment,
-                  export_date=export_date)
+                  export_date=export_date, tracking_uri=tracking_uri)
     if cfg.data_dir is None:
         raise click.UsageError("Pass --data DIR (or data_dir in --config).")
     result = run(cfg, start=start, capacity=capacity)
@@ -405,7 +422,7 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .quickstart import quickstart as run
+    from attrition.jobs import quickstart as run
 
     started = time.perf_counter()
     res = run(out, n_employees=n_employees, months=months, seed=seed)
@@ -457,7 +474,7 @@ def _qq_cell(row) -> str:
     if not hasattr(row, "quiet_quitting_index"):
         return ""
     risk = getattr(row, "quiet_quitting_risk", float("nan"))
-    risk_text = "" if pd.isna(risk) else f"risk {risk:.1%}, "
+    risk_text = "" if risk is None or risk != risk else f"risk {risk:.1%}, "
     return f"{risk_text}index {row.quiet_quitting_index:.0f} ({row.quiet_quitting_band})"
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from attrition.features.absence import AbsenceFeatures
-from attrition.tables import Tables
+from attrition.data._tables import Tables
 
 T = pd.Timestamp("2024-03-31")
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from attrition.features.schedule import ScheduleFeatures
-from attrition.tables import Tables
+from attrition.data._tables import Tables
 
 T = pd.Timestamp("2024-03-31")  # a Sunday
 
@@ -251,7 +251,7 @@ def test_property_truncated_tables_give_the_same_features(sched, offsets):
 
 def test_split_shifts_by_hand():
     from attrition.features import ScheduleFeatures
-    from attrition.tables import Tables
+    from attrition.data._tables import Tables
 
     sched = pd.DataFrame({
         "employee_id": ["a"] * 3,

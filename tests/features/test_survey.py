@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from attrition.features.survey import DEFAULT_ITEMS, SurveyFeatures, normalise_scores
-from attrition.tables import Tables
+from attrition.data._tables import Tables
 
 NAN = np.nan
 

@@ -6,8 +6,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from attrition.features import TeamFeatures, TenureFeatures
-from attrition.snapshots import population
-from attrition.tables import Tables
+from attrition.snapshots._build import population
+from attrition.data._tables import Tables
 
 T = pd.Timestamp("2024-06-30")
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from attrition.features.workload import WorkloadFeatures
-from attrition.tables import Tables
+from attrition.data._tables import Tables
 
 T = pd.Timestamp("2024-03-31")
 NAN = np.nan

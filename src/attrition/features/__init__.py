@@ -12,13 +12,13 @@ SurveyFeatures     surveys       latest answers, changes, non-response
 =================  ============  ===========================================
 """
 
-from ._base import FeatureBuilder, latest_before, trailing_sums
-from .absence import AbsenceFeatures
-from .schedule import ScheduleFeatures
-from .survey import SurveyFeatures
-from .team import TeamFeatures
-from .tenure import CATEGORICAL_FEATURES, TenureFeatures
-from .workload import WorkloadFeatures
+from attrition.features._base import FeatureBuilder, latest_before, trailing_sums
+from attrition.features.absence import AbsenceFeatures
+from attrition.features.schedule import ScheduleFeatures
+from attrition.features.survey import SurveyFeatures
+from attrition.features.team import TeamFeatures
+from attrition.features.tenure import CATEGORICAL_FEATURES, TenureFeatures
+from attrition.features.workload import WorkloadFeatures
 
 __all__ = [
     "FeatureBuilder",

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables
+from attrition.data._tables import Tables
 
 __all__ = [
     "FeatureBuilder",

@@ -42,8 +42,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables
-from ._base import FeatureBuilder, latest_before, snapshot_keys, trailing_sums, window_parts
+from attrition.data._tables import Tables
+from attrition.features._base import FeatureBuilder, latest_before, snapshot_keys, trailing_sums, window_parts
 
 __all__ = ["AbsenceFeatures"]
 
@@ -101,7 +101,7 @@ class AbsenceFeatures(FeatureBuilder):
 
     Examples
     --------
-    >>> from attrition.tables import Tables
+    >>> from attrition import Tables
     >>> ab = pd.DataFrame({"employee_id": ["a", "a"],
     ...     "start_date": pd.to_datetime(["2024-01-02", "2024-01-30"]),
     ...     "end_date": pd.to_datetime(["2024-01-03", "2024-02-05"]),

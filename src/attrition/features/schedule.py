@@ -29,8 +29,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables
-from ._base import FeatureBuilder, safe_ratio, window_parts
+from attrition.data._tables import Tables
+from attrition.features._base import (
+    FeatureBuilder,
+    integral_or_float,
+    minutes_of_day,
+    safe_ratio,
+    sorted_codes,
+    window_parts,
+)
 
 __all__ = ["ScheduleFeatures"]
 
@@ -111,7 +118,7 @@ class ScheduleFeatures(FeatureBuilder):
 
     Examples
     --------
-    >>> from attrition.tables import Tables
+    >>> from attrition import Tables
     >>> sched = pd.DataFrame({"employee_id": ["a", "a"],
     ...     "date": pd.to_datetime(["2024-01-30", "2024-01-31"]),
     ...     "shift_start": ["14:00", "06:00"], "shift_end": ["22:00", "14:00"],
@@ -266,8 +273,6 @@ class ScheduleFeatures(FeatureBuilder):
         :func:`~attrition.features._base.trailing_sums`), so the frame takes
         about 50 bytes a row.
         """
-        from ._base import integral_or_float, minutes_of_day, sorted_codes
-
         n = len(sched)
         codes, uniques, days, pos = sorted_codes(sched["employee_id"], sched["date"])
         if pos is not None:

@@ -61,9 +61,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..schemas import SURVEY_ITEMS
-from ..tables import Tables
-from ._base import FeatureBuilder, latest_before, snapshot_keys
+from attrition.data._schemas import SURVEY_ITEMS
+from attrition.data._tables import Tables
+from attrition.features._base import FeatureBuilder, latest_before, snapshot_keys
 
 __all__ = ["DEFAULT_ITEMS", "SurveyFeatures", "SURVEY_PRIVACY_MODES"]
 
@@ -123,7 +123,7 @@ class SurveyFeatures(FeatureBuilder):
 
     Examples
     --------
-    >>> from attrition.tables import Tables
+    >>> from attrition import Tables
     >>> sv = pd.DataFrame({"employee_id": ["a", "a", "b"],
     ...     "survey_date": pd.to_datetime(["2024-01-10", "2024-02-10", "2024-03-05"]),
     ...     "item": ["enps", "enps", "enps"], "score": [8.0, 6.0, 9.0],

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables
-from ._base import FeatureBuilder, safe_ratio, trailing_sums
+from attrition.data._tables import Tables
+from attrition.features._base import FeatureBuilder, safe_ratio, trailing_sums
 
 __all__ = ["TeamFeatures"]
 
@@ -27,7 +27,7 @@ class TeamFeatures(FeatureBuilder):
 
     Examples
     --------
-    >>> from attrition.tables import Tables
+    >>> from attrition import Tables
     >>> emp = pd.DataFrame({"employee_id": ["a", "b", "c"], "team_id": ["t"] * 3,
     ...     "hire_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-10"]),
     ...     "termination_date": pd.to_datetime([None, "2024-01-20", None]),

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables
-from ._base import FeatureBuilder, safe_ratio
+from attrition.data._tables import Tables
+from attrition.features._base import FeatureBuilder, safe_ratio
 
 __all__ = ["TenureFeatures", "CATEGORICAL_FEATURES"]
 
@@ -38,7 +38,7 @@ class TenureFeatures(FeatureBuilder):
 
     Examples
     --------
-    >>> from attrition.tables import Tables
+    >>> from attrition import Tables
     >>> emp = pd.DataFrame({"employee_id": ["a", "b"], "team_id": ["t", "t"],
     ...     "hire_date": pd.to_datetime(["2024-01-01", "2023-01-01"]),
     ...     "termination_date": pd.to_datetime([None, None]),

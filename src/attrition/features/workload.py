@@ -29,8 +29,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables
-from ._base import FeatureBuilder, safe_ratio, window_parts
+from attrition.data._tables import Tables
+from attrition.features._base import (
+    FeatureBuilder,
+    integral_or_float,
+    safe_ratio,
+    same_day_values,
+    sorted_codes,
+    window_parts,
+)
 
 __all__ = ["WorkloadFeatures"]
 
@@ -59,7 +66,7 @@ class WorkloadFeatures(FeatureBuilder):
 
     Examples
     --------
-    >>> from attrition.tables import Tables
+    >>> from attrition import Tables
     >>> wl = pd.DataFrame({"employee_id": ["a", "a"],
     ...     "date": pd.to_datetime(["2024-01-30", "2024-01-31"]),
     ...     "contacts_handled": [40.0, 60.0], "handle_seconds": [12000.0, 18000.0],
@@ -192,8 +199,6 @@ class WorkloadFeatures(FeatureBuilder):
         booleans and whole-number values ``int32`` (summed exactly by
         :func:`~attrition.features._base.trailing_sums`).
         """
-        from ._base import integral_or_float, same_day_values, sorted_codes
-
         n = len(wl)
         codes, uniques, days, pos = sorted_codes(wl["employee_id"], wl["date"])
         if pos is not None:

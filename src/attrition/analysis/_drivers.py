@@ -1,0 +1,372 @@
+"""Drivers a team lead can read: which measures move each person's risk, in words.
+
+Sizes in probability points
+    The model's TreeSHAP contributions (``AttritionModel.contributions``,
+    LightGBM's own exact TreeSHAP scaled by the Platt slope) live on the
+    calibrated log-odds scale: ``bias + sum(φ) = logit(p)``. A driver's size
+    in *probability points* is what its contribution φ (summed over the
+    measure's windows and team comparison) adds to the risk given everything
+    else about the person::
+
+        points = 100 × (p − sigmoid(logit(p) − φ))
+
+    i.e. how many points lower (or higher) the risk would be without that
+    contribution. It has the sign of φ and is exact for each driver on its
+    own; because the logistic curve is not linear, the points of several
+    drivers do not add up to ``p − p_base`` (a proportional split would add
+    up, but is arbitrary when contributions have mixed signs).
+
+References
+    Each driver shows the person's value beside a reference: the median of
+    their team on the same as-of date (what the ``_vs_team`` features
+    compare against), computed from the same point-in-time snapshot. Some
+    drivers have none (:func:`has_reference`):
+
+    * team-level measures — one value for the whole team on a date by
+      construction: ``team_*`` (team size, exits, hires, median tenure) and
+      ``survey_team_*`` (the team's survey means and response rate). Their
+      team median is the value itself, so "0.48 (team median 0.48)" would
+      say nothing;
+    * comparisons and changes, whose value already is a difference:
+      ``pay_vs_*`` (from the team or site median), ``*_change_*``,
+      ``*_change`` and ``*_drift_*`` (from the employee's own earlier
+      level; the label says so);
+    * categories (site, role): their team median is missing.
+
+Examples
+--------
+>>> round(probability_points(0.2, 0.5), 1)  # 20 % risk, of which +0.5 log-odds from one driver
+6.8
+>>> format_feature_value("sched_late_share_28d", 0.123)
+'12%'
+>>> driver_sentence("Late schedule changes, last 28 days", "6", "team median", "1", 4.08)
+'Late schedule changes, last 28 days: 6 (team median 1) — raises risk by 4.1 points'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "probability_points",
+    "format_feature_value",
+    "driver_sentence",
+    "measure_label",
+    "team_medians",
+    "feature_family",
+    "has_reference",
+    "TEAM_LEVEL_PREFIXES",
+    "top_drivers",
+]
+
+_PERCENT = re.compile(r"(share|_rate_|rate$|adherence|occupancy|worked_ratio)")
+
+
+def probability_points(p, phi):
+    """Risk points (0–100 scale) that a log-odds contribution ``phi`` adds to risk ``p``.
+
+    ``100 × (p − sigmoid(logit(p) − phi))``: how much lower the risk would be
+    without the contribution, everything else unchanged.
+
+    Examples
+    --------
+    >>> probability_points(0.5, 0.0)
+    0.0
+    >>> round(float(probability_points(0.1, -1.0)), 2)
+    -13.2
+    """
+    p = np.clip(np.asarray(p, dtype="float64"), 1e-12, 1 - 1e-12)
+    phi = np.asarray(phi, dtype="float64")
+    logit = np.log(p) - np.log1p(-p)
+    out = 100.0 * (p - 1.0 / (1.0 + np.exp(-(logit - phi))))
+    return float(out) if out.ndim == 0 else out
+
+
+def format_feature_value(name: str, value) -> str:
+    """A feature value as a person reads it: shares in %, counts as whole numbers.
+
+    Examples
+    --------
+    >>> format_feature_value("sched_late_changes_28d", 6.0), format_feature_value("tenure_days", 412.0)
+    ('6', '412')
+    >>> format_feature_value("wl_occupancy_mean_28d", 0.874), format_feature_value("x", float("nan"))
+    ('87%', 'missing')
+    >>> format_feature_value("sched_late_share_28d_vs_team", 0.05), format_feature_value("pay_vs_site", -0.09)
+    ('+5 pts', '-9%')
+    """
+    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
+        return "no answer" if name.startswith("survey_") else "missing"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    v = float(value)
+    diff = name.endswith("_vs_team") or "_change_" in name or name.endswith("_change")
+    if name.startswith("pay_vs_"):  # relative difference from a median
+        return f"{100 * v:+.0f}%"
+    if _PERCENT.search(name):
+        if diff:
+            return f"{100 * v:+.0f} pts"
+        return f"{100 * v:.0f}%"
+    if v.is_integer():
+        return f"{int(v):+d}" if diff and v else f"{int(v)}"
+    if abs(v) >= 100:
+        return f"{v:+.0f}" if diff else f"{v:.0f}"
+    return f"{v:+.2g}" if diff else f"{v:.3g}"
+
+
+def driver_sentence(label: str, value: str, reference_name: str | None, reference: str | None,
+                    points: float | None, contribution: float | None = None) -> str:
+    """One driver as a sentence.
+
+    Examples
+    --------
+    >>> driver_sentence("Team size", "9", None, None, -1.234)
+    'Team size: 9 — lowers risk by 1.2 points'
+    >>> driver_sentence("a", "3", None, None, None, contribution=0.7)
+    'a: 3 — raises risk (+0.70 log-odds)'
+    """
+    ref = f" ({reference_name} {reference})" if reference_name and reference else ""
+    if points is not None and np.isfinite(points):
+        verb = "raises" if points > 0 else "lowers"
+        return f"{label}: {value}{ref} — {verb} risk by {abs(points):.1f} points"
+    c = float(contribution or 0.0)
+    return f"{label}: {value}{ref} — {'raises' if c > 0 else 'lowers'} risk ({c:+.2f} log-odds)"
+
+
+def measure_label(label: str) -> str:
+    """A feature label without its window and team comparison: the measure's name.
+
+    Examples
+    --------
+    >>> measure_label("Late schedule changes (notice ≤ 2 days), last 28 days vs team median")
+    'Late schedule changes (notice ≤ 2 days)'
+    """
+    out = re.sub(r" vs team median$", "", label).replace(" (0–1 scale)", "")
+    out = re.sub(r",? ?\(?(last|in the last) \d+ days\)?.*$", "", out)
+    return out.strip() or label
+
+
+def team_medians(snapshots: pd.DataFrame, features: Sequence[str], min_group_size: int = 5) -> pd.DataFrame:
+    """Median of each numeric feature over the employee's team on the same as-of date.
+
+    Categorical features get ``NaN``, and so does every feature of a team with
+    fewer than ``min_group_size`` people that day (a small team's median would
+    reveal colleagues' values). Aligned to ``snapshots``' index.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"as_of": ["2024-01-31"] * 3, "team_id": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]})
+    >>> team_medians(s, ["x"], min_group_size=1)["x"].tolist()
+    [2.0, 2.0, 5.0]
+    >>> team_medians(s, ["x"], min_group_size=2)["x"].tolist()
+    [2.0, 2.0, nan]
+    """
+    numeric = [f for f in features if f in snapshots.columns
+               and pd.api.types.is_numeric_dtype(snapshots[f].dtype)
+               and not isinstance(snapshots[f].dtype, pd.CategoricalDtype)]
+    out = pd.DataFrame(np.nan, index=snapshots.index, columns=list(features), dtype="float64")
+    if numeric and len(snapshots):
+        keys = [snapshots["as_of"].to_numpy(), snapshots["team_id"].astype(str).to_numpy()]
+        grouped = snapshots[numeric].astype("float64").groupby(keys)
+        out[numeric] = grouped.transform("median").to_numpy()
+        size = snapshots["team_id"].groupby(keys).transform("size").to_numpy()
+        out.loc[size < min_group_size, :] = np.nan
+    return out
+
+
+def _format_value(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "missing"
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer():
+            return f"{int(value)}"
+        return f"{value:.3g}"
+    return str(value)
+
+
+_TENURE = frozenset({"tenure_days", "log_tenure", "early_tenure"})
+
+
+def feature_family(name: str) -> str:
+    """The measure a feature belongs to, without its window or team comparison.
+
+    Examples
+    --------
+    >>> feature_family("sched_night_share_91d"), feature_family("wl_aht_28d_vs_team")
+    ('sched_night_share', 'wl_aht')
+    """
+    if name in _TENURE:
+        return "tenure"
+    return re.sub(r"_\d+d(?=$|_)", "", name).removesuffix("_vs_team")
+
+
+#: Prefixes of team-level measures: features whose value is by construction the
+#: same for everyone in the team on a date (see "References" in the module docs).
+TEAM_LEVEL_PREFIXES: tuple[str, ...] = ("team_", "survey_team_")
+
+
+def has_reference(name: str) -> bool:
+    """Whether a driver of feature ``name`` is shown beside its team median.
+
+    Not for team-level measures (:data:`TEAM_LEVEL_PREFIXES`: the team
+    median is the value itself), nor for features whose value already is a
+    difference (``pay_vs_*``, changes and drifts).
+
+    Examples
+    --------
+    >>> has_reference("sched_late_changes_28d"), has_reference("survey_enps_latest")
+    (True, True)
+    >>> has_reference("team_size"), has_reference("survey_team_enps_mean")
+    (False, False)
+    >>> has_reference("pay_vs_site"), has_reference("survey_enps_change"), has_reference("wl_aht_change_28d")
+    (False, False, False)
+    """
+    return not (name.startswith(TEAM_LEVEL_PREFIXES) or name.startswith("pay_vs_")
+                or "_change_" in name or name.endswith("_change") or "_drift_" in name)
+
+
+def top_drivers(
+    contributions: pd.DataFrame,
+    values: pd.DataFrame,
+    n: int = 3,
+    labels: dict[str, str] | None = None,
+    *,
+    references: pd.DataFrame | None = None,
+    reference_name: str = "team median",
+) -> pd.DataFrame:
+    """The ``n`` measures that move each row's risk most, in words.
+
+    Contributions of one measure over several windows (e.g. night share over
+    the last 28, 91 and 182 days) and against the team median are added up
+    into one driver (as are the three tenure features), so a driver list
+    never repeats itself; TreeSHAP values are additive, so the sum is
+    exact. The driver is shown with the label and value of its largest
+    single contribution (for a ``_vs_team`` comparison: the feature itself,
+    with the team median it was compared against as reference).
+
+    Parameters
+    ----------
+    contributions : pandas.DataFrame
+        Per-feature contributions on the calibrated log-odds scale. With a
+        ``bias`` column (as :meth:`AttritionModel.contributions` returns) the
+        sizes are also given in probability points (see
+        :func:`probability_points`).
+    values : pandas.DataFrame
+        The feature values, same index.
+    n : int
+        Drivers per row.
+    labels : dict, optional
+        Readable feature labels.
+    references : pandas.DataFrame, optional
+        A reference value per feature and row (e.g. :func:`team_medians`),
+        shown beside the value. Never shown for team-level measures
+        (``team_*``, ``survey_team_*``: the same value for the whole team),
+        comparisons and changes (:func:`has_reference`), nor where the
+        reference is missing (categories, teams under ``min_group_size``).
+    reference_name : str, default "team median"
+        What the references are, as it reads in the sentence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        For k = 1..n: ``driver_k`` (a sentence), ``driver_k_feature``,
+        ``driver_k_value`` (as text), ``driver_k_contribution`` (signed,
+        calibrated log-odds, summed over the measure's windows),
+        ``driver_k_points`` (signed probability points; only with a ``bias``
+        column) and ``driver_k_reference`` (as text; only with
+        ``references``). Ordered by absolute contribution; ties break by
+        feature order.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"a_28d": [0.5, -0.1], "a_91d": [0.2, 0.0], "b": [-0.6, 0.05],
+    ...                   "bias": [-2.0, -2.0]})
+    >>> v = pd.DataFrame({"a_28d": [3.0, 1.0], "a_91d": [2.0, 1.0], "b": [0.9, 0.2]})
+    >>> top_drivers(c, v, n=1)["driver_1"].tolist()
+    ['a_28d: 3 — raises risk by 6.1 points', 'a_28d: 1 — lowers risk by 1.1 points']
+    >>> ref = pd.DataFrame({"a_28d": [1.0, 1.0], "a_91d": [1.0, 1.0], "b": [0.5, 0.5]})
+    >>> top_drivers(c, v, n=1, references=ref)["driver_1"].tolist()[0]
+    'a_28d: 3 (team median 1) — raises risk by 6.1 points'
+    """
+    labels = labels or {}
+    feats = [c for c in contributions.columns if c != "bias"]
+    contrib = contributions[feats].to_numpy(dtype="float64")
+    codes, families = pd.factorize(pd.Index([feature_family(f) for f in feats]))
+    n_rows, n_fam = len(contrib), len(families)
+    summed = np.zeros((n_rows, n_fam))
+    np.add.at(summed.T, codes, contrib.T)
+    risk = None
+    if "bias" in contributions.columns:
+        logit = contributions.to_numpy(dtype="float64").sum(axis=1)
+        risk = 1.0 / (1.0 + np.exp(-logit))
+    # Representative feature of each family and row: its largest |contribution|.
+    rep = np.zeros((n_rows, n_fam), dtype=np.int64)
+    for g in range(n_fam):
+        members = np.flatnonzero(codes == g)
+        rep[:, g] = members[np.argmax(np.abs(contrib[:, members]), axis=1)]
+    n = min(n, n_fam)
+    order = np.argsort(-np.abs(summed), axis=1, kind="stable")[:, :n]
+    rows = np.arange(n_rows)
+    value_frame = values.reset_index(drop=True)
+    ref_frame = references.reset_index(drop=True) if references is not None else None
+    value_cols: dict[str, np.ndarray] = {}
+    ref_cols: dict[str, np.ndarray] = {}
+
+    def column(frame: pd.DataFrame, cache: dict[str, np.ndarray], name: str) -> np.ndarray:
+        if name not in cache:
+            cache[name] = frame[name].to_numpy()
+        return cache[name]
+
+    out: dict[str, object] = {}
+    for k in range(n):
+        fam = order[:, k]
+        c = summed[rows, fam]
+        idx = rep[rows, fam]
+        points = probability_points(risk, c) if risk is not None else np.full(n_rows, np.nan)
+        # The shown feature, its value and reference of each row, gathered per
+        # feature (a few dozen) rather than per row.
+        shown = np.empty(n_rows, dtype=object)
+        vals_k = np.empty(n_rows, dtype=object)
+        ref_value = np.full(n_rows, None, dtype=object)
+        for i in np.unique(idx):
+            sel = np.flatnonzero(idx == i)
+            f = feats[i]
+            base = f.removesuffix("_vs_team")
+            if f.endswith("_vs_team") and base in value_frame.columns:
+                v = column(value_frame, value_cols, base)[sel]
+                vals_k[sel] = v
+                if ref_frame is not None:  # NaN there for teams under min_group_size
+                    if base in ref_frame.columns:
+                        ref_value[sel] = column(ref_frame, ref_cols, base)[sel]
+                else:
+                    diff = column(value_frame, value_cols, f)[sel]
+                    ok = np.flatnonzero(pd.notna(v) & pd.notna(diff))
+                    if len(ok):
+                        ref_value[sel[ok]] = [float(a) - float(b) for a, b in zip(v[ok], diff[ok], strict=True)]
+                shown[sel] = base
+            else:
+                vals_k[sel] = column(value_frame, value_cols, f)[sel]
+                if ref_frame is not None and f in ref_frame.columns and has_reference(f):
+                    ref_value[sel] = column(ref_frame, ref_cols, f)[sel]
+                shown[sel] = f
+        names = shown.tolist()
+        vals_list = vals_k.tolist()
+        refs = [format_feature_value(f, r) if r is not None and pd.notna(r) else ""
+                for f, r in zip(names, ref_value.tolist(), strict=True)]
+        pts = [None] * n_rows if risk is None else points.tolist()
+        sentences = [driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name, rt, p, cc)
+                     for f, v, rt, p, cc in zip(names, vals_list, refs, pts, c.tolist(), strict=True)]
+        out[f"driver_{k + 1}"] = sentences
+        out[f"driver_{k + 1}_feature"] = names
+        out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals_list]
+        out[f"driver_{k + 1}_contribution"] = np.round(c, 6)
+        if risk is not None:
+            out[f"driver_{k + 1}_points"] = np.round(points, 2)
+        if ref_frame is not None:
+            out[f"driver_{k + 1}_reference"] = refs
+    return pd.DataFrame(out, index=contributions.index)

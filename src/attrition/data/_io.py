@@ -1,0 +1,69 @@
+"""Atomic file writes: a temporary file beside the target, renamed on success.
+
+An interrupted or failing write leaves the previous file (or none) and no
+temporary litter, so a monthly job never publishes half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from attrition.exceptions import ConfigError
+
+__all__ = ["atomic_write", "write_table", "write_text"]
+
+
+def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` and rename the temporary file to ``path`` on success.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write(d / "a.txt", lambda tmp: pathlib.Path(tmp).write_text("hi")).read_text()
+    'hi'
+    >>> def fail(tmp):
+    ...     raise OSError("disk full")
+    >>> try:
+    ...     atomic_write(d / "b.txt", fail)
+    ... except OSError:
+    ...     pass
+    >>> sorted(p.name for p in d.iterdir())
+    ['a.txt']
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV or Parquet (by suffix) atomically: a temporary file renamed on success."""
+    path = Path(path)
+    if path.suffix not in {".csv", ".parquet"}:
+        raise ConfigError(f"Output {path} must end in .csv or .parquet.")
+
+    def write(tmp: str) -> None:
+        if path.suffix == ".csv":
+            frame.to_csv(tmp, index=False, lineterminator="\n")
+        else:
+            frame.to_parquet(tmp, index=False)
+
+    return atomic_write(path, write)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` atomically to ``path`` (a temporary file renamed on success)."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -1,0 +1,210 @@
+"""End-to-end jobs shared by the command line and the Python API: train and score.
+
+``train`` and ``score`` each do one whole job — load and validate, build
+snapshots once, fit or predict, log or write — so that the CLI stays a thin
+layer and a scheduled Python job gets exactly what the CLI does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from attrition.data._io import write_table, write_text
+from attrition.data._loading import read_roster
+from attrition.data._privacy import pseudonymise, resolve_salt
+from attrition.data._tables import Tables
+from attrition.exceptions import ConfigError
+from attrition.jobs._config import Config
+from attrition.models._model import AttritionModel
+from attrition.reporting._report import build_report
+from attrition.scoring._roster import score_roster
+from attrition.tracking._mlflow import (
+    TrainingRun,
+    load_companion_model,
+    load_model,
+    log_training_run,
+    model_fairness,
+    registered_name,
+)
+
+__all__ = ["train", "score", "TrainResult", "TARGETS"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    """The fitted model, the MLflow run it was logged to, and the snapshot frame."""
+
+    model: AttritionModel
+    run: TrainingRun
+    snapshots: pd.DataFrame
+    #: With ``target="all"``: the quiet-quitting model's result.
+    quiet_quitting: TrainResult | None = None
+
+
+#: Values of ``train(target=...)`` / ``attrition train --target``.
+TARGETS: tuple[str, ...] = ("attrition", "quiet_quitting", "all")
+
+
+def _fit(config: Config, snaps: pd.DataFrame, target: str) -> AttritionModel:
+    spec = config.snapshot_spec(target)
+    bands = dict(spec.quiet_quitting_definition().bands) if target == "quiet_quitting" else config.risk_bands
+    log.info("Training the %s model out of time", target.replace("_", "-"))
+    return AttritionModel(spec=spec, valid_months=config.valid_months, lgbm_params=config.lgbm_params,
+                          risk_bands=bands, random_state=config.random_state).fit(snaps)
+
+
+def _register_as(config: Config, register: str | None) -> str | None:
+    name = register or config.registered_model
+    if name is None:
+        log.info("Not registered: pass --register NAME (or set registered_model in the configuration) "
+                 "to make the model the @champion that `attrition score` loads.")
+    return name
+
+
+def train(config: Config, *, register: str | None = None, tables: Tables | None = None,
+          target: str = "attrition") -> TrainResult:
+    """Load, build monthly snapshots once, fit out of time, and log to MLflow.
+
+    Parameters
+    ----------
+    config : Config
+        Settings (``data_dir``, ``horizon_days``, ``windows``, tracking ...).
+    register : str, optional
+        Register the model under this name with the alias ``champion``
+        (default: ``config.registered_model``, if set); the quiet-quitting
+        model is registered as ``<name>-quiet-quitting``.
+    tables : Tables, optional
+        Already-loaded tables (skips reading ``config.data_dir``).
+    target : {"attrition", "quiet_quitting", "all"}, default "attrition"
+        Which model(s) to train, on the same snapshots. With ``"all"`` the
+        result is the attrition model's, with the quiet-quitting model's in
+        ``result.quiet_quitting``.
+    """
+    if target not in TARGETS:
+        raise ConfigError(f"target must be one of {', '.join(TARGETS)}, got {target!r}.")
+    tables = tables if tables is not None else config.load_tables()
+    spec = config.snapshot_spec("attrition")
+    log.info("Building snapshots (horizon %d days)", spec.horizon_days)
+    snaps = spec.build(tables)
+    targets = ["attrition", "quiet_quitting"] if target == "all" else [target]
+    frames = {"attrition": snaps}
+    if "quiet_quitting" in targets:
+        definition = spec.quiet_quitting_definition()
+        log.info("Quiet quitting: labelling entry into the state (threshold %.0f, surveys %s)",
+                 definition.state_threshold, "used" if definition.use_surveys else "not used")
+        frames["quiet_quitting"] = config.snapshot_spec("quiet_quitting").relabel(snaps, tables)
+    # Fit every model before logging or registering anything: a failure leaves no partial output.
+    models = {t: _fit(config, frames[t], t) for t in targets}
+    name = _register_as(config, register)
+    results: dict[str, TrainResult] = {}
+    for t in targets:
+        log.info("Logging the %s run to MLflow", t.replace("_", "-"))
+        run = log_training_run(
+            models[t], frames[t], tables, tracking_uri=config.resolved_tracking_uri(),
+            experiment=config.experiment,
+            register=(registered_name(name) if t == "quiet_quitting" else name) if name else None,
+            run_params=config.to_dict(), fairness_thresholds=config.fairness)
+        results[t] = TrainResult(model=models[t], run=run, snapshots=frames[t])
+    if target == "all":
+        results["attrition"].quiet_quitting = results["quiet_quitting"]
+    return results[targets[0]]
+
+
+def _check_outputs(out, report) -> None:
+    if out is not None and Path(out).suffix not in {".csv", ".parquet"}:
+        raise ConfigError(f"Output {out} must end in .csv or .parquet.")
+    if report is not None and Path(report).suffix.lower() not in {".html", ".htm"}:
+        raise ConfigError(f"Report {report} must end in .html.")
+
+
+def score(
+    config: Config,
+    as_of,
+    *,
+    model_uri: str | None = None,
+    roster: str | Path | None = None,
+    out: str | Path | None = None,
+    tables: Tables | None = None,
+    model: AttritionModel | None = None,
+    report: str | Path | None = None,
+    qq_model_uri: str | None = None,
+    qq_model: AttritionModel | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Score the roster as of a date with a registered (or given) model.
+
+    Parameters
+    ----------
+    config : Config
+    as_of : date
+    model_uri : str, optional
+        Any URI ``attrition train`` prints (``models:/NAME@champion``,
+        ``models:/m-…``, ``runs:/…``) or a registered name; default
+        ``models:/<registered_model>@champion``.
+    roster : path, optional
+        CSV/Parquet with ``employee_id``; default everyone employed on ``as_of``.
+    out : path, optional
+        Where to write the scores (``.csv`` or ``.parquet``), atomically.
+    tables, model : optional
+        Already-loaded tables / a fitted model (then ``model_uri`` is not read).
+    report : path, optional
+        Also write the HTML report of these scores (of the roster only).
+    qq_model_uri : str, optional
+        The quiet-quitting model. Default: when the attrition model is a
+        registered model, ``models:/NAME-quiet-quitting@ALIAS`` if it is
+        registered; otherwise the quiet-quitting risk is omitted (logged) and
+        only the index, which needs no model, is written.
+    qq_model : AttritionModel, optional
+        A fitted quiet-quitting model (then ``qq_model_uri`` is not read).
+    outcomes : pandas.DataFrame, optional
+        Labelled snapshots of past months (e.g. the training snapshots): the
+        report adds expected against actual leavers and calibration.
+
+    The output ends with ``employee_pseudonym``, the keyed hash of the id
+    under which reports and MLflow artefacts show the person. The snapshots
+    of the scoring date are built once, for the scores and the report.
+    """
+    _check_outputs(out, report)
+    info = {"model_name": "", "model_version": ""}
+    tracking = config.resolved_tracking_uri()
+    uri = None
+    if model is None:
+        uri = model_uri or f"models:/{config.model_name()}@champion"
+        model, info = load_model(uri, tracking)
+        uri = info["model_uri"]
+    if model.target != "attrition":
+        raise ConfigError(
+            f"The model {uri or ''} predicts {model.target!r}, not attrition. Pass the attrition "
+            "model as --model and the quiet-quitting one as --qq-model."
+        )
+    if qq_model is None:
+        qq_model = load_companion_model(uri, qq_model_uri, tracking)
+    if tables is None:
+        tables = config.load_tables(columns=model.spec_.columns)
+    roster_frame = read_roster(roster) if roster is not None else None
+    snaps = model.snapshots(tables, [pd.Timestamp(as_of)])
+    scores = score_roster(
+        tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
+        model_info=info, roster_source=str(roster) if roster is not None else "roster",
+        quiet_quitting=True, qq_model=qq_model, snapshots=snaps,
+    )
+    scores["employee_pseudonym"] = pseudonymise(scores["employee_id"].astype(str), resolve_salt(config.id_salt))
+    html = None
+    if report is not None:  # built before anything is written: a failure leaves no partial output
+        features = snaps[snaps["employee_id"].isin(scores["employee_id"])] if roster is not None else snaps
+        html = build_report(scores, model=model, model_info=info, features=features, outcomes=outcomes,
+                            fairness=model_fairness(info, tracking),
+                            min_group_size=model.spec_.min_group_size, id_salt=config.id_salt)
+    if out is not None:
+        write_table(scores, out)
+        log.info("Wrote %d scores to %s", len(scores), out)
+    if html is not None:
+        write_text(report, html)
+        log.info("Wrote the report to %s", report)
+    return scores

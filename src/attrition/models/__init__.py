@@ -1,0 +1,33 @@
+"""Layer 4, models: the calibrated LightGBM, its out-of-time split, baselines, metrics, flat mode."""
+
+from attrition.models._baselines import (
+    BASELINES,
+    ClassPriorBaseline,
+    LogisticBaseline,
+    TenureBaseline,
+    baseline_models,
+)
+from attrition.models._flat import (
+    FLAT_PROTECTED,
+    FlatFit,
+    fit_table,
+    flat_features,
+    read_table,
+)
+from attrition.models._metrics import (
+    capacity_metrics,
+    classification_metrics,
+    expected_calibration_error,
+    expected_vs_actual,
+    lift_by_decile,
+    reliability_table,
+    top_share_precision,
+)
+from attrition.models._model import (
+    DEFAULT_LGBM_PARAMS,
+    AttritionModel,
+    out_of_time_split,
+    risk_band,
+)
+
+__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED"]

@@ -1,0 +1,187 @@
+"""Simple models every attrition model must beat.
+
+A LightGBM that a simple model beats should not ship. Three baselines are
+fitted on exactly the rows and features the model sees:
+
+* :class:`ClassPriorBaseline` — everyone gets the training base rate (ranks
+  nobody: ROC AUC 0.5; its Brier score is the one to beat);
+* :class:`TenureBaseline` — a logistic regression on tenure alone (log
+  tenure and the first-90 and first-180-days flags), the classic "new
+  joiners leave" rule;
+* :class:`LogisticBaseline` — an L2-regularised logistic regression on all
+  the model's features: numbers imputed with the training median plus a
+  missing-value flag and standardised, categories one-hot encoded (missing
+  as its own level), in one scikit-learn pipeline.
+
+Each has ``fit(X, y)`` and ``predict_risk(X)`` over data frames;
+:func:`baseline_models` returns fresh instances by name.
+
+Examples
+--------
+>>> import pandas as pd
+>>> X = pd.DataFrame({"tenure_days": [10, 40, 400, 800, 30, 900], "x": [1.0, 2, 3, 4, None, 6]})
+>>> y = [1, 1, 0, 0, 1, 0]
+>>> risk = LogisticBaseline().fit(X, y).predict_risk(X)
+>>> bool(risk[:2].min() > risk[2:4].max())
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from attrition.exceptions import NotFittedError, SchemaError
+from attrition.snapshots._build import feature_columns
+
+__all__ = ["ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES"]
+
+#: Names of the baselines, in the order they are reported.
+BASELINES: tuple[str, ...] = ("class_prior", "tenure_only", "logistic")
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return (isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object
+            or pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype))
+
+
+class _Baseline(BaseEstimator):
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "fitted_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Call fit(X, y) first.")
+
+
+class ClassPriorBaseline(_Baseline):
+    """Predicts the training base rate for everyone.
+
+    Examples
+    --------
+    >>> ClassPriorBaseline().fit(pd.DataFrame({"a": [1, 2, 3, 4]}), [0, 0, 0, 1]).predict_risk(
+    ...     pd.DataFrame({"a": [9]})).tolist()
+    [0.25]
+    """
+
+    def fit(self, X: pd.DataFrame, y) -> ClassPriorBaseline:
+        y = np.asarray(y, dtype="float64")
+        if len(y) == 0:
+            raise SchemaError("ClassPriorBaseline.fit needs at least one labelled row.")
+        self.rate_ = float(y.mean())
+        self.fitted_ = True
+        return self
+
+    def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
+        return np.full(len(X), self.rate_, dtype="float64")
+
+
+class TenureBaseline(_Baseline):
+    """Logistic regression on tenure alone (``tenure_days`` column).
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"tenure_days": [5, 20, 60, 500, 700, 900]})
+    >>> r = TenureBaseline().fit(X, [1, 1, 0, 0, 0, 0]).predict_risk(X)
+    >>> bool(r[0] > r[-1])
+    True
+    """
+
+    column: str = "tenure_days"
+
+    def _design(self, X: pd.DataFrame) -> np.ndarray:
+        if self.column not in X.columns:
+            raise SchemaError(
+                f"The tenure-only baseline needs a {self.column!r} column; the frame has "
+                f"{len(X.columns)} columns without it. Build snapshots with the tenure builder.",
+                column=self.column,
+            )
+        t = pd.to_numeric(X[self.column], errors="raise").to_numpy(dtype="float64")
+        t = np.where(np.isnan(t), np.nanmedian(t) if np.isfinite(t).any() else 0.0, t)
+        return np.column_stack([np.log1p(np.clip(t, 0, None)), (t <= 90).astype(float),
+                                (t <= 180).astype(float)])
+
+    def fit(self, X: pd.DataFrame, y) -> TenureBaseline:
+        self.model_ = LogisticRegression(max_iter=1000).fit(self._design(X), np.asarray(y, dtype=int))
+        self.fitted_ = True
+        return self
+
+    def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
+        return self.model_.predict_proba(self._design(X))[:, 1]
+
+
+class LogisticBaseline(_Baseline):
+    """L2-regularised logistic regression on the same features as the model.
+
+    Parameters
+    ----------
+    C : float, default 0.1
+        Inverse regularisation strength (smaller = stronger).
+    features : list of str, optional
+        Columns to use; default :func:`attrition.snapshots.feature_columns`
+        of the frame given to ``fit``.
+    """
+
+    def __init__(self, C: float = 0.1, features: list[str] | None = None) -> None:
+        self.C = C
+        self.features = features
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.features_ if c not in X.columns]
+        if missing:
+            raise SchemaError(
+                f"The logistic baseline was fitted with columns missing here: {', '.join(missing[:10])}. "
+                "Pass a frame with the same columns as in fit.",
+                column=missing[0],
+            )
+        out = X.loc[:, self.features_].copy()
+        for c in self.categorical_:
+            out[c] = out[c].astype(object).where(out[c].notna(), "(missing)").astype(str)
+        for c in self.numeric_:
+            out[c] = pd.to_numeric(out[c], errors="raise").astype("float64")
+        return out
+
+    def fit(self, X: pd.DataFrame, y) -> LogisticBaseline:
+        features = list(self.features) if self.features is not None else feature_columns(X)
+        if not features:
+            raise SchemaError("The logistic baseline found no feature columns to fit on.")
+        self.features_ = features
+        self.categorical_ = [c for c in features if _is_categorical(X[c])]
+        # Columns with no value at all carry nothing (and break median imputation).
+        self.numeric_ = [c for c in features if c not in self.categorical_ and X[c].notna().any()]
+        self.features_ = self.categorical_ + self.numeric_
+        numeric = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
+        prep = ColumnTransformer(
+            [("num", numeric, self.numeric_),
+             ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), self.categorical_)],
+            remainder="drop",
+        )
+        self.pipeline_ = Pipeline([("prep", prep),
+                                   ("lr", LogisticRegression(C=self.C, max_iter=2000))])
+        self.pipeline_.fit(self._frame(X), np.asarray(y, dtype=int))
+        self.fitted_ = True
+        return self
+
+    def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
+        return self.pipeline_.predict_proba(self._frame(X))[:, 1]
+
+
+def baseline_models(features: list[str] | None = None) -> dict[str, _Baseline]:
+    """Fresh, unfitted baselines by name (see :data:`BASELINES`).
+
+    Examples
+    --------
+    >>> list(baseline_models())
+    ['class_prior', 'tenure_only', 'logistic']
+    """
+    return {
+        "class_prior": ClassPriorBaseline(),
+        "tenure_only": TenureBaseline(),
+        "logistic": LogisticBaseline(features=features),
+    }

@@ -1,0 +1,538 @@
+"""The attrition model: LightGBM, trained out of time, with calibrated probabilities.
+
+:class:`AttritionModel` is a scikit-learn style estimator over snapshot frames
+(:func:`attrition.build_snapshots`). ``fit`` splits the labelled rows *by
+time*, never at random:
+
+* **validation** — the latest ``valid_months`` as-of dates with a fully
+  observed label;
+* **training** — as-of dates ``t`` whose whole label window ``(t, t +
+  horizon]`` ends on or before the first validation as-of date, so no
+  training label reaches into the validation period (a purge gap).
+
+LightGBM stops early on the validation log loss; a Platt scaling
+(``a * margin + b``) fitted on the validation margins turns scores into
+calibrated probabilities, and the validation metrics are reported. The model
+that is evaluated is the model that is shipped: it is not refitted on the
+validation months afterwards.
+
+The fitted model saves to a folder with the trees in LightGBM's text format
+and everything else in JSON: loading it never unpickles code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from attrition.data._schemas import PROTECTED_COLUMNS
+from attrition.exceptions import (
+    ConfigError,
+    DataQualityWarning,
+    InsufficientDataError,
+    ModelNotFoundError,
+    NotFittedError,
+    SchemaError,
+)
+from attrition.models._baselines import LogisticBaseline, TenureBaseline
+from attrition.models._metrics import classification_metrics
+from attrition.snapshots._build import feature_columns
+from attrition.snapshots._spec import SnapshotSpec
+
+__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS"]
+
+log = logging.getLogger(__name__)
+
+_FORMAT_VERSION = 2
+
+#: LightGBM settings used unless the configuration overrides them. Few
+#: leaves, row and column subsampling and a floor on leaf size suit the
+#: few-thousand-positive problems of one contact centre; early stopping on the
+#: out-of-time validation months picks the number of trees.
+DEFAULT_LGBM_PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.03,
+    "n_estimators": 600,
+    "num_leaves": 15,
+    "min_child_samples": 50,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.7,
+    "reg_lambda": 5.0,
+    "verbose": -1,
+}
+
+
+def out_of_time_split(
+    as_of: pd.Series, labelled: pd.Series, horizon_days: int, valid_months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks of training and validation rows (see the module docs).
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]))
+    >>> tr, va = out_of_time_split(d, pd.Series([True] * 4), horizon_days=30, valid_months=1)
+    >>> tr.tolist(), va.tolist()  # 2024-03-31 + 30 days ends on the first validation date
+    ([True, True, True, False], [False, False, False, True])
+    """
+    as_of = pd.to_datetime(as_of)
+    labelled = np.asarray(labelled, dtype=bool)
+    dates = np.sort(as_of[labelled].unique())
+    if len(dates) < valid_months + 1:
+        raise InsufficientDataError(
+            f"Need labelled rows on at least {valid_months + 1} as-of dates for an out-of-time "
+            f"split, found {len(dates)} (month ends within {horizon_days} days of the export "
+            "date have no fully observed label). Provide a longer history (a year or more), "
+            "a shorter horizon, or fewer validation months."
+        )
+    valid_dates = dates[-valid_months:]
+    first_valid = pd.Timestamp(valid_dates[0])
+    valid = labelled & as_of.isin(valid_dates).to_numpy()
+    train = labelled & (as_of + pd.Timedelta(days=horizon_days) <= first_valid).to_numpy()
+    if not train.any():
+        raise InsufficientDataError(
+            f"No training rows: every labelled as-of date before {first_valid:%Y-%m-%d} has a "
+            f"{horizon_days}-day label window reaching into the validation period. Provide a "
+            "longer history, a shorter horizon, or fewer validation months."
+        )
+    return train, valid
+
+
+def risk_band(risk: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
+    """``low`` / ``medium`` / ``high`` by the model's absolute thresholds.
+
+    Examples
+    --------
+    >>> risk_band(np.array([0.01, 0.1, 0.5]), {"medium": 0.05, "high": 0.2}).tolist()
+    ['low', 'medium', 'high']
+    """
+    risk = np.asarray(risk, dtype="float64")
+    return np.where(risk >= thresholds["high"], "high",
+                    np.where(risk >= thresholds["medium"], "medium", "low")).astype(object)
+
+
+class AttritionModel(ClassifierMixin, BaseEstimator):
+    """Calibrated LightGBM risk of the spec's target within its horizon.
+
+    Parameters
+    ----------
+    spec : SnapshotSpec, optional
+        How the snapshots are built: horizon, windows, survey privacy,
+        target (a voluntary exit, or entry into the quiet-quitting state) and
+        the quiet-quitting definition. Default: the spec the snapshots given
+        to :meth:`fit` were built with (``attrs["spec"]``), else
+        :class:`SnapshotSpec()`. The fitted spec is ``spec_``; it is saved
+        with the trees, and :meth:`snapshots` rebuilds features with it.
+    valid_months : int, default 3
+        Latest labelled as-of dates held out for early stopping, calibration
+        and metrics.
+    lgbm_params : dict, optional
+        Overrides of :data:`DEFAULT_LGBM_PARAMS`.
+    early_stopping_rounds : int, default 50
+        Rounds without validation improvement before training stops.
+    risk_bands : dict, optional
+        ``{"medium": m, "high": h}`` as multiples of the validation base rate
+        (default 1.0 and 2.0): a risk at or above ``h`` × the base rate is
+        ``high``.
+    random_state : int, default 0
+        Seed for LightGBM's subsampling.
+
+    Attributes
+    ----------
+    spec_ : SnapshotSpec
+        The spec the model was trained with, including the tables (and their
+        columns) it saw.
+    booster_ : lightgbm.Booster
+        The trees (best iteration only).
+    feature_names_in_ : list of str
+    categories_ : dict of str to list
+        Categories of each categorical feature seen in training.
+    calibration_ : tuple of float
+        Platt coefficients ``(a, b)``: calibrated logit = a × margin + b.
+    thresholds_ : dict
+        Absolute risk thresholds of the bands.
+    validation_dates_ : list of str
+        The out-of-time validation as-of dates (``YYYY-MM-DD``), chosen once
+        by :meth:`fit`; :meth:`validation_mask` selects their rows.
+    metrics_ : dict
+        Validation metrics (``valid_roc_auc``, ``valid_pr_auc``, ...) and
+        those of the tenure-only baseline (``baseline_valid_roc_auc``) and of a
+        regularised logistic regression on the same features
+        (``lr_baseline_valid_roc_auc``, see :mod:`attrition.models`), and
+        the class prior (``prior_baseline_valid_brier``: the training base
+        rate for everyone).
+    training_summary_ : dict
+        Periods and row counts of the split.
+
+    Examples
+    --------
+    >>> from attrition import simulate, build_snapshots
+    >>> snaps = build_snapshots(simulate(n_employees=150, months=14, seed=3).tables)
+    >>> model = AttritionModel(lgbm_params={"n_estimators": 50}).fit(snaps)
+    >>> model.spec_.horizon_days, model.spec_.target
+    (90, 'attrition')
+    >>> risk = model.predict_risk(snaps)
+    >>> bool(((risk > 0) & (risk < 1)).all())
+    True
+    """
+
+    def __init__(
+        self,
+        spec: SnapshotSpec | None = None,
+        valid_months: int = 3,
+        lgbm_params: dict[str, Any] | None = None,
+        early_stopping_rounds: int = 50,
+        risk_bands: dict[str, float] | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.spec = spec
+        self.valid_months = valid_months
+        self.lgbm_params = lgbm_params
+        self.early_stopping_rounds = early_stopping_rounds
+        self.risk_bands = risk_bands
+        self.random_state = random_state
+
+    # ------------------------------------------------------------- the spec
+    @property
+    def target(self) -> str:
+        """What the model predicts (the spec's target)."""
+        return self._spec().target
+
+    @property
+    def horizon_days(self) -> int:
+        """The label horizon (the spec's)."""
+        return self._spec().horizon_days
+
+    def _spec(self) -> SnapshotSpec:
+        spec = getattr(self, "spec_", None) or self.spec
+        return spec if spec is not None else SnapshotSpec()
+
+    def snapshots(self, tables, as_of=None, *, labels: bool = False) -> pd.DataFrame:
+        """Rebuild snapshot rows exactly as in training (:meth:`SnapshotSpec.build` of ``spec_``).
+
+        The one way scoring, reports, what-if and drift checks build features
+        for this model. A table the model was trained with and missing from
+        ``tables`` is refused with a readable diff.
+        """
+        self._check_fitted()
+        if self.spec_ is None:
+            raise ConfigError("This model was fitted on a flat table: it has no snapshot spec. "
+                              "Score it with attrition.jobs.score_table_file.")
+        return self.spec_.build(tables, as_of, labels=labels)
+
+    def feature_labels(self) -> dict[str, str]:
+        """Readable labels of the model's features."""
+        return self._spec().feature_labels()
+
+    def validation_mask(self, snapshots: pd.DataFrame) -> np.ndarray:
+        """Rows of ``snapshots`` on the fitted validation as-of dates with a known label."""
+        self._check_fitted()
+        dates = pd.DatetimeIndex(pd.to_datetime(self.validation_dates_))
+        mask = pd.to_datetime(snapshots["as_of"]).isin(dates).to_numpy()
+        if "label" in snapshots.columns:
+            mask = mask & snapshots["label"].notna().to_numpy()
+        return mask
+
+    # ------------------------------------------------------------------ fit
+    def _params(self) -> dict[str, Any]:
+        params = {**DEFAULT_LGBM_PARAMS, **(self.lgbm_params or {})}
+        params["random_state"] = self.random_state
+        params.setdefault("deterministic", True)
+        params.setdefault("force_col_wise", True)
+        return params
+
+    def _fit_spec(self, snapshots: pd.DataFrame) -> SnapshotSpec:
+        """The spec to fit with: the model's, checked against the one the snapshots record."""
+        if "label" not in snapshots.columns or "as_of" not in snapshots.columns:
+            raise SchemaError(
+                "fit needs a snapshot frame with 'as_of' and 'label' columns; build it with "
+                "attrition.build_snapshots(tables, horizon_days=...) or SnapshotSpec(...).build(tables).",
+                column="label",
+            )
+        recorded = snapshots.attrs.get("spec")
+        built = SnapshotSpec.from_dict(recorded) if recorded else None
+        spec = self.spec if self.spec is not None else (built or SnapshotSpec())
+        spec.validate()
+        if built is not None:
+            mine, theirs = spec.to_dict(), built.to_dict()
+            differ = [k for k in mine if k not in ("tables", "columns") and mine[k] != theirs[k]]
+            if differ:
+                shown = "; ".join(f"{k}: snapshots {theirs[k]!r}, model {mine[k]!r}" for k in differ)
+                raise ConfigError(
+                    f"The snapshots were built with another spec than the model's ({shown}). The "
+                    "model would be trained on rows it cannot rebuild at scoring. Build the snapshots "
+                    "with the model's spec (spec.build(tables)), or leave AttritionModel(spec=None) "
+                    "to adopt theirs."
+                )
+        schema = snapshots.attrs.get("input_schema")
+        if schema is not None and spec.tables is None:
+            spec = dataclasses.replace(spec, tables={k: tuple(v) for k, v in schema.items()})
+        return spec
+
+    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
+        for name, mask in (("training", train), ("validation", valid)):
+            pos = int(y[mask].sum())
+            if pos < 5 or pos == int(mask.sum()):
+                raise InsufficientDataError(
+                    f"The {name} period has {pos} positives in {int(mask.sum())} rows: too few to "
+                    "fit and check a model. Use a longer history or a longer horizon."
+                )
+            if pos < 30:
+                warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: metrics "
+                              "will be noisy.", DataQualityWarning, stacklevel=3)
+
+    def _what(self) -> str:
+        return "Attrition model" if self.target == "attrition" else "Quiet-quitting model"
+
+    def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
+        params = self._params()
+        rounds = int(params.pop("n_estimators", 100))
+        train_set = lgb.Dataset(X[train], label=y[train], free_raw_data=True)
+        valid_set = lgb.Dataset(X[valid], label=y[valid], reference=train_set)
+        booster = lgb.train(
+            {**params, "metric": "binary_logloss"},
+            train_set,
+            num_boost_round=rounds,
+            valid_sets=[valid_set],
+            valid_names=["validation"],
+            callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
+        )
+        best = booster.best_iteration or booster.current_iteration()
+        # Keep only the trees up to the best iteration, in LightGBM's own text format.
+        self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+        self.best_iteration_ = int(best)
+
+    def _calibrate(self, margin_valid: np.ndarray, y_valid: np.ndarray) -> None:
+        platt = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+        platt.fit(margin_valid.reshape(-1, 1), y_valid)
+        self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        base_rate = float(y_valid.mean())
+        bands = self.risk_bands or {"medium": 1.0, "high": 2.0}
+        self.thresholds_ = {k: float(v * base_rate) for k, v in bands.items()}
+        self.base_rate_ = base_rate
+
+    def _evaluate(self, snapshots, X, y, train, valid, p_valid) -> dict[str, float]:
+        metrics = classification_metrics(y[valid], p_valid, prefix="valid_")
+        metrics.update(classification_metrics(y[train], self._calibrated(self._margin(X[train])),
+                                              prefix="train_"))
+        if "tenure_days" in snapshots.columns:
+            tenure = TenureBaseline().fit(snapshots.loc[train], y[train])
+            metrics.update(classification_metrics(y[valid], tenure.predict_risk(snapshots.loc[valid]),
+                                                  prefix="baseline_valid_"))
+        lr = LogisticBaseline(features=self.feature_names_in_).fit(snapshots.loc[train], y[train])
+        metrics.update(classification_metrics(y[valid], lr.predict_risk(snapshots.loc[valid]),
+                                              prefix="lr_baseline_valid_"))
+        metrics.update(classification_metrics(y[valid], np.full(int(valid.sum()), y[train].mean()),
+                                              prefix="prior_baseline_valid_"))
+        return metrics
+
+    def fit(self, snapshots: pd.DataFrame, y=None) -> AttritionModel:
+        """Fit on a snapshot frame with ``label`` and ``as_of`` columns.
+
+        Rows with a missing label (censored) are ignored. The out-of-time
+        split is computed once here and kept (``validation_dates_``).
+        """
+        spec = self._fit_spec(snapshots)
+        features = feature_columns(snapshots)
+        protected = sorted(set(features) & set(PROTECTED_COLUMNS))
+        if protected:  # pragma: no cover - feature_columns already drops them
+            raise SchemaError(f"Protected attributes {protected} cannot be model features.")
+        if not features:
+            raise SchemaError("The snapshot frame has no feature columns.")
+        labelled = snapshots["label"].notna()
+        train, valid = out_of_time_split(snapshots["as_of"], labelled, spec.horizon_days,
+                                         self.valid_months)
+        y_all = snapshots["label"].to_numpy(dtype="float64")
+        self.spec_ = spec
+        self._check_positives(y_all, train, valid)
+
+        self.feature_names_in_ = list(features)
+        self.categories_ = {
+            c: [str(v) for v in snapshots[c].cat.categories]
+            for c in features
+            if isinstance(snapshots[c].dtype, pd.CategoricalDtype)
+        }
+        X = self._prepare(snapshots)
+        self._fit_booster(X, y_all, train, valid)
+        margin_valid = self._margin(X[valid])
+        self._calibrate(margin_valid, y_all[valid])
+        metrics = self._evaluate(snapshots, X, y_all, train, valid, self._calibrated(margin_valid))
+        self.metrics_ = metrics
+        as_of = pd.to_datetime(snapshots["as_of"])
+        self.validation_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[valid].unique())
+        self.training_summary_ = {
+            "train_first_as_of": f"{as_of[train].min():%Y-%m-%d}",
+            "train_last_as_of": f"{as_of[train].max():%Y-%m-%d}",
+            "valid_first_as_of": f"{as_of[valid].min():%Y-%m-%d}",
+            "valid_last_as_of": f"{as_of[valid].max():%Y-%m-%d}",
+            "n_train": int(train.sum()),
+            "n_valid": int(valid.sum()),
+            "n_censored": int((~labelled).sum()),
+            "best_iteration": self.best_iteration_,
+            "horizon_days": int(spec.horizon_days),
+        }
+        log.info("%s: validation ROC AUC %.3f (tenure-only baseline %.3f), %d trees", self._what(),
+                 metrics["valid_roc_auc"], metrics.get("baseline_valid_roc_auc", float("nan")),
+                 self.best_iteration_)
+        lr_auc = metrics.get("lr_baseline_valid_roc_auc", float("nan"))
+        if lr_auc > metrics["valid_roc_auc"]:
+            warnings.warn(
+                f"{self._what()}: the logistic-regression baseline on the same features beats the "
+                f"model on the validation months (ROC AUC {lr_auc:.3f} vs {metrics['valid_roc_auc']:.3f}). "
+                "Check with `attrition backtest` whether the gap holds across origins before "
+                "relying on the LightGBM model.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+        return self
+
+    # -------------------------------------------------------------- predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "booster_"):
+            raise NotFittedError(
+                "This AttritionModel is not fitted yet. Call fit(snapshots) or load a trained "
+                "model with attrition.load_model(uri)."
+            )
+
+    def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Check and reorder columns to ``feature_names_in_``; fix categories."""
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing:
+            extra = sorted(set(feature_columns(X)) - set(self.feature_names_in_))
+            raise SchemaError(
+                "The features differ from those the model was trained on.\n"
+                f"  missing ({len(missing)}): {', '.join(missing[:20])}"
+                + (" ..." if len(missing) > 20 else "")
+                + (f"\n  new, ignored ({len(extra)}): {', '.join(extra[:20])}" if extra else "")
+                + "\nBuild the scoring frame from the same tables (e.g. a table present at training "
+                "is missing now) and the same windows as training.",
+                column=missing[0],
+                n_rows=len(X),
+            )
+        out = X.loc[:, self.feature_names_in_].copy()
+        for col, cats in self.categories_.items():
+            out[col] = pd.Categorical(out[col].astype(object).where(out[col].notna(), None), categories=cats)
+        for col in out.columns:
+            if col not in self.categories_:
+                out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
+        return out
+
+    def _margin(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.booster_.predict(X, raw_score=True), dtype="float64")
+
+    def _calibrated(self, margin: np.ndarray) -> np.ndarray:
+        a, b = self.calibration_
+        return 1.0 / (1.0 + np.exp(-(a * margin + b)))
+
+    def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of the target (a voluntary exit, or entering the
+        quiet-quitting state) within the horizon."""
+        self._check_fitted()
+        return self._calibrated(self._margin(self._prepare(X)))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``[[1 - risk, risk], ...]`` (scikit-learn convention)."""
+        risk = self.predict_risk(X)
+        return np.column_stack([1.0 - risk, risk])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where the risk is in the ``high`` band, else 0."""
+        return (self.predict_risk(X) >= self.thresholds_["high"]).astype(int)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Exact TreeSHAP contributions on the calibrated log-odds scale.
+
+        Uses LightGBM's own TreeSHAP (``pred_contrib=True``), scaled by the
+        Platt slope, so for every row ``bias + sum(contributions)`` equals the
+        calibrated logit of :meth:`predict_risk`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per feature plus ``bias``, aligned to ``X``'s index.
+        """
+        self._check_fitted()
+        prepared = self._prepare(X)
+        raw = np.asarray(self.booster_.predict(prepared, pred_contrib=True), dtype="float64")
+        a, b = self.calibration_
+        contrib = raw * a
+        contrib[:, -1] += b
+        return pd.DataFrame(contrib, columns=[*self.feature_names_in_, "bias"], index=X.index)
+
+    # ------------------------------------------------------------ persist
+    def save(self, path: str | Path) -> Path:
+        """Save to folder ``path``: ``booster.txt`` (LightGBM text) and ``model.json``."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.booster_.save_model(str(path / "booster.txt"))
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "params": {k: v for k, v in self.get_params().items() if k != "spec"},
+            "feature_names_in": self.feature_names_in_,
+            "categories": self.categories_,
+            "calibration": list(self.calibration_),
+            "thresholds": self.thresholds_,
+            "base_rate": self.base_rate_,
+            "best_iteration": self.best_iteration_,
+            "metrics": self.metrics_,
+            "training_summary": self.training_summary_,
+            "spec": None if self.spec_ is None else self.spec_.to_dict(),
+            "validation_dates": list(getattr(self, "validation_dates_", [])),
+        }
+        (path / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> AttritionModel:
+        """Load a model saved with :meth:`save` (no pickle involved)."""
+        path = Path(path)
+        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise ModelNotFoundError(
+                f"{path} holds an attrition model of format {meta.get('format_version')!r}; this "
+                f"version of attrition reads format {_FORMAT_VERSION}. Retrain, or install the "
+                "attrition version that trained it."
+            )
+        model = cls(**meta["params"])
+        model.booster_ = lgb.Booster(model_file=str(path / "booster.txt"))
+        model.feature_names_in_ = meta["feature_names_in"]
+        model.categories_ = meta["categories"]
+        model.calibration_ = tuple(meta["calibration"])
+        model.thresholds_ = meta["thresholds"]
+        model.base_rate_ = meta["base_rate"]
+        model.best_iteration_ = meta["best_iteration"]
+        model.metrics_ = meta["metrics"]
+        model.training_summary_ = meta["training_summary"]
+        model.spec_ = None if meta["spec"] is None else SnapshotSpec.from_dict(meta["spec"])
+        model.spec = model.spec_
+        model.validation_dates_ = list(meta.get("validation_dates", []))
+        return model
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        if not hasattr(self, "booster_"):
+            return super().__repr__(N_CHAR_MAX)
+        s = self.training_summary_
+        if s.get("mode") == "flat":
+            return (
+                f"<AttritionModel (flat table): {len(self.feature_names_in_)} features, {self.best_iteration_} "
+                f"trees, setting {s['setting']}, {s['n_rows']} rows, {s['validation']} "
+                f"(ROC AUC {self.metrics_.get('cv_roc_auc', float('nan')):.3f})>"
+            )
+        return (
+            f"<AttritionModel{'' if self.target == 'attrition' else ' (' + self.target + ')'}: "
+            f"{len(self.feature_names_in_)} features, {self.best_iteration_} trees, "
+            f"horizon {s['horizon_days']} days, trained on {s['train_first_as_of']}..{s['train_last_as_of']} "
+            f"({s['n_train']} rows), validated on {s['valid_first_as_of']}..{s['valid_last_as_of']} "
+            f"(ROC AUC {self.metrics_.get('valid_roc_auc', float('nan')):.3f})>"
+        )

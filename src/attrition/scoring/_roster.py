@@ -1,0 +1,207 @@
+"""Monthly scoring of a roster with a trained model.
+
+:func:`score_roster` builds features as of one date with exactly the code
+that built the training snapshots, predicts the calibrated risk, assigns the
+band, and explains each score by its top drivers (exact TreeSHAP from
+LightGBM, on the calibrated log-odds scale).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from attrition.analysis._drivers import team_medians, top_drivers
+from attrition.data._drift import warn_unseen_categories
+from attrition.data._fingerprint import data_fingerprint
+from attrition.data._tables import Tables
+from attrition.exceptions import ConfigError, RosterError
+from attrition.models._model import AttritionModel, risk_band
+from attrition.scoring._quiet_quitting import quiet_quitting_scores
+from attrition.snapshots._build import population
+
+__all__ = ["score_roster", "SCORE_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+#: The leading columns of every scoring output (a public contract).
+SCORE_COLUMNS: tuple[str, ...] = ("employee_id", "as_of", "attrition_risk", "risk_band")
+
+
+def _check_roster(roster: pd.DataFrame, tables: Tables, as_of: pd.Timestamp, employed: pd.Index,
+                  source: str) -> None:
+    ids = roster["employee_id"]
+    dup = ids[ids.duplicated()].unique().tolist()
+    if dup:
+        raise RosterError(
+            f"{source}: column 'employee_id': {len(dup)} id(s) appear more than once: "
+            f"{', '.join(map(str, dup[:20]))}{' ...' if len(dup) > 20 else ''}.\n"
+            "List each employee once."
+        )
+    known = set(tables.employees["employee_id"])
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise RosterError(
+            f"{source}: column 'employee_id': {len(unknown)} roster id(s) are not in the employees "
+            f"table: {', '.join(map(str, unknown[:20]))}{' ...' if len(unknown) > 20 else ''}.\n"
+            "Fix the roster, or export the HR master with these employees."
+        )
+    not_employed = [i for i in ids if i not in employed]
+    if not_employed:
+        raise RosterError(
+            f"{source}: column 'employee_id': {len(not_employed)} roster id(s) are not employed on "
+            f"{as_of:%Y-%m-%d} (hired later, or their last day is on or before it): "
+            f"{', '.join(map(str, not_employed[:20]))}{' ...' if len(not_employed) > 20 else ''}.\n"
+            "Remove them from the roster or check the as-of date."
+        )
+
+
+def _check_companion(model: AttritionModel, qq_model: AttritionModel | None) -> None:
+    """Both models must score the same snapshot features."""
+    if qq_model is None:
+        return
+    if getattr(qq_model, "target", "attrition") != "quiet_quitting":
+        raise ConfigError(
+            "The quiet-quitting model given is a model of "
+            f"{getattr(qq_model, 'target', 'attrition')!r}. Pass the model registered as "
+            "'<NAME>-quiet-quitting' (attrition train --target all --register NAME)."
+        )
+    a, q = model.spec_, qq_model.spec_
+    differ = [k for k in ("windows", "survey_privacy", "min_group_size") if getattr(a, k) != getattr(q, k)]
+    if differ:
+        shown = "; ".join(f"{k}: attrition model {getattr(a, k)!r}, quiet-quitting model {getattr(q, k)!r}"
+                          for k in differ)
+        raise ConfigError(
+            f"The attrition and quiet-quitting models were trained on different snapshots ({shown}); "
+            "both score the same snapshot features. Train both with one configuration "
+            "(`attrition train --target all`)."
+        )
+
+
+def _select_roster(snaps: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+    if roster is None:
+        return snaps
+    return snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
+
+
+def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, n_drivers: int,
+                medians: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Risk, band and drivers of ``rows`` (in their order)."""
+    risk = model.predict_risk(rows)
+    out = pd.DataFrame(
+        {
+            "employee_id": rows["employee_id"].to_numpy(),
+            "as_of": as_of.strftime("%Y-%m-%d"),
+            "attrition_risk": np.round(risk, 6),
+            "risk_band": risk_band(risk, model.thresholds_),
+        }
+    )
+    if n_drivers > 0 and len(rows):
+        drivers = top_drivers(model.contributions(rows), rows[model.feature_names_in_], n=n_drivers,
+                              labels=labels, references=medians)
+        out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
+    return out
+
+
+def score_roster(
+    tables: Tables,
+    as_of,
+    model: AttritionModel,
+    *,
+    roster: pd.DataFrame | None = None,
+    n_drivers: int = 3,
+    model_info: dict[str, str] | None = None,
+    roster_source: str = "roster",
+    quiet_quitting: bool = False,
+    qq_model: AttritionModel | None = None,
+    snapshots: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Score everyone on the roster (default: everyone employed) as of one date.
+
+    Parameters
+    ----------
+    tables : Tables
+        The exports as they stand at (or after) the as-of date.
+    as_of : date
+        The scoring date; features use rows dated on or before it.
+    model : AttritionModel
+        A fitted model; its spec (``model.spec_``) rebuilds the features.
+    roster : pandas.DataFrame, optional
+        ``employee_id`` plus any columns to pass through. Every id must be
+        employed on ``as_of``.
+    n_drivers : int, default 3
+        Drivers per employee.
+    model_info : dict, optional
+        ``model_name`` and ``model_version`` written into the output.
+    quiet_quitting : bool, default False
+        Add the quiet-quitting columns
+        (:func:`attrition.scoring.quiet_quitting_scores`) after
+        ``model_version``: the index always (with the definition of
+        ``qq_model``'s spec, else of ``model``'s), the risk, band and
+        ``qq_driver_*`` when ``qq_model`` is given. Implied by ``qq_model``.
+    qq_model : AttritionModel, optional
+        The quiet-quitting model (``spec_.target == "quiet_quitting"``).
+    snapshots : pandas.DataFrame, optional
+        The features of everyone employed on ``as_of``, as
+        ``model.snapshots(tables, as_of)`` builds them (pass them when the
+        caller needs them too, so they are built once).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
+        drivers (``driver_1`` ...; see :func:`attrition.analysis.top_drivers`,
+        with the team median of the same day as reference), ``horizon_days``,
+        ``model_name``, ``model_version``, ``input_fingerprint`` (SHA-256 of
+        the input tables, as logged with the training run), the roster's own
+        columns, then ``team_id`` and ``site`` from the HR master unless the
+        roster has them. In roster order, or by falling risk without one.
+
+    Raises
+    ------
+    RosterError
+        If roster ids are unknown or not employed on ``as_of``.
+    SchemaError
+        If a table present at training is missing now (a readable diff).
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    employed = pd.Index(population(tables.employees, [as_of])["employee_id"])
+    if roster is not None:
+        _check_roster(roster, tables, as_of, employed, roster_source)
+    _check_companion(model, qq_model)
+    spec = model.spec_
+    snaps = model.snapshots(tables, [as_of]) if snapshots is None else snapshots
+    labels = model.feature_labels()
+    qq = None
+    if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
+        definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
+        qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels)
+        qq.index = snaps["employee_id"].to_numpy()
+    # Team medians over everyone employed that day (not only the roster): the drivers' reference.
+    medians = team_medians(snaps, model.feature_names_in_, min_group_size=spec.min_group_size)
+    medians.index = snaps["employee_id"].to_numpy()
+    rows = _select_roster(snaps, roster)
+    medians = medians.loc[rows["employee_id"].to_numpy()].reset_index(drop=True)
+    warn_unseen_categories(getattr(model, "categories_", {}), rows, source=tables.source("employees"))
+    log.info("Scoring %d employees as of %s", len(rows), f"{as_of:%Y-%m-%d}")
+    out = _risk_frame(model, rows, as_of, n_drivers, medians, labels)
+    info = model_info or {}
+    out["horizon_days"] = int(spec.horizon_days)
+    out["model_name"] = info.get("model_name", "")
+    out["model_version"] = info.get("model_version", "")
+    out["input_fingerprint"] = data_fingerprint(tables)
+    if qq is not None:
+        out = pd.concat([out, qq.loc[out["employee_id"].to_numpy()].reset_index(drop=True)], axis=1)
+    if roster is not None:
+        extra = [c for c in roster.columns if c != "employee_id" and c not in out.columns]
+        out = pd.concat([out, roster[extra].reset_index(drop=True)], axis=1)
+    # The HR master's team and site, for team roll-ups (a roster's own columns win).
+    for col in ("team_id", "site"):
+        if col in rows.columns and col not in out.columns:
+            out[col] = rows[col].astype(object).to_numpy()
+    if roster is None:
+        out = out.sort_values(["attrition_risk", "employee_id"], ascending=[False, True],
+                              kind="stable").reset_index(drop=True)
+    return out

@@ -1,0 +1,322 @@
+"""Point-in-time training and scoring frames.
+
+A *snapshot* is one row per employee employed on an as-of date ``t``:
+features from rows dated on or before ``t`` and, for training, a label from
+what happened in ``(t, t + horizon]``.
+
+Who is in a snapshot
+    Everyone with ``hire_date <= t`` and no ``termination_date`` on or before
+    ``t``. Someone whose last day *is* ``t`` has already left by the time the
+    list is acted on, so they are not in the snapshot of ``t``.
+
+The label (``label_status``)
+    ``positive``: a ``voluntary`` termination with ``t < termination_date <=
+    t + horizon`` (an exit exactly on ``t + horizon`` is positive, one day later
+    is not). ``negative``: no voluntary exit in the horizon and the whole
+    horizon observed (``t + horizon <= export_date``) with the employee not
+    ended by another cause inside it. ``censored_horizon``: ``t + horizon``
+    lies after the export date, so the outcome is not fully known — these rows
+    get ``label = NaN`` (whatever happened in the observed part, so late months
+    are not biased towards positives) and are left out of training.
+    ``censored_competing``: employment ended inside the horizon for another
+    reason (involuntary, retirement, internal transfer, other). The data
+    contract treats these as censoring: ``label = NaN``, left out of training.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from attrition.data._schemas import PROTECTED_COLUMNS
+from attrition.data._tables import DATE_COLUMNS, Tables
+from attrition.exceptions import DataQualityWarning, LeakageError
+from attrition.features import FeatureBuilder
+
+__all__ = [
+    "build_frame",
+    "month_ends",
+    "default_as_of_dates",
+    "population",
+    "make_labels",
+    "feature_columns",
+    "feature_labels_of",
+    "META_COLUMNS",
+    "LABEL_COLUMNS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Identifying columns of a snapshot frame (never model features).
+META_COLUMNS: tuple[str, ...] = ("employee_id", "as_of", "team_id")
+#: Outcome columns of a snapshot frame (never model features).
+LABEL_COLUMNS: tuple[str, ...] = ("label", "label_status")
+LABEL_STATUSES = ("positive", "negative", "censored_horizon", "censored_competing")
+
+
+def month_ends(start, end) -> pd.DatetimeIndex:
+    """Month-end dates from the first month end on/after ``start`` to ``end``.
+
+    Examples
+    --------
+    >>> month_ends("2024-01-15", "2024-03-31").strftime("%Y-%m-%d").tolist()
+    ['2024-01-31', '2024-02-29', '2024-03-31']
+    """
+    return pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="ME")
+
+
+def default_as_of_dates(tables: Tables, warmup_days: int = 28) -> pd.DatetimeIndex:
+    """Every month end with at least ``warmup_days`` of event history before it.
+
+    History starts when every daily table present (schedule, workload) has
+    begun; without daily tables, at the earliest absence or survey row, or
+    else the earliest hire. It ends at the export date. (HR systems often
+    carry absences from long before the WFM and contact-platform exports
+    begin; snapshots from then would have no daily features.)
+    """
+    def starts(names):
+        out = []
+        for name in names:
+            frame = getattr(tables, name)
+            if frame is not None and len(frame):
+                out.append(frame[DATE_COLUMNS[name]].min())
+        return out
+
+    daily = starts(["schedule", "workload"])
+    other = starts(["absences", "surveys"])
+    if daily:
+        start = max(daily)
+    elif other:
+        start = min(other)
+    else:
+        start = tables.employees["hire_date"].min()
+    return month_ends(pd.Timestamp(start) + pd.Timedelta(days=warmup_days), tables.infer_export_date())
+
+
+def population(employees: pd.DataFrame, as_of: Iterable) -> pd.DataFrame:
+    """Employees employed on each as-of date: ``hire_date <= t < termination_date``.
+
+    Returns columns ``employee_id``, ``as_of``, ``team_id``, sorted by as-of
+    date then by the employees' order in the HR master.
+    """
+    dates = pd.DatetimeIndex(pd.to_datetime(list(as_of))).normalize().unique().sort_values()
+    hire = employees["hire_date"].to_numpy()
+    term = employees["termination_date"].to_numpy()
+    parts = []
+    for t in dates.to_numpy():
+        employed = (hire <= t) & ~(term <= t)  # NaT compares False: still employed
+        part = employees.loc[employed, ["employee_id", "team_id"]]
+        parts.append(part.assign(as_of=t))
+    if not parts:
+        return pd.DataFrame({"employee_id": pd.Series(dtype=object),
+                             "as_of": pd.Series(dtype="datetime64[ns]"),
+                             "team_id": pd.Series(dtype=object)})
+    out = pd.concat(parts, ignore_index=True)
+    out["as_of"] = out["as_of"].astype("datetime64[ns]")
+    return out.loc[:, list(META_COLUMNS)]
+
+
+def make_labels(
+    employees: pd.DataFrame,
+    frame: pd.DataFrame,
+    horizon_days: int,
+    export_date,
+) -> pd.DataFrame:
+    """Label each ``(employee_id, as_of)`` row of ``frame``; see the module docs.
+
+    Returns ``label`` (1.0, 0.0 or NaN) and ``label_status``, aligned to ``frame``.
+
+    Examples
+    --------
+    >>> emp = pd.DataFrame({"employee_id": ["a", "b"],
+    ...     "termination_date": pd.to_datetime(["2024-03-31", "2024-03-31"]),
+    ...     "termination_reason": ["voluntary", "involuntary"]})
+    >>> fr = pd.DataFrame({"employee_id": ["a", "b"], "as_of": pd.to_datetime(["2024-01-01"] * 2)})
+    >>> make_labels(emp, fr, 90, "2024-12-31")["label_status"].tolist()
+    ['positive', 'censored_competing']
+    """
+    emp = employees.set_index("employee_id")
+    term = emp["termination_date"].reindex(frame["employee_id"]).to_numpy()
+    reason = emp["termination_reason"].reindex(frame["employee_id"]).to_numpy()
+    t = pd.to_datetime(frame["as_of"]).to_numpy()
+    end = t + np.timedelta64(int(horizon_days), "D")
+    export = np.datetime64(pd.Timestamp(export_date).normalize(), "ns")
+
+    ends_in_horizon = (term > t) & (term <= end)
+    voluntary = ends_in_horizon & (reason == "voluntary")
+    other_end = ends_in_horizon & ~voluntary
+    observed = end <= export
+    status = np.where(
+        ~observed, "censored_horizon",
+        np.where(voluntary, "positive", np.where(other_end, "censored_competing", "negative")),
+    )
+    label = np.where(status == "positive", 1.0, np.where(status == "negative", 0.0, np.nan))
+    return pd.DataFrame(
+        {"label": label, "label_status": pd.Categorical(status, categories=LABEL_STATUSES)}
+    )
+
+
+_WINDOW = re.compile(r"_(\d+)d(?=$|_)")
+
+
+def _mask_incomplete_windows(
+    feats: pd.DataFrame, as_of: pd.Series, history_start: pd.Timestamp, windows: Sequence[int]
+) -> pd.DataFrame:
+    """``NaN`` where a feature's window reaches back before the table's first day.
+
+    A window ``(t - w, t]`` that starts before the export's history would
+    count a partial window as if it were a quiet one (fewer shifts, fewer
+    sick days); unknown is the honest value. Changes against the employee's
+    earlier level (``_change_``/``_drift_``) need the longest window.
+    """
+    t = pd.to_datetime(as_of).to_numpy()
+    first = np.datetime64(pd.Timestamp(history_start).normalize(), "ns")
+    longest = max(windows) if len(windows) else 0
+    out = feats.copy()
+    for col in feats.columns:
+        match = _WINDOW.search(col)
+        if not match:
+            continue
+        w = longest if ("_change_" in col or "_drift_" in col) else int(match.group(1))
+        partial = t - np.timedelta64(w - 1, "D") < first
+        if partial.any():
+            out.loc[partial, col] = np.nan
+    return out
+
+
+def _add_peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """``<f>_vs_team``: the feature minus the median of the employee's team that day."""
+    names = [n for n in names if n in features.columns]
+    if not names:
+        return pd.DataFrame(index=features.index)
+    groups = [frame["as_of"].to_numpy(), frame["team_id"].to_numpy()]
+    medians = features[names].groupby(groups, dropna=False).transform("median")
+    diff = features[names].to_numpy(dtype="float64") - medians.to_numpy(dtype="float64")
+    return pd.DataFrame(diff, columns=[f"{n}_vs_team" for n in names], index=features.index)
+
+
+#: How many days an as-of date may lie after the newest row when the export
+#: date is inferred (a month-end falling on a quiet Sunday, say).
+INFERRED_EXPORT_SLACK_DAYS = 7
+
+
+def _check_as_of(dates: pd.DatetimeIndex, export_date: pd.Timestamp, explicit: bool) -> None:
+    late = dates[dates > export_date]
+    if not len(late):
+        return
+    gap = int((late.max() - export_date).days)
+    shown = ", ".join(d.strftime("%Y-%m-%d") for d in late[:5])
+    if explicit or gap > INFERRED_EXPORT_SLACK_DAYS:
+        what = "export date" if explicit else "newest row in the tables (the inferred export date)"
+        raise LeakageError(
+            f"As-of date(s) {shown} lie after the {what}, {export_date:%Y-%m-%d}: features would "
+            "be computed from incomplete data. Score as of a date the exports cover, or pass "
+            "--export-date (export_date in the config) if the export is newer than its newest row."
+        )
+    warnings.warn(
+        f"As-of date(s) {shown} lie {gap} day(s) after the newest row in the tables "
+        f"({export_date:%Y-%m-%d}); features assume nothing happened in between. Pass "
+        "--export-date to state the export date and silence this warning.",
+        DataQualityWarning,
+        stacklevel=3,
+    )
+
+
+def _normalise_as_of(tables: Tables, as_of) -> pd.DatetimeIndex:
+    if isinstance(as_of, (str, pd.Timestamp)) or (as_of is not None and not isinstance(as_of, Iterable)):
+        as_of = [as_of]
+    export_date = tables.infer_export_date()
+    dates = default_as_of_dates(tables) if as_of is None else pd.DatetimeIndex(pd.to_datetime(list(as_of)))
+    _check_as_of(dates, export_date, explicit=tables.export_date is not None)
+    return dates
+
+
+def _builder_features(tables: Tables, frame: pd.DataFrame,
+                      builders: Sequence[FeatureBuilder]) -> tuple[list[pd.DataFrame], list[str]]:
+    """Each available builder's features (windows masked before its table's history), and peers."""
+    parts: list[pd.DataFrame] = []
+    peers: list[str] = []
+    for builder in builders:
+        if not builder.available(tables):
+            log.debug("  %s: no %s table, skipped", builder.name, builder.table)
+            continue
+        started = time.perf_counter()
+        feats = builder.build(tables, frame)
+        if len(feats) != len(frame):
+            raise RuntimeError(f"{builder!r} returned {len(feats)} rows for {len(frame)}.")
+        feats.index = frame.index
+        if builder.table is not None:
+            table = getattr(tables, builder.table)
+            if len(table):
+                start = table[DATE_COLUMNS[builder.table]].min()
+                feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
+        parts.append(feats)
+        peers.extend(builder.peer_features())
+        log.debug("  %s: %d features in %.1fs", builder.name, feats.shape[1],
+                  time.perf_counter() - started)
+    return parts, peers
+
+
+def build_frame(
+    tables: Tables,
+    as_of,
+    horizon_days: int,
+    *,
+    windows: Sequence[int],
+    builders: Sequence[FeatureBuilder],
+    labels: bool = True,
+) -> pd.DataFrame:
+    """Population, features and (optionally) attrition labels; the engine of
+    :meth:`attrition.SnapshotSpec.build` (see :func:`attrition.build_snapshots`)."""
+    dates = _normalise_as_of(tables, as_of)
+    frame = population(tables.employees, dates)
+    started = time.perf_counter()
+    parts, peers = _builder_features(tables, frame, list(builders))
+    features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+    if peers:
+        features = pd.concat([features, _add_peer_comparisons(frame, features, peers)], axis=1)
+    protected = sorted(set(features.columns) & set(PROTECTED_COLUMNS))
+    if protected:
+        raise LeakageError(f"Protected attribute(s) {protected} reached the features; they must never.")
+    dup = features.columns[features.columns.duplicated()].tolist()
+    if dup:
+        raise RuntimeError(f"Two builders made features with the same name: {dup}")
+    log.info("Snapshots: %d employee-months over %d as-of dates, %d features in %.1fs",
+             len(frame), len(dates), features.shape[1], time.perf_counter() - started)
+
+    out = pd.concat([frame, features], axis=1)
+    if labels:
+        out = pd.concat([out, make_labels(tables.employees, frame, horizon_days,
+                                          tables.infer_export_date())], axis=1)
+        out.attrs["horizon_days"] = int(horizon_days)
+    out.attrs["windows"] = [int(w) for w in windows]
+    return out
+
+def feature_columns(snapshots: pd.DataFrame) -> list[str]:
+    """The model features of a snapshot frame (everything but ids and labels).
+
+    Examples
+    --------
+    >>> fr = pd.DataFrame(columns=["employee_id", "as_of", "team_id", "tenure_days", "label"])
+    >>> feature_columns(fr)
+    ['tenure_days']
+    """
+    skip = set(META_COLUMNS) | set(LABEL_COLUMNS) | set(PROTECTED_COLUMNS)
+    return [c for c in snapshots.columns if c not in skip]
+
+
+def feature_labels_of(builders: Sequence[FeatureBuilder]) -> dict[str, str]:
+    """Readable labels of every feature the builders can make, by feature name."""
+    labels: dict[str, str] = {}
+    for builder in builders:
+        own = builder.labels()
+        labels.update(own)
+        for name in builder.peer_features():
+            labels[f"{name}_vs_team"] = f"{own.get(name, name)} vs team median"
+    return labels

@@ -1,0 +1,546 @@
+"""Quiet quitting: a readable definition, a current-state index, and its label.
+
+*Quiet quitting* is the withdrawal of discretionary effort by someone who
+stays: doing what the job description requires and no more, psychologically
+detached from the work. The term spread in 2022; Gallup's *State of the
+Global Workplace* (2022, 2023) sized it as the "not engaged" majority of
+staff, with a smaller "actively disengaged" group, and the academic
+treatments that followed (Formica & Sfodera 2022, *Journal of Hospitality
+Marketing & Management* 31(8); Serenko 2023, *Journal of Knowledge
+Management*: employees "limit work activities to their job description ...
+never volunteer for additional tasks") define it as *withdrawal of
+discretionary effort* rather than as a drop in contractual output. This module follows that
+reading and measures it with the contact-centre indicators that show effort
+beyond the minimum (WFM adherence and voluntary overtime; contact-platform
+productivity, wrap-up time, quality, customer satisfaction and escalations)
+plus, where the organisation may use individual answers, pulse-survey
+engagement, intent to stay, eNPS and non-response.
+
+**It is a proxy, not a diagnosis.** The index says that someone's observable
+discretionary effort fell, against their own earlier level and against their
+team. Illness, caring duties, a new queue, a bad tool or a reasonable refusal
+of unpaid extra work look the same in these data.
+
+The definition
+--------------
+:class:`QuietQuittingDefinition` holds every threshold; its defaults are
+listed there and can be overridden with ``quiet_quitting = {...}`` in the
+configuration. For each employee and as-of date ``t``, from the snapshot
+features (every one of which uses only rows dated on or before ``t``):
+
+1. Each *component* (e.g. adherence) has a *recent level* (the
+   ``recent_window``-day feature, default 28 days), an *own change* (recent
+   level minus the employee's earlier level, from the snapshot's change
+   features or the recent minus the ``baseline_window`` level) and a *team
+   comparison* (recent level minus the median of the team on ``t``).
+   Survey non-response has no earlier level: the number of waves missed in
+   a row is compared with the centre instead of with the employee's past.
+2. The own change and the team comparison are each turned into a robust
+   z-score over everyone employed on ``t`` (minus the median, divided by
+   1.4826 × the median absolute deviation; the standard deviation when that
+   is 0), oriented so that a positive value means *less* effort.
+3. The component's signal is ``own_weight`` × own z + (1 − ``own_weight``) ×
+   team z (whichever is known when one is missing), clipped to
+   ``[0, full_signal_z]`` and divided by ``full_signal_z``: a component counts
+   fully when the employee is ``full_signal_z`` robust standard deviations
+   worse than usual, and not at all when they are at or better than usual.
+4. ``quiet_quitting_index = 100 × Σ w_c s_c / Σ w_c`` over the components
+   known for that row, so a missing table or an unanswered survey re-weights
+   the others instead of counting as effort. The contribution of component
+   ``c`` in index points is ``100 × w_c s_c / Σ w_c``; the contributions add
+   up to the index.
+5. The employee is *in the state* at ``t`` when the index is at least
+   ``state_threshold``.
+
+Survey components are used only when ``survey_privacy`` is ``"identified"``
+(the organisation may use individual answers); with ``"team"`` or ``"off"``,
+or without a survey table, the index is built from behaviour alone.
+
+The label
+---------
+For the risk model, ``label_status`` of a snapshot row at ``t`` with horizon
+``h`` (month ends ``m`` in ``(t, t + h]``):
+
+``positive``
+    not in the state at ``t``, in the state at some month end ``m``, and still
+    employed on ``t + h``.
+``negative``
+    not in the state at ``t``, never in the state at a month end in the
+    horizon, and still employed on ``t + h``.
+``censored_in_state``
+    already in the state at ``t``: an entry is not possible.
+``censored_exit``
+    employment ends in ``(t, t + h]`` (for any reason): the definition asks
+    for someone who stays.
+``censored_horizon``
+    ``t + h`` lies after the export date: not fully observed.
+``censored_unobserved``
+    the index is unknown at ``t`` or at every month end of the horizon.
+
+Labels use data after ``t`` by design; features never do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attrition.exceptions import ConfigError, SchemaError
+from attrition.snapshots._build import month_ends
+
+__all__ = [
+    "QuietQuittingDefinition",
+    "COMPONENTS",
+    "QQ_LABEL_STATUSES",
+    "quiet_quitting_index",
+    "quiet_quitting_labels",
+    "quiet_quitting_snapshots",
+    "quiet_quitting_band",
+]
+
+log = logging.getLogger(__name__)
+
+#: Label statuses of the quiet-quitting target (see the module docs).
+QQ_LABEL_STATUSES: tuple[str, ...] = (
+    "positive", "negative", "censored_in_state", "censored_exit", "censored_horizon",
+    "censored_unobserved",
+)
+
+
+@dataclass(frozen=True)
+class _Component:
+    """How one component is read from the snapshot features.
+
+    ``recent`` and ``change`` are feature-name templates with ``{r}`` (recent
+    window) and ``{b}`` (baseline window); ``change=None`` means recent minus
+    the ``{b}`` version of ``recent``; ``direction`` is +1 when a higher value
+    means less effort.
+    """
+
+    recent: str
+    change: str | None
+    direction: int
+    survey: bool = False
+    label: str = ""
+
+
+#: The components, in the order they are reported.
+COMPONENTS: dict[str, _Component] = {
+    "overtime": _Component("sched_overtime_mean_{r}d", "sched_overtime_change_{r}d", -1,
+                           label="voluntary overtime per shift"),
+    "adherence": _Component("sched_adherence_mean_{r}d", "sched_adherence_change_{r}d", -1,
+                            label="schedule adherence"),
+    "contacts_per_hour": _Component("wl_contacts_per_hour_{r}d", "wl_contacts_per_hour_change_{r}d", -1,
+                                    label="contacts per worked hour"),
+    "after_contact_share": _Component("wl_after_contact_share_{r}d",
+                                      "wl_after_contact_share_change_{r}d", +1,
+                                      label="after-contact work share"),
+    "quality": _Component("wl_qa_mean_{r}d", "wl_qa_change_{r}d", -1, label="QA score"),
+    "csat": _Component("wl_csat_mean_{r}d", None, -1, label="customer satisfaction"),
+    "escalations": _Component("wl_escalation_rate_{r}d", None, +1, label="escalations per contact"),
+    "engagement": _Component("survey_engagement_latest", "survey_engagement_change", -1, survey=True,
+                             label="survey engagement"),
+    "intent_to_stay": _Component("survey_intent_to_stay_latest", "survey_intent_to_stay_change", -1,
+                                 survey=True, label="survey intent to stay"),
+    "enps": _Component("survey_enps_latest", "survey_enps_change", -1, survey=True,
+                       label="survey eNPS"),
+    "non_response": _Component("survey_waves_missed", "", +1, survey=True,
+                               label="survey waves missed in a row"),
+}
+
+
+def _default_weights() -> dict[str, float]:
+    return {
+        "overtime": 1.0, "adherence": 1.0, "contacts_per_hour": 1.0, "after_contact_share": 1.0,
+        "quality": 0.5, "csat": 0.5, "escalations": 0.5,
+        "engagement": 1.0, "intent_to_stay": 0.5, "enps": 0.5, "non_response": 0.5,
+    }
+
+
+@dataclass(frozen=True)
+class QuietQuittingDefinition:
+    """When an employee counts as quiet quitting; every threshold is a default you may change.
+
+    Parameters
+    ----------
+    state_threshold : float, default 30.0
+        Index (0-100) from which the employee is in the quiet-quitting state.
+    full_signal_z : float, default 2.0
+        Robust standard deviations of withdrawal at which a component counts
+        fully (a component at or better than the centre's usual counts 0).
+    own_weight : float, default 0.5
+        Share of the employee's own change (against their earlier level) in a
+        component's signal; the rest is the comparison with team peers.
+    recent_window : int, default 28
+        The trailing window, in days, of the recent level (one of the
+        snapshot windows, the shortest by default).
+    baseline_window : int, default 182
+        The longest window, the earlier level for components without a
+        change feature (CSAT, escalations).
+    weights : dict, optional
+        Weight of each component (keys of :data:`COMPONENTS`); 0 drops one.
+        Defaults: 1 for overtime, adherence, contacts per hour, after-contact
+        share and survey engagement; 0.5 for QA, CSAT, escalations, intent to
+        stay, eNPS and non-response (noisier or less specific to effort).
+    use_surveys : bool, default False
+        Use the individual survey components (only allowed when
+        ``survey_privacy`` is ``"identified"``; :meth:`attrition.Config.quiet_quitting_definition` sets it).
+    bands : dict, optional
+        Quiet-quitting risk bands as multiples of the validation base rate
+        (default ``{"medium": 1.0, "high": 2.0}``, as for attrition).
+
+    Examples
+    --------
+    >>> d = QuietQuittingDefinition.from_dict({"state_threshold": 50, "weights": {"csat": 0}})
+    >>> d.state_threshold, d.component_weights()["csat"], d.component_weights()["adherence"]
+    (50.0, 0.0, 1.0)
+    """
+
+    state_threshold: float = 30.0
+    full_signal_z: float = 2.0
+    own_weight: float = 0.5
+    recent_window: int = 28
+    baseline_window: int = 182
+    weights: Mapping[str, float] = field(default_factory=dict)
+    use_surveys: bool = False
+    bands: Mapping[str, float] = field(default_factory=lambda: {"medium": 1.0, "high": 2.0})
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any] | None, *, use_surveys: bool = False
+                  ) -> QuietQuittingDefinition:
+        """Build and validate a definition from the config's ``quiet_quitting`` mapping."""
+        values = dict(values or {})
+        known = {f.name for f in dataclasses.fields(cls)} - {"use_surveys"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"quiet_quitting: unknown key(s) {', '.join(unknown)}; the keys are "
+                f"{', '.join(sorted(known))}."
+            )
+        for key in ("state_threshold", "full_signal_z", "own_weight"):
+            if key in values:
+                if isinstance(values[key], bool) or not isinstance(values[key], (int, float)):
+                    raise ConfigError(f"quiet_quitting.{key} must be a number, got {values[key]!r}.")
+                values[key] = float(values[key])
+        out = cls(**values, use_surveys=bool(use_surveys))
+        out.validate()
+        return out
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` when a setting is out of range."""
+        def need(cond: bool, msg: str) -> None:
+            if not cond:
+                raise ConfigError(f"quiet_quitting.{msg}")
+
+        need(0 < self.state_threshold <= 100,
+             f"state_threshold must be in (0, 100], got {self.state_threshold!r}.")
+        need(self.full_signal_z > 0, f"full_signal_z must be positive, got {self.full_signal_z!r}.")
+        need(0 <= self.own_weight <= 1, f"own_weight must be from 0 to 1, got {self.own_weight!r}.")
+        for key in ("recent_window", "baseline_window"):
+            v = getattr(self, key)
+            need(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 730,
+                 f"{key} must be a whole number of days from 1 to 730, got {v!r}.")
+        need(self.recent_window < self.baseline_window,
+             "recent_window must be shorter than baseline_window.")
+        need(isinstance(self.weights, Mapping), "weights must map component names to numbers.")
+        bad = sorted(set(self.weights) - set(COMPONENTS))
+        need(not bad, f"weights: unknown component(s) {', '.join(bad)}; the components are "
+                      f"{', '.join(COMPONENTS)}.")
+        need(all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+                 for v in self.weights.values()),
+             f"weights must be numbers >= 0, got {dict(self.weights)!r}.")
+        bands = self.bands
+        need(isinstance(bands, Mapping) and set(bands) == {"medium", "high"}
+             and 0 < bands["medium"] < bands["high"],
+             f"bands needs exactly 'medium' and 'high' with 0 < medium < high, got {bands!r}.")
+
+    def component_weights(self) -> dict[str, float]:
+        """Weights in force: defaults updated by ``weights``; survey ones 0 without surveys."""
+        w = {**_default_weights(), **{k: float(v) for k, v in self.weights.items()}}
+        if not self.use_surveys:
+            w = {k: (0.0 if COMPONENTS[k].survey else v) for k, v in w.items()}
+        return w
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping (for MLflow and the model card)."""
+        out = dataclasses.asdict(self)
+        out["weights"] = self.component_weights()
+        out["bands"] = dict(self.bands)
+        return out
+
+
+# ------------------------------------------------------------------------ index
+def _robust_z(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``(x - median) / (1.4826 MAD)`` within each group (as-of date); std when MAD is 0."""
+    s = pd.Series(values)
+    g = s.groupby(groups)
+    med = g.transform("median")
+    dev = (s - med).abs()
+    mad = dev.groupby(groups).transform("median") * 1.4826
+    sd = g.transform("std")
+    scale = mad.where(mad > 0, sd)
+    z = (s - med) / scale.where(scale > 0)
+    # A known value whose whole cross-section is constant carries no signal: z = 0.
+    return z.where(~(s.notna() & scale.fillna(0).eq(0)), 0.0).to_numpy(dtype="float64")
+
+
+def _signals(snapshots: pd.DataFrame, definition: QuietQuittingDefinition
+             ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Per-component withdrawal signal in [0, 1] (NaN when unknown) and the feature read."""
+    r, b = definition.recent_window, definition.baseline_window
+    as_of = pd.to_datetime(snapshots["as_of"]).to_numpy()
+    team = snapshots["team_id"].astype(object).to_numpy() if "team_id" in snapshots else None
+    weights = definition.component_weights()
+    out: dict[str, np.ndarray] = {}
+    used: dict[str, str] = {}
+    for name, comp in COMPONENTS.items():
+        if weights[name] <= 0:
+            continue
+        recent = comp.recent.format(r=r, b=b)
+        if recent not in snapshots.columns:
+            continue
+        x = pd.to_numeric(snapshots[recent], errors="coerce").to_numpy(dtype="float64")
+        if comp.change is None:
+            base = comp.recent.format(r=b, b=b)
+            own = x - pd.to_numeric(snapshots[base], errors="coerce").to_numpy(dtype="float64") \
+                if base in snapshots.columns else np.full(len(x), np.nan)
+        elif comp.change == "":
+            own = np.full(len(x), np.nan)
+        else:
+            change = comp.change.format(r=r, b=b)
+            own = (pd.to_numeric(snapshots[change], errors="coerce").to_numpy(dtype="float64")
+                   if change in snapshots.columns else np.full(len(x), np.nan))
+        if team is not None:
+            med = pd.Series(x).groupby([as_of, team], dropna=False).transform("median").to_numpy()
+            vs_team = x - med
+        else:
+            vs_team = np.full(len(x), np.nan)
+        z_own = comp.direction * _robust_z(own, as_of)
+        z_team = comp.direction * _robust_z(vs_team, as_of)
+        if comp.change == "":  # level only (non-response): the centre is the reference
+            z_own = comp.direction * _robust_z(x, as_of)
+        w = definition.own_weight
+        both = np.isfinite(z_own) & np.isfinite(z_team)
+        z = np.where(both, w * np.nan_to_num(z_own) + (1 - w) * np.nan_to_num(z_team),
+                     np.where(np.isfinite(z_own), z_own, z_team))
+        s = np.clip(z, 0.0, definition.full_signal_z) / definition.full_signal_z
+        out[name] = s
+        used[name] = recent
+    return out, used
+
+
+def quiet_quitting_index(snapshots: pd.DataFrame,
+                         definition: QuietQuittingDefinition | None = None) -> pd.DataFrame:
+    """The quiet-quitting index (0-100), its components and the state, per snapshot row.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        A snapshot frame (:func:`attrition.build_snapshots`) holding at least
+        ``as_of`` and the features of the components; ``team_id`` for the peer
+        comparison. Pass *every* employee employed on each as-of date: the
+        z-scores compare each one with the whole centre on that date.
+    definition : QuietQuittingDefinition, optional
+        Thresholds and weights; default :class:`QuietQuittingDefinition()`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``snapshots``: ``quiet_quitting_index`` (NaN when no
+        component is known), ``quiet_quitting_state`` (bool),
+        ``qq_n_components`` and ``qq_points_<component>`` (index points of each
+        component, summing to the index).
+
+    Raises
+    ------
+    SchemaError
+        If ``as_of`` is missing.
+
+    Examples
+    --------
+    >>> snaps = pd.DataFrame({"as_of": pd.to_datetime(["2024-01-31"] * 4), "team_id": list("aabb"),
+    ...     "sched_adherence_mean_28d": [0.92, 0.80, 0.91, 0.93],
+    ...     "sched_adherence_change_28d": [0.0, -0.10, 0.01, 0.0]})
+    >>> out = quiet_quitting_index(snaps)
+    >>> out["quiet_quitting_index"].round(1).tolist(), out["quiet_quitting_state"].tolist()
+    ([0.0, 100.0, 0.0, 0.0], [False, True, False, False])
+    """
+    definition = definition or QuietQuittingDefinition()
+    if "as_of" not in snapshots.columns:
+        raise SchemaError("quiet_quitting_index needs a snapshot frame with an 'as_of' column; build "
+                          "it with attrition.build_snapshots(tables).", column="as_of")
+    windows = snapshots.attrs.get("windows")
+    if windows:
+        missing = [w for w in (definition.recent_window, definition.baseline_window) if w not in windows]
+        if missing:
+            raise ConfigError(
+                f"quiet_quitting: recent_window/baseline_window {missing} are not among the snapshot "
+                f"windows {list(windows)}. Set them to windows the snapshots have, or add the windows "
+                "to the configuration's 'windows'."
+            )
+    signals, _ = _signals(snapshots, definition)
+    weights = definition.component_weights()
+    n = len(snapshots)
+    if not signals:
+        log.warning("Quiet quitting: no component feature in the snapshots (no schedule or workload "
+                    "table, surveys not usable); the index is unknown.")
+    num = np.zeros(n)
+    den = np.zeros(n)
+    for name, s in signals.items():
+        known = np.isfinite(s)
+        num += np.where(known, weights[name] * np.nan_to_num(s), 0.0)
+        den += np.where(known, weights[name], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1.0), np.nan)
+    index = np.round(index, 4)  # the state is read from the index as reported
+    out = {"quiet_quitting_index": index,
+           "quiet_quitting_state": np.nan_to_num(index, nan=-1.0) >= definition.state_threshold,
+           "qq_n_components": np.zeros(n, dtype=np.int64)}
+    for name in COMPONENTS:
+        if name in signals:
+            s = signals[name]
+            known = np.isfinite(s)
+            out["qq_n_components"] += known.astype(np.int64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pts = np.where(known & (den > 0), 100.0 * weights[name] * np.nan_to_num(s)
+                               / np.where(den > 0, den, 1.0), np.where(den > 0, 0.0, np.nan))
+        else:
+            pts = np.where(den > 0, 0.0, np.nan)
+        out[f"qq_points_{name}"] = np.round(pts, 4)
+    return pd.DataFrame(out, index=snapshots.index)
+
+
+def quiet_quitting_band(state: np.ndarray, risk: np.ndarray | None,
+                        thresholds: Mapping[str, float] | None) -> np.ndarray:
+    """``in_state`` for those in the state now, else the risk band of entering it.
+
+    Without a risk model (``risk`` is None) the others are ``not_in_state``.
+
+    Examples
+    --------
+    >>> quiet_quitting_band(np.array([True, False, False]), np.array([0.3, 0.3, 0.01]),
+    ...                     {"medium": 0.05, "high": 0.2}).tolist()
+    ['in_state', 'high', 'low']
+    >>> quiet_quitting_band(np.array([True, False]), None, None).tolist()
+    ['in_state', 'not_in_state']
+    """
+    state = np.asarray(state, dtype=bool)
+    if risk is None:
+        return np.where(state, "in_state", "not_in_state").astype(object)
+    risk = np.asarray(risk, dtype="float64")
+    band = np.where(risk >= thresholds["high"], "high",
+                    np.where(risk >= thresholds["medium"], "medium", "low"))
+    return np.where(state, "in_state", band).astype(object)
+
+
+# ------------------------------------------------------------------------ label
+def quiet_quitting_labels(
+    snapshots: pd.DataFrame,
+    index: pd.DataFrame,
+    employees: pd.DataFrame,
+    horizon_days: int,
+    export_date,
+) -> pd.DataFrame:
+    """Label each snapshot row: does the employee enter the state within the horizon?
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        ``employee_id`` and ``as_of`` of every row; the month ends of the
+        horizon are looked up among its rows.
+    index : pandas.DataFrame
+        :func:`quiet_quitting_index` of ``snapshots`` (same index).
+    employees : pandas.DataFrame
+        ``employee_id`` and ``termination_date``.
+    horizon_days : int
+    export_date : date
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label`` (1.0, 0.0 or NaN) and ``label_status`` (see the module docs),
+        aligned to ``snapshots``.
+
+    Examples
+    --------
+    >>> snaps = pd.DataFrame({"employee_id": ["a"] * 3 + ["b"] * 3,
+    ...     "as_of": pd.to_datetime(["2024-01-31", "2024-02-29", "2024-03-31"] * 2)})
+    >>> idx = pd.DataFrame({"quiet_quitting_index": [10, 20, 60, 50, 50, 50.0],
+    ...                     "quiet_quitting_state": [False, False, True, True, True, True]})
+    >>> emp = pd.DataFrame({"employee_id": ["a", "b"], "termination_date": pd.to_datetime([None, None])})
+    >>> quiet_quitting_labels(snaps, idx, emp, 60, "2024-06-30")["label_status"].tolist()[:4]
+    ['positive', 'positive', 'censored_in_state', 'censored_in_state']
+    """
+    ids = snapshots["employee_id"].astype(object).to_numpy()
+    t = pd.to_datetime(snapshots["as_of"]).to_numpy().astype("datetime64[ns]")
+    index_value = index["quiet_quitting_index"].to_numpy(dtype="float64")
+    state = index["quiet_quitting_state"].to_numpy(dtype=bool)
+    end = t + np.timedelta64(int(horizon_days), "D")
+    export = np.datetime64(pd.Timestamp(export_date).normalize(), "ns")
+
+    term = (employees.set_index("employee_id")["termination_date"].reindex(ids)
+            .to_numpy().astype("datetime64[ns]"))
+    exits = ~np.isnat(term) & (term <= end)  # employed on t (snapshot), so term > t
+
+    # Month ends in (t, t + h] and the state / knowledge there, from the frame itself.
+    lookup = pd.DataFrame({"employee_id": ids, "as_of": t, "value": index_value, "state": state})
+    lookup = lookup.drop_duplicates(["employee_id", "as_of"]).set_index(["employee_id", "as_of"])
+    dates = np.unique(t)
+    ever = np.zeros(len(t), dtype=bool)
+    seen = np.zeros(len(t), dtype=bool)
+    if len(dates):
+        horizon_ends = month_ends(pd.Timestamp(dates.min()) + pd.Timedelta(days=1),
+                                  pd.Timestamp(end.max()))
+        for m in horizon_ends.to_numpy():
+            inside = (t < m) & (m <= end)
+            if not inside.any():
+                continue
+            keys = pd.MultiIndex.from_arrays([ids[inside], np.full(inside.sum(), m)])
+            found = lookup.reindex(keys)
+            known = np.isfinite(found["value"].to_numpy(dtype="float64"))
+            hit = found["state"].fillna(False).to_numpy(dtype=bool) & known
+            pos = np.flatnonzero(inside)
+            ever[pos] |= hit
+            seen[pos] |= known
+
+    observed = end <= export
+    status = np.select(
+        [~observed, exits, ~np.isfinite(index_value), state, ~seen, ever],
+        ["censored_horizon", "censored_exit", "censored_unobserved", "censored_in_state",
+         "censored_unobserved", "positive"],
+        default="negative",
+    )
+    label = np.where(status == "positive", 1.0, np.where(status == "negative", 0.0, np.nan))
+    return pd.DataFrame({"label": label,
+                         "label_status": pd.Categorical(status, categories=QQ_LABEL_STATUSES)},
+                        index=snapshots.index)
+
+
+def quiet_quitting_snapshots(snapshots: pd.DataFrame, tables, horizon_days: int,
+                             definition: QuietQuittingDefinition | None = None) -> pd.DataFrame:
+    """The snapshot frame with ``label``/``label_status`` replaced by the quiet-quitting label.
+
+    Features are unchanged (the risk model learns from the same features as
+    the attrition model); ``attrs["target"]`` is ``"quiet_quitting"``.
+    """
+    definition = definition or QuietQuittingDefinition()
+    index = quiet_quitting_index(snapshots, definition)
+    labels = quiet_quitting_labels(snapshots, index, tables.employees, horizon_days,
+                                   tables.infer_export_date())
+    out = snapshots.drop(columns=[c for c in ("label", "label_status") if c in snapshots.columns])
+    out = pd.concat([out, labels], axis=1)
+    out.attrs = {**snapshots.attrs, "horizon_days": int(horizon_days), "target": "quiet_quitting"}
+    if "spec" in snapshots.attrs:  # the frame now holds this target's label: say so in its spec
+        out.attrs["spec"] = {**snapshots.attrs["spec"], "target": "quiet_quitting",
+                             "horizon_days": int(horizon_days), "quiet_quitting": definition.to_dict()}
+    counts = labels["label_status"].value_counts()
+    log.info("Quiet-quitting labels: %s", ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    return out
+
+

@@ -1,0 +1,19 @@
+"""Layer 8, tracking: MLflow only (runs, registered models, loading)."""
+
+from attrition.tracking._backtest import log_backtest
+from attrition.tracking._flat import log_flat_run
+from attrition.tracking._mlflow import (
+    CHAMPION,
+    TrainingRun,
+    default_tracking_uri,
+    load_companion_model,
+    load_model,
+    log_training_run,
+    model_fairness,
+    normalise_model_uri,
+    registered_name,
+    setup_tracking,
+)
+from attrition.tracking._spark import score_spark
+
+__all__ = ["CHAMPION", "TrainingRun", "default_tracking_uri", "setup_tracking", "log_training_run", "load_model", "load_companion_model", "normalise_model_uri", "registered_name", "model_fairness", "log_backtest", "log_flat_run", "score_spark"]
