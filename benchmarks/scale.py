@@ -111,7 +111,7 @@ def run_step(step: str, data: Path, work: Path) -> dict:
 
     import pandas as pd
 
-    from attrition import AttritionModel, SnapshotSpec, build_snapshots, load_tables, score_roster
+    from attrition import AttritionModel, Config, SnapshotSpec, build_snapshots, load_tables, score_roster
     from attrition.data import write_table
 
     logging.basicConfig(level=logging.WARNING)

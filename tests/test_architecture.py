@@ -25,6 +25,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -39,12 +40,13 @@ PACKAGE_DIR = SRC / PACKAGE
 HEAVY = ("mlflow", "shap", "matplotlib")
 
 #: Imports of attrition modules allowed inside function bodies: module -> allowed targets (a
-#: target and its submodules). The command line imports the workflows (jobs) inside each
-#: command so that ``attrition --help`` stays instant. Nothing else may defer an import of
-#: attrition code: a deferred import hides a dependency from the layers contract's reader and
-#: usually papers over a cycle.
+#: target and its submodules). The command line, the top layer, imports what each command
+#: runs inside that command so that ``attrition --help`` stays instant (the layers contract
+#: still checks where those imports point). Nothing else may defer an import of attrition
+#: code: a deferred import hides a dependency from the layers contract's reader and usually
+#: papers over a cycle.
 LAZY_ATTRITION_IMPORTS_ALLOWED: dict[str, tuple[str, ...]] = {
-    "attrition.cli": ("attrition.jobs",),
+    "attrition.cli": ("attrition.jobs", "attrition.data", "attrition.reporting"),
 }
 
 SUBPROCESS_TIMEOUT = 600
@@ -300,7 +302,7 @@ def test_no_import_cycles_counting_imports_inside_functions():
         cycle = _a_cycle(component, edges)
         lines.append(f"{len(component)} modules import each other: {', '.join(component)}")
         lines.append("  for example:")
-        for importer, imported in zip(cycle, cycle[1:]):
+        for importer, imported in pairwise(cycle):
             for detail in graph.get_import_details(importer=importer, imported=imported):
                 function = in_function.get((importer, detail["line_number"]))
                 where = f" [inside {function}()]" if function else ""

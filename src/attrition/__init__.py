@@ -22,7 +22,7 @@ import warnings as _warnings
 _warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
                          category=FutureWarning)
 
-from attrition._version import __version__  # noqa: E402
+from attrition._version import __version__ as __version__  # noqa: E402  (re-exported)
 
 #: public name -> the module that defines it (imported on first access).
 _LAZY_NAMES: dict[str, str] = {

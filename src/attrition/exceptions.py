@@ -8,8 +8,10 @@ convention). Messages say what is wrong *and* how to fix it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # only for annotations: `attrition --help` must not pay for pandas
+    import pandas as pd
 
 __all__ = [
     "AttritionError",

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from attrition.features.absence import AbsenceFeatures
 from attrition.data._tables import Tables
+from attrition.features.absence import AbsenceFeatures
 
 T = pd.Timestamp("2024-03-31")
 

@@ -8,6 +8,12 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from attrition.features._base import (
+    _cumulative_per_code,
+    _encode_rows_and_queries,
+    _key_batches,
+    _per_day,
+    _sorted_rows,
+    _totals_at,
     asof_positions,
     encode_keys,
     integral_or_float,
@@ -158,6 +164,37 @@ def test_trailing_sums_with_times_of_day_compare_exact_timestamps():
                        "x": [1.0, 2.0]})
     fr = pd.DataFrame({"employee_id": ["a"], "as_of": [DAY0]})
     assert trailing_sums(ev, "date", {"x": "x"}, fr, [1])["sum_1_x"].tolist() == [2.0]
+
+
+@pytest.mark.parametrize("batch_rows", [1, 3, 10, 10**6])
+def test_key_batches_cut_between_keys_only(batch_rows):
+    """Step 3 of trailing_sums: the batches cover every row once and never split a key."""
+    rng = np.random.default_rng(batch_rows)
+    codes = np.sort(rng.integers(0, 12, 60))
+    batches = _key_batches(codes, batch_rows)
+    assert batches[0][0] == 0 and batches[-1][1] == len(codes)
+    assert all(hi == lo for (_, hi), (lo, _) in zip(batches[:-1], batches[1:], strict=True))
+    assert all(codes[lo - 1] != codes[lo] for lo, _ in batches[1:])
+    # As many batches as the target size asks for, as whole keys allow.
+    assert len(batches) <= max(1, -(-len(codes) // batch_rows))
+    assert _key_batches(codes[:0], batch_rows) == []
+
+
+def test_trailing_sums_steps_give_the_sums_step_by_step():
+    """The named steps of trailing_sums, run by hand, give its result."""
+    ev, fr = frames(4)
+    values = {"k": "k", "b": "b"}
+    want = trailing_sums(ev, "date", values, fr, [7], offsets=[0])
+    ev_code, ev_time, q_code, q_times = _encode_rows_and_queries(ev, "date", fr, "employee_id", [0, 7])
+    ok = (q_code >= 0) & (q_times[0] != np.iinfo(np.int64).min)
+    packed, rows = _sorted_rows(ev_code, ev_time, latest=q_times[0][ok].max())
+    arrays = [ev["k"].to_numpy(dtype="float64"), ev["b"].to_numpy()]
+    cols, keys = _per_day(arrays, slice(None) if rows is None else rows, packed)
+    cum = _cumulative_per_code(cols, keys >> 32)
+    at = [_totals_at(keys, cum, q_code[ok], q_time[ok]) for q_time in q_times]
+    got = np.zeros((len(fr), 6))
+    got[ok] = np.concatenate([at[0] - at[1], at[0]], axis=1)
+    np.testing.assert_array_equal(got, want.to_numpy())
 
 
 def brute_latest(ev, fr, cols, by, lag):

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from attrition.features.schedule import ScheduleFeatures
 from attrition.data._tables import Tables
+from attrition.features.schedule import ScheduleFeatures
 
 T = pd.Timestamp("2024-03-31")  # a Sunday
 
@@ -250,9 +250,6 @@ def test_property_truncated_tables_give_the_same_features(sched, offsets):
 
 
 def test_split_shifts_by_hand():
-    from attrition.features import ScheduleFeatures
-    from attrition.data._tables import Tables
-
     sched = pd.DataFrame({
         "employee_id": ["a"] * 3,
         "date": pd.to_datetime(["2024-01-29", "2024-01-30", "2024-01-31"]),

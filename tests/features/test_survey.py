@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from attrition.features.survey import DEFAULT_ITEMS, SurveyFeatures, normalise_scores
 from attrition.data._tables import Tables
+from attrition.features.survey import DEFAULT_ITEMS, SurveyFeatures, normalise_scores
 
 NAN = np.nan
 

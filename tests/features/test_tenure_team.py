@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from attrition.data._tables import Tables
 from attrition.features import TeamFeatures, TenureFeatures
 from attrition.snapshots._build import population
-from attrition.data._tables import Tables
 
 T = pd.Timestamp("2024-06-30")
 

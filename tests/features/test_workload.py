@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from attrition.features.workload import WorkloadFeatures
 from attrition.data._tables import Tables
+from attrition.features.workload import WorkloadFeatures
 
 T = pd.Timestamp("2024-03-31")
 NAN = np.nan

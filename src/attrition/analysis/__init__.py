@@ -25,6 +25,7 @@ from attrition.analysis._explain import (
     what_if,
 )
 from attrition.analysis._fairness import (
+    DEFAULT_FAIRNESS_THRESHOLDS,
     FairnessAudit,
     audit_model,
     fairness_audit,
@@ -38,4 +39,4 @@ from attrition.analysis._rollups import (
     suppressed_groups,
 )
 
-__all__ = ["top_drivers", "feature_family", "team_medians", "probability_points", "format_feature_value", "driver_sentence", "measure_label", "what_if", "parse_changes", "apply_changes", "shap_explanation", "measure_explanation", "WHAT_IF_NOTE", "rollup", "summary", "suppressed_groups", "poisson_binomial_interval", "FairnessAudit", "audit_model", "fairness_audit", "fairness_thresholds", "protected_groups", "BacktestResult", "run_backtest", "backtest_origins", "training_frame", "paired_interval"]
+__all__ = ["top_drivers", "feature_family", "team_medians", "probability_points", "format_feature_value", "driver_sentence", "measure_label", "what_if", "parse_changes", "apply_changes", "shap_explanation", "measure_explanation", "WHAT_IF_NOTE", "rollup", "summary", "suppressed_groups", "poisson_binomial_interval", "FairnessAudit", "DEFAULT_FAIRNESS_THRESHOLDS", "audit_model", "fairness_audit", "fairness_thresholds", "protected_groups", "BacktestResult", "run_backtest", "backtest_origins", "training_frame", "paired_interval"]

@@ -282,7 +282,7 @@ def _calibrators(model: AttritionModel, train_frame: pd.DataFrame) -> dict:
     from sklearn.isotonic import IsotonicRegression
 
     rows = train_frame.loc[model.validation_mask(train_frame)]  # the split chosen at fit
-    margin = model._margin(model._prepare(rows))
+    margin = model._margin(model.prepare(rows))
     iso = IsotonicRegression(y_min=1e-4, y_max=1 - 1e-4, out_of_bounds="clip").fit(
         margin, rows["label"].to_numpy(dtype="float64"))
     return {
@@ -392,7 +392,7 @@ def _one_origin(model: AttritionModel, snapshots: pd.DataFrame, employees: pd.Da
     as_of = pd.to_datetime(snapshots["as_of"])
     test = snapshots.loc[(as_of == origin).to_numpy() & snapshots["label"].notna().to_numpy()]
     y = test["label"].to_numpy(dtype="float64")
-    margin = model._margin(model._prepare(test))
+    margin = model._margin(model.prepare(test))
     risk = {name: f(margin) for name, f in _calibrators(model, train).items()}
     labelled = train.loc[train["label"].notna()]
     base_risk = {}

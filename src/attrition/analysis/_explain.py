@@ -171,7 +171,7 @@ def shap_explanation(model, snapshots: pd.DataFrame, labels: Mapping[str, str] |
 
     contrib = model.contributions(snapshots) if contributions is None else contributions
     features = model.feature_names_in_
-    data = model._prepare(snapshots)
+    data = model.prepare(snapshots)
     for col in model.categories_:
         data[col] = data[col].cat.codes.astype("float64").where(data[col].notna())
     labels = labels or {}

@@ -24,4 +24,4 @@ from attrition.data._tables import (
     Tables,
 )
 
-__all__ = ["Tables", "TABLE_NAMES", "OPTIONAL_TABLES", "DATE_COLUMNS", "SCHEMAS", "PROTECTED_COLUMNS", "SURVEY_ITEMS", "table_docs_markdown", "load_tables", "validate_tables", "read_roster", "Problem", "check_schema", "schema_diff", "table_schema", "data_fingerprint", "pseudonymise", "resolve_salt", "atomic_write", "write_table", "write_text", "SimulatedCentre", "simulate"]
+__all__ = ["Tables", "TableExtent", "TABLE_NAMES", "OPTIONAL_TABLES", "DATE_COLUMNS", "SCHEMAS", "PROTECTED_COLUMNS", "SURVEY_ITEMS", "table_docs_markdown", "load_tables", "validate_tables", "read_roster", "Problem", "check_schema", "schema_diff", "table_schema", "data_fingerprint", "pseudonymise", "resolve_salt", "atomic_write", "write_table", "write_text", "SimulatedCentre", "simulate"]

@@ -9,16 +9,22 @@ the same conventions, whatever the file format was:
 * numeric columns are ``float64`` (integer columns are checked to be whole);
 * ``HH:MM`` columns stay strings, checked against the pattern;
 * unknown extra columns are kept and ignored.
+
+A table can also stay elsewhere (the daily tables in DuckDB or Spark, see
+:func:`attrition.snapshots.build_snapshots_duckdb`): :class:`Tables` then
+carries only its :class:`TableExtent` — the dates it spans and its row count,
+which is all the snapshot code needs from a table it does not read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["Tables", "TABLE_NAMES", "OPTIONAL_TABLES", "DATE_COLUMNS"]
+__all__ = ["Tables", "TableExtent", "TABLE_NAMES", "OPTIONAL_TABLES", "DATE_COLUMNS"]
 
 #: Every table of the data contract, in the order they are documented.
 TABLE_NAMES: tuple[str, ...] = ("employees", "schedule", "workload", "absences", "surveys")
@@ -33,6 +39,63 @@ DATE_COLUMNS: dict[str, str] = {
 }
 
 
+def _timestamp(value: Any) -> pd.Timestamp | None:
+    """A date as a Timestamp; ``None`` when missing."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value)
+
+
+@dataclass(frozen=True)
+class TableExtent:
+    """The dates an event table spans and how many rows it has, without its rows.
+
+    What the snapshot code needs from a table whose features are computed
+    elsewhere: the first date (windows that reach before it are unknown, and
+    as-of dates start after it) and the newest date (the inferred export
+    date). :meth:`Tables.extent` gives it for any table; pass it for a table
+    kept in an engine with ``Tables(..., extents={"schedule": ...})``.
+
+    Parameters
+    ----------
+    first_date : pandas.Timestamp or None
+        The earliest date of the table's rows (its :data:`DATE_COLUMNS`
+        column); ``None`` when it has none.
+    last_date : pandas.Timestamp or None
+        The newest date the table shows something *happened*: its newest
+        row — except the schedule, whose published future shifts have not
+        happened yet: its newest row with worked time (``worked_minutes >
+        0``). ``None`` when there is none.
+    n_rows : int
+        How many rows the table has.
+
+    Examples
+    --------
+    >>> sched = pd.DataFrame({"date": pd.to_datetime(["2024-01-02", "2024-01-09"]),
+    ...                       "worked_minutes": [480.0, 0.0]})
+    >>> TableExtent.of(sched, "schedule")
+    TableExtent(first_date=Timestamp('2024-01-02 00:00:00'), last_date=Timestamp('2024-01-02 00:00:00'), n_rows=2)
+    """
+
+    first_date: pd.Timestamp | None
+    last_date: pd.Timestamp | None
+    n_rows: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, table: str) -> TableExtent:
+        """The extent of ``frame``, the rows of event table ``table`` (see :data:`DATE_COLUMNS`)."""
+        if table not in DATE_COLUMNS:
+            raise ValueError(f"Only event tables have an extent ({', '.join(DATE_COLUMNS)}), "
+                             f"not {table!r}.")
+        dates = frame[DATE_COLUMNS[table]]
+        happened = dates
+        if table == "schedule":  # published future shifts have not happened
+            worked = (pd.to_numeric(frame["worked_minutes"], errors="coerce") if "worked_minutes"
+                      in frame.columns else pd.Series(float("nan"), index=frame.index))
+            happened = dates[(worked > 0).to_numpy()]
+        return cls(_timestamp(dates.min()), _timestamp(happened.max()), len(frame))
+
+
 @dataclass
 class Tables:
     """The contract tables of one contact centre.
@@ -42,12 +105,19 @@ class Tables:
     employees : pandas.DataFrame
         The HR master, one row per employee (required).
     schedule, workload, absences, surveys : pandas.DataFrame or None
-        Optional event tables; ``None`` when the export does not have them.
+        Optional event tables; ``None`` when the export does not have them
+        (or when the table is kept elsewhere, see ``extents``).
     sources : dict of str to str
         Where each table was read from (shown in error messages).
     export_date : pandas.Timestamp or None
         The day the exports were taken. Labels are only known up to this
         day. When ``None`` it is inferred with :meth:`infer_export_date`.
+    extents : dict of str to TableExtent
+        Event tables that are present but not held here as frames (kept in
+        DuckDB or Spark), by name: their :class:`TableExtent`. Such a table
+        is in :attr:`present` and counts for :meth:`infer_export_date` and
+        :meth:`extent`, but its attribute stays ``None`` and iterating
+        yields only the frames. A frame given for the same table wins.
     """
 
     employees: pd.DataFrame
@@ -57,9 +127,10 @@ class Tables:
     surveys: pd.DataFrame | None = None
     sources: dict[str, str] = field(default_factory=dict)
     export_date: pd.Timestamp | None = None
+    extents: dict[str, TableExtent] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[tuple[str, pd.DataFrame]]:
-        """Yield ``(name, frame)`` for every table that is present."""
+        """Yield ``(name, frame)`` for every table held here as a frame."""
         for name in TABLE_NAMES:
             frame = getattr(self, name)
             if frame is not None:
@@ -67,12 +138,35 @@ class Tables:
 
     @property
     def present(self) -> list[str]:
-        """Names of the tables that are present."""
-        return [name for name, _ in self]
+        """Names of the tables that are present: held as frames or known by their extent."""
+        return [name for name in TABLE_NAMES
+                if getattr(self, name) is not None or name in self.extents]
 
     def source(self, name: str) -> str:
         """Where table ``name`` came from, for messages."""
         return self.sources.get(name, f"<{name} table>")
+
+    def extent(self, name: str) -> TableExtent | None:
+        """The dates and row count of event table ``name``; ``None`` when it is absent.
+
+        Computed from the frame when the table is held here, else the one
+        given in ``extents``.
+
+        Examples
+        --------
+        >>> emp = pd.DataFrame({"employee_id": ["a"]})
+        >>> Tables(emp, extents={"workload": TableExtent(None, None, 0)}).extent("workload").n_rows
+        0
+        >>> Tables(emp).extent("surveys") is None
+        True
+        """
+        if name not in DATE_COLUMNS:
+            raise ValueError(f"Only event tables have an extent ({', '.join(DATE_COLUMNS)}), "
+                             f"not {name!r}.")
+        frame = getattr(self, name)
+        if frame is not None:
+            return TableExtent.of(frame, name)
+        return self.extents.get(name)
 
     def infer_export_date(self) -> pd.Timestamp:
         """The last day the data speaks about.
@@ -84,26 +178,24 @@ class Tables:
         notice, booked holidays) and WFM exports published future shifts, so
         those never move the export date — unless they are all there is, in
         which case the newest hire, termination or absence start is used.
-        Pass ``export_date`` explicitly whenever it is known.
+        Pass ``export_date`` explicitly whenever it is known. Tables kept
+        elsewhere count through their extents (:attr:`TableExtent.last_date`).
         """
         if self.export_date is not None:
             return pd.Timestamp(self.export_date).normalize()
-        events = []
-        if self.workload is not None:
-            events.append(self.workload["date"].max())
-        if self.surveys is not None:
-            events.append(self.surveys["survey_date"].max())
-        if self.schedule is not None:
-            events.append(self.schedule.loc[self.schedule["worked_minutes"] > 0, "date"].max())
-        valid = [pd.Timestamp(c) for c in events if pd.notna(c)]
+        valid = self._last_dates("workload", "surveys", "schedule")
         if not valid:
             fallback = [self.employees["hire_date"].max(), self.employees["termination_date"].max()]
-            if self.absences is not None:
-                fallback.append(self.absences["start_date"].max())
             valid = [pd.Timestamp(c) for c in fallback if pd.notna(c)]
+            valid += self._last_dates("absences")
         if not valid:
             raise ValueError("Cannot infer the export date: the tables hold no dates.")
         return max(valid).normalize()
+
+    def _last_dates(self, *names: str) -> list[pd.Timestamp]:
+        """The known :attr:`TableExtent.last_date` of the tables ``names`` that are present."""
+        extents = [self.extent(name) for name in names]
+        return [e.last_date for e in extents if e is not None and e.last_date is not None]
 
     def copy(self, **changes: object) -> Tables:
         """A shallow copy with some attributes replaced."""

@@ -10,6 +10,13 @@ than from ad-hoc filtering:
   grows with the number of rows, not rows × as-of dates;
 * :func:`latest_before` — the latest row on or before ``t`` (as-of lookup).
 
+The daily builders (schedule, workload) also write their row-wise values as
+SQL, next to the pandas code (``sql_values``/``sql_daily_values`` beside
+``_daily_values``), so a warehouse can compute the sums where the rows are
+(:mod:`attrition.snapshots._warehouse`). The few spellings that differ
+between engines are a :class:`Dialect`; the helpers at the end of this
+module write numpy's missing-value rules in SQL.
+
 Both work on integer codes of the keys (:func:`encode_keys`) and numpy
 arrays rather than string keys and joins of frames, and :func:`trailing_sums`
 handles the rows in batches of whole keys (:data:`BATCH_ROWS` rows), so the
@@ -164,6 +171,8 @@ BATCH_ROWS: int = 1 << 19
 _NS_PER_DAY = 86_400 * 10**9
 #: Added to a day (or rank) number so that it packs into 32 bits next to a key code.
 _TIME_OFFSET = np.int64(1 << 31)
+#: The integer of ``NaT`` in int64 nanoseconds (and in the encoded times).
+_NAT = np.iinfo(np.int64).min
 
 
 def _ns(values) -> np.ndarray:
@@ -462,6 +471,129 @@ def _sum_per_day(cols: list[np.ndarray], day_start: np.ndarray) -> list[np.ndarr
     return out  # type: ignore[return-value]
 
 
+# ---------------------------------------------------------------- trailing sums, step by step
+# :func:`trailing_sums` runs these steps in order; each works on integer codes
+# and numpy arrays, never on Python objects per row.
+
+
+def _encode_rows_and_queries(
+    events: pd.DataFrame, date_col: str, frame: pd.DataFrame, key: str, lags: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Step 1: integer codes of the keys and 32-bit times of the rows and of the queries.
+
+    Returns ``(ev_code, ev_time, q_code, q_times)``; ``q_times[i]`` is each
+    query's ``as_of - lags[i]`` days. Codes are ``-1`` for a missing key (and
+    for a query key without rows); missing dates are the NaT integer.
+    """
+    ev_code, q_code = encode_keys([events[key]], [frame[key]])
+    as_of = _ns(frame["as_of"])
+    ev_time, q_times = _encode_times(_ns(events[date_col]), [_shifted(as_of, lag) for lag in lags])
+    return ev_code, ev_time, q_code, q_times
+
+
+def _sorted_rows(ev_code: np.ndarray, ev_time: np.ndarray, latest: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Step 2: the rows that can count, as packed ``(code, time)`` keys in ascending order.
+
+    Rows without a key or a date, or dated after ``latest`` (the latest
+    as-of time), never count and are dropped. Returns the sorted keys and
+    the positions of their rows in the input — ``None`` when that is every
+    row in input order (the usual case for a sorted daily table: no copy).
+    """
+    keep = (ev_code >= 0) & (ev_time != _NAT) & (ev_time <= latest)
+    packed = _pack(ev_code, ev_time)
+    rows = None if keep.all() else np.flatnonzero(keep)
+    if rows is not None:
+        packed = packed[rows]
+    if len(packed) > 1 and not bool(np.all(packed[1:] >= packed[:-1])):
+        order = np.argsort(packed, kind="stable")
+        packed = packed[order]
+        rows = order if rows is None else rows[order]
+    return packed, rows
+
+
+def _queries_by_code(q_code: np.ndarray, q_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The answerable queries' positions, grouped by code (stable), and their codes.
+
+    So that the queries of a batch of codes are one slice.
+    """
+    q_idx = np.flatnonzero(q_ok)
+    q_idx = q_idx[np.argsort(q_code[q_idx], kind="stable")]
+    return q_idx, q_code[q_idx]
+
+
+def _key_batches(codes: np.ndarray, batch_rows: int) -> list[tuple[int, int]]:
+    """Step 3: ``[lo, hi)`` slices of the sorted rows, about ``batch_rows`` each, of whole codes.
+
+    A slice ends where a code starts, at or after every multiple of
+    ``batch_rows`` (so one code with more rows than that is one batch).
+    """
+    n_rows = len(codes)
+    if not n_rows:
+        return []
+    code_starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    targets = np.arange(batch_rows, n_rows, batch_rows)
+    cuts = np.unique(code_starts[np.minimum(np.searchsorted(code_starts, targets), len(code_starts) - 1)])
+    bounds = np.unique(np.r_[0, cuts[cuts > 0], n_rows])
+    return [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+
+
+def _per_day(
+    arrays: Sequence[np.ndarray], take: slice | np.ndarray, keys: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Step 4: one row per ``(code, day)`` of a batch, with the count of rows appended.
+
+    ``keys`` are the batch's sorted packed keys and ``take`` its rows of
+    ``arrays``. Rows sharing a key (rare in daily tables) are summed with
+    :func:`_sum_per_day`; ``NaN`` counts as zero. Returns the columns and
+    the distinct keys.
+    """
+    day_start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    cols = [arr[take] for arr in arrays]
+    if len(day_start) == len(keys):
+        cols = [np.where(np.isnan(v), 0.0, v) if v.dtype.kind == "f" else v for v in cols]
+        count = np.ones(len(keys), dtype=np.int32)
+    else:
+        cols = _sum_per_day(cols, day_start)
+        count = np.diff(np.append(day_start, len(keys))).astype(np.int32)
+        keys = keys[day_start]
+    cols.append(count)
+    return cols, keys
+
+
+def _cumulative_per_code(cols: Sequence[np.ndarray], codes: np.ndarray) -> np.ndarray:
+    """Step 5: running totals of each column, restarting at every code, as float64 ``(rows, cols)``.
+
+    Integers exactly (:func:`_group_cumsum`), floats as pandas does (the
+    compensated cumulative sum of :meth:`pandas.core.groupby.GroupBy.cumsum`),
+    so one code's totals never depend on another code's rows. float64 holds
+    integers exactly below ``2**53``.
+    """
+    m = len(codes)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    cum = np.empty((m, len(cols)), dtype="float64", order="F")
+    floats = [j for j, c in enumerate(cols) if c.dtype.kind == "f"]
+    if floats:
+        block = pd.DataFrame(np.column_stack([cols[j] for j in floats]), copy=False)
+        cum[:, floats] = block.groupby(codes, sort=False).cumsum().to_numpy(dtype="float64")
+        del block
+    for j, c in enumerate(cols):
+        if c.dtype.kind != "f":
+            cum[:, j] = _group_cumsum(c, starts, m)
+    return cum
+
+
+def _totals_at(keys: np.ndarray, cum: np.ndarray, q_code: np.ndarray, q_time: np.ndarray) -> np.ndarray:
+    """Step 6: each query's running totals at ``q_time``: the row of its code dated last
+    on or before it (a backward as-of lookup in the sorted ``keys``), zeros when none."""
+    qk = _pack(q_code, q_time)
+    pos = np.searchsorted(keys, qk, side="right") - 1
+    hit = pos >= 0
+    hit[hit] = (keys[pos[hit]] >> 32) == q_code[hit]
+    got = cum[np.where(hit, pos, 0)]
+    got[~hit] = 0.0
+    return got
+
+
 def trailing_sums(
     events: pd.DataFrame,
     date_col: str,
@@ -513,13 +645,19 @@ def trailing_sums(
 
     Notes
     -----
-    How: the keys become integer codes, the rows are sorted by (code, day)
-    (skipped when they already are), rows dated after the latest as-of date
-    are dropped, rows sharing a (code, day) are summed, and each batch of
-    keys is accumulated per key — integer columns exactly, float columns with
-    the compensated (Kahan) cumulative sum of :meth:`pandas.core.groupby.GroupBy.cumsum`,
-    restarting at every key, so one key's sums never depend on another key's
-    rows. The totals at ``t - lag`` are then read with :func:`asof_positions`.
+    How, step by step: (1) the keys become integer codes and the dates
+    32-bit times (:func:`_encode_rows_and_queries`); (2) rows that cannot
+    count are dropped — no key, no date, dated after the latest as-of date —
+    and the rest sorted by (code, day), skipped when they already are
+    (:func:`_sorted_rows`); (3) the rows are cut into batches of whole codes
+    (:func:`_key_batches`); in each batch (4) rows sharing a (code, day) are
+    summed (:func:`_per_day`), (5) every column is accumulated per code —
+    integer columns exactly, float columns with the compensated (Kahan)
+    cumulative sum of :meth:`pandas.core.groupby.GroupBy.cumsum`, restarting
+    at every code, so one key's sums never depend on another key's rows
+    (:func:`_cumulative_per_code`) — and (6) the totals at ``t - lag`` are
+    read back for the batch's queries (:func:`_totals_at`); a window's sum
+    is the total at ``t`` minus the total at ``t - w``.
 
     Examples
     --------
@@ -535,102 +673,35 @@ def trailing_sums(
     names = [*values, "n"]
     out_names = [f"n_{w}" if c == "n" else f"sum_{w}_{c}" for w in windows for c in names]
     out_names += [f"cum@{o}_{c}" for o in offsets for c in names]
-    n_cols = len(names)
-    n_q = len(frame)
-    out = np.zeros((n_q, len(out_names)), dtype="float64")
+    out = np.zeros((len(frame), len(out_names)), dtype="float64")
     lags = sorted({0} | set(windows) | set(offsets))
-    batch_rows = int(batch_rows or BATCH_ROWS)
 
     arrays = _value_arrays(events, values)
-    ev_code, q_code = encode_keys([events[key]], [frame[key]])
-    ev_time, q_times = _encode_times(
-        _ns(events[date_col]),
-        [_shifted(_ns(frame["as_of"]), lag) for lag in lags],
-    )
-    nat = np.iinfo(np.int64).min
-    q_ok = (q_code >= 0) & (q_times[0] != nat)
+    ev_code, ev_time, q_code, q_times = _encode_rows_and_queries(events, date_col, frame, key, lags)
+    q_ok = (q_code >= 0) & (q_times[0] != _NAT)
     if len(ev_code) == 0 or not q_ok.any():
         return pd.DataFrame(out, columns=out_names, copy=False)
-    # Rows after the latest as-of date can never count: drop them up front.
-    latest = q_times[0][q_ok].max()
-    keep = (ev_code >= 0) & (ev_time != nat) & (ev_time <= latest)
-    packed = _pack(ev_code, ev_time)
-    rows = None if keep.all() else np.flatnonzero(keep)
-    if rows is not None:
-        packed = packed[rows]
-    if len(packed) > 1 and not bool(np.all(packed[1:] >= packed[:-1])):
-        order = np.argsort(packed, kind="stable")
-        packed = packed[order]
-        rows = order if rows is None else rows[order]
-        del order
-    del keep, ev_time
-    codes = (packed >> 32).astype(np.int64)
+    packed, rows = _sorted_rows(ev_code, ev_time, latest=q_times[0][q_ok].max())
+    del ev_code, ev_time
+    q_idx, q_sorted = _queries_by_code(q_code, q_ok)
 
-    # Queries grouped by code, so that each batch of codes reads one slice.
-    q_idx = np.flatnonzero(q_ok)
-    q_idx = q_idx[np.argsort(q_code[q_idx], kind="stable")]
-    q_sorted = q_code[q_idx]
-
-    n_rows = len(packed)
-    code_starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n_rows else np.zeros(0, int)
-    targets = np.arange(batch_rows, n_rows, batch_rows)
-    cuts = np.unique(code_starts[np.minimum(np.searchsorted(code_starts, targets), len(code_starts) - 1)])
-    bounds = np.unique(np.r_[0, cuts[cuts > 0], n_rows])
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        if hi <= lo:
-            continue
-        b_keys = packed[lo:hi]
-        b_code = codes[lo:hi]
-        take = slice(lo, hi) if rows is None else rows[lo:hi]
-        # One row per (code, day): sum rows that share one (rare in daily tables).
-        day_start = np.flatnonzero(np.r_[True, b_keys[1:] != b_keys[:-1]])
-        unique = len(day_start) == len(b_keys)
-        cols: list[np.ndarray] = [arr[take] for arr in arrays]
-        if unique:
-            cols = [np.where(np.isnan(v), 0.0, v) if v.dtype.kind == "f" else v for v in cols]
-        else:
-            cols = _sum_per_day(cols, day_start)
-        if unique:
-            count = np.ones(len(b_keys), dtype=np.int32)
-        else:
-            count = np.diff(np.append(day_start, len(b_keys))).astype(np.int32)
-            b_keys = b_keys[day_start]
-            b_code = b_code[day_start]
-        cols.append(count)
-        m = len(b_keys)
-        starts = np.flatnonzero(np.r_[True, b_code[1:] != b_code[:-1]])
-        # Cumulative totals per code, restarting at every code: integers
-        # exactly, floats as pandas does (compensated). All are held as
-        # float64, exact for integers below 2**53.
-        cum = np.empty((m, n_cols), dtype="float64", order="F")
-        floats = [j for j, c in enumerate(cols) if c.dtype.kind == "f"]
-        if floats:
-            block = pd.DataFrame(np.column_stack([cols[j] for j in floats]), copy=False)
-            cum[:, floats] = block.groupby(b_code, sort=False).cumsum().to_numpy(dtype="float64")
-            del block
-        for j, c in enumerate(cols):
-            if c.dtype.kind != "f":
-                cum[:, j] = _group_cumsum(c, starts, m)
-        del cols
-        # The queries of these codes, and their totals at t - lag.
-        q_lo = np.searchsorted(q_sorted, b_code[0], side="left")
-        q_hi = np.searchsorted(q_sorted, b_code[-1], side="right")
+    for lo, hi in _key_batches(packed >> 32, int(batch_rows or BATCH_ROWS)):
+        # The queries of this batch's codes (none: nothing to compute).
+        q_lo = np.searchsorted(q_sorted, packed[lo] >> 32, side="left")
+        q_hi = np.searchsorted(q_sorted, packed[hi - 1] >> 32, side="right")
         if q_hi <= q_lo:
             continue
         qi = q_idx[q_lo:q_hi]
         qc = q_code[qi]
-        at: dict[int, np.ndarray] = {}
-        for lag, q_time in zip(lags, q_times, strict=True):
-            qk = _pack(qc, q_time[qi])
-            pos = np.searchsorted(b_keys, qk, side="right") - 1
-            hit = pos >= 0
-            hit[hit] = (b_keys[pos[hit]] >> 32) == qc[hit]
-            got = cum[np.where(hit, pos, 0)]
-            got[~hit] = 0.0
-            at[lag] = got
+        take = slice(lo, hi) if rows is None else rows[lo:hi]
+        cols, keys = _per_day(arrays, take, packed[lo:hi])
+        cum = _cumulative_per_code(cols, keys >> 32)
+        del cols
+        at = {lag: _totals_at(keys, cum, qc, q_time[qi]) for lag, q_time in zip(lags, q_times, strict=True)}
         del cum
         part = [at[0] - at[w] for w in windows] + [at[o] for o in offsets]
-        out[qi] = np.concatenate(part, axis=1) if part else out[qi]
+        if part:
+            out[qi] = np.concatenate(part, axis=1)
     return pd.DataFrame(out, columns=out_names, copy=False)
 
 
@@ -688,3 +759,5 @@ def safe_ratio(num: np.ndarray | pd.Series, den: np.ndarray | pd.Series) -> np.n
     ok = np.isfinite(den) & (den != 0)
     np.divide(num, den, out=out, where=ok)
     return out
+
+

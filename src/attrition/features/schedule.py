@@ -24,7 +24,7 @@ Missing data
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,17 @@ from attrition.features._base import (
     sorted_codes,
     window_parts,
 )
+from attrition.features._sql import (
+    Dialect,
+    sql_columns,
+    sql_dialect,
+    sql_flag,
+    sql_float,
+    sql_minutes_of_day,
+    sql_one_if,
+    sql_select,
+    sql_value_if,
+)
 
 __all__ = ["ScheduleFeatures"]
 
@@ -49,7 +60,11 @@ _START_ORIGIN_MIN = 4 * 60
 
 _MINUTES_PER_DAY = 24 * 60
 
-
+#: The schedule's columns read by :meth:`ScheduleFeatures.sql_daily_values`: times as
+#: ``HH:MM`` text, the rest as numbers.
+_SQL_TIMES = ("shift_start", "shift_end")
+_SQL_NUMBERS = ("scheduled_minutes", "worked_minutes", "overtime_minutes", "adherence",
+                "notice_days")
 
 
 def _hhmm_to_minutes(values: pd.Series) -> np.ndarray:
@@ -74,8 +89,6 @@ def _hhmm_to_minutes(values: pd.Series) -> np.ndarray:
     ok = codes >= 0
     out[ok] = parsed[codes[ok]]
     return out
-
-
 
 
 class ScheduleFeatures(FeatureBuilder):
@@ -155,7 +168,6 @@ class ScheduleFeatures(FeatureBuilder):
         self.min_rest_hours = min_rest_hours
         self.split_gap_minutes = split_gap_minutes
 
-
     # ------------------------------------------------------------------ names
     def labels(self) -> dict[str, str]:
         ws, r, b = window_parts(self.windows)
@@ -219,9 +231,9 @@ class ScheduleFeatures(FeatureBuilder):
         ``sums`` holds, per snapshot row, ``n_{w}`` and ``sum_{w}_{col}`` for
         every window and value column, and ``cum@0_n`` (schedule rows dated on
         or before the as-of date; only whether it is positive matters), as
-        :func:`trailing_sums` returns them. Any
-        engine that computes those sums (e.g. SQL in
-        :mod:`attrition.warehouse`) gets the same features from here.
+        :func:`trailing_sums` returns them. Any engine that computes those sums
+        (e.g. the SQL of :meth:`sql_daily_values`, summed in
+        :mod:`attrition.snapshots._warehouse`) gets the same features from here.
         """
         ws, r, b = window_parts(self.windows)
         names = list(self.labels())
@@ -291,13 +303,7 @@ class ScheduleFeatures(FeatureBuilder):
 
         start = minutes("shift_start")
         end = minutes("shift_end")
-        night_start = _hhmm_to_minutes(pd.Series([self.night_start]))[0]
-        night_end = _hhmm_to_minutes(pd.Series([self.night_end]))[0]
-        if np.isnan(night_start) or np.isnan(night_end):
-            raise ValueError(
-                f"night_start and night_end must be HH:MM times, got {self.night_start!r} "
-                f"and {self.night_end!r}."
-            )
+        night_start, night_end = self._night_minutes()
         data: dict[str, np.ndarray] = {}
 
         timed = ~np.isnan(start) & ~np.isnan(end)
@@ -375,3 +381,110 @@ class ScheduleFeatures(FeatureBuilder):
             "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
         }
         return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)
+
+    def _night_minutes(self) -> tuple[float, float]:
+        """``night_start`` and ``night_end`` in minutes after midnight (checked)."""
+        night_start = _hhmm_to_minutes(pd.Series([self.night_start]))[0]
+        night_end = _hhmm_to_minutes(pd.Series([self.night_end]))[0]
+        if np.isnan(night_start) or np.isnan(night_end):
+            raise ValueError(
+                f"night_start and night_end must be HH:MM times, got {self.night_start!r} "
+                f"and {self.night_end!r}."
+            )
+        return night_start, night_end
+
+    # -------------------------------------------------------------- SQL twin
+    def sql_values(self, dialect: str | Dialect = "duckdb") -> dict[str, str]:
+        """The SQL twin of :meth:`_daily_values`' values: one expression per value, by name.
+
+        Same names, same order, same missing-value rules (a comparison with a
+        missing value is false, as in numpy), as ``DOUBLE``. The expressions
+        read the columns of the rows :meth:`sql_daily_values` prepares:
+        ``date``, ``st``/``en`` (start and end, minutes after midnight),
+        ``sched``, ``worked``, ``ot``, ``adh``, ``notice`` and the previous
+        shift of the employee (``prev_date``, ``prev_en``, ``prev_crosses``).
+        """
+        d = sql_dialect(dialect)
+        night_start, night_end = self._night_minutes()
+        day = _MINUTES_PER_DAY
+        timed = sql_flag("st IS NOT NULL AND en IS NOT NULL")
+        crosses = sql_flag(f"{timed} AND en < st")
+        due = sql_flag("sched > 0 AND worked IS NOT NULL")
+        missed = sql_flag(f"{due} AND worked = 0")
+        spanned = sql_flag(f"{timed} AND sched > 0")
+        span = f"(CASE WHEN {crosses} THEN en + {day} - st ELSE en - st END)"
+        # numpy's % is a floored modulo; SQL's is truncated, hence the double mod.
+        x = f"(((st - {_START_ORIGIN_MIN}) % {day} + {day}) % {day})"
+        # The previous shift of the same employee (rows are one per employee-day):
+        # its scheduled end on an absolute clock, against this shift's start.
+        gap = (f"({d.days_between('prev_date', 'date')} * {day} + st "
+               f"- (prev_en + CASE WHEN prev_crosses THEN {day} ELSE 0 END))")
+        return {
+            "timed": sql_one_if(timed),
+            "night": sql_one_if(f"{timed} AND (st >= {sql_float(night_start)} "
+                                f"OR st < {sql_float(night_end)} OR {crosses})"),
+            "weekend": sql_one_if(d.weekend("date")),
+            "noticed": sql_one_if("notice IS NOT NULL"),
+            "late": sql_one_if(sql_flag(f"notice <= {sql_float(self.late_notice_days)}")),
+            "started": sql_one_if("st IS NOT NULL"),
+            "x": sql_value_if("st IS NOT NULL", x),
+            "x2": sql_value_if("st IS NOT NULL", f"{x} * {x}"),
+            "ot_n": sql_one_if("ot IS NOT NULL"),
+            "ot": sql_value_if("ot IS NOT NULL", "ot"),
+            "ot_pos": sql_one_if(sql_flag("ot > 0")),
+            "adh_n": sql_one_if(f"adh IS NOT NULL AND NOT {missed}"),
+            "adh": sql_value_if(f"adh IS NOT NULL AND NOT {missed}", "adh"),
+            "due": sql_one_if(due),
+            "missed": sql_one_if(missed),
+            "worked": sql_value_if("sched IS NOT NULL AND worked IS NOT NULL", "worked"),
+            "scheduled": sql_value_if("sched IS NOT NULL AND worked IS NOT NULL", "sched"),
+            "short": sql_one_if(sql_flag(f"{gap} < {sql_float(self.min_rest_hours * 60.0)}")),
+            "spanned": sql_one_if(spanned),
+            "split": sql_one_if(sql_flag(f"{spanned} AND {span} - sched >= "
+                                         f"{sql_float(self.split_gap_minutes)}")),
+        }
+
+    def sql_daily_values(
+        self, dialect: str | Dialect = "duckdb", *, source: str, columns: Iterable[str] | None = None
+    ) -> str:
+        """The SQL twin of :meth:`_daily_values`: a query of the schedule table ``source``.
+
+        One row per schedule row: ``employee_id`` (text), ``date`` (``DATE``)
+        and the values of :meth:`sql_values`. ``columns`` lists the columns
+        ``source`` has (``None``: all of the contract's); a missing optional
+        column reads as NULL, as a missing column does in :meth:`_daily_values`.
+        Text in a numeric column and malformed times read as NULL too
+        (``TRY_CAST``), where the pandas side reads them as ``NaN``.
+
+        Examples
+        --------
+        >>> sql = ScheduleFeatures().sql_daily_values("spark", source="wfm.schedule")
+        >>> "LAG(" in sql and "weekday(" in sql and "FROM wfm.schedule" in sql
+        True
+        """
+        d = sql_dialect(dialect)
+        c = sql_columns(("employee_id", "date", *_SQL_TIMES, *_SQL_NUMBERS), columns, d,
+                        text=_SQL_TIMES)
+        crosses = sql_flag(f"{sql_flag('st IS NOT NULL AND en IS NOT NULL')} AND en < st")
+        select = sql_select(self.sql_values(d))
+        return f"""WITH s0 AS (
+  SELECT CAST({c['employee_id']} AS STRING) AS employee_id,
+    CAST({c['date']} AS DATE) AS date,
+    {sql_minutes_of_day(c['shift_start'])} AS st,
+    {sql_minutes_of_day(c['shift_end'])} AS en,
+    TRY_CAST({c['scheduled_minutes']} AS DOUBLE) AS sched,
+    TRY_CAST({c['worked_minutes']} AS DOUBLE) AS worked,
+    TRY_CAST({c['overtime_minutes']} AS DOUBLE) AS ot,
+    TRY_CAST({c['adherence']} AS DOUBLE) AS adh,
+    TRY_CAST({c['notice_days']} AS DOUBLE) AS notice
+  FROM {source}
+), s1 AS (
+  SELECT *,
+    LAG(date) OVER (PARTITION BY employee_id ORDER BY date) AS prev_date,
+    LAG(en) OVER (PARTITION BY employee_id ORDER BY date) AS prev_en,
+    LAG({crosses}) OVER (PARTITION BY employee_id ORDER BY date) AS prev_crosses
+  FROM s0
+)
+SELECT employee_id, date,
+    {select}
+FROM s1"""

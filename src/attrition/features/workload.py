@@ -24,7 +24,7 @@ Missing data
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,12 +38,22 @@ from attrition.features._base import (
     sorted_codes,
     window_parts,
 )
+from attrition.features._sql import (
+    Dialect,
+    sql_columns,
+    sql_dialect,
+    sql_flag,
+    sql_float,
+    sql_one_if,
+    sql_select,
+    sql_value_if,
+)
 
 __all__ = ["WorkloadFeatures"]
 
-
-
-
+#: The workload's columns read by :meth:`WorkloadFeatures.sql_daily_values` (as numbers).
+_SQL_NUMBERS = ("contacts_handled", "handle_seconds", "after_contact_seconds", "occupancy",
+                "escalations", "csat", "qa_score")
 
 
 class WorkloadFeatures(FeatureBuilder):
@@ -90,7 +100,6 @@ class WorkloadFeatures(FeatureBuilder):
     ) -> None:
         self.windows = windows
         self.high_occupancy = high_occupancy
-
 
     # ------------------------------------------------------------------ names
     def labels(self) -> dict[str, str]:
@@ -145,9 +154,9 @@ class WorkloadFeatures(FeatureBuilder):
         ``sums`` holds, per snapshot row, ``n_{w}`` and ``sum_{w}_{col}`` for
         every window and value column, and ``cum@0_n`` (workload rows dated on
         or before the as-of date; only whether it is positive matters), as
-        :func:`trailing_sums` returns them. Any
-        engine that computes those sums (e.g. SQL in
-        :mod:`attrition.warehouse`) gets the same features from here.
+        :func:`trailing_sums` returns them. Any engine that computes those sums
+        (e.g. the SQL of :meth:`sql_daily_values`, summed in
+        :mod:`attrition.snapshots._warehouse`) gets the same features from here.
         """
         ws, r, b = window_parts(self.windows)
         names = list(self.labels())
@@ -276,3 +285,97 @@ class WorkloadFeatures(FeatureBuilder):
             "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
         }
         return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)
+
+    # -------------------------------------------------------------- SQL twin
+    def sql_values(self, dialect: str | Dialect = "duckdb") -> dict[str, str]:
+        """The SQL twin of :meth:`_daily_values`' values: one expression per value, by name.
+
+        Same names, same order, same missing-value rules (a comparison with a
+        missing value is false, as in numpy), as ``DOUBLE``. The expressions
+        read the columns of the rows :meth:`sql_daily_values` prepares:
+        ``contacts``, ``handle``, ``after_s``, ``occ``, ``esc``, ``csat``,
+        ``qa`` and the schedule's ``worked`` minutes of the same day.
+        """
+        sql_dialect(dialect)  # the values are spelled alike in every dialect
+        aht = "handle IS NOT NULL AND contacts IS NOT NULL"
+        cph = sql_flag("contacts IS NOT NULL AND worked IS NOT NULL AND worked > 0")
+        acs = "after_s IS NOT NULL AND handle IS NOT NULL"
+        esc_ok = "esc IS NOT NULL AND contacts IS NOT NULL"
+        return {
+            "occ_n": sql_one_if("occ IS NOT NULL"),
+            "occ": sql_value_if("occ IS NOT NULL", "occ"),
+            "occ_high": sql_one_if(sql_flag(f"occ > {sql_float(self.high_occupancy)}")),
+            "aht_h": sql_value_if(aht, "handle"),
+            "aht_c": sql_value_if(aht, "contacts"),
+            "cpd_c": sql_value_if("contacts IS NOT NULL", "contacts"),
+            "cpd_n": sql_one_if("contacts IS NOT NULL"),
+            "cph_c": sql_value_if(cph, "contacts"),
+            "cph_h": sql_value_if(cph, "worked / CAST(60 AS DOUBLE)"),
+            "acs_a": sql_value_if(acs, "after_s"),
+            "acs_h": sql_value_if(acs, "handle"),
+            "csat_n": sql_one_if("csat IS NOT NULL"),
+            "csat": sql_value_if("csat IS NOT NULL", "csat"),
+            "qa_n": sql_one_if("qa IS NOT NULL"),
+            "qa": sql_value_if("qa IS NOT NULL", "qa"),
+            "esc_e": sql_value_if(esc_ok, "esc"),
+            "esc_c": sql_value_if(esc_ok, "contacts"),
+        }
+
+    def sql_daily_values(
+        self,
+        dialect: str | Dialect = "duckdb",
+        *,
+        source: str,
+        schedule: str | None = None,
+        columns: Iterable[str] | None = None,
+        schedule_columns: Iterable[str] | None = None,
+    ) -> str:
+        """The SQL twin of :meth:`_daily_values`: a query of the workload table ``source``.
+
+        One row per workload row: ``employee_id`` (text), ``date`` (``DATE``)
+        and the values of :meth:`sql_values`. ``schedule`` names the schedule
+        table whose ``worked_minutes`` of the same (employee, day) give the
+        contacts per worked hour (summed over that day's rows; ``None``: no
+        schedule, those values are 0). ``columns`` and ``schedule_columns``
+        list the tables' columns (``None``: all of the contract's); a missing
+        optional column reads as NULL, as in :meth:`_daily_values`.
+
+        Examples
+        --------
+        >>> sql = WorkloadFeatures().sql_daily_values(source="acd.daily", schedule="wfm.schedule")
+        >>> "LEFT JOIN sw" in sql and "FROM acd.daily" in sql
+        True
+        """
+        d = sql_dialect(dialect)
+        c = sql_columns(("employee_id", "date", *_SQL_NUMBERS), columns, d)
+        has_worked = schedule is not None and (schedule_columns is None
+                                               or "worked_minutes" in set(schedule_columns))
+        if has_worked:
+            q = d.quote
+            worked_cte = f""", sw AS (
+  SELECT CAST({q('employee_id')} AS STRING) AS employee_id, CAST({q('date')} AS DATE) AS date,
+    SUM(TRY_CAST({q('worked_minutes')} AS DOUBLE)) AS worked
+  FROM {schedule}
+  GROUP BY CAST({q('employee_id')} AS STRING), CAST({q('date')} AS DATE)
+), w1 AS (
+  SELECT w0.*, sw.worked FROM w0
+  LEFT JOIN sw ON w0.employee_id = sw.employee_id AND w0.date = sw.date
+)"""
+        else:
+            worked_cte = """, w1 AS (SELECT w0.*, CAST(NULL AS DOUBLE) AS worked FROM w0)"""
+        select = sql_select(self.sql_values(d))
+        return f"""WITH w0 AS (
+  SELECT CAST({c['employee_id']} AS STRING) AS employee_id,
+    CAST({c['date']} AS DATE) AS date,
+    TRY_CAST({c['contacts_handled']} AS DOUBLE) AS contacts,
+    TRY_CAST({c['handle_seconds']} AS DOUBLE) AS handle,
+    TRY_CAST({c['after_contact_seconds']} AS DOUBLE) AS after_s,
+    TRY_CAST({c['occupancy']} AS DOUBLE) AS occ,
+    TRY_CAST({c['escalations']} AS DOUBLE) AS esc,
+    TRY_CAST({c['csat']} AS DOUBLE) AS csat,
+    TRY_CAST({c['qa_score']} AS DOUBLE) AS qa
+  FROM {source}
+){worked_cte}
+SELECT employee_id, date,
+    {select}
+FROM w1"""

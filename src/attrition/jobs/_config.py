@@ -91,16 +91,16 @@ class Config:
     flat_protected : list of str
         Flat-table mode (``train --table``): column names dropped as protected
         attributes, compared in lower case without separators (default
-        :data:`attrition.flat.FLAT_PROTECTED`: gender, age, birth year, marital
+        :data:`attrition.models.FLAT_PROTECTED`: gender, age, birth year, marital
         status, ...). Set to ``[]`` to keep every column.
     fairness : dict
         Overrides of the fairness-audit thresholds
-        (:data:`attrition.fairness.DEFAULT_FAIRNESS_THRESHOLDS`: ``max_auc_gap``
+        (:data:`attrition.analysis.DEFAULT_FAIRNESS_THRESHOLDS`: ``max_auc_gap``
         0.10, ``max_calibration_gap`` 0.05, ``min_flagged_ratio`` 0.8,
         ``max_fnr_gap`` 0.20, ``max_proxy_auc`` 0.75), each from 0 to 1.
     quiet_quitting : dict
         Overrides of the quiet-quitting definition's defaults
-        (:class:`attrition.quiet_quitting.QuietQuittingDefinition`): e.g.
+        (:class:`attrition.QuietQuittingDefinition`): e.g.
         ``{"state_threshold": 35, "weights": {"csat": 0}}``. Keys:
         ``state_threshold``, ``full_signal_z``, ``own_weight``,
         ``recent_window``, ``baseline_window``, ``weights``, ``bands``.

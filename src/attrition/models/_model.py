@@ -362,7 +362,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             for c in features
             if isinstance(snapshots[c].dtype, pd.CategoricalDtype)
         }
-        X = self._prepare(snapshots)
+        X = self.prepare(snapshots)
         self._fit_booster(X, y_all, train, valid)
         margin_valid = self._margin(X[valid])
         self._calibrate(margin_valid, y_all[valid])
@@ -404,8 +404,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 "model with attrition.load_model(uri)."
             )
 
-    def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Check and reorder columns to ``feature_names_in_``; fix categories."""
+    def prepare(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The model's input matrix: ``X``'s features in training order, categories as in training.
+
+        Raises :class:`SchemaError` (a readable diff of the column lists) when a
+        feature the model was trained on is missing.
+        """
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             extra = sorted(set(feature_columns(X)) - set(self.feature_names_in_))
@@ -438,7 +442,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         """Calibrated probability of the target (a voluntary exit, or entering the
         quiet-quitting state) within the horizon."""
         self._check_fitted()
-        return self._calibrated(self._margin(self._prepare(X)))
+        return self._calibrated(self._margin(self.prepare(X)))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """``[[1 - risk, risk], ...]`` (scikit-learn convention)."""
@@ -462,7 +466,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             One column per feature plus ``bias``, aligned to ``X``'s index.
         """
         self._check_fitted()
-        prepared = self._prepare(X)
+        prepared = self.prepare(X)
         raw = np.asarray(self.booster_.predict(prepared, pred_contrib=True), dtype="float64")
         a, b = self.calibration_
         contrib = raw * a

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from attrition._version import __version__
-from attrition.reporting._templates import format_metric, inline_html, render_template
+from attrition.reporting._templates import format_metric, render_template
 
 __all__ = [
     "model_card",
@@ -49,8 +49,6 @@ __all__ = [
     "model_card_html",
     "flat_model_card",
     "flat_model_card_markdown",
-    "inline_html",
-    "format_metric",
     "intended_use",
 ]
 

@@ -66,7 +66,7 @@ def score_table(
                         "risk_band": risk_band(risk, model.thresholds_)})
     if n_drivers > 0 and len(X):
         contrib = model.contributions(X)
-        prepared = model._prepare(X)
+        prepared = model.prepare(X)
         out = pd.concat([out, top_drivers(contrib, prepared, n=n_drivers).reset_index(drop=True)], axis=1)
     info = model_info or {}
     out["model_name"] = info.get("model_name", "")

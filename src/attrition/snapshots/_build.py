@@ -78,15 +78,12 @@ def default_as_of_dates(tables: Tables, warmup_days: int = 28) -> pd.DatetimeInd
     begun; without daily tables, at the earliest absence or survey row, or
     else the earliest hire. It ends at the export date. (HR systems often
     carry absences from long before the WFM and contact-platform exports
-    begin; snapshots from then would have no daily features.)
+    begin; snapshots from then would have no daily features.) Tables kept in
+    an engine count through their extents (:meth:`Tables.extent`).
     """
     def starts(names):
-        out = []
-        for name in names:
-            frame = getattr(tables, name)
-            if frame is not None and len(frame):
-                out.append(frame[DATE_COLUMNS[name]].min())
-        return out
+        extents = [tables.extent(name) for name in names]
+        return [e.first_date for e in extents if e is not None and e.n_rows]
 
     daily = starts(["schedule", "workload"])
     other = starts(["absences", "surveys"])
@@ -163,6 +160,15 @@ def make_labels(
 
 
 _WINDOW = re.compile(r"_(\d+)d(?=$|_)")
+
+
+def _history_start(tables: Tables, table: str | None) -> pd.Timestamp | None:
+    """The first day of event table ``table`` (from its extent, wherever the table is kept);
+    ``None`` when there is no such table, row or date, so nothing is masked."""
+    extent = tables.extent(table) if table in DATE_COLUMNS else None
+    if extent is None or not extent.n_rows:
+        return None
+    return extent.first_date
 
 
 def _mask_incomplete_windows(
@@ -251,11 +257,9 @@ def _builder_features(tables: Tables, frame: pd.DataFrame,
         if len(feats) != len(frame):
             raise RuntimeError(f"{builder!r} returned {len(feats)} rows for {len(frame)}.")
         feats.index = frame.index
-        if builder.table is not None:
-            table = getattr(tables, builder.table)
-            if len(table):
-                start = table[DATE_COLUMNS[builder.table]].min()
-                feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
+        start = _history_start(tables, builder.table)
+        if start is not None:
+            feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
         parts.append(feats)
         peers.extend(builder.peer_features())
         log.debug("  %s: %d features in %.1fs", builder.name, feats.shape[1],

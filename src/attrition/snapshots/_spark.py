@@ -4,7 +4,7 @@ For organisations whose exports live in a Spark cluster or lakehouse. Nothing
 large is collected to the driver:
 
 * :func:`build_snapshots_spark` runs the schedule and workload sums as Spark
-  SQL (the query of :func:`attrition.warehouse.snapshot_sums_sql`) and brings
+  SQL (the query of :func:`attrition.snapshots.snapshot_sums_sql`) and brings
   back only the per-``(employee, as_of)`` sums; the small HR tables
   (employees, absences, surveys) are collected and validated as
   :func:`attrition.validate_tables` does, and the rest is

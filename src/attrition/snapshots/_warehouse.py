@@ -7,9 +7,11 @@ those sums as one portable SQL query and lets an engine run it, so the daily
 rows never leave the engine:
 
 1. the row-wise values of :meth:`ScheduleFeatures._daily_values` and
-   :meth:`WorkloadFeatures._daily_values` as SQL expressions (``CASE WHEN``
-   indicators with numpy's ``NaN`` rules: a comparison with a missing value
-   is false; the previous shift through ``LAG`` for short rests);
+   :meth:`WorkloadFeatures._daily_values` as SQL, written by the builders
+   themselves next to the pandas code (their ``sql_daily_values``: ``CASE
+   WHEN`` indicators with numpy's ``NaN`` rules, a comparison with a missing
+   value is false; the previous shift through ``LAG`` for short rests), and
+   kept equal to it by ``tests/features/test_sql_twins.py``;
 2. a range join of the snapshot keys ``(employee_id, as_of)`` with those rows
    on ``as_of - longest window < date <= as_of`` and one conditional sum per
    window — only rows dated on or before ``as_of`` can contribute;
@@ -17,31 +19,33 @@ rows never leave the engine:
    come back to Python, where the builders' :meth:`from_sums` turns them into
    the very same features, and :func:`attrition.build_snapshots` adds the small
    tables' features (tenure, team, absences, surveys), masks windows that reach
-   before a table's first day, compares with team medians and labels.
+   before a table's first day, compares with team medians and labels. It sees
+   the daily tables only by their :class:`~attrition.data._tables.TableExtent`
+   (first date, newest worked date, row count), measured in the engine.
 
 The result is the frame :func:`attrition.build_snapshots` returns (same
 columns, order and dtypes), up to floating-point summation order.
 
 Two entry points: :func:`build_snapshots_duckdb` here (pandas frames, or a
 folder whose daily tables are Parquet/CSV files that DuckDB reads without
-loading them into pandas) and :func:`attrition.spark.build_snapshots_spark`
-(Spark DataFrames or tables). :func:`snapshot_sums_sql` shows the SQL.
+loading them into pandas) and :func:`attrition.snapshots.build_snapshots_spark`
+(Spark DataFrames or tables). :func:`snapshot_sums_sql` shows the SQL; the
+dialects (:data:`DIALECTS`) are defined in :mod:`attrition.features._sql`.
 
 What the engine checks
     Required columns, missing or unreadable employee ids and dates, duplicate
     ``(employee_id, date)`` keys, text in numeric columns, ids unknown to the
-    HR master, and — with an explicit ``export_date`` — worked rows dated after
-    it. Each problem is reported as a :class:`~attrition.exceptions.SchemaError`
-    naming the table, the column, the row count and up to five example rows.
-    Value ranges (e.g. ``adherence`` within 0–1) are checked by
-    :func:`attrition.load_tables` only.
+    HR master, the schema's value rules (``HH:MM`` times, ranges such as
+    ``adherence`` within 0–1, whole numbers) and — with an explicit
+    ``export_date`` — worked rows dated after it. Each problem is reported as
+    a :class:`~attrition.exceptions.SchemaError` naming the table, the column,
+    the row count and up to five example rows.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +63,19 @@ from attrition.data._loading import (
     _run,
 )
 from attrition.data._schemas import SCHEMAS
-from attrition.data._tables import TABLE_NAMES, Tables
+from attrition.data._tables import TABLE_NAMES, TableExtent, Tables
 from attrition.features import FeatureBuilder, default_builders
-from attrition.features._base import snapshot_keys, window_parts
-from attrition.features.schedule import (
-    _MINUTES_PER_DAY,
-    _START_ORIGIN_MIN,
-    ScheduleFeatures,
-    _hhmm_to_minutes,
+from attrition.features._base import (
+    snapshot_keys,
+    window_parts,
 )
+from attrition.features._sql import (
+    DIALECTS,
+    Dialect,
+    sql_dialect,
+    sql_float,
+)
+from attrition.features.schedule import ScheduleFeatures
 from attrition.features.workload import WorkloadFeatures
 from attrition.snapshots._spec import build_snapshots
 
@@ -86,92 +94,8 @@ _NUMERIC = {
     "workload": ("contacts_handled", "handle_seconds", "after_contact_seconds", "occupancy",
                  "escalations", "csat", "qa_score"),
 }
-#: Columns read as ``HH:MM`` text.
-_TIMES = {"schedule": ("shift_start", "shift_end"), "workload": ()}
 #: View names the engines give the daily tables and the snapshot keys.
 VIEWS = {"schedule": "attrition_schedule", "workload": "attrition_workload", "keys": "attrition_keys"}
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """The few SQL spellings that differ between engines."""
-
-    name: str
-    #: Whole days from date ``a`` to date ``b`` (``b - a``).
-    days_between: Callable[[str, str], str]
-    #: Saturday or Sunday.
-    weekend: Callable[[str], str]
-    #: Quote an identifier.
-    quote: Callable[[str], str]
-    #: Whether text matches a regular expression (given as an escaped SQL string body).
-    matches: Callable[[str, str], str]
-
-
-#: Supported dialects. Everything else the SQL uses (``TRY_CAST``, ``instr``,
-#: ``substr``, ``LAG``, ``CASE``, ``%`` on doubles, ``CAST(... AS STRING/DATE)``)
-#: is spelled the same in DuckDB and Spark SQL.
-DIALECTS: dict[str, Dialect] = {
-    # DuckDB: date_diff(part, start, end); isodow is Monday=1 ... Sunday=7.
-    "duckdb": Dialect("duckdb", lambda a, b: f"date_diff('day', {a}, {b})",
-                      lambda d: f"isodow({d}) >= 6", lambda c: f'"{c}"',
-                      lambda x, p: f"regexp_full_match({x}, '{p}')"),
-    # Spark: datediff(end, start); weekday is Monday=0 ... Sunday=6
-    # (dayofweek would be Sunday=1 ... Saturday=7).
-    "spark": Dialect("spark", lambda a, b: f"datediff({b}, {a})",
-                     lambda d: f"weekday({d}) >= 5", lambda c: f"`{c}`",
-                     lambda x, p: f"({x} RLIKE '{p}')"),
-}
-
-
-def _dialect(dialect: str | Dialect) -> Dialect:
-    if isinstance(dialect, Dialect):
-        return dialect
-    if dialect not in DIALECTS:
-        raise ValueError(f"Unknown SQL dialect {dialect!r}; choose one of {sorted(DIALECTS)}.")
-    return DIALECTS[dialect]
-
-
-def _lit(value: float) -> str:
-    """A float literal that both engines read as DOUBLE (not DECIMAL)."""
-    return f"CAST({float(value)!r} AS DOUBLE)"
-
-
-def _flag(cond: str) -> str:
-    """A boolean where a comparison with a missing value is false, as in numpy."""
-    return f"COALESCE(({cond}), FALSE)"
-
-
-def _one_if(cond: str) -> str:
-    return f"CAST(CASE WHEN {cond} THEN 1 ELSE 0 END AS DOUBLE)"
-
-
-def _value_if(cond: str, value: str) -> str:
-    return f"CAST(CASE WHEN {cond} THEN {value} ELSE 0 END AS DOUBLE)"
-
-
-def _hhmm_sql(column: str) -> str:
-    """Minutes after midnight of ``HH:MM`` text; NULL when missing or not a time.
-
-    Splits at the first colon and reads both parts as numbers, like
-    :func:`attrition.features.schedule._hhmm_to_minutes`.
-    """
-    text = f"CAST({column} AS STRING)"
-    colon = f"instr({text}, ':')"
-    return (f"(CASE WHEN {colon} > 0 THEN "
-            f"TRY_CAST(substr({text}, 1, {colon} - 1) AS DOUBLE) * 60 "
-            f"+ TRY_CAST(substr({text}, {colon} + 1) AS DOUBLE) END)")
-
-
-def _source_columns(table: str, present: Iterable[str] | None, d: Dialect) -> dict[str, str]:
-    """SQL expression of every contract column; a missing optional column is NULL."""
-    present = None if present is None else set(present)
-    cols: dict[str, str] = {}
-    for col in ("employee_id", "date", *_TIMES[table], *_NUMERIC[table]):
-        if present is not None and col not in present:
-            cols[col] = "CAST(NULL AS STRING)" if col in _TIMES[table] else "CAST(NULL AS DOUBLE)"
-        else:
-            cols[col] = d.quote(col)
-    return cols
 
 
 def values_sql(
@@ -185,8 +109,10 @@ def values_sql(
 ) -> str:
     """SQL giving one row per daily row: ``employee_id``, ``date`` and the summable values.
 
-    The values are those of the builder's ``_daily_values`` (same names, same
-    missing-value rules), as ``DOUBLE``.
+    The builder's own SQL twin of its ``_daily_values`` (``sql_daily_values``,
+    next to the pandas code in :mod:`attrition.features.schedule` and
+    :mod:`attrition.features.workload`): same names, same missing-value rules,
+    as ``DOUBLE``.
 
     Parameters
     ----------
@@ -209,160 +135,16 @@ def values_sql(
     >>> "LAG(" in sql and "weekday(" in sql
     True
     """
-    d = _dialect(dialect)
     if isinstance(builder, ScheduleFeatures):
-        return _schedule_values_sql(builder, d, source or VIEWS["schedule"], columns)
+        return builder.sql_daily_values(dialect, source=source or VIEWS["schedule"], columns=columns)
     if isinstance(builder, WorkloadFeatures):
-        return _workload_values_sql(builder, d, source or VIEWS["workload"], schedule, columns,
-                                    schedule_columns)
+        return builder.sql_daily_values(dialect, source=source or VIEWS["workload"], schedule=schedule,
+                                        columns=columns, schedule_columns=schedule_columns)
     raise TypeError(f"values_sql takes a ScheduleFeatures or WorkloadFeatures, got {builder!r}.")
 
 
-def _schedule_values(b: ScheduleFeatures, d: Dialect) -> dict[str, str]:
-    """SQL expression of every value of ``ScheduleFeatures._daily_values``, by name."""
-    night_start = _hhmm_to_minutes(pd.Series([b.night_start]))[0]
-    night_end = _hhmm_to_minutes(pd.Series([b.night_end]))[0]
-    if np.isnan(night_start) or np.isnan(night_end):
-        raise ValueError(f"night_start and night_end must be HH:MM times, got {b.night_start!r} "
-                         f"and {b.night_end!r}.")
-    day = _MINUTES_PER_DAY
-    timed = _flag("st IS NOT NULL AND en IS NOT NULL")
-    crosses = _flag(f"{timed} AND en < st")
-    due = _flag("sched > 0 AND worked IS NOT NULL")
-    missed = _flag(f"{due} AND worked = 0")
-    spanned = _flag(f"{timed} AND sched > 0")
-    span = f"(CASE WHEN {crosses} THEN en + {day} - st ELSE en - st END)"
-    # The previous shift of the same employee (rows are one per employee-day):
-    # its scheduled end on an absolute clock, against this shift's start.
-    gap = (f"({d.days_between('prev_date', 'date')} * {day} + st "
-           f"- (prev_en + CASE WHEN prev_crosses THEN {day} ELSE 0 END))")
-    values = {
-        "timed": _one_if(timed),
-        "night": _one_if(f"{timed} AND (st >= {_lit(night_start)} OR st < {_lit(night_end)} "
-                         f"OR {crosses})"),
-        "weekend": _one_if(d.weekend("date")),
-        "noticed": _one_if("notice IS NOT NULL"),
-        "late": _one_if(_flag(f"notice <= {_lit(b.late_notice_days)}")),
-        "started": _one_if("st IS NOT NULL"),
-        # numpy's % is a floored modulo; SQL's is truncated, hence the double mod.
-        "x": _value_if("st IS NOT NULL",
-                       f"((st - {_START_ORIGIN_MIN}) % {day} + {day}) % {day}"),
-        "x2": _value_if("st IS NOT NULL",
-                        f"(((st - {_START_ORIGIN_MIN}) % {day} + {day}) % {day}) "
-                        f"* (((st - {_START_ORIGIN_MIN}) % {day} + {day}) % {day})"),
-        "ot_n": _one_if("ot IS NOT NULL"),
-        "ot": _value_if("ot IS NOT NULL", "ot"),
-        "ot_pos": _one_if(_flag("ot > 0")),
-        "adh_n": _one_if(f"adh IS NOT NULL AND NOT {missed}"),
-        "adh": _value_if(f"adh IS NOT NULL AND NOT {missed}", "adh"),
-        "due": _one_if(due),
-        "missed": _one_if(missed),
-        "worked": _value_if("sched IS NOT NULL AND worked IS NOT NULL", "worked"),
-        "scheduled": _value_if("sched IS NOT NULL AND worked IS NOT NULL", "sched"),
-        "short": _one_if(_flag(f"{gap} < {_lit(b.min_rest_hours * 60.0)}")),
-        "spanned": _one_if(spanned),
-        "split": _one_if(_flag(f"{spanned} AND {span} - sched >= {_lit(b.split_gap_minutes)}")),
-    }
-    return values
-
-
-def _schedule_values_sql(b: ScheduleFeatures, d: Dialect, source: str, present) -> str:
-    c = _source_columns("schedule", present, d)
-    crosses = _flag(f"{_flag('st IS NOT NULL AND en IS NOT NULL')} AND en < st")
-    values = _schedule_values(b, d)
-    select = ",\n    ".join(f"{expr} AS {name}" for name, expr in values.items())
-    return f"""WITH s0 AS (
-  SELECT CAST({c['employee_id']} AS STRING) AS employee_id,
-    CAST({c['date']} AS DATE) AS date,
-    {_hhmm_sql(c['shift_start'])} AS st,
-    {_hhmm_sql(c['shift_end'])} AS en,
-    TRY_CAST({c['scheduled_minutes']} AS DOUBLE) AS sched,
-    TRY_CAST({c['worked_minutes']} AS DOUBLE) AS worked,
-    TRY_CAST({c['overtime_minutes']} AS DOUBLE) AS ot,
-    TRY_CAST({c['adherence']} AS DOUBLE) AS adh,
-    TRY_CAST({c['notice_days']} AS DOUBLE) AS notice
-  FROM {source}
-), s1 AS (
-  SELECT *,
-    LAG(date) OVER (PARTITION BY employee_id ORDER BY date) AS prev_date,
-    LAG(en) OVER (PARTITION BY employee_id ORDER BY date) AS prev_en,
-    LAG({crosses}) OVER (PARTITION BY employee_id ORDER BY date) AS prev_crosses
-  FROM s0
-)
-SELECT employee_id, date,
-    {select}
-FROM s1"""
-
-
-def _workload_values_sql(b: WorkloadFeatures, d: Dialect, source: str, schedule: str | None,
-                         present, schedule_present) -> str:
-    c = _source_columns("workload", present, d)
-    has_worked = schedule is not None and (schedule_present is None
-                                           or "worked_minutes" in set(schedule_present))
-    if has_worked:
-        q = d.quote
-        worked_cte = f""", sw AS (
-  SELECT CAST({q('employee_id')} AS STRING) AS employee_id, CAST({q('date')} AS DATE) AS date,
-    SUM(TRY_CAST({q('worked_minutes')} AS DOUBLE)) AS worked
-  FROM {schedule}
-  GROUP BY CAST({q('employee_id')} AS STRING), CAST({q('date')} AS DATE)
-), w1 AS (
-  SELECT w0.*, sw.worked FROM w0
-  LEFT JOIN sw ON w0.employee_id = sw.employee_id AND w0.date = sw.date
-)"""
-    else:
-        worked_cte = """, w1 AS (SELECT w0.*, CAST(NULL AS DOUBLE) AS worked FROM w0)"""
-    values = _workload_values(b)
-    select = ",\n    ".join(f"{expr} AS {name}" for name, expr in values.items())
-    return f"""WITH w0 AS (
-  SELECT CAST({c['employee_id']} AS STRING) AS employee_id,
-    CAST({c['date']} AS DATE) AS date,
-    TRY_CAST({c['contacts_handled']} AS DOUBLE) AS contacts,
-    TRY_CAST({c['handle_seconds']} AS DOUBLE) AS handle,
-    TRY_CAST({c['after_contact_seconds']} AS DOUBLE) AS after_s,
-    TRY_CAST({c['occupancy']} AS DOUBLE) AS occ,
-    TRY_CAST({c['escalations']} AS DOUBLE) AS esc,
-    TRY_CAST({c['csat']} AS DOUBLE) AS csat,
-    TRY_CAST({c['qa_score']} AS DOUBLE) AS qa
-  FROM {source}
-){worked_cte}
-SELECT employee_id, date,
-    {select}
-FROM w1"""
-
-
-def _workload_values(b: WorkloadFeatures) -> dict[str, str]:
-    """SQL expression of every value of ``WorkloadFeatures._daily_values``, by name."""
-    aht = "handle IS NOT NULL AND contacts IS NOT NULL"
-    cph = _flag("contacts IS NOT NULL AND worked IS NOT NULL AND worked > 0")
-    acs = "after_s IS NOT NULL AND handle IS NOT NULL"
-    esc_ok = "esc IS NOT NULL AND contacts IS NOT NULL"
-    values = {
-        "occ_n": _one_if("occ IS NOT NULL"),
-        "occ": _value_if("occ IS NOT NULL", "occ"),
-        "occ_high": _one_if(_flag(f"occ > {_lit(b.high_occupancy)}")),
-        "aht_h": _value_if(aht, "handle"),
-        "aht_c": _value_if(aht, "contacts"),
-        "cpd_c": _value_if("contacts IS NOT NULL", "contacts"),
-        "cpd_n": _one_if("contacts IS NOT NULL"),
-        "cph_c": _value_if(cph, "contacts"),
-        "cph_h": _value_if(cph, "worked / CAST(60 AS DOUBLE)"),
-        "acs_a": _value_if(acs, "after_s"),
-        "acs_h": _value_if(acs, "handle"),
-        "csat_n": _one_if("csat IS NOT NULL"),
-        "csat": _value_if("csat IS NOT NULL", "csat"),
-        "qa_n": _one_if("qa IS NOT NULL"),
-        "qa": _value_if("qa IS NOT NULL", "qa"),
-        "esc_e": _value_if(esc_ok, "esc"),
-        "esc_c": _value_if(esc_ok, "contacts"),
-    }
-    return values
-
-
 def _value_names(builder: ScheduleFeatures | WorkloadFeatures) -> list[str]:
-    if isinstance(builder, ScheduleFeatures):
-        return list(_schedule_values(builder, DIALECTS["duckdb"]))
-    return list(_workload_values(builder))
+    return list(builder.sql_values("duckdb"))
 
 
 def snapshot_sums_sql(
@@ -391,7 +173,7 @@ def snapshot_sums_sql(
     >>> "AS n_28" in sql and "AS sum_91_occ" in sql
     True
     """
-    d = _dialect(dialect)
+    d = sql_dialect(dialect)
     ws, _, longest = window_parts(builder.windows)
     keys = keys or VIEWS["keys"]
     names = _value_names(builder)
@@ -529,12 +311,12 @@ def _value_checks(table: str, cols: list[str], d: Dialect) -> dict[str, tuple[st
                                       "Write times as HH:MM on a 24-hour clock, e.g. 07:30 or 22:00.")
             elif check.name == "greater_than_or_equal_to":
                 low = float(stats["min_value"])
-                out[f"ge_{col}"] = (f"{num} < {_lit(low)}", col, f"must satisfy {col} >= {low:g}",
+                out[f"ge_{col}"] = (f"{num} < {sql_float(low)}", col, f"must satisfy {col} >= {low:g}",
                                     f"Correct the values so that {col} >= {low:g}.")
             elif check.name == "in_range":
                 low, high = float(stats["min_value"]), float(stats["max_value"])
                 hint = " (divide percentages by 100)" if high == 1 else ""
-                out[f"range_{col}"] = (f"({num} < {_lit(low)} OR {num} > {_lit(high)})", col,
+                out[f"range_{col}"] = (f"({num} < {sql_float(low)} OR {num} > {sql_float(high)})", col,
                                        f"must satisfy {low:g} <= {col} <= {high:g}",
                                        f"Correct the values so that {low:g} <= {col} <= {high:g}{hint}.")
             elif check.name == "whole_number":
@@ -544,13 +326,13 @@ def _value_checks(table: str, cols: list[str], d: Dialect) -> dict[str, tuple[st
 
 
 def _check_daily(engine: Engine, table: str, view: str, source: str, cols: list[str],
-                 export_date: pd.Timestamp | None, employees: pd.DataFrame) -> dict:
-    """Check a daily table in the engine; return its date extent.
+                 export_date: pd.Timestamp | None, employees: pd.DataFrame) -> TableExtent:
+    """Check a daily table in the engine; return its extent (first date, newest worked date, rows).
 
     Raises a SchemaError listing every problem found.
     """
 
-    d = _dialect(engine.dialect)
+    d = sql_dialect(engine.dialect)
     q = d.quote
     schema = SCHEMAS[table]
     missing = [c for c, col in schema.columns.items() if col.required and c not in cols]
@@ -632,29 +414,24 @@ def _check_daily(engine: Engine, table: str, view: str, source: str, cols: list[
             "the same ids in every table."))
     if problems:
         raise _error(problems)
-    return {"n_rows": int(stats["n_rows"]), "first": stats["first_date"], "last": stats["last_date"]}
+    n_rows = int(stats["n_rows"])
+    if not n_rows:
+        return TableExtent(None, None, 0)
+    return TableExtent(_timestamp(stats["first_date"]), _timestamp(stats["last_date"]), n_rows)
 
 
-def _stub(extent: dict, table: str) -> pd.DataFrame:
-    """A two-row stand-in for a table kept in the engine: its first and newest dates.
-
-    :func:`attrition.build_snapshots` reads a daily table only for its first
-    date (windows reaching before it are unknown), the newest worked date
-    (the inferred export date) and — in ``default_as_of_dates`` — its first
-    date again; the builders themselves are replaced by engine ones.
-    """
-    dates = [pd.Timestamp(x) for x in (extent["first"], extent["last"])
-             if extent["n_rows"] and x is not None and not pd.isna(x)]
-    frame = pd.DataFrame({"employee_id": pd.Series(["<engine>"] * len(dates), dtype=object),
-                          "date": pd.to_datetime(pd.Series(dates, dtype="datetime64[ns]"))})
-    if table == "schedule":
-        frame["worked_minutes"] = [0.0, 1.0][: len(dates)] if len(dates) == 2 else [0.0] * len(dates)
-    return frame
+def _timestamp(value: Any) -> pd.Timestamp | None:
+    """A date from the engine (``datetime.date``, numpy or pandas) as a Timestamp; ``None`` if missing."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
 
 
 # ----------------------------------------------------------------- builders
 class _EngineFeatures(FeatureBuilder):
-    """A schedule or workload builder whose sums come from an SQL engine."""
+    """A schedule or workload builder whose sums come from an SQL engine.
+
+    Its table stays in the engine: the :class:`Tables` it is given know the
+    table by its :class:`TableExtent` only, never as a frame.
+    """
 
     def __init__(self, builder: ScheduleFeatures | WorkloadFeatures, sums: Callable) -> None:
         self.builder = builder
@@ -664,7 +441,7 @@ class _EngineFeatures(FeatureBuilder):
         self.table = builder.table
 
     def available(self, tables: Tables) -> bool:
-        return getattr(tables, self.table) is not None
+        return self.table in tables.present
 
     def labels(self) -> dict[str, str]:
         return self.builder.labels()
@@ -673,7 +450,8 @@ class _EngineFeatures(FeatureBuilder):
         return self.builder.peer_features()
 
     def build(self, tables: Tables, frame: pd.DataFrame) -> pd.DataFrame:
-        if len(frame) == 0 or len(getattr(tables, self.table)) == 0:
+        extent = tables.extent(self.table)
+        if len(frame) == 0 or extent is None or extent.n_rows == 0:
             return self.builder.all_missing(frame)
         return self.builder.from_sums(self.sums(self.builder, frame))
 
@@ -740,7 +518,7 @@ def build_with_engine(
         raise ValueError(f"Only schedule and workload stay in the engine, got {sorted(unknown)}.")
     explicit = None if small.export_date is None else pd.Timestamp(small.export_date).normalize()
     cols: dict[str, list[str]] = {}
-    stubs: dict[str, pd.DataFrame] = {}
+    extents: dict[str, TableExtent] = {}
     for table, source in daily.items():
         if source is None:
             continue
@@ -748,20 +526,28 @@ def build_with_engine(
         engine.register(view, source)
         cols[table] = engine.columns(view)
         name = small.sources.get(table) or engine.describe(source, table)
-        extent = _check_daily(engine, table, view, name, cols[table], explicit, small.employees)
-        stubs[table] = _stub(extent, table)
-    names = {t: small.sources.get(t) or engine.describe(daily[t], t) for t in stubs}
-    stand_in = small.copy(**stubs, sources={**small.sources, **names})
+        extents[table] = _check_daily(engine, table, view, name, cols[table], explicit, small.employees)
+    names = {t: small.sources.get(t) or engine.describe(daily[t], t) for t in extents}
+    # The daily tables stay in the engine: the snapshot code sees their extents, not their rows.
+    in_engine = small.copy(**{t: None for t in extents}, extents={**small.extents, **extents},
+                           sources={**small.sources, **names})
     if builders is None:
         builders = default_builders(windows, survey_privacy=survey_privacy,
                                     min_group_size=min_group_size)
     sums = _sums_from_engine(engine, cols)
     swapped = [_EngineFeatures(b, sums) if isinstance(b, (ScheduleFeatures, WorkloadFeatures)) else b
                for b in builders]
-    out = build_snapshots(stand_in, as_of, horizon_days, windows=windows, builders=swapped,
+    unable = [b for b in swapped if not isinstance(b, _EngineFeatures) and b.table in extents]
+    if unable:
+        raise ValueError(
+            f"{', '.join(map(repr, unable))} read{'s' if len(unable) == 1 else ''} a table that stays "
+            f"in the engine ({', '.join(sorted({b.table for b in unable}))}); only ScheduleFeatures "
+            "and WorkloadFeatures (and their subclasses) compute their sums in SQL. Use "
+            "attrition.build_snapshots on tables loaded into pandas for other builders.")
+    out = build_snapshots(in_engine, as_of, horizon_days, windows=windows, builders=swapped,
                           labels=labels, survey_privacy=survey_privacy, min_group_size=min_group_size)
-    # The tables the snapshots came from: the engine's daily tables as they are, not the stand-ins.
-    schema = {**table_schema(small), **{t: [str(c) for c in cols[t]] for t in stubs}}
+    # The tables the snapshots came from, the engine's daily tables with their columns.
+    schema = {**table_schema(small), **{t: [str(c) for c in cols[t]] for t in extents}}
     out.attrs["input_schema"] = {t: schema[t] for t in TABLE_NAMES if t in schema}
     return out
 

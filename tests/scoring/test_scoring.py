@@ -7,9 +7,9 @@ from pandas.testing import assert_frame_equal
 
 from attrition import RosterError, score_roster
 from attrition.analysis import top_drivers
+from attrition.data import write_table
 from attrition.scoring import SCORE_COLUMNS
 from attrition.snapshots._build import population
-from attrition.data import write_table
 
 
 @pytest.fixture(scope="module")

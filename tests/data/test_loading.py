@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attrition.jobs._config import Config
-from attrition.exceptions import DataQualityWarning, SchemaError
 from attrition.data._loading import Problem, load_tables, read_roster, validate_tables
 from attrition.data._tables import Tables
+from attrition.exceptions import DataQualityWarning, SchemaError
+from attrition.jobs._config import Config
 from conftest import write_tables
 
 # --------------------------------------------------------------------- helpers

@@ -7,7 +7,7 @@ import pytest
 from attrition import Config, ConfigError
 from attrition.jobs._config import DEFAULT_LGBM_PARAMS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "models").glob("*.toml")), ids=lambda p: p.name)

@@ -288,7 +288,7 @@ def test_backtest_command_has_help_and_is_documented():
 
     res = CliRunner().invoke(cli, ["backtest", "--help"])
     assert res.exit_code == 0 and "--start" in res.output and "--capacity" in res.output
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "attrition backtest" in readme and "attrition train --table" in readme
 
 

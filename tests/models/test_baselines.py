@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from attrition.exceptions import NotFittedError, SchemaError
 from attrition.models._baselines import (
     BASELINES,
     ClassPriorBaseline,
@@ -14,7 +15,6 @@ from attrition.models._baselines import (
     TenureBaseline,
     baseline_models,
 )
-from attrition.exceptions import NotFittedError, SchemaError
 
 
 def _frame(n=400, seed=0):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import io
 import json
 import os
@@ -17,12 +16,12 @@ import pandas as pd
 import pytest
 
 from attrition import AttritionModel, Config, build_snapshots, score_roster, train
+from attrition.data._privacy import pseudonymise, resolve_salt
+from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, SchemaError
 from attrition.features import default_builders
 from attrition.features.survey import SurveyFeatures
-from attrition.data._privacy import pseudonymise, resolve_salt
 from attrition.snapshots._build import feature_columns
-from attrition.data._tables import Tables
 
 T = "2024-03-31"
 
@@ -288,8 +287,8 @@ def test_cli_scores_record_the_run_fingerprint_and_refuse_a_missing_table(privac
 
 
 def test_short_or_empty_salt_from_env_or_file_is_refused(monkeypatch, tmp_path):
-    from attrition.exceptions import ConfigError
     from attrition.data._privacy import resolve_salt
+    from attrition.exceptions import ConfigError
 
     monkeypatch.setenv("ATTRITION_ID_SALT", "x")
     with pytest.raises(ConfigError, match="at least 16"):

@@ -16,7 +16,7 @@ from attrition.cli import cli
 from attrition.data._privacy import pseudonymise
 from attrition.reporting._report import build_report, write_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SALT = "report-test-salt-0123456789"
 
 

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from attrition import SchemaError, Tables, build_snapshots, load_tables, validate_tables
-from attrition.features import ScheduleFeatures, WorkloadFeatures, default_builders
-from attrition.snapshots._warehouse import DuckDBEngine, build_snapshots_duckdb, snapshot_sums_sql, values_sql
+from attrition.features import ScheduleFeatures, TenureFeatures, WorkloadFeatures, default_builders
+from attrition.features._base import FeatureBuilder
+from attrition.snapshots._warehouse import build_snapshots_duckdb, snapshot_sums_sql, values_sql
 
 pytest.importorskip("duckdb")
 
@@ -150,34 +151,62 @@ def test_builder_parameters_reach_the_sql(edge):
     assert_same_snapshots(ref, got)
 
 
-def test_row_values_equal_the_builders_daily_values(edge):
-    """Every SQL value equals ``_daily_values`` row by row (catches either side drifting).
+def test_values_sql_is_the_builders_own_sql_twin():
+    """The row values' SQL lives next to the pandas code (``sql_daily_values``);
+    ``tests/features/test_sql_twins.py`` keeps each pair equal."""
+    sched, wl = ScheduleFeatures(min_rest_hours=9.0), WorkloadFeatures(high_occupancy=0.6)
+    assert values_sql(sched, "spark") == sched.sql_daily_values("spark", source="attrition_schedule")
+    assert values_sql(wl, schedule="s", source="w") == wl.sql_daily_values(source="w", schedule="s")
+    with pytest.raises(TypeError, match="values_sql takes a ScheduleFeatures or WorkloadFeatures"):
+        values_sql(TenureFeatures())
 
-    Includes what validation would refuse but a warehouse may hold: missing
-    scheduled or worked minutes, unreadable times.
-    """
-    sched = edge.schedule.copy()
-    sched.loc[sched.index[:12:3], "worked_minutes"] = np.nan
-    sched.loc[sched.index[1:12:4], "scheduled_minutes"] = np.nan
-    sched.loc[sched.index[5], "shift_start"] = "noon"
-    sched.loc[sched.index[6], "shift_end"] = "7:5"
-    engine = DuckDBEngine()
-    engine.register("attrition_schedule", sched)
-    engine.register("attrition_workload", edge.workload)
-    for builder, ref in [
-        (ScheduleFeatures(), ScheduleFeatures()._daily_values(sched)),
-        (WorkloadFeatures(), WorkloadFeatures()._daily_values(edge.workload, sched)),
-    ]:
-        sql = values_sql(builder, "duckdb", schedule="attrition_schedule")
-        got = engine.query(sql)
-        assert list(got.columns) == list(ref.columns)
-        got = got.assign(date=pd.to_datetime(got["date"]).astype("datetime64[ns]"))
-        # _daily_values keeps ids as categorical codes (ordered by appearance): compare as text.
-        ref = ref.assign(employee_id=ref["employee_id"].astype(str))
-        key = ["employee_id", "date"]
-        got = got.sort_values(key).reset_index(drop=True)
-        ref = ref.sort_values(key).reset_index(drop=True)
-        pd.testing.assert_frame_equal(got, ref, check_dtype=False, rtol=RTOL, atol=ATOL)
+
+class _Spy(FeatureBuilder):
+    """Records what the snapshot code hands the builders (no features of its own)."""
+
+    name = "spy"
+    seen: list = []
+
+    def build(self, tables, frame):
+        self.seen.append(tables)
+        return pd.DataFrame(index=pd.RangeIndex(len(frame)))
+
+
+def test_the_daily_tables_stay_in_the_engine_known_by_their_extents(edge):
+    spy = _Spy()
+    _Spy.seen = []
+    build_snapshots_duckdb(edge, EDGE_AS_OF, builders=[spy, *default_builders()], labels=False)
+    (seen,) = _Spy.seen
+    assert seen.schedule is None and seen.workload is None  # no frame, no stand-in
+    assert seen.present == edge.present
+    for table in ("schedule", "workload"):
+        assert seen.extent(table) == edge.extent(table)
+    assert seen.infer_export_date() == edge.infer_export_date()
+    assert seen.source("schedule") == "<schedule table>"
+
+
+def test_extents_measured_in_the_engine_equal_those_of_the_frames(small_centre):
+    """Without an export date, the inferred one and the default as-of dates come from
+    the extents the engine measured: the same as the pandas path's."""
+    tables = small_centre.tables.copy(export_date=None)
+    spy = _Spy()
+    _Spy.seen = []
+    got = build_snapshots_duckdb(tables, builders=[spy], labels=False)
+    (seen,) = _Spy.seen
+    for table in ("schedule", "workload"):
+        assert seen.extent(table) == tables.extent(table)
+    assert seen.infer_export_date() == tables.infer_export_date()
+    ref = build_snapshots(tables, builders=[_Spy()], labels=False)
+    assert got["as_of"].unique().tolist() == ref["as_of"].unique().tolist()
+
+
+def test_other_builders_of_a_daily_table_are_refused(edge):
+    class ShiftCount(FeatureBuilder):
+        name = "shifts"
+        table = "schedule"
+
+    with pytest.raises(ValueError, match="stays in the engine"):
+        build_snapshots_duckdb(edge, EDGE_AS_OF, builders=[ShiftCount()], labels=False)
 
 
 def test_rows_after_as_of_do_not_change_the_sums(edge):

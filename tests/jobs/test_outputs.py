@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from attrition import Config, score_roster
-from attrition.exceptions import ConfigError
 from attrition.data import data_fingerprint, write_table
+from attrition.exceptions import ConfigError
 from attrition.jobs import score as score_job
 
 FRAME = pd.DataFrame({"employee_id": ["a", "b"], "attrition_risk": [0.1, 0.2]})

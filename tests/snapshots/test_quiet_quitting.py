@@ -8,11 +8,12 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from sklearn.metrics import roc_auc_score
 
-from attrition import AttritionModel, build_snapshots
-from attrition import SnapshotSpec
-from attrition.jobs._config import Config
+from attrition import AttritionModel, SnapshotSpec, build_snapshots
+from attrition.data._tables import DATE_COLUMNS
 from attrition.exceptions import ConfigError
+from attrition.jobs._config import Config
 from attrition.models._model import out_of_time_split
+from attrition.scoring import quiet_quitting_scores, score_roster
 from attrition.snapshots import (
     COMPONENTS,
     QuietQuittingDefinition,
@@ -20,8 +21,6 @@ from attrition.snapshots import (
     quiet_quitting_labels,
     quiet_quitting_snapshots,
 )
-from attrition.scoring import quiet_quitting_scores, score_roster
-from attrition.data._tables import DATE_COLUMNS
 
 
 # ------------------------------------------------------------------ definition

@@ -10,7 +10,6 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from attrition import Config, build_snapshots
-from attrition.exceptions import ConfigError, LeakageError
 from attrition.analysis._fairness import (
     AGE_BANDS,
     DEFAULT_FAIRNESS_THRESHOLDS,
@@ -20,6 +19,7 @@ from attrition.analysis._fairness import (
     fairness_thresholds,
     protected_groups,
 )
+from attrition.exceptions import ConfigError, LeakageError
 from attrition.features import FeatureBuilder, default_builders
 from attrition.models._model import out_of_time_split
 from attrition.snapshots._build import feature_columns
@@ -170,7 +170,7 @@ def test_protected_attributes_never_become_features(medium_snapshots):
 def test_default_model_config_states_the_fairness_defaults():
     from pathlib import Path
 
-    cfg = Config.from_file(Path(__file__).resolve().parents[1] / "models" / "attrition.toml")
+    cfg = Config.from_file(Path(__file__).resolve().parents[2] / "models" / "attrition.toml")
     assert fairness_thresholds(cfg.fairness) == DEFAULT_FAIRNESS_THRESHOLDS
     assert (cfg.survey_privacy, cfg.min_group_size) == ("team", 5)
 

@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from attrition import AttritionModel, NotFittedError, SchemaError, feature_columns
-from attrition import SnapshotSpec
+from attrition import AttritionModel, NotFittedError, SchemaError, SnapshotSpec, feature_columns
 from attrition.models._model import out_of_time_split, risk_band
 
 
@@ -119,7 +118,7 @@ def test_treeshap_agrees_with_the_shap_package(medium_snapshots, medium_model):
     import shap
 
     rows = medium_snapshots.head(100)
-    X = medium_model._prepare(rows)
+    X = medium_model.prepare(rows)
     explainer = shap.TreeExplainer(medium_model.booster_)
     values = np.asarray(explainer.shap_values(X))
     a, _ = medium_model.calibration_

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Real subprocesses / a real MLflow store: deselect with -m "not slow".
 pytestmark = pytest.mark.slow
