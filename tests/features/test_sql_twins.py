@@ -16,7 +16,7 @@ import pytest
 from attrition.data._tables import Tables
 from attrition.features import ScheduleFeatures, WorkloadFeatures
 from attrition.features._base import FeatureBuilder
-from test_warehouse import edge_case_tables
+from engine_cases import edge_case_tables
 
 duckdb = pytest.importorskip("duckdb")
 

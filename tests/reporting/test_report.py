@@ -96,7 +96,8 @@ def _series_model(target="attrition"):
 
 
 def test_model_card_markdown_and_html_say_the_same():
-    from attrition.reporting._model_card import inline_html, model_card, model_card_html, model_card_markdown
+    from attrition.reporting._model_card import model_card, model_card_html, model_card_markdown
+    from attrition.reporting._templates import inline_html
 
     kw = {"model_info": {"model_name": "attrition", "model_version": "4"}, "fingerprint": "fp0123",
           "fairness": {"flags": ["one"], "min_group_size": 5, "groups": []}}

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from attrition import Config, SchemaError, build_snapshots, load_model, score_roster, simulate, train
-from test_warehouse import EDGE_AS_OF, assert_same_snapshots, edge_case_tables
+from engine_cases import EDGE_AS_OF, assert_same_snapshots, edge_case_tables
 
 # One Spark session per worker, shared by every test here; a real MLflow store.
 pytestmark = pytest.mark.slow

@@ -235,7 +235,6 @@ class Config:
                     f"export_date must be a YYYY-MM-DD date, got {self.export_date!r}."
                 ) from exc
         need(isinstance(self.quiet_quitting, dict), "quiet_quitting must be a mapping of settings.")
-        self.snapshot_spec()  # raises ConfigError when the quiet-quitting settings are invalid
         need(isinstance(self.columns, dict), "columns must map table names to renamings.")
         for table, mapping in self.columns.items():
             need(table in TABLE_NAMES,
@@ -243,6 +242,7 @@ class Config:
             need(isinstance(mapping, dict) and all(
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()),
                 f"columns.{table} must map the file's column names to contract names.")
+        self.snapshot_spec()  # raises ConfigError when the quiet-quitting settings are invalid
 
     # ----------------------------------------------------------------- derive
     @property
@@ -287,11 +287,18 @@ class Config:
         return self.registered_model or "attrition"
 
     def load_tables(self, data_dir=None, *, columns=None) -> Tables:
-        """Read and validate the tables of ``data_dir`` (default ``data_dir``) with these settings."""
+        """Read and validate the tables of ``data_dir`` (default ``data_dir``) with these settings.
+
+        ``columns`` (e.g. a model's ``spec_.columns``, the renaming its training data used) is
+        updated by this configuration's own ``columns``.
+        """
         folder = data_dir if data_dir is not None else self.data_dir
         if folder is None:
             raise ConfigError("No data folder: pass --data DIR (or data_dir in the configuration).")
-        return load_tables(folder, columns=self.columns or columns, export_date=self.export_date)
+        # The model's renaming (its spec's columns), updated by this configuration's.
+        merged = {t: {**dict((columns or {}).get(t, {})), **dict(self.columns.get(t, {}))}
+                  for t in {*(columns or {}), *self.columns}}
+        return load_tables(folder, columns=merged, export_date=self.export_date)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping, suitable for logging as MLflow params."""

@@ -28,7 +28,9 @@ def train_table(config, table: str | Path, target: str, *, positive=None, id_col
     fit = fit_table(frame, target, positive=positive, id_column=id_column, drop=drop,
                     protected=config.flat_protected, lgbm_params=config.lgbm_params or None,
                     risk_bands=config.risk_bands, random_state=config.random_state, source=str(table))
-    run = log_flat_run(fit, frame, source=str(table), register=register or config.registered_model,
+    # Only an explicit --register: a configured registered_model names the monthly (snapshot) model,
+    # which a flat-table model must not replace as the champion `attrition score --data` loads.
+    run = log_flat_run(fit, frame, source=str(table), register=register,
                        tracking_uri=config.resolved_tracking_uri(), experiment=config.experiment,
                        run_params=config.to_dict())
     return fit, run

@@ -10,6 +10,7 @@ import pandas as pd
 from attrition.data._io import write_text
 from attrition.exceptions import ConfigError, ModelNotFoundError, SchemaError
 from attrition.jobs._config import Config
+from attrition.jobs._workflows import report_group_size
 from attrition.reporting._report import build_report
 from attrition.tracking._mlflow import load_model, model_fairness
 
@@ -69,18 +70,22 @@ def report_from_file(
     if uri:
         try:
             model, info = load_model(uri, tracking)
-        except ModelNotFoundError:
+        except ModelNotFoundError as exc:
             if model_uri:
                 raise
-            log.warning("The model named in the scores (%s) is not in the tracking store %s: the report "
-                        "has no model card metrics. Pass --model and --tracking-uri.", uri, tracking)
+            log.warning("The model named in the scores (%s) could not be loaded from the tracking store "
+                        "%s (%s): the report has no model card metrics. Pass --model and --tracking-uri.",
+                        uri, tracking, str(exc).splitlines()[0])
     if model is not None:
         fairness = model_fairness(info, tracking)
-        if data_dir is not None and "as_of" in scores and len(scores):
+        if data_dir is not None and model.spec_ is None:
+            log.warning("The model %s was trained on a flat table: the report has no shap plots of "
+                        "--data (they need a model trained on monthly snapshots).", uri)
+        elif data_dir is not None and "as_of" in scores and len(scores):
             tables = config.load_tables(data_dir, columns=model.spec_.columns)
             snaps = model.snapshots(tables, [pd.Timestamp(str(scores["as_of"].iloc[0]))])
             features = snaps[snaps["employee_id"].astype(str).isin(scores["employee_id"].astype(str))]
     html = build_report(scores, model=model, model_info=info, features=features, fairness=fairness,
-                        min_group_size=model.spec_.min_group_size if model is not None else config.min_group_size,
+                        min_group_size=report_group_size(config, model),
                         id_salt=config.id_salt)
     return write_text(out, html)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from attrition.analysis._explain import WHAT_IF_NOTE, parse_changes, what_if
 from attrition.exceptions import ConfigError, RosterError
+from attrition.jobs._workflows import check_snapshot_model
 from attrition.tracking._mlflow import load_model
 
 __all__ = ["what_if_job"]
@@ -55,6 +56,7 @@ def what_if_job(
     if model is None:
         model, _ = load_model(model_uri or f"models:/{config.model_name()}@champion",
                               config.resolved_tracking_uri())
+    check_snapshot_model(model, model_uri)
     if tables is None:
         tables = config.load_tables(columns=model.spec_.columns)
     snaps = model.snapshots(tables, [pd.Timestamp(as_of)])

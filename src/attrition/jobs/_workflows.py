@@ -31,7 +31,7 @@ from attrition.tracking._mlflow import (
     registered_name,
 )
 
-__all__ = ["train", "score", "TrainResult", "TARGETS"]
+__all__ = ["train", "score", "TrainResult", "TARGETS", "report_group_size"]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,22 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     return results[targets[0]]
 
 
+def check_snapshot_model(model: AttritionModel, uri: str | None) -> None:
+    """Monthly scoring needs a model trained on snapshots (it owns a spec), not a flat-table one."""
+    if model.spec_ is None:
+        raise ConfigError(
+            f"The model {uri or ''} was trained on a flat table (attrition train --table), not on "
+            "monthly snapshots: score it with `attrition score --table FILE`, or pass --model with a "
+            "model trained by `attrition train --data DIR`."
+        )
+
+
+def report_group_size(config: Config, model: AttritionModel | None) -> int:
+    """The smallest group a report may show: the stricter of the configuration's and the model's."""
+    spec = model.spec_ if model is not None else None
+    return max(int(config.min_group_size), int(spec.min_group_size) if spec is not None else 0)
+
+
 def _check_outputs(out, report) -> None:
     if out is not None and Path(out).suffix not in {".csv", ".parquet"}:
         raise ConfigError(f"Output {out} must end in .csv or .parquet.")
@@ -178,6 +194,7 @@ def score(
         uri = model_uri or f"models:/{config.model_name()}@champion"
         model, info = load_model(uri, tracking)
         uri = info["model_uri"]
+    check_snapshot_model(model, uri)
     if model.target != "attrition":
         raise ConfigError(
             f"The model {uri or ''} predicts {model.target!r}, not attrition. Pass the attrition "
@@ -188,7 +205,8 @@ def score(
     if tables is None:
         tables = config.load_tables(columns=model.spec_.columns)
     roster_frame = read_roster(roster) if roster is not None else None
-    snaps = model.snapshots(tables, [pd.Timestamp(as_of)])
+    as_of = pd.Timestamp(as_of).normalize()
+    snaps = model.snapshots(tables, [as_of])
     scores = score_roster(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
@@ -200,7 +218,7 @@ def score(
         features = snaps[snaps["employee_id"].isin(scores["employee_id"])] if roster is not None else snaps
         html = build_report(scores, model=model, model_info=info, features=features, outcomes=outcomes,
                             fairness=model_fairness(info, tracking),
-                            min_group_size=model.spec_.min_group_size, id_salt=config.id_salt)
+                            min_group_size=report_group_size(config, model), id_salt=config.id_salt)
     if out is not None:
         write_table(scores, out)
         log.info("Wrote %d scores to %s", len(scores), out)

@@ -261,8 +261,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             )
         recorded = snapshots.attrs.get("spec")
         built = SnapshotSpec.from_dict(recorded) if recorded else None
-        spec = self.spec if self.spec is not None else (built or SnapshotSpec())
+        if built is None and self.spec is None:
+            built = self._spec_without_record(snapshots)
+        spec = self.spec if self.spec is not None else built
         spec.validate()
+        if snapshots.attrs.get("custom_builders"):
+            warnings.warn(
+                f"{self._what()}: the snapshots were built with custom feature builders; the model's "
+                "spec rebuilds features with the default builders at scoring (model.snapshots). Score "
+                "with the same builders yourself (build_snapshots(..., builders=...)).",
+                DataQualityWarning, stacklevel=3)
         if built is not None:
             mine, theirs = spec.to_dict(), built.to_dict()
             differ = [k for k in mine if k not in ("tables", "columns") and mine[k] != theirs[k]]
@@ -277,6 +285,21 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         schema = snapshots.attrs.get("input_schema")
         if schema is not None and spec.tables is None:
             spec = dataclasses.replace(spec, tables={k: tuple(v) for k, v in schema.items()})
+        return spec
+
+    @staticmethod
+    def _spec_without_record(snapshots: pd.DataFrame) -> SnapshotSpec:
+        """A frame that lost its spec (a merge, a file round trip): its target and horizon if known."""
+        target = snapshots.attrs.get("target", "attrition")
+        horizon = int(snapshots.attrs.get("horizon_days", 90))
+        windows = tuple(int(w) for w in snapshots.attrs.get("windows", (28, 91, 182)))
+        spec = SnapshotSpec(horizon_days=horizon, windows=windows, target=target)
+        if "horizon_days" not in snapshots.attrs:
+            warnings.warn(
+                "The snapshots record no spec (pandas drops attrs in merges and file round trips): "
+                f"fitting as {spec.target!r} with a {spec.horizon_days}-day horizon and windows "
+                f"{list(spec.windows)}. Pass AttritionModel(spec=...) with the spec that built them.",
+                DataQualityWarning, stacklevel=4)
         return spec
 
     def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:

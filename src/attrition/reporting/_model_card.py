@@ -131,21 +131,18 @@ def _multiple(v: float) -> str:
 def _kind(model) -> str:
     if model is None:
         return "attrition"
-    if (getattr(model, "training_summary_", None) or {}).get("mode") == "flat":
+    if model.training_summary_.get("mode") == "flat":
         return "flat"
-    return "quiet_quitting" if getattr(model, "target", "attrition") == "quiet_quitting" else "attrition"
+    return model.target
 
 
 def _horizon(model, scores: pd.DataFrame | None) -> int:
-    spec = getattr(model, "spec_", None)
-    if spec is not None and getattr(spec, "horizon_days", None):
-        return int(spec.horizon_days)
-    summary = getattr(model, "training_summary_", None) or {}
-    if summary.get("horizon_days"):
-        return int(summary["horizon_days"])
+    """The fitted model's horizon; without a model, the one the scores were made for."""
+    if model is not None:
+        return int(model.spec_.horizon_days)
     if _first(scores, "horizon_days"):
         return int(float(_first(scores, "horizon_days")))
-    return int(getattr(model, "horizon_days", 90) or 90)
+    return 90
 
 
 def _predicts(kind: str, horizon: int, summary: Mapping[str, Any]) -> str:
@@ -217,11 +214,9 @@ def _fairness_line(fairness) -> str | None:
 
 
 def _risk_bands(model, kind: str) -> dict | None:
-    thresholds = getattr(model, "thresholds_", None)
-    if not thresholds:
-        return None
-    multiples = dict(getattr(model, "risk_bands", None) or {"medium": 1.0, "high": 2.0})
-    base = getattr(model, "base_rate_", float("nan"))
+    thresholds = model.thresholds_
+    multiples = dict(model.risk_bands or {"medium": 1.0, "high": 2.0})
+    base = model.base_rate_
     order = sorted(thresholds, key=lambda k: -thresholds[k])
     where = "the base rate of the table" if kind == "flat" else "the validation base rate"
     text = ("Risk bands: " + ", ".join(f"{k} from {_pct(thresholds[k])}" for k in order)
@@ -270,8 +265,8 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
     """
     info = model_info or {}
     kind = _kind(model)
-    summary = dict(getattr(model, "training_summary_", None) or {})
-    metrics = dict(getattr(model, "metrics_", None) or {})
+    summary = dict(model.training_summary_) if model is not None else {}
+    metrics = dict(model.metrics_) if model is not None else {}
     horizon = None if kind == "flat" else _horizon(model, scores)
     card: dict[str, Any] = {
         "kind": kind,
@@ -297,8 +292,7 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
         card["note"] = "Metrics and data period: pass the model (`--model`) to include them."
         return card
     if kind == "flat":
-        dropped = summary.get("dropped", (getattr(model, "snapshot_params_", None) or {}).get("dropped"))
-        return _flat_content(card, summary, metrics, dropped=dropped, source=None)
+        return _flat_content(card, summary, metrics, dropped=summary.get("dropped"), source=None)
     card["data_period"] = {k: summary[k] for k in ("train_first_as_of", "train_last_as_of", "valid_first_as_of",
                                                    "valid_last_as_of", "n_train", "n_valid", "n_censored")
                            if k in summary}

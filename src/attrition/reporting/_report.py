@@ -246,7 +246,7 @@ def _who_section(scores: pd.DataFrame, pseudonyms: np.ndarray, *, top: int, min_
 def _calibration(model, outcomes: pd.DataFrame) -> str | None:
     """Calibration on the model's validation months, when they are in ``outcomes`` (a data URI)."""
 
-    if not getattr(model, "validation_dates_", None):  # not fitted on a time axis (e.g. a flat table)
+    if not model.validation_dates_:  # not fitted on a time axis (e.g. a flat table)
         return None
     rows = outcomes.loc[model.validation_mask(outcomes)]
     if rows["label"].nunique() < 2:
@@ -263,7 +263,7 @@ def _outcomes_section(model, outcomes: pd.DataFrame | None) -> dict | None:
     known = outcomes[outcomes["label"].notna()]
     figure = figure_to_data_uri(expected_vs_actual_figure(
         known["as_of"], model.predict_risk(known), known["label"],
-        valid_start=(getattr(model, "training_summary_", None) or {}).get("valid_first_as_of")))
+        valid_start=model.training_summary_.get("valid_first_as_of")))
     return {"expected_vs_actual": figure, "calibration": _calibration(model, outcomes)}
 
 

@@ -27,6 +27,7 @@ def quiet_quitting_scores(
     *,
     n_drivers: int = 3,
     labels: Mapping[str, str] | None = None,
+    references: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The quiet-quitting columns of a scoring output, aligned to ``snapshots``.
 
@@ -45,6 +46,10 @@ def quiet_quitting_scores(
         :func:`attrition.scoring.top_drivers`.
     labels : dict, optional
         Readable feature labels for the drivers.
+    references : pandas.DataFrame, optional
+        Team medians of the model's features per row (aligned to
+        ``snapshots``; :func:`attrition.analysis.team_medians`, blank for
+        teams under ``min_group_size``), shown beside the drivers' values.
 
     Returns
     -------
@@ -91,7 +96,7 @@ def quiet_quitting_scores(
     )
     if model is not None and n_drivers > 0 and len(snapshots):
         drivers = top_drivers(model.contributions(snapshots), snapshots[model.feature_names_in_],
-                              n=n_drivers, labels=dict(labels or {}))
+                              n=n_drivers, labels=dict(labels or {}), references=references)
         drivers.columns = [f"qq_{c}" for c in drivers.columns]
         out = pd.concat([out, drivers], axis=1)
     return out

@@ -80,6 +80,21 @@ def _check_companion(model: AttritionModel, qq_model: AttritionModel | None) -> 
         )
 
 
+def _checked_snapshots(snapshots: pd.DataFrame, as_of: pd.Timestamp, employed: pd.Index) -> pd.DataFrame:
+    """Prebuilt snapshots must be those of ``as_of``, for everyone employed then."""
+    dates = pd.to_datetime(snapshots["as_of"]).dt.normalize()
+    if len(snapshots) and not (dates == as_of).all():
+        raise ConfigError(f"The snapshots given are of {sorted({f'{d:%Y-%m-%d}' for d in dates.unique()})}, "
+                          f"not of the scoring date {as_of:%Y-%m-%d}: build them with "
+                          "model.snapshots(tables, [as_of]).")
+    missing = employed.difference(pd.Index(snapshots["employee_id"]))
+    if len(missing):
+        raise ConfigError(f"The snapshots given lack {len(missing)} of the {len(employed)} people employed on "
+                          f"{as_of:%Y-%m-%d} (e.g. {', '.join(map(str, missing[:5]))}); team medians and "
+                          "the quiet-quitting index compare everyone: pass model.snapshots(tables, [as_of]).")
+    return snapshots
+
+
 def _select_roster(snaps: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
     if roster is None:
         return snaps
@@ -171,13 +186,20 @@ def score_roster(
     if roster is not None:
         _check_roster(roster, tables, as_of, employed, roster_source)
     _check_companion(model, qq_model)
+    if not isinstance(quiet_quitting, bool):
+        raise ConfigError("score_roster(quiet_quitting=...) takes True or False: the quiet-quitting "
+                          "definition is the one in the models' spec (spec_.quiet_quitting).")
     spec = model.spec_
-    snaps = model.snapshots(tables, [as_of]) if snapshots is None else snapshots
+    snaps = model.snapshots(tables, [as_of]) if snapshots is None else _checked_snapshots(snapshots, as_of,
+                                                                                      employed)
     labels = model.feature_labels()
     qq = None
     if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
         definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
-        qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels)
+        refs = (team_medians(snaps, qq_model.feature_names_in_, min_group_size=spec.min_group_size)
+                if qq_model is not None else None)
+        qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
+                                   references=refs)
         qq.index = snaps["employee_id"].to_numpy()
     # Team medians over everyone employed that day (not only the roster): the drivers' reference.
     medians = team_medians(snaps, model.feature_names_in_, min_group_size=spec.min_group_size)

@@ -250,7 +250,7 @@ def _builder_features(tables: Tables, frame: pd.DataFrame,
     peers: list[str] = []
     for builder in builders:
         if not builder.available(tables):
-            log.debug("  %s: no %s table, skipped", builder.name, builder.table)
+            log.info("  %s: no %s table, skipped", builder.name, builder.table)
             continue
         started = time.perf_counter()
         feats = builder.build(tables, frame)

@@ -176,6 +176,8 @@ class SnapshotSpec:
         frame = build_frame(tables, as_of, self.horizon_days, windows=self.windows,
                             builders=self.builders() if builders is None else builders, labels=labels)
         frame.attrs["input_schema"] = table_schema(tables)
+        if builders is not None:  # not what this spec rebuilds: fit warns
+            frame.attrs["custom_builders"] = [type(b).__name__ for b in builders]
         if labels and self.target != "attrition":
             return self.relabel(frame, tables)
         frame.attrs["spec"] = self.to_dict()

@@ -80,15 +80,22 @@ def setup_tracking(tracking_uri: str | None = None, experiment: str = "attrition
     """
     uri = tracking_uri or default_tracking_uri()
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    if mlflow.get_experiment_by_name(experiment) is None:
-        artifact_location = None
-        if urlparse(uri).scheme == "sqlite":
-            db = Path(uri[len("sqlite:///"):])
-            artifact_location = (db.parent / "mlartifacts").resolve().as_uri()
-        mlflow.create_experiment(experiment, artifact_location=artifact_location)
-    mlflow.set_experiment(experiment)
+    try:
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+        if mlflow.get_experiment_by_name(experiment) is None:
+            artifact_location = None
+            if urlparse(uri).scheme == "sqlite":
+                db = Path(uri[len("sqlite:///"):])
+                artifact_location = (db.parent / "mlartifacts").resolve().as_uri()
+            mlflow.create_experiment(experiment, artifact_location=artifact_location)
+        mlflow.set_experiment(experiment)
+    except (MlflowException, ValueError, OSError) as exc:
+        raise ConfigError(
+            f"Cannot use the MLflow tracking store {uri!r}: {str(exc).splitlines()[0] if str(exc) else exc}\n"
+            "Pass --tracking-uri (tracking_uri in the config, or MLFLOW_TRACKING_URI) with a store "
+            "MLflow can open, e.g. sqlite:///$PWD/mlflow.db."
+        ) from exc
     return uri
 
 
@@ -294,6 +301,8 @@ def normalise_model_uri(uri: str) -> str:
     ('models:/attrition@champion', 'models:/attrition@champion')
     >>> normalise_model_uri("models:/m-0123abcd"), normalise_model_uri("runs:/abc/model")
     ('models:/m-0123abcd', 'runs:/abc/model')
+    >>> normalise_model_uri("attrition@challenger"), normalise_model_uri("attrition/3")
+    ('models:/attrition@challenger', 'models:/attrition/3')
     """
     uri = uri.strip()
     if uri.startswith("models:/"):
@@ -301,14 +310,16 @@ def normalise_model_uri(uri: str) -> str:
         if "@" in ref or "/" in ref or _is_logged_model_id(ref):
             return uri
         return f"models:/{ref}@{CHAMPION}"
-    if "://" in uri or uri.startswith("runs:/"):
-        return uri
+    if "://" in uri or uri.startswith(("runs:/", "/", ".", "file:")) or Path(uri).exists():
+        return uri  # another scheme, or a model folder on disk
+    if "@" in uri or "/" in uri:
+        return f"models:/{uri}"  # NAME@ALIAS or NAME/VERSION
     return f"models:/{uri}@{CHAMPION}"
 
 
 def _is_logged_model_id(ref: str) -> bool:
     """MLflow 3 logged-model ids (``m-`` and 32 hex digits), as ``train`` prints them."""
-    return ref.startswith("m-") and len(ref) > 2 and all(c in "0123456789abcdef" for c in ref[2:])
+    return ref.startswith("m-") and len(ref) > 2 and all(c in "0123456789abcdef" for c in ref[2:].lower())
 
 
 def _describe(uri: str) -> tuple[str, str]:
