@@ -22,7 +22,13 @@ from attrition.exceptions import AttritionError
 log = logging.getLogger("attrition")
 
 
+#: Third-party loggers routed through the command's handler: WARNING, INFO under -v.
+_LIBRARY_LOGGERS = ("mlflow", "alembic", "sqlalchemy.engine", "huey")
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
+    import os
+
     from rich.console import Console
     from rich.logging import RichHandler
 
@@ -32,6 +38,20 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("attrition").setLevel(level)
     logging.captureWarnings(True)  # DataQualityWarning etc. go through the same log
+    # MLflow gives its loggers (mlflow, alembic, ...) their own stderr handler when it is imported,
+    # unless MLFLOW_CONFIGURE_LOGGING is false: keep it from doing so (MLflow is imported later,
+    # by the jobs layer), and undo it if it already happened, so its lines ("Creating initial
+    # MLflow database tables...") go through the handler above and -q silences them.
+    os.environ["MLFLOW_CONFIGURE_LOGGING"] = "false"
+    third_party = logging.INFO if verbose and not quiet else logging.WARNING
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+        logger.setLevel(third_party if name in ("mlflow", "alembic") else logging.WARNING)
+    mlflow_logging = sys.modules.get("mlflow.utils.logging_utils")
+    if mlflow_logging is not None:  # MLflow's direct prints to stderr (eprint): off under -q
+        (mlflow_logging.disable_logging if quiet else mlflow_logging.enable_logging)()
 
 
 def _domain_errors(func):

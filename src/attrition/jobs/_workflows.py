@@ -29,6 +29,7 @@ from attrition.tracking._mlflow import (
     log_training_run,
     model_fairness,
     registered_name,
+    training_command_run,
 )
 
 __all__ = ["train", "score", "TrainResult", "TARGETS", "report_group_size"]
@@ -103,14 +104,30 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     models = {t: _fit(config, frames[t], t) for t in targets}
     name = _register_as(config, register)
     results: dict[str, TrainResult] = {}
-    for t in targets:
+    tracking = config.resolved_tracking_uri()
+
+    def _log(t: str, parent_run_id: str | None = None) -> None:
         log.info("Logging the %s run to MLflow", t.replace("_", "-"))
         run = log_training_run(
-            models[t], frames[t], tables, tracking_uri=config.resolved_tracking_uri(),
-            experiment=config.experiment,
+            models[t], frames[t], tables, tracking_uri=tracking, experiment=config.experiment,
             register=(registered_name(name) if t == "quiet_quitting" else name) if name else None,
-            run_params=config.to_dict(), fairness_thresholds=config.fairness)
+            run_params=config.to_dict(), fairness_thresholds=config.fairness, parent_run_id=parent_run_id)
         results[t] = TrainResult(model=models[t], run=run, snapshots=frames[t])
+
+    if len(targets) > 1:
+        # One parent run for the command; each model's run (the one its registered version points
+        # to) is a nested child of it, so MLflow's UI shows them together.
+        summary = models["attrition"].training_summary_
+        with training_command_run(
+                f"train-all-h{spec.horizon_days}", tracking_uri=tracking, experiment=config.experiment,
+                description=(f"`attrition train --target all`: the attrition and quiet-quitting models, "
+                             f"trained on the same month-end snapshots ({summary['train_first_as_of']} to "
+                             f"{summary['train_last_as_of']}); each model is a nested run below."),
+                tags={"kind": "train", "target": "all"}) as parent_id:
+            for t in targets:
+                _log(t, parent_id)
+    else:
+        _log(targets[0])
     if target == "all":
         results["attrition"].quiet_quitting = results["quiet_quitting"]
     return results[targets[0]]

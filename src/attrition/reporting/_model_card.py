@@ -393,7 +393,8 @@ def flat_model_card_markdown(fit, source: str | None = None) -> str:
     >>> from types import SimpleNamespace
     >>> model = SimpleNamespace(training_summary_={"mode": "flat", "validation": "not evaluated",
     ...                                            "n_rows": 10, "positives": 3, "target": "left",
-    ...                                            "positive": "Yes"}, metrics_={})
+    ...                                            "positive": "Yes"}, metrics_={},
+    ...                         thresholds_={"medium": 0.3, "high": 0.6}, base_rate_=0.3, risk_bands=None)
     >>> text = flat_model_card_markdown(SimpleNamespace(model=model, dropped=["Gender"]), "hr.csv")
     >>> "Columns dropped (protected or requested): Gender." in text
     True

@@ -531,7 +531,8 @@ def build_with_engine(
     # The daily tables stay in the engine: the snapshot code sees their extents, not their rows.
     in_engine = small.copy(**{t: None for t in extents}, extents={**small.extents, **extents},
                            sources={**small.sources, **names})
-    if builders is None:
+    defaults = builders is None
+    if defaults:
         builders = default_builders(windows, survey_privacy=survey_privacy,
                                     min_group_size=min_group_size)
     sums = _sums_from_engine(engine, cols)
@@ -546,6 +547,10 @@ def build_with_engine(
             "attrition.build_snapshots on tables loaded into pandas for other builders.")
     out = build_snapshots(in_engine, as_of, horizon_days, windows=windows, builders=swapped,
                           labels=labels, survey_privacy=survey_privacy, min_group_size=min_group_size)
+    if defaults:  # the engine twins of the default builders: what the spec rebuilds
+        out.attrs.pop("custom_builders", None)
+    else:  # the builders given, not their engine twins
+        out.attrs["custom_builders"] = [type(b).__name__ for b in builders]
     # The tables the snapshots came from, the engine's daily tables with their columns.
     schema = {**table_schema(small), **{t: [str(c) for c in cols[t]] for t in extents}}
     out.attrs["input_schema"] = {t: schema[t] for t in TABLE_NAMES if t in schema}

@@ -32,7 +32,16 @@ def log_backtest(result: BacktestResult, tables: Tables, *, tracking_uri: str | 
     """
     setup_tracking(tracking_uri, experiment)
     s = result.settings
-    with mlflow.start_run(run_name=f"backtest-h{s['horizon_days']}") as parent:
+    p = result.pooled
+    baselines = ", ".join(f"{k[:-len('_roc_auc')].replace('_', ' ')} {v:.3f}" for k, v in p.items()
+                          if k.endswith("_roc_auc") and not k.startswith("model_") and np.isfinite(v))
+    description = (
+        f"Rolling-origin backtest of the attrition model (horizon {s['horizon_days']} days): retrained at "
+        f"{s['n_origins']} month ends, {s['first_origin']} to {s['last_origin']}, each scored out of time. "
+        f"Pooled ROC AUC {p.get('model_roc_auc', float('nan')):.3f}"
+        + (f" vs baselines: {baselines}." if baselines else ".")
+    )
+    with mlflow.start_run(run_name=f"backtest-h{s['horizon_days']}", description=description) as parent:
         mlflow.set_tags({"kind": "backtest", "data_fingerprint": data_fingerprint(tables),
                          "attrition_version": __version__})
         mlflow.log_params({**s, **(run_params or {})})

@@ -14,7 +14,7 @@ from attrition._version import __version__
 from attrition.models._flat import FlatFit, flat_features
 from attrition.reporting._model_card import flat_model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
-from attrition.tracking._mlflow import TrainingRun, log_model, register_champion, setup_tracking
+from attrition.tracking._mlflow import TrainingRun, _fmt, log_model, register_champion, setup_tracking
 
 __all__ = ["log_flat_run"]
 
@@ -33,7 +33,16 @@ def log_flat_run(fit: FlatFit, frame: pd.DataFrame, *, source: str = "table",
     example = X.head(5).copy()
     for col in model.categories_:
         example[col] = example[col].astype(object)
-    with mlflow.start_run(run_name=f"attrition-flat-{model.training_summary_['target']}") as run:
+    summary = model.training_summary_
+    m = model.metrics_ or {}
+    description = (
+        f"LightGBM attrition model on the flat table {source} (one row per employee, target "
+        f"{summary['target']} = {summary['positive']!r}, {summary.get('n_rows', '?')} rows). "
+        + (f"{summary['validation']}: ROC AUC {_fmt(m.get('cv_roc_auc'))} vs logistic regression "
+           f"{_fmt(m.get('logistic_cv_roc_auc'))} and class prior {_fmt(m.get('class_prior_cv_roc_auc'))}."
+           if "cv_roc_auc" in m else "Not evaluated.")
+    )
+    with mlflow.start_run(run_name=f"attrition-flat-{summary['target']}", description=description) as run:
         mlflow.log_params({"mode": "flat", "target": model.training_summary_["target"],
                            "positive": model.training_summary_["positive"],
                            "id_column": model.training_summary_["id_column"],
@@ -60,5 +69,11 @@ def log_flat_run(fit: FlatFit, frame: pd.DataFrame, *, source: str = "table",
             plt.close(fig)
         result = TrainingRun(run_id=run.info.run_id, model_uri=log_model(model, example), tracking_uri=uri)
     if register:
-        result.registered_name, result.registered_version = register, register_champion(result.model_uri, register)
+        tags = {"mode": "flat", "target": str(summary["target"]), "positive": str(summary["positive"]),
+                "input_fingerprint": fingerprint, "attrition_version": __version__,
+                "validation": str(summary["validation"]), "spec": f"flat table {source}; setting "
+                f"{fit.selection['name']}; {len(model.feature_names_in_)} features",
+                **{k: _fmt(v) for k, v in m.items() if k.endswith("cv_roc_auc") or k == "cv_pr_auc"}}
+        result.registered_name, result.registered_version = register, register_champion(
+            result.model_uri, register, description=description, tags=tags)
     return result

@@ -15,12 +15,14 @@ control.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import platform
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
 from importlib.metadata import version as _package_version
 from pathlib import Path
@@ -29,11 +31,14 @@ from urllib.parse import urlparse
 
 import matplotlib.pyplot as plt
 import mlflow
+import mlflow.data
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.data.code_dataset_source import CodeDatasetSource
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import AnyType, ColSpec, Schema
 
 from attrition._version import __version__
 from attrition.analysis._fairness import audit_model
@@ -49,6 +54,9 @@ __all__ = [
     "default_tracking_uri",
     "setup_tracking",
     "log_training_run",
+    "training_command_run",
+    "run_description",
+    "model_version_tags",
     "load_model",
     "load_companion_model",
     "normalise_model_uri",
@@ -72,22 +80,45 @@ def default_tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd().resolve() / 'mlflow.db'}"
 
 
+def _sqlite_artifact_root(uri: str) -> str | None:
+    """``<db folder>/mlartifacts`` as a URI for a SQLite store, else ``None``."""
+    if urlparse(uri).scheme != "sqlite":
+        return None
+    db = Path(uri[len("sqlite:///"):])
+    return (db.parent / "mlartifacts").resolve().as_uri()
+
+
+def _create_sqlite_store(uri: str, artifact_root: str) -> None:
+    """Create a new SQLite store whose ``Default`` experiment keeps artefacts in ``artifact_root``.
+
+    MLflow creates the ``Default`` experiment with the tables; left to itself it
+    puts that experiment's artefacts under the working directory (``./mlruns``).
+    """
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    try:
+        store = SqlAlchemyStore(uri, artifact_root)
+        store.engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - MLflow itself then reports what is wrong with the store
+        log.debug("Could not create the SQLite store %s here: %s", uri, exc)
+
+
 def setup_tracking(tracking_uri: str | None = None, experiment: str = "attrition") -> str:
     """Point MLflow at the store and make sure the experiment exists.
 
     For a SQLite store, artefacts are kept in ``mlartifacts/`` next to the
-    database file. Returns the tracking URI in force.
+    database file, also those of MLflow's ``Default`` experiment when the
+    store is created here. Returns the tracking URI in force.
     """
     uri = tracking_uri or default_tracking_uri()
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     try:
+        artifact_location = _sqlite_artifact_root(uri)
+        if artifact_location is not None and not Path(uri[len("sqlite:///"):]).exists():
+            _create_sqlite_store(uri, artifact_location)
         mlflow.set_tracking_uri(uri)
         mlflow.set_registry_uri(uri)
         if mlflow.get_experiment_by_name(experiment) is None:
-            artifact_location = None
-            if urlparse(uri).scheme == "sqlite":
-                db = Path(uri[len("sqlite:///"):])
-                artifact_location = (db.parent / "mlartifacts").resolve().as_uri()
             mlflow.create_experiment(experiment, artifact_location=artifact_location)
         mlflow.set_experiment(experiment)
     except (MlflowException, ValueError, OSError) as exc:
@@ -199,6 +230,92 @@ def _run_params(model: AttritionModel, tables: Tables, run_params: Mapping[str, 
     params.update({f"lgbm_{k}": v for k, v in model._params().items()})
     return params
 
+_BASELINES = (("baseline_valid_roc_auc", "tenure-only"), ("lr_baseline_valid_roc_auc", "logistic regression"))
+
+
+def _fmt(value: Any) -> str:
+    try:
+        return f"{float(value):.3f}" if np.isfinite(float(value)) else "n/a"
+    except (TypeError, ValueError):
+        return "n/a"
+
+
+def _data_window(model: AttritionModel) -> str:
+    """``2024-01-31 to 2024-09-30`` (training as-of dates), as in the training summary."""
+    t = model.training_summary_ or {}
+    return f"{t.get('train_first_as_of', '?')} to {t.get('train_last_as_of', '?')}"
+
+
+def _valid_window(model: AttritionModel) -> str:
+    t = model.training_summary_ or {}
+    return f"{t.get('valid_first_as_of', '?')} to {t.get('valid_last_as_of', '?')}"
+
+
+def run_description(model: AttritionModel) -> str:
+    """One or two sentences: what was trained, on which window, validation ROC AUC vs baselines."""
+    t = model.training_summary_ or {}
+    m = model.metrics_ or {}
+    baselines = ", ".join(f"{label} baseline {_fmt(m[key])}" for key, label in _BASELINES if key in m)
+    return (
+        f"LightGBM {_what(model)} (target {model.target}, horizon {model.horizon_days} days) trained on "
+        f"month-end snapshots {_data_window(model)} ({t.get('n_train', '?')} employee-months). "
+        f"Validation ROC AUC {_fmt(m.get('valid_roc_auc'))} on {_valid_window(model)} "
+        f"({t.get('n_valid', '?')} employee-months)" + (f" vs {baselines}." if baselines else ".")
+    )
+
+
+def model_version_tags(model: AttritionModel, fingerprint: str) -> dict[str, str]:
+    """Tags of a registered model version: data window, validation metrics, target, horizon, spec."""
+    m = model.metrics_ or {}
+    tags = {
+        "target": str(model.target),
+        "horizon_days": str(model.horizon_days),
+        "data_window": _data_window(model),
+        "validation_window": _valid_window(model),
+        "input_fingerprint": fingerprint,
+        "attrition_version": __version__,
+    }
+    tags.update({k: _fmt(v) for k, v in m.items() if k.startswith(("valid_", "baseline_valid_roc_auc",
+                                                                      "lr_baseline_valid_roc_auc"))})
+    spec = model.spec_
+    if spec is not None:
+        tags["spec"] = (f"windows {','.join(map(str, spec.windows))} days; survey privacy "
+                        f"{spec.survey_privacy}; min group size {spec.min_group_size}; "
+                        f"{len(model.feature_names_in_)} features")
+    return tags
+
+
+def _log_dataset(frame: pd.DataFrame, *, name: str, fingerprint: str, targets: str | None = None) -> None:
+    """Log ``frame`` (features and label only: no ids, no protected attributes) as the run's input.
+
+    MLflow stores the schema and a profile (row count), not the rows; the
+    digest is the start of the input tables' fingerprint, and the full
+    fingerprint is the input's ``data_fingerprint`` tag.
+    """
+    data = frame.copy()
+    for col in data.columns:
+        if isinstance(data[col].dtype, pd.CategoricalDtype):
+            data[col] = data[col].astype(object)
+    # An explicit source: a string would be resolved as a local path (with a UserWarning).
+    source = CodeDatasetSource({"data_fingerprint": fingerprint, "rows": "validation months, no ids"})
+    dataset = mlflow.data.from_pandas(data, source=source, name=name, targets=targets,
+                                      digest=fingerprint[:32])
+    mlflow.log_input(dataset, context="training", tags={"data_fingerprint": fingerprint})
+
+
+@contextmanager
+def training_command_run(name: str, *, tracking_uri: str | None = None, experiment: str = "attrition",
+                         description: str | None = None,
+                         tags: Mapping[str, str] | None = None) -> Iterator[str]:
+    """A parent run for one command that logs several models; yields its run id.
+
+    Runs logged with ``log_training_run(..., parent_run_id=<id>)`` inside the
+    block are its nested children, shown under it in MLflow's UI.
+    """
+    setup_tracking(tracking_uri, experiment)
+    with mlflow.start_run(run_name=name, description=description, tags=dict(tags or {})) as run:
+        yield run.info.run_id
+
 
 def log_training_run(
     model: AttritionModel,
@@ -210,6 +327,7 @@ def log_training_run(
     register: str | None = None,
     run_params: Mapping[str, Any] | None = None,
     fairness_thresholds: Mapping[str, float] | None = None,
+    parent_run_id: str | None = None,
 ) -> TrainingRun:
     """Log a fitted model as one MLflow run; optionally register it as ``champion``.
 
@@ -222,6 +340,13 @@ def log_training_run(
     metric and tag ``fairness_flags``), ``run_params`` (e.g. the run's
     configuration) as ``config.json``, and the model itself (``pyfunc`` with
     signature and input example: five rows of features, no identifiers).
+
+    The run has a description (what was trained, on which window, validation
+    ROC AUC against the baselines) and a dataset input: the validation rows'
+    features and label, no ids, named by the input fingerprint. With
+    ``parent_run_id`` (see :func:`training_command_run`) it is a nested child
+    of that run. A registered version gets the description and
+    :func:`model_version_tags`.
     """
     uri = setup_tracking(tracking_uri, experiment)
     fingerprint = data_fingerprint(tables)
@@ -232,7 +357,10 @@ def log_training_run(
         example[col] = example[col].astype(object)
     target = model.target
 
-    with mlflow.start_run(run_name=f"{target.replace('_', '-')}-h{model.horizon_days}") as run:
+    description = run_description(model)
+    with mlflow.start_run(run_name=f"{target.replace('_', '-')}-h{model.horizon_days}",
+                          nested=parent_run_id is not None, parent_run_id=parent_run_id,
+                          description=description) as run:
         mlflow.log_params(_run_params(model, tables, run_params))
         mlflow.log_metrics({k: float(v) for k, v in model.metrics_.items() if np.isfinite(v)})
         mlflow.set_tags({
@@ -252,6 +380,8 @@ def log_training_run(
             mlflow.log_dict(dict(run_params), "config.json")
         # Exact TreeSHAP of the validation months, computed once for every plot that shows it.
         rows = snapshots.loc[model.validation_mask(snapshots)]
+        _log_dataset(rows[[*features, "label"]], name=f"{target}-validation-features",
+                     fingerprint=fingerprint, targets="label")
         contributions = model.contributions(rows)
         _log_figures(model, rows, labels, contributions)
         _log_explanations(model, snapshots, labels, contributions)
@@ -260,16 +390,44 @@ def log_training_run(
         model_uri = log_model(model, example)
         result = TrainingRun(run_id=run.info.run_id, model_uri=model_uri, tracking_uri=uri, fairness=audit)
     if register:
-        result.registered_name, result.registered_version = register, register_champion(model_uri, register)
+        result.registered_name, result.registered_version = register, register_champion(
+            model_uri, register, description=description, tags=model_version_tags(model, fingerprint))
     return result
+
+
+def _integer_tolerant_signature(example: pd.DataFrame, prediction: pd.DataFrame) -> ModelSignature:
+    """The signature of ``example`` -> ``prediction`` that also accepts integer input.
+
+    MLflow's schema enforcement refuses int64 in a ``double`` column ("Can not
+    safely convert int64 to float64") and floats (a missing value) in a
+    ``long`` one. Numeric columns that hold whole numbers (days, counts, team
+    sizes: what a caller's frame may carry as int64) are therefore declared
+    ``any``; the model itself turns them into floats. Other columns keep their
+    inferred type.
+    """
+    signature = infer_signature(example, prediction)
+    whole = {
+        col for col in example.columns
+        if pd.api.types.is_numeric_dtype(example[col])
+        and (pd.api.types.is_integer_dtype(example[col]) or pd.api.types.is_bool_dtype(example[col])
+             or bool(np.all(np.mod(example[col].dropna().to_numpy(dtype="float64"), 1) == 0)))
+    }
+    inputs = [ColSpec(AnyType(), spec.name, required=spec.required) if spec.name in whole else spec
+              for spec in signature.inputs.inputs]
+    return ModelSignature(inputs=Schema(inputs), outputs=signature.outputs, params=signature.params)
 
 
 def log_model(model: AttritionModel, example: pd.DataFrame) -> str:
     """Log ``model`` to the active run as a ``pyfunc`` (code + LightGBM text + JSON); its URI.
 
     ``example`` (a few rows of features, categories as text, no identifiers)
-    is the input example; the signature is inferred from it and its risk.
+    is the input example; the signature is inferred from it and its risk,
+    with whole-number columns typed ``any`` so int64 and float input both pass.
     """
+    example = example.copy()
+    for col in example.columns:  # the input example in floats, as the signature describes it
+        if pd.api.types.is_integer_dtype(example[col]) or pd.api.types.is_bool_dtype(example[col]):
+            example[col] = example[col].astype("float64")
     prediction = pd.DataFrame({f"{model.target}_risk": model.predict_risk(example)})
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = model.save(Path(tmp) / "attrition_model")
@@ -277,17 +435,32 @@ def log_model(model: AttritionModel, example: pd.DataFrame) -> str:
             name="model",
             python_model=str(Path(__file__).with_name("_pyfunc_entry.py")),
             artifacts={"model": str(model_dir)},
-            signature=infer_signature(example, prediction),
+            signature=_integer_tolerant_signature(example, prediction),
             input_example=example,
             pip_requirements=_requirements(),
         )
     return info.model_uri
 
 
-def register_champion(model_uri: str, name: str) -> str:
-    """Register ``model_uri`` as a new version of ``name`` with the alias ``champion``; the version."""
-    mv = mlflow.register_model(model_uri, name)
-    mlflow.MlflowClient().set_registered_model_alias(name, CHAMPION, mv.version)
+def register_champion(model_uri: str, name: str, *, description: str | None = None,
+                      tags: Mapping[str, str] | None = None) -> str:
+    """Register ``model_uri`` as a new version of ``name`` with the alias ``champion``; the version.
+
+    ``description`` and ``tags`` are set on the new version. MLflow's own
+    messages ("Successfully registered model ...") go to this module's log.
+    """
+    captured = io.StringIO()
+    with redirect_stderr(captured):
+        mv = mlflow.register_model(model_uri, name)
+    for line in captured.getvalue().splitlines():
+        if line.strip():
+            log.info("MLflow: %s", line.strip())
+    client = mlflow.MlflowClient()
+    if description:
+        client.update_model_version(name, mv.version, description=description)
+    for key, value in (tags or {}).items():
+        client.set_model_version_tag(name, mv.version, key, str(value))
+    client.set_registered_model_alias(name, CHAMPION, mv.version)
     log.info("Registered %s version %s as @%s", name, mv.version, CHAMPION)
     return str(mv.version)
 
