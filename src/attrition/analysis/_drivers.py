@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -294,79 +295,106 @@ def top_drivers(
     'a_28d: 3 (team median 1) — raises risk by 6.1 points'
     """
     labels = labels or {}
-    feats = [c for c in contributions.columns if c != "bias"]
-    contrib = contributions[feats].to_numpy(dtype="float64")
-    codes, families = pd.factorize(pd.Index([feature_family(f) for f in feats]))
-    n_rows, n_fam = len(contrib), len(families)
-    summed = np.zeros((n_rows, n_fam))
-    np.add.at(summed.T, codes, contrib.T)
-    risk = None
-    if "bias" in contributions.columns:
-        logit = contributions.to_numpy(dtype="float64").sum(axis=1)
-        risk = 1.0 / (1.0 + np.exp(-logit))
-    # Representative feature of each family and row: its largest |contribution|.
-    rep = np.zeros((n_rows, n_fam), dtype=np.int64)
-    for g in range(n_fam):
-        members = np.flatnonzero(codes == g)
-        rep[:, g] = members[np.argmax(np.abs(contrib[:, members]), axis=1)]
-    n = min(n, n_fam)
-    order = np.argsort(-np.abs(summed), axis=1, kind="stable")[:, :n]
-    rows = np.arange(n_rows)
-    value_frame = values.reset_index(drop=True)
-    ref_frame = references.reset_index(drop=True) if references is not None else None
-    value_cols: dict[str, np.ndarray] = {}
-    ref_cols: dict[str, np.ndarray] = {}
-
-    def column(frame: pd.DataFrame, cache: dict[str, np.ndarray], name: str) -> np.ndarray:
-        if name not in cache:
-            cache[name] = frame[name].to_numpy()
-        return cache[name]
-
+    fam = _Families.of(contributions)
+    n = min(n, fam.summed.shape[1])
+    order = np.argsort(-np.abs(fam.summed), axis=1, kind="stable")[:, :n]
+    rows = np.arange(len(fam.summed))
+    lookup = _Lookup(values, references)
     out: dict[str, object] = {}
     for k in range(n):
-        fam = order[:, k]
-        c = summed[rows, fam]
-        idx = rep[rows, fam]
-        points = probability_points(risk, c) if risk is not None else np.full(n_rows, np.nan)
-        # The shown feature, its value and reference of each row, gathered per
-        # feature (a few dozen) rather than per row.
+        c = fam.summed[rows, order[:, k]]
+        names, vals, ref_value = lookup.shown(fam.features, fam.rep[rows, order[:, k]])
+        points = probability_points(fam.risk, c) if fam.risk is not None else None
+        refs = [format_feature_value(f, r) if r is not None and pd.notna(r) else ""
+                for f, r in zip(names, ref_value, strict=True)]
+        pts = [None] * len(rows) if points is None else points.tolist()
+        out[f"driver_{k + 1}"] = [
+            driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name, rt, p, cc)
+            for f, v, rt, p, cc in zip(names, vals, refs, pts, c.tolist(), strict=True)]
+        out[f"driver_{k + 1}_feature"] = names
+        out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals]
+        out[f"driver_{k + 1}_contribution"] = np.round(c, 6)
+        if points is not None:
+            out[f"driver_{k + 1}_points"] = np.round(points, 2)
+        if references is not None:
+            out[f"driver_{k + 1}_reference"] = refs
+    return pd.DataFrame(out, index=contributions.index)
+
+
+@dataclass
+class _Families:
+    """Contributions summed per measure (its windows and team comparison) and each row's
+    representative feature of every measure (its largest single contribution)."""
+
+    features: list[str]
+    summed: np.ndarray  # rows x measures
+    rep: np.ndarray  # rows x measures: index into ``features``
+    risk: np.ndarray | None  # the calibrated risk, when the contributions have a ``bias`` column
+
+    @classmethod
+    def of(cls, contributions: pd.DataFrame) -> _Families:
+        feats = [c for c in contributions.columns if c != "bias"]
+        contrib = contributions[feats].to_numpy(dtype="float64")
+        codes, families = pd.factorize(pd.Index([feature_family(f) for f in feats]))
+        n_rows, n_fam = len(contrib), len(families)
+        summed = np.zeros((n_rows, n_fam))
+        np.add.at(summed.T, codes, contrib.T)
+        risk = None
+        if "bias" in contributions.columns:
+            logit = contributions.to_numpy(dtype="float64").sum(axis=1)
+            risk = 1.0 / (1.0 + np.exp(-logit))
+        rep = np.zeros((n_rows, n_fam), dtype=np.int64)
+        for g in range(n_fam):
+            members = np.flatnonzero(codes == g)
+            rep[:, g] = members[np.argmax(np.abs(contrib[:, members]), axis=1)]
+        return cls(features=feats, summed=summed, rep=rep, risk=risk)
+
+
+class _Lookup:
+    """Feature values and references by column, gathered per feature (a few dozen), not per row."""
+
+    def __init__(self, values: pd.DataFrame, references: pd.DataFrame | None) -> None:
+        self.values = values.reset_index(drop=True)
+        self.references = references.reset_index(drop=True) if references is not None else None
+        self._cache: dict[tuple[bool, str], np.ndarray] = {}
+
+    def column(self, name: str, reference: bool = False) -> np.ndarray:
+        key = (reference, name)
+        if key not in self._cache:
+            self._cache[key] = (self.references if reference else self.values)[name].to_numpy()
+        return self._cache[key]
+
+    def shown(self, feats: Sequence[str], idx: np.ndarray) -> tuple[list, list, list]:
+        """The shown feature, its value and its reference for each row's driver ``feats[idx]``.
+
+        A ``_vs_team`` comparison shows the feature itself, with the team median
+        as reference (the given references, blank for teams under the minimum
+        size; without references, the value minus the comparison).
+        """
+        n_rows = len(idx)
         shown = np.empty(n_rows, dtype=object)
-        vals_k = np.empty(n_rows, dtype=object)
+        vals = np.empty(n_rows, dtype=object)
         ref_value = np.full(n_rows, None, dtype=object)
+        refs = self.references
         for i in np.unique(idx):
             sel = np.flatnonzero(idx == i)
             f = feats[i]
             base = f.removesuffix("_vs_team")
-            if f.endswith("_vs_team") and base in value_frame.columns:
-                v = column(value_frame, value_cols, base)[sel]
-                vals_k[sel] = v
-                if ref_frame is not None:  # NaN there for teams under min_group_size
-                    if base in ref_frame.columns:
-                        ref_value[sel] = column(ref_frame, ref_cols, base)[sel]
+            if f.endswith("_vs_team") and base in self.values.columns:
+                v = self.column(base)[sel]
+                vals[sel] = v
+                if refs is not None:  # NaN there for teams under min_group_size
+                    if base in refs.columns:
+                        ref_value[sel] = self.column(base, reference=True)[sel]
                 else:
-                    diff = column(value_frame, value_cols, f)[sel]
+                    diff = self.column(f)[sel]
                     ok = np.flatnonzero(pd.notna(v) & pd.notna(diff))
                     if len(ok):
                         ref_value[sel[ok]] = [float(a) - float(b) for a, b in zip(v[ok], diff[ok], strict=True)]
                 shown[sel] = base
             else:
-                vals_k[sel] = column(value_frame, value_cols, f)[sel]
-                if ref_frame is not None and f in ref_frame.columns and has_reference(f):
-                    ref_value[sel] = column(ref_frame, ref_cols, f)[sel]
+                vals[sel] = self.column(f)[sel]
+                if refs is not None and f in refs.columns and has_reference(f):
+                    ref_value[sel] = self.column(f, reference=True)[sel]
                 shown[sel] = f
-        names = shown.tolist()
-        vals_list = vals_k.tolist()
-        refs = [format_feature_value(f, r) if r is not None and pd.notna(r) else ""
-                for f, r in zip(names, ref_value.tolist(), strict=True)]
-        pts = [None] * n_rows if risk is None else points.tolist()
-        sentences = [driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name, rt, p, cc)
-                     for f, v, rt, p, cc in zip(names, vals_list, refs, pts, c.tolist(), strict=True)]
-        out[f"driver_{k + 1}"] = sentences
-        out[f"driver_{k + 1}_feature"] = names
-        out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals_list]
-        out[f"driver_{k + 1}_contribution"] = np.round(c, 6)
-        if risk is not None:
-            out[f"driver_{k + 1}_points"] = np.round(points, 2)
-        if ref_frame is not None:
-            out[f"driver_{k + 1}_reference"] = refs
-    return pd.DataFrame(out, index=contributions.index)
+        return shown.tolist(), vals.tolist(), ref_value.tolist()
