@@ -82,7 +82,7 @@ def report_from_file(
             log.warning("The model %s was trained on a flat table: the report has no shap plots of "
                         "--data (they need a model trained on monthly snapshots).", uri)
         elif data_dir is not None and "as_of" in scores and len(scores):
-            tables = config.load_tables(data_dir, columns=model.spec_.columns)
+            tables = config.load_tables(data_dir, columns=model.spec_.columns, declare=model.spec_.declared)
             snaps = model.snapshots(tables, [pd.Timestamp(str(scores["as_of"].iloc[0]))])
             features = snaps[snaps["employee_id"].astype(str).isin(scores["employee_id"].astype(str))]
     html = build_report(scores, model=model, model_info=info, features=features, fairness=fairness,
