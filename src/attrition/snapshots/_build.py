@@ -286,12 +286,12 @@ def _export_time_warning(tables: Tables, features: pd.DataFrame) -> list[str]:
         return []
     names = [c for c in features.columns
              if any(c == p or (p.endswith("*") and c.startswith(p[:-1])) for p in EXPORT_TIME_FEATURES)]
-    names = [n for n in names if not n.endswith("_vs_team")]
+    names = [n for n in names if n == "pay_vs_team" or not n.endswith("_vs_team")]
     if not names:
         return []
     warnings.warn(
         "No employee_history table: " + EXPORT_TIME_WORDS + " Affected features: "
-        + ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") + ".",
+        + ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") + ".",
         DataQualityWarning, stacklevel=4)
     return names
 
