@@ -637,4 +637,40 @@ def table_docs_markdown() -> str:
     ]
     for name, schema in SCHEMAS.items():
         lines += _table_markdown(name, schema)
+    lines += _DECLARED_DOCS
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_DECLARED_DOCS = [
+    "## Your own tables (optional) — declared in the configuration",
+    "",
+    "Any further file `NAME.csv` or `NAME.parquet` in the folder is read when the",
+    "configuration declares it under `[tables.NAME]`:",
+    "",
+    "```toml",
+    "[tables.performance]          # performance.csv or performance.parquet",
+    'kind = "measures"             # numbers observed on a date',
+    'date = "review_date"          # the file\'s date column',
+    'columns = ["rating", "business_value"]',
+    "",
+    "[tables.coaching]",
+    'kind = "events"               # things that happened on a date',
+    'date = "session_date"',
+    'event = "session_type"        # optional: one feature family per value',
+    "```",
+    "",
+    "| column | type | in memory | required | may be empty | rule | meaning |",
+    "|---|---|---|---|---|---|---|",
+    "| `employee_id` | text | `str` | yes | no | — | must exist in `employees` |",
+    "| the `date` column | date `YYYY-MM-DD` | `datetime64[ns]` | yes | no | — | the day the row "
+    "is dated; the as-of rule filters on it; no row after the export date |",
+    "| each of `columns` (measures) | number | `float64` | yes | yes | — | a measure; empty when "
+    "not observed |",
+    "| the `event` column (events) | text | `str` | yes | no | — | the kind of event |",
+    "",
+    "Key: none. `measures` give, per column and window, the trailing mean, the last value, the change",
+    "against the employee's own earlier level and the mean against the team median; `events` give",
+    "counts per window and days since the last one (per event value when `event` is set). A model",
+    "records the tables it was trained with and needs them again to score.",
+    "",
+]
