@@ -63,15 +63,12 @@ effect on a hazard changes who leaves.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from attrition.data._declared import TableDeclaration
-
-if TYPE_CHECKING:  # pragma: no cover
-    from attrition.data._simulate import _Simulator
 
 __all__ = ["HISTORY_HAZARD", "SIMULATED_DECLARATIONS", "HistoryProcess", "history_effects",
            "HISTORY_SPAWN_KEY"]
@@ -133,7 +130,7 @@ class HistoryProcess:
     day of the next month).
     """
 
-    def __init__(self, sim: _Simulator) -> None:
+    def __init__(self, sim: Any) -> None:  # the running attrition.data._simulate._Simulator
         self.sim = sim
         self.rng = np.random.default_rng(np.random.SeedSequence(sim.seed, spawn_key=HISTORY_SPAWN_KEY))
         T = sim.n_teams
@@ -219,8 +216,10 @@ class HistoryProcess:
             value = np.round(r.normal(100.0, 15.0, len(reviewed)), 1)
             if record:
                 self.reviews.append((reviewed, np.full(len(reviewed), me), rating, value))
-        # Job changes, effective on the first day of the next month.
+        # Job changes, effective on the first day of the next month (none after the export).
         day = me + 1
+        if day > sim.export_day:
+            return
         stay = emp[E["term"][emp] > day]
         es = e[np.isin(emp, stay)]
         tenure_y = (day - E["hire"][stay]) / 365.25
