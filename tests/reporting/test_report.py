@@ -184,7 +184,7 @@ def test_report_fairness_section_shows_groups_and_flags():
     for flag in doc["flags"]:
         assert html_lib.escape(flag) in section
     assert "a prompt to look, not a verdict" in section
-    rows = dict(re.findall(r"<tr[^>]*><td>gender</td><td>([^<]*)</td>(.*?)</tr>", section))
+    rows = dict(re.findall(r"<tr[^>]*><td>Gender</td><td>([^<]*)</td>(.*?)</tr>", section))
     a = next(x for x in doc["groups"] if x["group"] == "a")
     assert f"{a['roc_auc']:.3f}" in rows["a"] and f">{a['n_employees']:.0f}<" in rows["a"]
     assert "c (suppressed)" in rows and rows["c (suppressed)"].count("<td class='n'></td>") == 8
