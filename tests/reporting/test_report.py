@@ -247,9 +247,37 @@ def _chromium():
     return None
 
 
+#: Appended to a copy of the report (the report itself has no script): once the page has
+#: loaded, it writes what a reader would see go wrong into a <pre id="probe"> as JSON.
+_PROBE = """<script>
+window.addEventListener("load", function () {
+  var d = document.documentElement, imgs = Array.from(document.images);
+  var r = {scrollWidth: d.scrollWidth, innerWidth: window.innerWidth, height: d.scrollHeight, images: imgs.length,
+    broken: imgs.filter(function (i) { return !i.complete || i.naturalWidth === 0; }).length,
+    overflowing: Array.from(document.querySelectorAll("section"))
+      .filter(function (s) { return s.scrollWidth > s.clientWidth + 1; })
+      .map(function (s) { return s.querySelector("h2").textContent; })};
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(r);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _headless(exe, tmp_path, *args):
+    return subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True, text=True, timeout=180)
+
+
 @pytest.mark.slow
-def test_report_renders_in_chromium(full_report, tmp_path):
-    """Headless Chromium opens the report offline and the screenshot shows the page."""
+@pytest.mark.parametrize("width", [1440, 1024], ids=["desktop", "laptop"])
+def test_report_renders_in_chromium(full_report, tmp_path, width):
+    """Headless Chromium opens the report offline at a desktop and a laptop width: every image loads,
+    nothing overflows sideways, and a full-page screenshot shows the whole report, not a blank page."""
+    import json
+
     exe = _chromium()
     if exe is None:
         if os.environ.get("CI", "").lower() == "true":
@@ -258,21 +286,34 @@ def test_report_renders_in_chromium(full_report, tmp_path):
     from PIL import Image
 
     path, _ = full_report
-    shot = tmp_path / "report.png"
-    proc = subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
-         path.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180)
+    probe = tmp_path / "probe.html"
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    proc = _headless(exe, tmp_path, f"--window-size={width},900", "--virtual-time-budget=10000", "--dump-dom",
+                     probe.resolve().as_uri())
+    found = re.search(r'<pre id="probe">([^<]*)</pre>', proc.stdout)
+    assert found, f"the page did not load (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+    page = json.loads(found.group(1).replace("&quot;", '"'))
+    assert page["images"] == 6 and page["broken"] == 0, page  # every plot decodes
+    assert page["scrollWidth"] <= page["innerWidth"], page  # no sideways scrolling
+    assert page["overflowing"] == [], page  # no table or figure sticks out of its section
+    assert 4000 < page["height"] < 30000, page  # the whole report, not a stub
+
+    shot = tmp_path / f"report-{width}.png"
+    proc = _headless(exe, tmp_path, f"--screenshot={shot}", f"--window-size={width},{page['height']}",
+                     path.resolve().as_uri())
     assert shot.is_file(), f"no screenshot (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
-    assert img.shape[:2] == (2000, 1280)
-    header = img[10:60, 10:1270]
+    assert img.shape[:2] == (page["height"], width)
+    header = img[10:60, 10:width - 10]
     assert np.abs(header - np.array([0x1F, 0x3B, 0x57])).sum(axis=2).mean() < 30  # the navy header drew
-    assert img.std() > 20  # text, tables and plots, not a blank page
-    if os.environ.get("ATTRITION_KEEP_SCREENSHOT"):
-        shutil.copy(shot, os.environ["ATTRITION_KEEP_SCREENSHOT"])
+    background = (np.abs(img - np.array([0xF4, 0xF6, 0xF8])).sum(axis=2) < 6) | (img.min(axis=2) > 250)
+    assert background.mean() < 0.93, background.mean()  # text, tables and plots cover the page
+    drawn_rows = np.flatnonzero(~background.all(axis=1))
+    assert drawn_rows.max() > 0.9 * page["height"], (drawn_rows.max(), page["height"])  # drawn to the end
+    if os.environ.get("ATTRITION_KEEP_SCREENSHOT"):  # a folder: look at the PNGs yourself
+        keep = Path(os.environ["ATTRITION_KEEP_SCREENSHOT"])
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, keep / shot.name)
 
 
 # ----------------------------------------------------------------- CLI, real MLflow store
