@@ -235,6 +235,10 @@ def test_full_report_sections(full_report, medium_model):
     assert medium_model.training_summary_["train_first_as_of"] in html
     assert not any(f">{e}<" in html or f" {e} " in html for e in scores["employee_id"])
     assert "raises risk by" in html
+    # In an HR partner's words: a reading guide first, probability points, no model notation.
+    assert html.index("How to read this report") < html.index("The month in figures")
+    for jargon in ("log-odds", "f(x)", "E[f(X)]", "1 people", "Tenure (days)", "(std, minutes)"):
+        assert jargon not in html, jargon
 
 
 def _chromium():
@@ -396,6 +400,41 @@ def test_cli_score_report_and_report_and_whatif(trained, medium):
     assert res.exit_code == 0, res.output
     assert f"Team {team}" in res.output and "expected leavers" in res.output
     assert not re.search(r"E\d{6}", res.output)  # a team what-if shows no one
+
+
+@pytest.mark.slow
+def test_report_from_scores_alone_finds_the_model_beside_them(trained, medium, tmp_path, monkeypatch):
+    """`attrition report --scores FILE` with no config: the model named in the scores is found in the
+    mlflow.db beside them (as `attrition quickstart` lays them out); what cannot be added is listed."""
+    import attrition
+
+    root, cfg, _, _ = trained
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("ATTRITION_ID_SALT", SALT)
+    monkeypatch.chdir(tmp_path)  # no mlflow.db here
+    scores = root / "scores-beside.csv"
+    attrition.score(Config.from_file(cfg), medium.tables.infer_export_date(), out=scores, tables=medium.tables)
+    res = CliRunner().invoke(cli, ["report", "--scores", str(scores), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Out-of-time validation" in html and "<h2>Fairness audit</h2>" in html  # the model was found
+    left = html.split("Left out of this report")[1].split("</div>")[0]
+    assert "Pass --data DIR" in left and "not in the tracking store" not in left
+
+    alone = tmp_path / "elsewhere" / "scores.csv"  # no store beside: said at the top, not only in the log
+    alone.parent.mkdir()
+    alone.write_bytes(scores.read_bytes())
+    res = CliRunner().invoke(cli, ["report", "--scores", str(alone), "--out", str(tmp_path / "r2.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r2.html").read_text(encoding="utf-8")
+    left = html.split("Left out of this report")[1].split("</div>")[0]
+    assert "models:/rep/1" in left and "Pass --model" in left and "Out-of-time validation" not in html
+
+
+def test_report_lists_what_is_left_out():
+    html = build_report(small_scores(), id_salt=SALT, left_out=["The waterfall: pass --data."])
+    assert "<b>Left out of this report</b>" in html and "<li>The waterfall: pass --data.</li>" in html
+    assert "Left out of this report" not in build_report(small_scores(), id_salt=SALT)
 
 
 @pytest.mark.slow

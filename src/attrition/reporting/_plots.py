@@ -36,7 +36,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from attrition.analysis._backtest import CALIBRATION_METHODS
-from attrition.analysis._drivers import feature_family, format_feature_value, measure_label, probability_points
+from attrition.analysis._drivers import (
+    feature_family,
+    measure_label,
+    probability_points,
+)
 from attrition.analysis._rollups import _assign, poisson_binomial_interval
 from attrition.models._baselines import BASELINES
 
@@ -276,6 +280,8 @@ def waterfall_figure(explanation_row, max_display: int = 10, title: str = "") ->
         steps.append((f"{len(rest)} other measure{'s' if len(rest) != 1 else ''}", float(values[rest].sum())))
     for i in shown[::-1]:
         value = data[i]
+        if isinstance(value, (float, np.floating)):
+            value = "missing" if np.isnan(value) else f"{value:.3g}"
         steps.append((f"{names[i]}: {value}" if value is not None and str(value) != "" else str(names[i]),
                       float(values[i])))
     sig = lambda z: 100.0 / (1.0 + np.exp(-z))  # noqa: E731
