@@ -49,6 +49,14 @@ from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
+from attrition.tracking._model_cache import (
+    model_cache_key,
+    read_cached_model,
+    read_resolved,
+    store_stamp,
+    write_cached_model,
+    write_resolved,
+)
 
 __all__ = [
     "default_tracking_uri",
@@ -542,10 +550,21 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     """
     tracking = tracking_uri or default_tracking_uri()
     _check_store(tracking)
-    setup_tracking(tracking)
     uri = normalise_model_uri(uri)
+    # The same store file as when this URI was last resolved: the same version, read locally.
+    known = read_resolved(tracking, uri)
+    cached = read_cached_model(known) if known is not None else None
+    if cached is not None:
+        return cached[0], {**cached[1], "model_uri": uri}
+    setup_tracking(tracking)
+    stamp = store_stamp(tracking)  # before resolving: a later write never matches this stamp
     try:
         name, version = _describe(uri)
+        key = model_cache_key(tracking, _identity(uri, name, version))
+        cached = read_cached_model(key)
+        if cached is not None:  # this exact version was loaded before: no MLflow loading again
+            write_resolved(tracking, uri, stamp, key)
+            return cached[0], {**cached[1], "model_uri": uri}
         loaded = mlflow.pyfunc.load_model(uri)
     except MlflowException as exc:
         raise ModelNotFoundError(
@@ -561,7 +580,17 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     info = {"model_name": name, "model_version": version, "model_uri": uri}
     if run_id:
         info["run_id"] = str(run_id)  # the training run: its artefacts (fairness.json) for reports
+    write_cached_model(key, wrapper.model, info)
+    write_resolved(tracking, uri, stamp, key)
     return wrapper.model, info
+
+
+def _identity(uri: str, name: str, version: str) -> str:
+    """What names one model version for good (see :mod:`attrition.tracking._model_cache`)."""
+    if uri.startswith("models:/") and name != "logged model" and version:
+        mv = mlflow.MlflowClient().get_model_version(name, version)
+        return f"models:/{name}/{version}|{mv.run_id}|{mv.source}|{mv.creation_timestamp}"
+    return uri
 
 
 def registered_name(name: str) -> str:
