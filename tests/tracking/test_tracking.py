@@ -111,3 +111,41 @@ def test_model_card_warns_when_the_logistic_baseline_wins(medium_model):
     m["lr_baseline_valid_roc_auc"] = m["valid_roc_auc"] + 0.01
     assert "logistic-regression baseline ranks the validation months better" in model_card_markdown(
         model, fingerprint="f" * 64)
+
+
+def test_a_model_loaded_once_is_read_from_the_local_cache_until_the_store_changes(
+        trained_run, medium, tmp_path, monkeypatch):
+    from attrition.tracking import _mlflow
+
+    result, config = trained_run
+    monkeypatch.setenv("ATTRITION_CACHE_DIR", str(tmp_path / "cache"))
+    first, info = load_model("models:/attr-test@champion", config.tracking_uri)
+    assert list((tmp_path / "cache" / "models").iterdir())
+    rows = result.snapshots.tail(50)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("loaded through MLflow again")
+
+    with monkeypatch.context() as m:  # the store is unchanged: neither MLflow's loading nor the store
+        m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
+        m.setattr(_mlflow, "setup_tracking", refuse)
+        again, info_again = load_model("models:/attr-test@champion", config.tracking_uri)
+    assert info_again == info and info["run_id"] == result.run.run_id
+    np.testing.assert_array_equal(again.predict_risk(rows), first.predict_risk(rows))
+    np.testing.assert_array_equal(again.contributions(rows).to_numpy(), first.contributions(rows).to_numpy())
+
+    # The store changes (here: a tag on the version): the alias is resolved through MLflow again,
+    # but the version's artefacts still come from the cache.
+    client = mlflow.MlflowClient(tracking_uri=config.tracking_uri)
+    client.set_model_version_tag("attr-test", info["model_version"], "touched", "yes")
+    with monkeypatch.context() as m:
+        m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
+        third, info_third = load_model("models:/attr-test@champion", config.tracking_uri)
+    assert info_third == info
+    np.testing.assert_array_equal(third.predict_risk(rows), first.predict_risk(rows))
+    # Turned off: loaded through MLflow every time.
+    monkeypatch.setenv("ATTRITION_CACHE_DIR", "off")
+    with monkeypatch.context() as m:
+        m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
+        with pytest.raises(AssertionError, match="loaded through MLflow again"):
+            load_model("models:/attr-test@champion", config.tracking_uri)
