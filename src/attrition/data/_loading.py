@@ -27,6 +27,15 @@ Conventions of the frames returned (see also :mod:`attrition.tables`):
 * Unknown extra columns of a CSV file are strings (empty cell: ``NaN``);
   those of a Parquet file keep their types.
 * The index is a fresh ``RangeIndex``: row ``i`` is data row ``i + 1`` of the file.
+
+Speed: CSV files are parsed by Arrow's multi-threaded reader, date columns
+by Arrow's strict ISO parser, key uniqueness is checked by sorting integer
+codes and employee ids are matched by hashing (about ten times faster than
+the pandas equivalents on a 2,700-agent centre). Each fast path only vouches
+for clean data: whatever it cannot (a ragged row, ``2024-02-30``, a
+duplicated key) goes through the original pandas and pandera path, so every
+message is the one that path gives; ``tests/data/test_fast_reading.py``
+checks that both paths give identical frames, features and errors.
 """
 
 from __future__ import annotations
