@@ -30,8 +30,8 @@ Conventions of the frames returned (see also :mod:`attrition.tables`):
 
 Speed: CSV files are parsed by Arrow's multi-threaded reader, date columns
 by Arrow's strict ISO parser, key uniqueness is checked by sorting integer
-codes and employee ids are matched by hashing (about ten times faster than
-the pandas equivalents on a 2,700-agent centre). Each fast path only vouches
+codes and employee ids are matched by hashing, each several times faster
+than its pandas equivalent (see benchmarks/README.md). Each fast path only vouches
 for clean data: whatever it cannot (a ragged row, ``2024-02-30``, a
 duplicated key) goes through the original pandas and pandera path, so every
 message is the one that path gives; ``tests/data/test_fast_reading.py``
