@@ -149,3 +149,20 @@ def test_a_model_loaded_once_is_read_from_the_local_cache_until_the_store_change
         m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
         with pytest.raises(AssertionError, match="loaded through MLflow again"):
             load_model("models:/attr-test@champion", config.tracking_uri)
+
+
+def test_dataset_schema_from_its_deciding_rows_is_the_schema_of_every_row(trained_run):
+    from mlflow.models import infer_signature
+
+    from attrition.tracking._mlflow import schema_rows
+
+    result, _ = trained_run
+    model = result.model
+    rows = result.snapshots.loc[model.validation_mask(result.snapshots), [*model.feature_names_in_, "label"]]
+    rows = rows.astype({c: object for c in rows.columns if str(rows[c].dtype) == "category"})
+    assert rows.isna().any().any() and not rows.isna().all().all()  # the case that matters: some missing
+    full = infer_signature(rows).inputs
+    assert infer_signature(schema_rows(rows)).inputs == full
+    logged = mlflow.MlflowClient(tracking_uri=result.run.tracking_uri).get_run(
+        result.run.run_id).inputs.dataset_inputs[0].dataset
+    assert json.loads(logged.schema)["mlflow_colspec"] == full.to_dict()
