@@ -356,8 +356,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
         params = self._params()
         rounds = int(params.pop("n_estimators", 100))
-        train_set = lgb.Dataset(X[train], label=y[train], free_raw_data=True)
-        valid_set = lgb.Dataset(X[valid], label=y[valid], reference=train_set)
+        init = params.pop("init_score", None)
+        self.init_model_ = None
+        init_train = init_valid = None
+        if init == "logistic":  # boost from the logistic regression's margin (experimental)
+            self.init_model_ = LogisticBaseline(features=list(X.columns)).fit(X[train], y[train].astype(int))
+            init_train, init_valid = self._init_margin(X[train]), self._init_margin(X[valid])
+        train_set = lgb.Dataset(X[train], label=y[train], init_score=init_train, free_raw_data=True)
+        valid_set = lgb.Dataset(X[valid], label=y[valid], init_score=init_valid, reference=train_set)
         booster = lgb.train(
             {**params, "metric": "binary_logloss"},
             train_set,
@@ -640,8 +646,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
         return out
 
+    def _init_margin(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.clip(self.init_model_.predict_risk(X), 1e-9, 1 - 1e-9)
+        return np.log(p) - np.log1p(-p)
+
     def _margin(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster_.predict(X, raw_score=True), dtype="float64")
+        raw = np.asarray(self.booster_.predict(X, raw_score=True), dtype="float64")
+        if getattr(self, "init_model_", None) is not None:
+            raw = raw + self._init_margin(X)
+        return raw
 
     def _calibrated(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.calibration_
