@@ -74,7 +74,14 @@ from attrition.models._metrics import (
     reliability_table,
 )
 from attrition.models._model import AttritionModel
-from attrition.models._survival import CURVE_MONTHS, MONTH_DAYS, advance_tenure, cumulative_risk, monthly_label, risk_at
+from attrition.models._survival import (
+    CURVE_MONTHS,
+    MONTH_DAYS,
+    advance_tenure,
+    cumulative_risk,
+    monthly_label,
+    risk_at,
+)
 from attrition.snapshots._build import make_labels
 from attrition.snapshots._spec import SnapshotSpec
 

@@ -471,7 +471,6 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------- hazard model
     def _hazard_split(self, as_of: pd.Series, y_month: np.ndarray, y_horizon: np.ndarray):
         """Masks of training, early-stopping and calibration rows (see the module docs)."""
-        h = self.horizon_days
         n_cal = int(self.valid_months)
         n_stop = int(self.stopping_months if self.stopping_months is not None else self.valid_months)
         month_dates = np.sort(as_of[~np.isnan(y_month)].unique())
