@@ -27,7 +27,10 @@ from attrition.analysis._backtest import backtest_origins, training_frame
 from attrition.models import LogisticBaseline
 
 SETTINGS = {
-    "default": {},
+    # the binary model's settings (DEFAULT_LGBM_PARAMS), the hazard model's first default
+    "default": {"learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 50, "colsample_bytree": 0.7,
+                "reg_lambda": 5.0},
+    # what the hazard model now ships (HAZARD_LGBM_PARAMS)
     "small": {"num_leaves": 4, "min_child_samples": 100, "learning_rate": 0.05, "colsample_bytree": 0.5,
               "reg_lambda": 10.0},
     "stumps": {"num_leaves": 2, "min_child_samples": 100, "learning_rate": 0.05, "colsample_bytree": 0.5},

@@ -354,7 +354,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 DataQualityWarning, stacklevel=4)
         return spec
 
-    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
+    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray, warn_below: int = 30) -> None:
         for name, mask in (("training", train), ("validation", valid)):
             pos = int(y[mask].sum())
             if pos < 5 or pos == int(mask.sum()):
@@ -362,7 +362,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     f"The {name} period has {pos} positives in {int(mask.sum())} rows: too few to "
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
-            if pos < 30:
+            if pos < warn_below:
                 warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: metrics "
                               "will be noisy.", DataQualityWarning, stacklevel=3)
 
@@ -516,7 +516,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         y_month = monthly_label(as_of, snapshots["duration_days"], snapshots["event"])
         y_h = snapshots["label"].to_numpy(dtype="float64")
         train, stop, cal = self._hazard_split(as_of, y_month, y_h)
-        self._check_positives(y_month, train, cal)
+        # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
+        self._check_positives(y_month, train, cal, warn_below=12)
         X = self.prepare(snapshots)
         self._fit_booster(X, y_month, train, stop)
         self._calibrate(self._margin(X[cal]), y_month[cal])
