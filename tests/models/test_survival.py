@@ -44,7 +44,8 @@ def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):
 def test_risks_agree_with_the_simulators_truth(medium, medium_snapshots, medium_model):
     """At every horizon the mean predicted risk on the latest months is within 30 % of the
     simulator's true risk, and the ranking follows the truth."""
-    truth = medium.truth.rename(columns={"month_end": "as_of"})
+    truth = medium.truth.rename(columns={"month_end": "as_of"})[
+        ["employee_id", "as_of", "p_exit_30d", "p_exit_90d", "p_exit_180d", "p_exit_365d"]]
     dates = sorted(medium_snapshots["as_of"].unique())[-3:]
     rows = medium_snapshots[medium_snapshots["as_of"].isin(dates)].merge(
         truth, on=["employee_id", "as_of"], how="inner")
