@@ -79,8 +79,8 @@ def test_censoring_never_makes_a_row_negative():
     lab = make_labels(emp, frame, 90, "2024-12-31")
     y = monthly_label(frame["as_of"], lab["duration_days"], lab["event"])
     # exit in the month; competing exit in the month (censored); exit later; still there;
-    # competing exit on the month end (censored, not negative)
-    assert np.array_equal(y, [1.0, np.nan, 0.0, 0.0, np.nan], equal_nan=True)
+    # a competing exit on the month end itself: the whole month was observed without a voluntary exit
+    assert np.array_equal(y, [1.0, np.nan, 0.0, 0.0, 0.0], equal_nan=True)
     # the export date inside the month censors everyone still employed
     lab = make_labels(emp, frame, 90, "2024-02-20")
     y = monthly_label(frame["as_of"], lab["duration_days"], lab["event"])
@@ -102,8 +102,9 @@ def test_no_negative_without_a_whole_observed_month(cases):
     month_end = pd.Timestamp("2024-02-29")
     for (_, reason, _), end, value in zip(cases, term, y, strict=True):
         ends_in_month = end is not None and t < end <= month_end
-        if value == 0.0:
-            assert export >= month_end and not ends_in_month
+        if value == 0.0:  # observed to the month end, and no exit of any kind before it
+            assert export >= month_end and not (end is not None and t < end < month_end)
+            assert not (ends_in_month and reason == "voluntary")
         if value == 1.0:
             assert reason == "voluntary" and ends_in_month and end <= export
 
@@ -126,7 +127,9 @@ def test_hired_after_t_is_never_scored_and_new_hires_are(medium, medium_model):
     later = set(emp.loc[emp["hire_date"] > t, "employee_id"])
     assert later and not later & set(scores["employee_id"])
     # people hired in the month being scored are scored, with what is known at hire
-    new = emp.loc[(emp["hire_date"] > t - pd.Timedelta(days=30)) & (emp["hire_date"] <= t), "employee_id"]
+    still = emp["termination_date"].isna() | (emp["termination_date"] > t)
+    new = emp.loc[(emp["hire_date"] > t - pd.Timedelta(days=30)) & (emp["hire_date"] <= t) & still,
+                  "employee_id"]
     assert len(new) and set(new) <= set(scores["employee_id"])
     row = scores.set_index("employee_id").loc[new]
     assert row["attrition_risk"].between(0, 1).all()

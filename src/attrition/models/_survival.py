@@ -69,7 +69,9 @@ def monthly_label(as_of, duration_days, event) -> np.ndarray:
     1 when the voluntary exit falls on or before the next month end; 0 when
     the person was observed, with no voluntary exit, up to that month end;
     ``NaN`` when observation stopped earlier (a competing exit or the export
-    date) — censoring never makes a row negative.
+    date) — censoring never makes a row negative. (A competing exit on the
+    next month end itself leaves the whole month observed without a
+    voluntary exit: 0.)
 
     Examples
     --------
