@@ -113,6 +113,11 @@ def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, 
             "risk_band": risk_band(risk, model.thresholds_),
         }
     )
+    if getattr(model, "kind_", "binary") == "hazard":  # the survival curve at each horizon
+        horizons = model.predict_horizons(rows)
+        for col in horizons.columns:
+            out[col] = np.round(horizons[col].to_numpy(), 6)
+        out["expected_months_to_exit"] = np.round(model.expected_months_to_exit(rows), 2)
     if n_drivers > 0 and len(rows):
         drivers = top_drivers(model.contributions(rows), rows[model.feature_names_in_], n=n_drivers,
                               labels=labels, references=medians)
@@ -166,7 +171,10 @@ def score_roster(
     Returns
     -------
     pandas.DataFrame
-        ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
+        ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``; for a
+        monthly hazard model ``attrition_risk_<d>d`` for each of the spec's
+        horizons (default 30, 90, 180 and 365 days, read off the survival
+        curve: non-decreasing) and ``expected_months_to_exit``; the
         drivers (``driver_1`` ...; see :func:`attrition.analysis.top_drivers`,
         with the team median of the same day as reference), ``horizon_days``,
         ``model_name``, ``model_version``, ``input_fingerprint`` (SHA-256 of
