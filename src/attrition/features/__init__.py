@@ -5,6 +5,7 @@ builder            table         what it describes
 =================  ============  ===========================================
 TenureFeatures     employees     tenure, early-tenure phase, contract, pay
 TeamFeatures       employees     team size, growth, exits and hires
+HiringFeatures     employees     hiring class size, team exits before the hire
 ScheduleFeatures   schedule      nights, weekends, late changes, rest, overtime
 WorkloadFeatures   workload      occupancy, handle time, quality, escalations
 AbsenceFeatures    absences      sick days and spells, Bradford factor
@@ -25,6 +26,7 @@ from attrition.features._history import (
     hr_attributes,
 )
 from attrition.features.absence import AbsenceFeatures
+from attrition.features.hiring import HiringFeatures
 from attrition.features.schedule import ScheduleFeatures
 from attrition.features.survey import SurveyFeatures
 from attrition.features.team import TeamFeatures
@@ -35,6 +37,7 @@ __all__ = [
     "FeatureBuilder",
     "TenureFeatures",
     "TeamFeatures",
+    "HiringFeatures",
     "ScheduleFeatures",
     "WorkloadFeatures",
     "AbsenceFeatures",
@@ -65,6 +68,7 @@ def default_builders(
     builders: list[FeatureBuilder] = [
         TenureFeatures(windows=windows),
         TeamFeatures(windows=windows),
+        HiringFeatures(windows=windows),
         ScheduleFeatures(windows=windows),
         WorkloadFeatures(windows=windows),
         AbsenceFeatures(windows=windows),

@@ -87,6 +87,11 @@ class SnapshotSpec:
         those the tables given to :meth:`build` carry; the built frame's spec
         records them (with the event values found), so a model scores with
         what it was trained on.
+    horizons : tuple of int, default (30, 90, 180, 365)
+        The horizons, in days, at which the attrition model's survival curve
+        is read out when scoring (``attrition_risk_<d>d``); at most 365 days
+        (the curve covers 12 months). ``horizon_days`` stays the horizon of
+        ``attrition_risk`` and of the binary label.
     """
 
     horizon_days: int = 90
@@ -98,6 +103,7 @@ class SnapshotSpec:
     tables: Mapping[str, tuple[str, ...]] | None = None
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     declared: Mapping[str, Mapping[str, Any]] | None = None
+    horizons: tuple[int, ...] = (30, 90, 180, 365)
 
     # ---------------------------------------------------------------- checks
     def validate(self) -> SnapshotSpec:
@@ -118,6 +124,10 @@ class SnapshotSpec:
              f"survey_privacy must be one of {', '.join(SURVEY_PRIVACY_MODES)}, got {self.survey_privacy!r}.")
         need(isinstance(self.min_group_size, int) and 2 <= self.min_group_size <= 1000,
              f"min_group_size must be a whole number from 2 to 1000, got {self.min_group_size!r}.")
+        hs = tuple(self.horizons)
+        need(len(hs) > 0 and all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 365
+                                 for h in hs) and list(hs) == sorted(set(hs)),
+             f"horizons must be distinct, increasing whole numbers of days from 1 to 365, got {self.horizons!r}.")
         need(self.target in TARGETS, f"target must be one of {', '.join(TARGETS)}, got {self.target!r}.")
         declared = self.declarations()  # raises ConfigError for a bad declaration
         if self.tables is not None:
@@ -266,6 +276,7 @@ class SnapshotSpec:
             "columns": {k: dict(v) for k, v in (self.columns or {}).items()},
             "declared": None if self.declared is None else {
                 name: decl.to_dict() for name, decl in self.declarations().items()},
+            "horizons": [int(h) for h in self.horizons],
         }
 
     @classmethod
@@ -279,6 +290,8 @@ class SnapshotSpec:
                               f"{', '.join(sorted(known))}.")
         if "windows" in values:
             values["windows"] = tuple(int(w) for w in values["windows"])
+        if "horizons" in values:  # specs saved before issue 14 have none: the default
+            values["horizons"] = tuple(int(h) for h in values["horizons"])
         qq = values.get("quiet_quitting")
         if isinstance(qq, Mapping):
             qq = dict(qq)
