@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from attrition import AttritionModel, SnapshotSpec
+from attrition import SnapshotSpec
 from attrition.exceptions import ConfigError, SchemaError
 from attrition.features import HistoryFeatures
 
@@ -20,10 +20,8 @@ def test_the_spec_records_the_declared_tables_and_event_values(small_centre):
     assert labels["performance_business_value_mean_91d"] == "business_value (performance), mean over the last 91 days"
 
 
-def test_a_model_refuses_data_without_its_declared_tables(small_centre):
-    tables = small_centre.tables
-    snaps = SnapshotSpec(horizon_days=60).build(tables)
-    model = AttritionModel(random_state=0, lgbm_params={"n_estimators": 20}).fit(snaps)
+def test_a_model_refuses_data_without_its_declared_tables(medium, medium_model):
+    tables, model = medium.tables, medium_model
     assert sorted(model.spec_.declared) == ["coaching", "performance"]
     scored = model.snapshots(tables, as_of=[tables.infer_export_date()])
     assert set(model.feature_names_in_) <= set(scored.columns)
