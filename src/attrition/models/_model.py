@@ -540,7 +540,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "calibration_first_as_of": self.calibration_dates_[0],
             "calibration_last_as_of": self.calibration_dates_[-1],
             "n_train": int(train.sum()),
-            "n_valid": int(stop.sum()),
+            "n_valid": int((stop & ~np.isnan(y_h)).sum()),  # the rows validation_mask selects
             "n_calibration": int(cal.sum()),
             "n_censored": int(np.isnan(y_month).sum()),
             "train_events": int(np.nansum(y_month[train])),
