@@ -201,16 +201,19 @@ def score_roster(
     snaps = model.snapshots(tables, [as_of]) if snapshots is None else _checked_snapshots(snapshots, as_of,
                                                                                       employed)
     labels = model.feature_labels()
+    # Team medians over everyone employed that day (not only the roster): the drivers' reference.
+    # One pass over the features of both models (each column's median depends on that column only).
+    features = list(dict.fromkeys([*model.feature_names_in_,
+                                   *(qq_model.feature_names_in_ if qq_model is not None else [])]))
+    all_medians = team_medians(snaps, features, min_group_size=spec.min_group_size)
     qq = None
     if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
         definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
-        refs = (team_medians(snaps, qq_model.feature_names_in_, min_group_size=spec.min_group_size)
-                if qq_model is not None else None)
+        refs = all_medians[list(qq_model.feature_names_in_)] if qq_model is not None else None
         qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
                                    references=refs)
         qq.index = snaps["employee_id"].to_numpy()
-    # Team medians over everyone employed that day (not only the roster): the drivers' reference.
-    medians = team_medians(snaps, model.feature_names_in_, min_group_size=spec.min_group_size)
+    medians = all_medians[list(model.feature_names_in_)]
     medians.index = snaps["employee_id"].to_numpy()
     rows = _select_roster(snaps, roster)
     medians = medians.loc[rows["employee_id"].to_numpy()].reset_index(drop=True)
