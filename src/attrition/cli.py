@@ -431,6 +431,58 @@ def backtest(data_dir, start, horizon_days, capacity, config_file, experiment, t
 
 
 @cli.command()
+@data_option
+@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
+              help="Forecast from this date (features and exit rates use rows dated on or before it).")
+@click.option("--months", type=click.IntRange(1, 60), default=12, show_default=True,
+              help="Months to forecast.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file, .csv or .parquet (written atomically).")
+@click.option("--hires", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Planned hires: .csv with month (YYYY-MM), team, count; their early exits use the "
+                   "new-hire risk.")
+@click.option("--model", "model_uri", default=None,
+              help="The survival model (any URI `attrition train` prints, or a registered name), or "
+                   "'baseline' for the tenure life-table of the last 12 months  "
+                   "[default: models:/attrition@champion].")
+@tracking_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write an HTML page with the forecast chart.")
+@config_option
+@export_date_option
+@_domain_errors
+def forecast(data_dir, as_of, months, out, hires, model_uri, tracking_uri, report_path, config_file,
+             export_date) -> None:
+    """Forecast voluntary leavers per team and site for each of the next months.
+
+    Expected leavers with 90% intervals from everyone's risk (and planned
+    hires' early exits). Assumes today's conditions persist.
+    """
+    from attrition.analysis import FORECAST_NOTE
+    from attrition.jobs import forecast as run
+
+    as_of_ts = _date(as_of, "--as-of")
+    cfg = _config(config_file, data_dir=data_dir, export_date=export_date, tracking_uri=tracking_uri)
+    if cfg.data_dir is None:
+        raise click.UsageError("Pass --data DIR (or data_dir in --config).")
+    result = run(cfg, as_of_ts, months=months, out=out, hires=hires, model_uri=model_uri, report=report_path)
+    total = result[result["level"] == "all"].sort_values("months_ahead")
+    if len(total):
+        first, last = total.iloc[0], total.iloc[-1]
+        click.echo(f"Voluntary leavers expected from {as_of_ts:%Y-%m-%d}: {first['expected_leavers']:.1f} in "
+                   f"{first['month']} (90% interval {first['leavers_low']}-{first['leavers_high']}), "
+                   f"{last['cumulative_expected_leavers']:.1f} by the end of {last['month']} "
+                   f"({last['cumulative_low']}-{last['cumulative_high']})"
+                   + (f", including {int(total['planned_hires'].sum())} planned hires' early exits"
+                      if total["planned_hires"].sum() else "") + f" -> {out}")
+    else:
+        click.echo(f"Too few people to show a forecast (fewer than min_group_size) -> {out}")
+    click.echo(f"Assumption: {FORECAST_NOTE}")
+    if report_path is not None:
+        click.echo(f"Report: {report_path.resolve()}")
+
+
+@cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("attrition-quickstart"),
               show_default=True, help="Folder for the simulated data, MLflow store and scores.")
 @click.option("--employees", "n_employees", type=click.IntRange(50, 200_000), default=300, show_default=True)

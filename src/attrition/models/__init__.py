@@ -14,6 +14,7 @@ from attrition.models._flat import (
     flat_features,
     read_table,
 )
+from attrition.models._hazard_baseline import ConstantHazardModel
 from attrition.models._metrics import (
     capacity_metrics,
     classification_metrics,
@@ -30,4 +31,4 @@ from attrition.models._model import (
     risk_band,
 )
 
-__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED"]
+__all__ = ["AttritionModel", "ConstantHazardModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED"]
