@@ -14,6 +14,15 @@ from attrition.models._flat import (
     flat_features,
     read_table,
 )
+from attrition.models._flat_survival import (
+    DEFAULT_HORIZONS,
+    DURATION_UNITS,
+    FlatSurvivalFit,
+    FlatSurvivalModel,
+    fit_survival_table,
+    kaplan_meier,
+    survival_target,
+)
 from attrition.models._hazard_baseline import ConstantHazardModel
 from attrition.models._metrics import (
     capacity_metrics,
@@ -31,4 +40,4 @@ from attrition.models._model import (
     risk_band,
 )
 
-__all__ = ["AttritionModel", "ConstantHazardModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED"]
+__all__ = ["AttritionModel", "ConstantHazardModel", "FlatSurvivalModel", "FlatSurvivalFit", "fit_survival_table", "kaplan_meier", "survival_target", "DURATION_UNITS", "DEFAULT_HORIZONS", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED"]

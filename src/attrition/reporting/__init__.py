@@ -19,6 +19,7 @@ from attrition.reporting._plots import (
     waterfall_figure,
 )
 from attrition.reporting._report import build_report, figure_to_data_uri, training_artifacts, write_report
+from attrition.reporting._survival import kaplan_meier_figure, survival_card_markdown
 
 __all__ = [
     "build_report", "write_report", "figure_to_data_uri", "training_artifacts", "print_backtest",
@@ -26,4 +27,5 @@ __all__ = [
     "calibration_figure", "driver_importance_figure", "beeswarm_figure", "waterfall_figure",
     "risk_by_group_figure", "expected_vs_actual_figure", "driver_summary_figure", "backtest_figures",
     "forecast_figure", "forecast_section", "build_forecast_report",
+    "kaplan_meier_figure", "survival_card_markdown",
 ]
