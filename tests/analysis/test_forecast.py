@@ -157,3 +157,13 @@ def test_baseline_forecast_uses_no_exit_after_the_as_of_date(medium):
     a = ConstantHazardModel().fit(emp, as_of=as_of).rates_
     b = ConstantHazardModel().fit(changed, as_of=as_of).rates_
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_net_curves_are_thinned_by_other_exits(medium):
+    as_of = pd.Timestamp("2025-03-31")
+    model = ConstantHazardModel().fit(medium.tables.employees, as_of=as_of)
+    crude = leaver_forecast(medium.tables, as_of, model, months=6)
+    thinned = leaver_forecast(medium.tables, as_of, model, months=6, competing=True)
+    a = crude[crude["level"] == "all"]["cumulative_expected_leavers"].to_numpy()
+    b = thinned[thinned["level"] == "all"]["cumulative_expected_leavers"].to_numpy()
+    assert b[0] == pytest.approx(a[0]) and (b[1:] < a[1:]).all()

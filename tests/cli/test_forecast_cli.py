@@ -93,3 +93,10 @@ def test_flat_survival_train_and_score(tmp_path):
     result = CliRunner().invoke(cli, ["train", "--table", str(tmp_path / "bad.csv"), "--duration", "months",
                                       "--event", "quit"], env=env)
     assert result.exit_code == 1 and "negative duration" in result.output and "'months'" in result.output
+
+
+def test_forecast_after_the_export_date_is_refused(centre_dir, tmp_path):
+    out = tmp_path / "f.csv"
+    result = CliRunner().invoke(cli, ["forecast", "--data", str(centre_dir / "data"), "--as-of", "2031-01-31",
+                                      "--out", str(out), "--model", "baseline"])
+    assert result.exit_code == 1 and "after the exports end" in result.output and not out.exists()

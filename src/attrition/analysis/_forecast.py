@@ -374,6 +374,7 @@ def leaver_forecast(
     min_group_size: int = 5,
     level: float = 0.9,
     outcomes: pd.DataFrame | None = None,
+    competing: bool | None = None,
 ) -> pd.DataFrame:
     """The leaver forecast of everyone employed on ``as_of`` (:func:`forecast_leavers` on a model).
 
@@ -396,6 +397,14 @@ def leaver_forecast(
     outcomes : pandas.DataFrame, optional
         An HR master exported after the forecast period: adds the actual
         leavers (a backtest; see :func:`forecast_coverage`).
+    competing : bool, optional
+        Whether the model's curve is *net* of other exits (the risk for
+        someone who does not leave for another reason first, as the monthly
+        hazard model's is) and must be turned into a head count with the
+        centre's other-exit rates by tenure (of the baseline: someone
+        dismissed in month 2 cannot resign in month 5). Default: yes for
+        every model but :class:`ConstantHazardModel`, whose curve already
+        accounts for them.
 
     Examples
     --------
@@ -420,12 +429,15 @@ def leaver_forecast(
     if not len(rows):
         raise ConfigError(f"Nobody is employed on {as_of:%Y-%m-%d}: there is no one to forecast. Check --as-of.")
     hires = list(hires)
-    new_hire = None
-    if hires:
-        if new_hire_model is None:
-            new_hire_model = ConstantHazardModel(months=months).fit(tables.employees, as_of=as_of)
-        new_hire = new_hire_model.predict_new_hire()
+    competing = not isinstance(model, ConstantHazardModel) if competing is None else competing
+    if new_hire_model is None and (hires or competing):
+        new_hire_model = ConstantHazardModel(months=months).fit(tables.employees, as_of=as_of)
+    new_hire = new_hire_model.predict_new_hire() if hires else None
+    curve = _check_risk(rows, model.predict_survival(rows), months)
+    if competing:  # crude incidence: month k's net probability times P(no other exit before month k)
+        stay = new_hire_model.predict_other_survival(rows)[:, :months]
+        curve = np.cumsum(_monthly(curve) * stay, axis=1)
     exit_month = (actual_exit_month(outcomes, rows["employee_id"], as_of, months)
                   if outcomes is not None else None)
-    return forecast_leavers(rows, model.predict_survival(rows), as_of=as_of, months=months, hires=hires,
+    return forecast_leavers(rows, curve, as_of=as_of, months=months, hires=hires,
                             new_hire=new_hire, min_group_size=min_group_size, level=level, exit_month=exit_month)

@@ -114,6 +114,10 @@ def forecast(
         tables = tables if tables is not None else loaded
     elif tables is None:
         tables = config.load_tables(columns=getattr(getattr(model, "spec_", None), "columns", None))
+    export = tables.infer_export_date()
+    if as_of > export:
+        raise ConfigError(f"--as-of {as_of:%Y-%m-%d} is after the exports end ({export:%Y-%m-%d}): nobody's "
+                          "situation on that day is known. Forecast from the export date or earlier.")
     plan = []
     if hires is not None:
         frame = hires if isinstance(hires, pd.DataFrame) else read_planned_hires(hires)

@@ -200,6 +200,20 @@ class ConstantHazardModel(BaseEstimator):
         employed = np.cumprod(np.column_stack([np.ones(len(p_vol)), 1.0 - p_any[:, :-1]]), axis=1)
         return np.cumsum(employed * p_vol, axis=1)
 
+    def predict_other_survival(self, X) -> np.ndarray:
+        """``(n, months)``: column ``k-1`` = P(no exit for another reason before month ``k`` starts).
+
+        Turns a *net* voluntary-exit curve ``F`` (the risk for someone who does
+        not leave otherwise first) into the crude one a head count needs:
+        month ``k``'s leavers are ``(F(k) - F(k-1)) * predict_other_survival[:, k-1]``.
+        """
+        self._check_fitted()
+        tenure = self._tenure(X)
+        mid = tenure[:, None] + np.arange(self.months)[None, :] + 0.5
+        band = np.searchsorted(self.rates_["start_months"].to_numpy(), mid, side="right") - 1
+        stay = np.exp(-self.rates_["other_rate"].to_numpy()[band])
+        return np.cumprod(np.column_stack([np.ones(len(stay)), stay[:, :-1]]), axis=1)
+
     def predict_new_hire(self) -> np.ndarray:
         """``(months,)``: the cumulative voluntary-exit risk of someone starting today."""
         return self.predict_survival(pd.DataFrame({"tenure_days": [0.0]}))[0]
