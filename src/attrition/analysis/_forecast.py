@@ -419,7 +419,7 @@ def leaver_forecast(
     """
     if not isinstance(months, int) or not 1 <= months <= 60:
         raise ConfigError(f"months must be a whole number from 1 to 60, got {months!r}.")
-    if not hasattr(model, "predict_survival"):
+    if not hasattr(model, "predict_survival") or getattr(model, "kind_", "hazard") != "hazard":
         raise ConfigError(
             f"The model {type(model).__name__} gives no survival curve (predict_survival): the forecast needs "
             "monthly risks. Use a model trained by this version of `attrition train`, or the tenure baseline "

@@ -48,7 +48,7 @@ def _model(config: Config, model_uri: str | None, as_of: pd.Timestamp, months: i
         return model, tables, {"model_name": BASELINE_MODEL, "model_version": "", "model_uri": BASELINE_MODEL}
     uri = model_uri or f"models:/{config.model_name()}@champion"
     model, info = load_model(uri, config.resolved_tracking_uri())
-    if not hasattr(model, "predict_survival"):
+    if not hasattr(model, "predict_survival") or getattr(model, "kind_", "hazard") != "hazard":
         raise ConfigError(
             f"The model {info['model_uri']} predicts one horizon only and gives no monthly survival curve, which "
             "the forecast needs. Retrain it with this version (`attrition train --data DIR --register NAME`), or "

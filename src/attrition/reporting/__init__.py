@@ -16,6 +16,7 @@ from attrition.reporting._plots import (
     driver_summary_figure,
     expected_vs_actual_figure,
     risk_by_group_figure,
+    risk_points_explanation,
     waterfall_figure,
 )
 from attrition.reporting._report import build_report, figure_to_data_uri, training_artifacts, write_report
@@ -28,4 +29,5 @@ __all__ = [
     "risk_by_group_figure", "expected_vs_actual_figure", "driver_summary_figure", "backtest_figures",
     "forecast_figure", "forecast_section", "build_forecast_report",
     "kaplan_meier_figure", "survival_card_markdown",
+    "risk_points_explanation",
 ]

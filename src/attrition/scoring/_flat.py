@@ -68,7 +68,7 @@ def score_table(
     ids = frame[id_column].to_numpy() if id_column else np.arange(1, len(frame) + 1)
     out = pd.DataFrame({"employee_id": ids, "attrition_risk": np.round(risk, 6),
                         "risk_band": risk_band(risk, model.thresholds_)})
-    if hasattr(model, "predict_horizons"):  # a survival model: the risk within each horizon
+    if isinstance(model, FlatSurvivalModel):  # a survival model: the risk within each horizon
         horizons = model.predict_horizons(X).round(6).reset_index(drop=True)
         out = pd.concat([out.iloc[:, :2], horizons, out.iloc[:, 2:]], axis=1)
     if n_drivers > 0 and len(X):
