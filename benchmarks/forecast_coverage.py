@@ -12,9 +12,9 @@ centre then did, for every month that the export still covers:
 * ``baseline``: :class:`attrition.models.ConstantHazardModel` fitted on the
   HR master as known at the origin (exit rates by tenure band over the
   previous 12 months), months 1-12, per month and cumulative.
-* ``model`` (with ``--model``): the monthly model, when it provides
-  ``predict_survival``, trained at each origin on the snapshots labelled by
-  then (slow).
+* ``model`` (with ``--model``): the monthly hazard model trained at each
+  origin on the snapshot rows known then, labelled as of the origin
+  (:func:`attrition.analysis.training_frame`); slow.
 
 Coverage is the share of group-months (team, site, all) whose actual leavers
 lie in [low, high]; "below" and "above" say on which side it misses.
@@ -29,8 +29,8 @@ import time
 
 import pandas as pd
 
-from attrition import simulate
-from attrition.analysis import forecast_coverage, forecast_leavers, leaver_forecast
+from attrition import AttritionModel, build_snapshots, simulate
+from attrition.analysis import forecast_coverage, forecast_leavers, leaver_forecast, training_frame
 from attrition.analysis._forecast import actual_exit_month
 from attrition.models import ConstantHazardModel
 from attrition.snapshots._build import population
@@ -57,6 +57,7 @@ def main() -> None:
         emp, export = tables.employees, tables.export_date
         month_ends = sorted(pd.to_datetime(truth["month_end"]).unique())
         origins = month_ends[12:-1:args.step]
+        snaps = build_snapshots(tables) if args.model else None
         parts = {"truth": [], "baseline": [], "model": []}
         for as_of in month_ends[:-1]:  # truth: every month end, month 1 only
             staff = population(emp, [as_of]).merge(emp[["employee_id", "site"]], on="employee_id")
@@ -70,13 +71,10 @@ def main() -> None:
             baseline = ConstantHazardModel().fit(emp[emp["hire_date"] <= as_of], as_of=as_of)
             parts["baseline"].append(_observed(leaver_forecast(tables, as_of, baseline, months=12, outcomes=emp),
                                                as_of, export))
-            if args.model:
-                from attrition import AttritionModel, build_snapshots
-
-                snaps = build_snapshots(tables)
-                known = snaps[pd.to_datetime(snaps["as_of"]) + pd.Timedelta(days=90) <= as_of]
+            if args.model:  # trained on the snapshot rows known at the origin, labelled as of it
+                known = training_frame(snaps, emp, 90, as_of)
                 model = AttritionModel().fit(known)
-                if hasattr(model, "predict_survival"):
+                if getattr(model, "kind_", "") == "hazard":
                     parts["model"].append(_observed(leaver_forecast(tables, as_of, model, months=12, outcomes=emp),
                                                     as_of, export))
         for name, frames in parts.items():

@@ -167,3 +167,15 @@ def test_net_curves_are_thinned_by_other_exits(medium):
     a = crude[crude["level"] == "all"]["cumulative_expected_leavers"].to_numpy()
     b = thinned[thinned["level"] == "all"]["cumulative_expected_leavers"].to_numpy()
     assert b[0] == pytest.approx(a[0]) and (b[1:] < a[1:]).all()
+
+
+def test_forecast_with_the_monthly_hazard_model(medium, medium_model):
+    as_of = pd.Timestamp("2025-06-30")
+    f = leaver_forecast(medium.tables, as_of, medium_model, months=6, outcomes=medium.tables.employees)
+    total = f[f["level"] == "all"]
+    assert total["cumulative_expected_leavers"].is_monotonic_increasing and len(total) == 6
+    baseline = leaver_forecast(medium.tables, as_of, ConstantHazardModel().fit(medium.tables.employees,
+                                                                                as_of=as_of), months=6)
+    ratio = total["cumulative_expected_leavers"].iloc[-1] / baseline[baseline["level"] == "all"][
+        "cumulative_expected_leavers"].iloc[-1]
+    assert 0.5 < ratio < 2.0
