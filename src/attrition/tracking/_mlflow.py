@@ -45,6 +45,7 @@ from attrition.analysis._fairness import audit_model
 from attrition.data._fingerprint import data_fingerprint
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, ModelNotFoundError
+from attrition.models._flat_survival import FlatSurvivalModel
 from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
@@ -147,9 +148,12 @@ class AttritionPyfunc(mlflow.pyfunc.PythonModel):
     """
 
     def load_context(self, context) -> None:
-        self.model = AttritionModel.load(context.artifacts["model"])
+        path = context.artifacts["model"]
+        self.model = FlatSurvivalModel.load(path) if FlatSurvivalModel.is_saved(path) else AttritionModel.load(path)
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        if isinstance(self.model, FlatSurvivalModel):  # attrition_risk_<H> per horizon
+            return self.model.predict_horizons(model_input).reset_index(drop=True)
         risk = self.model.predict_risk(model_input)
         return pd.DataFrame({f"{self.model.target}_risk": risk})
 
@@ -457,7 +461,8 @@ def log_model(model: AttritionModel, example: pd.DataFrame) -> str:
     for col in example.columns:  # the input example in floats, as the signature describes it
         if pd.api.types.is_integer_dtype(example[col]) or pd.api.types.is_bool_dtype(example[col]):
             example[col] = example[col].astype("float64")
-    prediction = pd.DataFrame({f"{model.target}_risk": model.predict_risk(example)})
+    prediction = (model.predict_horizons(example).reset_index(drop=True) if isinstance(model, FlatSurvivalModel)
+                  else pd.DataFrame({f"{model.target}_risk": model.predict_risk(example)}))
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = model.save(Path(tmp) / "attrition_model")
         info = mlflow.pyfunc.log_model(
