@@ -17,6 +17,7 @@ from attrition.reporting._plots import (
     risk_by_group_figure,
     waterfall_figure,
 )
+from attrition.reporting._quiet_quitting import QQ_LIMITS, prevalence_trend_figure, quiet_quitting_section
 from attrition.reporting._report import build_report, figure_to_data_uri, training_artifacts, write_report
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "model_card", "model_card_markdown", "model_card_html", "flat_model_card_markdown",
     "calibration_figure", "driver_importance_figure", "beeswarm_figure", "waterfall_figure",
     "risk_by_group_figure", "expected_vs_actual_figure", "driver_summary_figure", "backtest_figures",
+    "quiet_quitting_section", "prevalence_trend_figure", "QQ_LIMITS",
 ]

@@ -111,6 +111,7 @@ __all__ = [
     "fit_state_model",
     "state_observations",
     "quiet_quitting_prevalence_interval",
+    "prevalence_by_month",
 ]
 
 log = logging.getLogger(__name__)
@@ -578,7 +579,7 @@ def quiet_quitting_index(snapshots: pd.DataFrame,
     return pd.DataFrame(out, index=snapshots.index)
 
 
-def quiet_quitting_prevalence_interval(probability, level: float = 0.9, *, n_boot: int = 2000,
+def quiet_quitting_prevalence_interval(probability, level: float = 0.9, *, n_boot: int = 1000,
                                       seed: int = 0) -> dict[str, float]:
     """The share of people in the state, from their state probabilities, with an interval.
 
@@ -610,6 +611,28 @@ def quiet_quitting_prevalence_interval(probability, level: float = 0.9, *, n_boo
     alpha = (1 - level) / 2
     return {"prevalence": float(p.mean()), "low": float(np.quantile(draws, alpha)),
             "high": float(np.quantile(draws, 1 - alpha)), "n": int(n), "level": float(level)}
+
+
+def prevalence_by_month(as_of, probability, level: float = 0.9) -> list[dict[str, Any]]:
+    """Prevalence with its interval per as-of date (JSON-ready records, oldest first).
+
+    Examples
+    --------
+    >>> recs = prevalence_by_month(["2024-01-31"] * 50 + ["2024-02-29"] * 50, [0.0] * 90 + [1.0] * 10)
+    >>> [(r["as_of"], r["n"], r["prevalence"]) for r in recs]
+    [('2024-01-31', 50, 0.0), ('2024-02-29', 50, 0.2)]
+    """
+    frame = pd.DataFrame({"as_of": pd.to_datetime(pd.Series(list(as_of))).to_numpy(),
+                          "p": np.asarray(probability, dtype="float64")})
+    out = []
+    for t, g in frame.groupby("as_of", sort=True):
+        est = quiet_quitting_prevalence_interval(g["p"].to_numpy(), level)
+        if est["n"] == 0:
+            continue
+        out.append({"as_of": f"{pd.Timestamp(t):%Y-%m-%d}", "n": est["n"],
+                    "prevalence": round(est["prevalence"], 4), "low": round(est["low"], 4),
+                    "high": round(est["high"], 4), "level": est["level"]})
+    return out
 
 
 def quiet_quitting_band(state: np.ndarray, risk: np.ndarray | None,
