@@ -65,9 +65,12 @@ def _frame():
     return f
 
 
+THRESHOLD = QuietQuittingDefinition(state_method="threshold")  # the fixed rule, for one-date frames
+
+
 def test_index_flags_the_withdrawn_agent_and_components_add_up():
     f = _frame()
-    out = quiet_quitting_index(f)
+    out = quiet_quitting_index(f, THRESHOLD)
     assert out["quiet_quitting_index"].idxmax() == 7 and out.loc[7, "quiet_quitting_state"]
     assert out.loc[7, "quiet_quitting_index"] == pytest.approx(100.0)
     points = out[[f"qq_points_{c}" for c in COMPONENTS]].sum(axis=1)
@@ -79,10 +82,10 @@ def test_index_flags_the_withdrawn_agent_and_components_add_up():
 def test_missing_components_are_reweighted_not_counted_as_effort():
     f = _frame()
     f.loc[7, ["wl_after_contact_share_28d", "wl_after_contact_share_change_28d"]] = np.nan
-    out = quiet_quitting_index(f)
+    out = quiet_quitting_index(f, THRESHOLD)
     assert out.loc[7, "qq_n_components"] == 2
     assert out.loc[7, "quiet_quitting_index"] == pytest.approx(100.0)  # the two known ones, fully
-    none = quiet_quitting_index(f[["employee_id", "as_of", "team_id"]])
+    none = quiet_quitting_index(f[["employee_id", "as_of", "team_id"]], THRESHOLD)
     assert none["quiet_quitting_index"].isna().all() and not none["quiet_quitting_state"].any()
 
 
@@ -90,18 +93,19 @@ def test_survey_features_matter_only_when_allowed():
     f = _frame()
     g = f.copy()
     g.loc[0, "survey_engagement_latest"] = 0.0
-    behaviour = QuietQuittingDefinition()
+    behaviour = THRESHOLD
     assert_frame_equal(quiet_quitting_index(f, behaviour), quiet_quitting_index(g, behaviour))
-    surveys = QuietQuittingDefinition(use_surveys=True)
+    surveys = QuietQuittingDefinition(use_surveys=True, state_method="threshold")
     assert quiet_quitting_index(g, surveys).loc[0, "qq_points_engagement"] > \
         quiet_quitting_index(f, surveys).loc[0, "qq_points_engagement"]
 
 
 def test_threshold_is_the_state_rule():
     f = _frame()
-    idx = quiet_quitting_index(f)["quiet_quitting_index"]
+    idx = quiet_quitting_index(f, THRESHOLD)["quiet_quitting_index"]
     cut = float(idx.sort_values().iloc[-3])
-    state = quiet_quitting_index(f, QuietQuittingDefinition(state_threshold=cut))["quiet_quitting_state"]
+    state = quiet_quitting_index(f, QuietQuittingDefinition(state_threshold=cut, state_method="threshold")
+                                 )["quiet_quitting_state"]
     assert state.tolist() == (idx >= cut).tolist() and state.sum() >= 3
 
 

@@ -180,6 +180,7 @@ TRUTH_COLUMNS: tuple[str, ...] = (
 QQ_ROUTES: tuple[str, ...] = ("", "engagement", "workload_shock", "new_lead", "blocked_promotion",
                               "drift")
 _QQ_ENTRY_INTERCEPT = -3.3  # the engagement route (was -3.0 with a single route)
+_QQ_INITIAL_INTERCEPT = -2.2  # who is in the state at the start
 _QQ_SHOCK_RATE, _QQ_SHOCK_OCCUPANCY, _QQ_SHOCK_ENTRY = 0.02, 0.06, 0.10
 _QQ_NEW_LEAD_MONTHS, _QQ_NEW_LEAD_ENTRY = 4, 0.12
 _QQ_PROMOTION_DAYS, _QQ_PROMOTION_ENTRY = (540, 900), 0.35
@@ -585,7 +586,7 @@ class _Simulator:
         )
         mu = r.normal(0.0, 0.8, n)
         e = mu + (r.normal(0.0, 0.45, n) if initial else 0.4)
-        qq = (r.random(n) < _sigmoid(-2.2 - 1.2 * e)) if initial else np.zeros(n, bool)
+        qq = (r.random(n) < _sigmoid(_QQ_INITIAL_INTERCEPT - 1.2 * e)) if initial else np.zeros(n, bool)
         night_worker = r.random(n) < 0.04
         base_start = np.where(
             night_worker,

@@ -188,6 +188,8 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         # Two stages: the emissions month by month (a mixture), then the chain on top.
         params = fit_hmm(x, ids, order, names, method="mixture", dof=dof, initial_state=initial_state,
                          max_iter=max_iter, tol=tol)
+        if not params["present"]:
+            return {**params, "method": "hmm"}
         return _fit_chain(x, ids, order, params, max_iter=max_iter, tol=tol)
     x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
     person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
@@ -240,6 +242,18 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         means, variances = means[::-1], variances[::-1]
         A = A[::-1, ::-1]
         pi = pi[::-1]
+    # Is there a second state at all? A single distribution against the two (BIC).
+    ll_one = _single_state_loglik(X, real, dof)
+    n_obs = max(int((known.any(axis=-1) & real).sum()), 2)
+    d = X.shape[-1]
+    bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
+    bic_two = -2 * ll + (4 * d + 1) * np.log(n_obs)
+    present = bool(bic_two < bic_one)
+    if not present:
+        log.info("Quiet-quitting state: one state fits the centre better than two (BIC %.0f vs %.0f): "
+                 "no withdrawn group found", bic_one, bic_two)
+        A = np.array([[1.0, 0.0], [1.0, 0.0]])
+        pi = np.array([1.0, 0.0])
     log.info("Quiet-quitting state (%s): %d iterations, share in the state %.3f", method, it, float(pi[1]))
     return {
         "method": method,
@@ -250,10 +264,30 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         "transition": np.round(A, 10).tolist(),
         "initial": np.round(pi, 10).tolist(),
         "log_likelihood": round(ll, 6),
+        "present": present,
+        "bic_one_state": round(float(bic_one), 3),
+        "bic_two_states": round(float(bic_two), 3),
         "iterations": int(it),
         "n_rows": int(len(x)),
         "n_sequences": int(P),
     }
+
+
+def _single_state_loglik(X: np.ndarray, real: np.ndarray, dof: float | None, n_iter: int = 50) -> float:
+    """Log-likelihood of one (Student t or Gaussian) distribution fitted to every step."""
+    known = np.isfinite(X) & real[..., None]
+    xz = np.nan_to_num(X)
+    u = np.ones(X.shape[:-1])
+    for _ in range(n_iter):
+        w = u[..., None] * known
+        tot = w.sum(axis=(0, 1))
+        mean = np.where(tot > 0, (w * xz).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
+        cnt = known.sum(axis=(0, 1))
+        var = np.maximum((w * (xz - mean) ** 2).sum(axis=(0, 1)) / np.maximum(cnt, 1), _VAR_FLOOR)
+        params = np.vstack([mean, mean]), np.vstack([var, var])
+        le, weight = _log_emission(np.where(known, X, np.nan), params[0], params[1], dof)
+        u = weight[..., 0]
+    return float((le[..., 0] * real).sum())
 
 
 def _fit_chain(x: np.ndarray, ids: Sequence, order: Sequence, params: dict[str, Any], *,
