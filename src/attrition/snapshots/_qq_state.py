@@ -153,7 +153,7 @@ def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.nda
 
 def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str], *,
             method: str = "hmm", dof: float | None = 4.0, initial_state: np.ndarray | None = None,
-            max_iter: int = 200, tol: float = 1e-6) -> dict[str, Any]:
+            max_iter: int = 200, tol: float = 1e-6, check: bool = True) -> dict[str, Any]:
     """Fit the two-state model to observation rows ``x`` grouped into sequences.
 
     Parameters
@@ -242,16 +242,26 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         means, variances = means[::-1], variances[::-1]
         A = A[::-1, ::-1]
         pi = pi[::-1]
-    # Is there a second state at all? A single distribution against the two (BIC).
-    ll_one = _single_state_loglik(X, real, dof)
+    # Is there a shared state at all? Against one distribution, and against a two-group split of
+    # each measure on its own (skewed measures such as overtime split by themselves): the
+    # withdrawn state must move several measures together (BIC).
     n_obs = max(int((known.any(axis=-1) & real).sum()), 2)
     d = X.shape[-1]
-    bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
     bic_two = -2 * ll + (4 * d + 1) * np.log(n_obs)
-    present = bool(bic_two < bic_one)
+    bic_one = bic_indep = np.inf
+    present = True
+    if check:
+        ll_one = _single_state_loglik(X, real, dof)
+        bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
+        ll_indep = sum(fit_hmm(x[:, [j]], ids, order, [names[j]], method="mixture", dof=dof,
+                               max_iter=max_iter, tol=tol, check=False)["log_likelihood"]
+                       for j in range(d))
+        bic_indep = -2 * ll_indep + 5 * d * np.log(n_obs)
+        present = bool(bic_two < min(bic_one, bic_indep))
     if not present:
-        log.info("Quiet-quitting state: one state fits the centre better than two (BIC %.0f vs %.0f): "
-                 "no withdrawn group found", bic_one, bic_two)
+        log.info("Quiet-quitting state: no withdrawn group moving several measures together (BIC: "
+                 "two states %.0f, one state %.0f, each measure on its own %.0f)",
+                 bic_two, bic_one, bic_indep)
         A = np.array([[1.0, 0.0], [1.0, 0.0]])
         pi = np.array([1.0, 0.0])
     log.info("Quiet-quitting state (%s): %d iterations, share in the state %.3f", method, it, float(pi[1]))
@@ -265,7 +275,8 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         "initial": np.round(pi, 10).tolist(),
         "log_likelihood": round(ll, 6),
         "present": present,
-        "bic_one_state": round(float(bic_one), 3),
+        "bic_one_state": round(float(bic_one), 3) if np.isfinite(bic_one) else None,
+        "bic_each_measure": round(float(bic_indep), 3) if np.isfinite(bic_indep) else None,
         "bic_two_states": round(float(bic_two), 3),
         "iterations": int(it),
         "n_rows": int(len(x)),
