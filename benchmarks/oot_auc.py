@@ -24,7 +24,6 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, build_snapshots, simulate
-from attrition.models import out_of_time_split
 
 
 def one(n_employees: int, months: int, seed: int, survey_privacy: str = "team", centre=None) -> dict:
@@ -32,7 +31,9 @@ def one(n_employees: int, months: int, seed: int, survey_privacy: str = "team", 
     centre = centre or simulate(n_employees=n_employees, months=months, seed=seed)
     snaps = build_snapshots(centre.tables, horizon_days=90, survey_privacy=survey_privacy)
     model = AttritionModel(random_state=seed).fit(snaps)
-    _, valid = out_of_time_split(snaps["as_of"], snaps["label"].notna(), 90, 3)
+    # The model's own validation months: never trained on (the hazard model's early-stopping
+    # months, whose 90-day outcome is known; the binary split's validation months before it).
+    valid = model.validation_mask(snaps)
     truth = centre.truth.rename(columns={"month_end": "as_of"})[
         ["employee_id", "as_of", "p_exit_90d"]]
     rows = snaps.loc[valid].merge(truth, on=["employee_id", "as_of"], how="left", validate="one_to_one")

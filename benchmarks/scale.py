@@ -30,12 +30,33 @@ so that one step's memory never hides another's:
     month end, both risks with three drivers each, the quiet-quitting index,
     pseudonyms, and the CSV written (tables already in memory; add ``read``).
 
+``plain``
+    The yardstick: plain ``pandas.read_csv`` (or ``read_parquet``) of the
+    same files with default settings, timed in a fresh process (the read
+    alone, and the whole process: interpreter, ``import pandas`` and read).
+``cli_train``
+    ``attrition train --data DIR --target all --register NAME`` as a fresh
+    command-line process into a new SQLite store: wall time and peak RSS
+    (the child's, from ``getrusage``).
+``cli_score``
+    ``attrition score --data DIR --as-of <last month end> --model
+    models:/NAME@champion`` (three drivers, both models), as a fresh process,
+    twice: the first run loads the models through MLflow (and fills the
+    local model and fingerprint caches, in the work folder), the second is
+    the monthly steady state. Both outputs must be byte-identical.
+
+The ``cli_*`` figures are reported as ratios to the plain read of the same
+files in the same run (``plain``), against its read time and against its
+whole process, and the table's peak memory as a ratio to the loaded tables
+(``read``'s ``tables_mib``).
+
 Each step's peak memory is the process's peak resident set size *during the
 step* (the kernel's high-water mark, reset just before the step through
 ``/proc/self/clear_refs``), so it includes the tables the step holds.
 
 Run::
 
+    python benchmarks/scale.py --issue16                       # 2,700 and 20,000 agents, CSV
     python benchmarks/scale.py --sizes 1000 5000 20000 --months 24
     python benchmarks/scale.py --sizes 5000 --months 12 48 --tag months
 
@@ -57,7 +78,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-STEPS = ("read", "snapshots", "train", "score", "write", "workflow", "monthly")
+STEPS = ("read", "snapshots", "train", "score", "write", "workflow", "monthly",
+         "plain", "cli_train", "cli_score")
+#: Issue 16's figures: the plain pandas read, the loader, and the two commands as fresh processes.
+ISSUE16_STEPS = ("plain", "read", "cli_train", "cli_score")
 
 
 # ----------------------------------------------------------------- memory
@@ -207,7 +231,83 @@ def run_step(step: str, data: Path, work: Path) -> dict:
         out.update(seconds=s.seconds, peak_mib=s.peak_mib, employees=len(scores),
                    columns=scores.shape[1], as_of=f"{as_of:%Y-%m-%d}")
         return out
+    if step == "plain":
+        return _plain_read(data)
+    if step in ("cli_train", "cli_score"):
+        return _cli_step(step, data, work)
     raise ValueError(f"unknown step {step!r}")
+
+
+def _data_files(data: Path) -> list[Path]:
+    return sorted(p for p in data.iterdir() if p.suffix in (".csv", ".parquet") and p.is_file())
+
+
+_PLAIN = """
+import sys, time
+t0 = time.perf_counter()
+import pandas as pd
+t1 = time.perf_counter()
+for f in sys.argv[1:]:
+    (pd.read_parquet if f.endswith(".parquet") else pd.read_csv)(f)
+print(time.perf_counter() - t1, t1 - t0)
+"""
+
+
+def _child(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (MiB) of a fresh child process (this step runs one at a time)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"{' '.join(cmd[:4])} ... failed")
+    # ru_maxrss of children is the largest of any child waited for: only the first child is exact
+    # unless it grew; every step runs its commands largest-last, and the table says so.
+    return seconds, max(peak, before) / 1024.0, proc
+
+
+def _plain_read(data: Path) -> dict:
+    files = [str(p) for p in _data_files(data)]
+    seconds, peak, proc = _child([sys.executable, "-c", _PLAIN, *files])
+    read_s, import_s = (float(x) for x in proc.stdout.split())
+    return {"step": "plain", "seconds": read_s, "process_seconds": seconds, "import_seconds": import_s,
+            "peak_mib": peak, "bytes": sum(Path(f).stat().st_size for f in files),
+            "files": [Path(f).name for f in files]}
+
+
+def _cli_step(step: str, data: Path, work: Path) -> dict:
+    env = dict(os.environ, ATTRITION_CACHE_DIR=str(work / "cache"))
+    store = f"sqlite:///{work / 'cli-mlflow.db'}"
+    cli = [sys.executable, "-m", "attrition"]
+    if step == "cli_train":
+        import shutil
+
+        for stale in (work / "cli-mlflow.db", work / "mlartifacts", work / "cache"):
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            elif stale.exists():
+                stale.unlink()
+        seconds, peak, _ = _child([*cli, "train", "--data", str(data), "--target", "all", "--register",
+                                   "bench", "--tracking-uri", store], env)
+        return {"step": step, "seconds": seconds, "peak_mib": peak}
+    from attrition import load_tables
+
+    as_of = f"{_last_month_end(load_tables(data)):%Y-%m-%d}"
+    outs, runs = [], []
+    for i in (1, 2):
+        out = work / f"cli-scores-{i}.csv"
+        seconds, peak, _ = _child([*cli, "score", "--data", str(data), "--as-of", as_of, "--model",
+                                   "models:/bench@champion", "--tracking-uri", store, "--drivers", "3",
+                                   "--out", str(out)], env)
+        outs.append(out.read_bytes())
+        runs.append((seconds, peak))
+    return {"step": step, "seconds": runs[1][0], "peak_mib": runs[1][1], "first_seconds": runs[0][0],
+            "first_peak_mib": runs[0][1], "identical": outs[0] == outs[1], "as_of": as_of,
+            "employees": outs[1].count(b"\n") - 1}
 
 
 def _last_month_end(tables):
@@ -243,27 +343,27 @@ def _machine() -> dict:
             "os": platform.platform()}
 
 
-def _simulate(employees: int, months: int, seed: int, data: Path) -> float:
-    if (data / "employees.parquet").exists():
+def _simulate(employees: int, months: int, seed: int, data: Path, fmt: str = "parquet") -> float:
+    if (data / f"employees.{fmt}").exists():
         return float("nan")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "attrition", "simulate", str(data), "--employees",
-                    str(employees), "--months", str(months), "--seed", str(seed), "--format", "parquet"],
+                    str(employees), "--months", str(months), "--seed", str(seed), "--format", fmt],
                    check=True)
     return time.perf_counter() - started
 
 
-def run(sizes, months_list, seed, workdir: Path, steps, tag: str) -> list[dict]:
+def run(sizes, months_list, seed, workdir: Path, steps, tag: str, fmt: str = "parquet") -> list[dict]:
     results = []
     git = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
                          capture_output=True, text=True).stdout.strip()
     machine = _machine()
     for months in months_list:
         for n in sizes:
-            base = workdir / f"c{n}x{months}s{seed}"
+            base = workdir / (f"c{n}x{months}s{seed}" + ("" if fmt == "parquet" else f"-{fmt}"))
             data, work = base / "data", base / "work"
             work.mkdir(parents=True, exist_ok=True)
-            sim = _simulate(n, months, seed, data)
+            sim = _simulate(n, months, seed, data, fmt)
             for step in steps:
                 print(f"[{n} employees x {months} months] {step} ...", flush=True)
                 proc = subprocess.run(
@@ -274,11 +374,11 @@ def run(sizes, months_list, seed, workdir: Path, steps, tag: str) -> list[dict]:
                     sys.stderr.write(proc.stderr)
                     raise SystemExit(f"step {step} failed for {n} employees")
                 res = json.loads(proc.stdout.strip().splitlines()[-1])
-                res.update(employees=n, months=months, seed=seed, tag=tag, commit=git,
+                res.update(employees=n, months=months, seed=seed, tag=tag, commit=git, format=fmt,
                            simulate_seconds=sim, machine=machine,
                            date=time.strftime("%Y-%m-%d"))
                 print("   ", {k: (round(v, 2) if isinstance(v, float) else v) for k, v in res.items()
-                               if k not in ("machine", "rows")}, flush=True)
+                               if k not in ("machine", "rows", "files")}, flush=True)
                 results.append(res)
                 with open(workdir / "results.jsonl", "a") as fh:
                     fh.write(json.dumps(res) + "\n")
@@ -403,6 +503,87 @@ def render(results_file: Path, out_md: Path, out_png: Path, commit: str | None =
     return text
 
 
+def render_ratios(results_file: Path, out_md: Path, commit: str | None = None, fmt: str = "csv") -> str:
+    """Issue 16's table: each command's time and peak memory as ratios to a plain read of its files."""
+    import math
+
+    rows = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("format", "parquet") == fmt and (not commit or r.get("commit") == commit)]
+    runs: dict[tuple, list[dict]] = {}
+    for r in rows:
+        runs.setdefault((r["employees"], r["months"], r["step"]), []).append(r)
+    latest = {}
+    for key, group in runs.items():
+        merged = dict(group[-1])
+        for field, value in group[-1].items():
+            if isinstance(value, float):
+                merged[field] = statistics.median([g[field] for g in group if isinstance(g.get(field), float)])
+        merged["n_runs"] = len(group)
+        latest[key] = merged
+    centres = sorted({(n, m) for n, m, _ in latest})
+    if not centres:
+        return "no results"
+
+    def get(n, m, step, key):
+        return (latest.get((n, m, step)) or {}).get(key)
+
+    def ratio(a, b):
+        return f"{a / b:.1f}×" if a and b else "—"
+
+    lines = ["| centre | files MB | plain read s (whole process s) | loader s (× read) | tables MiB "
+             "| `attrition train --target all` s (× read; × process) | train peak MiB (× tables) "
+             "| `attrition score` s, first (× read) | `attrition score` s, monthly (× read; × process) "
+             "| score peak MiB, either run (× tables) | rescoring byte-identical |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n, m in centres:
+        plain, proc = get(n, m, "plain", "seconds"), get(n, m, "plain", "process_seconds")
+        tab = get(n, m, "read", "tables_mib")
+        tr, sc, sc1 = (get(n, m, "cli_train", "seconds"), get(n, m, "cli_score", "seconds"),
+                       get(n, m, "cli_score", "first_seconds"))
+        trp, scp = get(n, m, "cli_train", "peak_mib"), get(n, m, "cli_score", "peak_mib")
+        size = get(n, m, "plain", "bytes")
+        lines.append(
+            f"| {n:,} × {m} | {_fmt((size or 0) / 1e6, 0)} | {_fmt(plain)} ({_fmt(proc)}) "
+            f"| {_fmt(get(n, m, 'read', 'seconds'))} ({ratio(get(n, m, 'read', 'seconds'), plain)}) "
+            f"| {_fmt(tab, 0)} | {_fmt(tr)} ({ratio(tr, plain)}; {ratio(tr, proc)}) "
+            f"| {_fmt(trp, 0)} ({ratio(trp, tab)}) | {_fmt(sc1)} ({ratio(sc1, plain)}) "
+            f"| {_fmt(sc)} ({ratio(sc, plain)}; {ratio(sc, proc)}) | {_fmt(scp, 0)} ({ratio(scp, tab)}) "
+            f"| {get(n, m, 'cli_score', 'identical')} |")
+    growth = []
+    for m in sorted({m for _, m in centres}):
+        ns = sorted(n for n, mm in centres if mm == m)
+        if len(ns) >= 2:
+            a, b = ns[0], ns[-1]
+            parts = []
+            for step, key, label in (("plain", "seconds", "plain read"), ("read", "seconds", "loader"),
+                                     ("cli_train", "seconds", "train"), ("cli_score", "seconds", "score"),
+                                     ("cli_score", "peak_mib", "score peak memory")):
+                ta, tb = get(a, m, step, key), get(b, m, step, key)
+                if ta and tb:
+                    parts.append(f"{label} {math.log(tb / ta) / math.log(b / a):.2f}")
+            growth.append(f"- employees {a:,} → {b:,} ({m} months): " + ", ".join(parts))
+    any_row = next(iter(latest.values()))
+    machine = any_row["machine"]
+    text = "\n".join([
+        "# Scale against a plain read (issue 16)", "",
+        "Written by `python benchmarks/scale.py --issue16` (see `benchmarks/README.md`). Simulated centres "
+        f"as {fmt.upper()}; every figure from a fresh process. `× read`: divided by the plain "
+        "`pandas.read_csv` of the same files in the same run (the read alone); `× process`: divided by "
+        "that plain read's whole process (interpreter, `import pandas`, read). Peak memory: the "
+        "command's peak RSS, against the loaded tables' in-memory size (`read` step). `attrition score`: "
+        "one month end, three drivers, attrition and quiet-quitting models; *first* loads the models "
+        "through MLflow, *monthly* is the second run (models and fingerprint from the local cache).", "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM; Python "
+        f"{machine['python']}, pandas {machine['pandas']}, LightGBM {machine['lightgbm']}, attrition "
+        f"{machine['attrition']} (commit {any_row.get('commit')}), measured {any_row['date']}; "
+        f"medians over {max(r['n_runs'] for r in latest.values())} run(s).", "",
+        *lines, "",
+        "Growth exponent b in time ∝ employees^b (1 = linear):", "", *growth, ""])
+    out_md.parent.mkdir(parents=True, exist_ok=True)
+    out_md.write_text(text)
+    return text
+
+
 def _plot(latest, centres, out_png: Path) -> None:
     import matplotlib
 
@@ -450,6 +631,11 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/attrition-scale"))
     parser.add_argument("--tag", default="")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="parquet",
+                        help="File format of the simulated exports.")
+    parser.add_argument("--issue16", action="store_true",
+                        help="Issue 16's run: --sizes 2700 20000 --months 24 --format csv --steps "
+                             "plain read cli_train cli_score, into results/scale_issue16.md.")
     parser.add_argument("--repeat", type=int, default=1,
                         help="Run every step this many times; the table shows medians.")
     parser.add_argument("--table", action="store_true",
@@ -458,10 +644,18 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "scale.md",
                         help="The markdown table to write (the plot goes beside it as .png).")
     args = parser.parse_args(argv)
+    if args.issue16:
+        args.sizes, args.months, args.format = [2700, 20000], [24], "csv"
+        args.steps = list(ISSUE16_STEPS)
+        if args.out == HERE / "results" / "scale.md":
+            args.out = HERE / "results" / "scale_issue16.md"
     args.workdir.mkdir(parents=True, exist_ok=True)
     if not args.table:
         for _ in range(args.repeat):
-            run(args.sizes, args.months, args.seed, args.workdir, args.steps, args.tag)
+            run(args.sizes, args.months, args.seed, args.workdir, args.steps, args.tag, args.format)
+    if args.issue16 or set(args.steps) <= set(ISSUE16_STEPS):
+        print(render_ratios(args.workdir / "results.jsonl", args.out, args.commit, args.format))
+        return
     print(render(args.workdir / "results.jsonl", args.out, args.out.with_suffix(".png"), args.commit))
 
 

@@ -54,6 +54,8 @@ def test_exits_after_the_origin_change_no_training_label(small_centre, small_sna
             other.loc[after & (other["termination_date"] <= ORIGIN), "termination_date"] += pd.Timedelta(days=1)
         moved = training_frame(small_snapshots, other, 60, ORIGIN)
         pd.testing.assert_series_equal(moved["label"], base["label"], check_names=False)
+        for col in ("duration_days", "event"):  # the hazard model's time to exit, too
+            pd.testing.assert_series_equal(moved[col], base[col], check_names=False)
         assert moved["label_status"].astype(str).tolist() == base["label_status"].astype(str).tolist()
 
 
@@ -303,3 +305,29 @@ def test_pooled_row_of_small_teams_is_blank_when_it_covers_too_few_people():
     pooled = out.loc["(teams under 5: 1)"]
     assert pooled["employees"] == 2 and np.isnan(pooled["actual"]) and np.isnan(pooled["expected"])
     assert out.loc["A", "actual"] == 0 and out.loc["A", "employee_months"] == 10
+
+
+def test_backtest_reports_risk_over_time(result):
+    """Survival metrics beside the baselines, calibration per horizon, the first-90-days segment."""
+    surv = result.survival.set_index("model")
+    assert list(surv.index) == ["model", "tenure_only", "logistic"]
+    for col in ("td_auc_30d", "td_auc_90d", "concordance", "integrated_brier"):
+        assert surv[col].between(0, 1).all(), col
+    # the follow-up of origins from 2025-07 to the 2025-12 export is shorter than a year
+    assert surv["td_auc_365d"].isna().all()
+    assert list(result.horizons["horizon_days"]) == [30, 90, 180, 365]
+    cal = result.horizons.set_index("horizon_days").loc[90]
+    assert abs(cal["expected"] - cal["actual"]) < 0.5 * cal["actual"]
+    seg = result.segments
+    assert set(seg["segment"]) == {"first 90 days", "after"}
+    early = seg[(seg["segment"] == "first 90 days") & (seg["model"] == "model")].iloc[0]
+    assert early["rows"] > 0 and early["leavers"] > 0
+    assert seg.groupby("model")["rows"].sum().eq(len(result.predictions)).all()
+
+
+def test_training_time_to_exit_is_censored_at_the_origin(small_centre, small_snapshots):
+    origin = pd.Timestamp(small_snapshots["as_of"].unique()[6])
+    train = training_frame(small_snapshots, small_centre.tables.employees, 90, origin)
+    end = pd.to_datetime(train["as_of"]) + pd.to_timedelta(train["duration_days"], unit="D")
+    assert (end <= origin).all()
+    assert (train["duration_days"] >= 0).all()

@@ -119,11 +119,27 @@ def test_team_level_survey_measures_have_no_reference():
     labels = {"survey_team_enps_mean": "Team mean of 'enps' answers"}
     out = top_drivers(contrib, values, n=4, labels=labels, references=refs)
     assert out.loc[0, "driver_1_feature"] == "survey_team_enps_mean"
-    assert out.loc[0, "driver_1"].startswith("Team mean of 'enps' answers: 0.48 — raises risk by")
+    assert out.loc[0, "driver_1"].startswith("Team survey score for eNPS: 0.48 — raises risk by")
     assert [out.loc[0, f"driver_{k}_reference"] for k in (1, 2, 3)] == ["", "", ""]
     assert "team median" not in " ".join(out.loc[0, f"driver_{k}"] for k in (1, 2, 3))
     # An individual measure still gets its team median.
     assert out.loc[0, "driver_4_reference"] == "1" and "(team median 1)" in out.loc[0, "driver_4"]
+
+
+def test_tenure_drivers_read_as_a_duration():
+    """Tenure reads in months or years, whichever tenure feature moved the risk, and a value equal
+    to the team median says so instead of repeating the number."""
+    contrib = pd.DataFrame({"log_tenure": [0.9, 0.1], "tenure_days": [0.1, 0.8], "early_tenure": [0.2, 0.0],
+                            "bias": [-2.0, -2.0]})
+    values = pd.DataFrame({"log_tenure": np.log1p([58.0, 4804.0]), "tenure_days": [58.0, 4804.0],
+                           "early_tenure": [1.0, 0.0]})
+    refs = pd.DataFrame({"log_tenure": np.log1p([58.0, 286.0]), "tenure_days": [58.0, 286.0],
+                         "early_tenure": [1.0, 0.0]})
+    out = top_drivers(contrib, values, n=1, labels={"tenure_days": "Tenure (days)", "log_tenure": "Tenure (log days)"},
+                      references=refs)
+    assert out["driver_1_feature"].tolist() == ["tenure_days", "tenure_days"]
+    assert out.loc[0, "driver_1"].startswith("Tenure: 2 months (same as the team median) — raises risk by")
+    assert out.loc[1, "driver_1"].startswith("Tenure: 13.2 years (team median 9 months) — raises risk by")
 
 
 def test_shap_package_agrees_with_lightgbm_treeshap(medium_model, scoring_rows):

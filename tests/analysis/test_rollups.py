@@ -114,13 +114,17 @@ def test_rollup_figures():
     assert out.loc["T0", "leavers_low"] <= out.loc["T0", "expected_leavers"] <= out.loc["T0", "leavers_high"]
 
 
-def test_dominant_drivers_rank_by_points():
+def test_dominant_drivers_rank_by_people_then_points():
     s = frame([5], risk=0.2)
     s["driver_1_feature"] = ["sched_late_changes_28d"] * 2 + ["wl_aht_28d"] * 3
     s["driver_1_points"] = [9.0, 8.0, 1.0, 1.0, -4.0]
     out = rollup(s, min_group_size=5, labels={"sched_late_changes_28d": "Late changes, last 28 days",
                                                "wl_aht_28d": "Handle time, last 28 days"})
-    assert out.loc[0, "dominant_drivers"] == "Late changes (2); Handle time (2)"
+    assert out.loc[0, "dominant_drivers"] == "Late changes (2); Handle time (2)"  # a tie: more points first
+    s["driver_1_points"] = [9.0, 8.0, 1.0, 1.0, 1.0]
+    out = rollup(s, min_group_size=5, labels={"sched_late_changes_28d": "Late changes, last 28 days",
+                                               "wl_aht_28d": "Handle time, last 28 days"})
+    assert out.loc[0, "dominant_drivers"] == "Handle time (3); Late changes (2)"  # the counts read in order
 
 
 def test_unknown_grouping_column():

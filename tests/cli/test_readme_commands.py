@@ -60,3 +60,20 @@ def test_options_in_the_table_exist(command):
     written = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", row))
     known = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", _help(command)))
     assert written <= known, f"`attrition {command}` has no {sorted(written - known)}"
+
+
+def test_readme_tables_are_unbroken():
+    """Every README table is one block: rows after a blank line, without a header of their own, render as
+    plain text on GitHub. The Scoring-output table lists every column of a scores file once."""
+    lines = README.read_text(encoding="utf-8").splitlines() + [""]
+    separator = re.compile(r"\|(\s*:?-+:?\s*\|)+")
+    for i in range(1, len(lines) - 2):
+        if lines[i].strip() == "" and lines[i - 1].startswith("|") and lines[i + 1].startswith("|"):
+            assert separator.fullmatch(lines[i + 2].strip()), f"README line {i + 1}: a blank line splits a table"
+    start = lines.index("### Scoring output")
+    first = next(i for i in range(start, len(lines)) if lines[i].startswith("|"))
+    end = next(i for i in range(first, len(lines)) if not lines[i].startswith("|"))
+    table = lines[first:end]
+    assert separator.fullmatch(table[1]) and lines[end].strip() == "", table[:2]
+    columns = [c for row in table[2:] for c in re.findall(r"`([a-z_0-9]+)`", row.split("|")[1])]
+    assert len(columns) == len(set(columns)) and {"employee_pseudonym", "attrition_risk"} <= set(columns)

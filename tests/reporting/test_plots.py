@@ -11,12 +11,14 @@ import pandas as pd
 import pytest
 
 from attrition import build_snapshots, score_roster
-from attrition.analysis._explain import measure_explanation, shap_explanation
+from attrition.analysis._drivers import probability_points
+from attrition.analysis._explain import measure_explanation
 from attrition.reporting._plots import (
     beeswarm_figure,
     driver_summary_figure,
     expected_vs_actual_figure,
     risk_by_group_figure,
+    risk_points_explanation,
     waterfall_figure,
 )
 from attrition.snapshots._spec import feature_labels
@@ -32,10 +34,31 @@ def ticks(fig):
 
 
 def test_beeswarm_uses_readable_labels(medium_model, rows):
-    fig = beeswarm_figure(shap_explanation(medium_model, rows, feature_labels()), max_display=8)
+    exp = risk_points_explanation(medium_model, rows, feature_labels())
+    fig = beeswarm_figure(exp, max_display=8)
     names = ticks(fig)
-    assert len(names) == 8 and any("other features" in n for n in names)
+    assert len(names) == 8 and any("other measures together" in n for n in names)
     assert not any(n in medium_model.feature_names_in_ for n in names)  # labels, not column names
+    assert len(set(names)) == len(names)  # no two rows read the same
+    assert "log-odds" not in fig.axes[0].get_xlabel() and "Risk points" in fig.axes[0].get_xlabel()
+    # Probability points: each person's points are the drivers' points of the scores file for that measure.
+    risk = medium_model.predict_risk(rows)
+    c = medium_model.contributions(rows)
+    tenure = [i for i, f in enumerate(exp.feature_names) if f == "Tenure"][0]
+    phi = c[[f for f in ("tenure_days", "log_tenure", "early_tenure") if f in c]].sum(axis=1).to_numpy()
+    np.testing.assert_allclose(exp.values[:, tenure], probability_points(risk, phi), atol=1e-6)
+    plt.close(fig)
+
+
+def test_waterfall_is_in_probability_points(medium_model, rows):
+    exp = measure_explanation(medium_model, rows.head(1), feature_labels())[0]
+    fig = waterfall_figure(exp, max_display=6)
+    ax = fig.axes[0]
+    assert "Risk (%)" in ax.get_xlabel() and "f(x)" not in ax.get_xlabel()
+    widths = sum(p.get_width() for p in ax.patches)  # the steps add up to risk minus the average risk
+    risk = float(medium_model.predict_risk(rows.head(1))[0])
+    base = 1 / (1 + np.exp(-float(np.ravel(exp.base_values)[0])))
+    assert widths == pytest.approx(100 * (risk - base), abs=1e-4)
     plt.close(fig)
 
 

@@ -184,7 +184,7 @@ def test_report_fairness_section_shows_groups_and_flags():
     for flag in doc["flags"]:
         assert html_lib.escape(flag) in section
     assert "a prompt to look, not a verdict" in section
-    rows = dict(re.findall(r"<tr[^>]*><td>gender</td><td>([^<]*)</td>(.*?)</tr>", section))
+    rows = dict(re.findall(r"<tr[^>]*><td>Gender</td><td>([^<]*)</td>(.*?)</tr>", section))
     a = next(x for x in doc["groups"] if x["group"] == "a")
     assert f"{a['roc_auc']:.3f}" in rows["a"] and f">{a['n_employees']:.0f}<" in rows["a"]
     assert "c (suppressed)" in rows and rows["c (suppressed)"].count("<td class='n'></td>") == 8
@@ -235,6 +235,10 @@ def test_full_report_sections(full_report, medium_model):
     assert medium_model.training_summary_["train_first_as_of"] in html
     assert not any(f">{e}<" in html or f" {e} " in html for e in scores["employee_id"])
     assert "raises risk by" in html
+    # In an HR partner's words: a reading guide first, probability points, no model notation.
+    assert html.index("How to read this report") < html.index("The month in figures")
+    for jargon in ("log-odds", "f(x)", "E[f(X)]", "1 people", "Tenure (days)", "(std, minutes)"):
+        assert jargon not in html, jargon
 
 
 def _chromium():
@@ -247,9 +251,37 @@ def _chromium():
     return None
 
 
+#: Appended to a copy of the report (the report itself has no script): once the page has
+#: loaded, it writes what a reader would see go wrong into a <pre id="probe"> as JSON.
+_PROBE = """<script>
+window.addEventListener("load", function () {
+  var d = document.documentElement, imgs = Array.from(document.images);
+  var r = {scrollWidth: d.scrollWidth, innerWidth: window.innerWidth, height: d.scrollHeight, images: imgs.length,
+    broken: imgs.filter(function (i) { return !i.complete || i.naturalWidth === 0; }).length,
+    overflowing: Array.from(document.querySelectorAll("section"))
+      .filter(function (s) { return s.scrollWidth > s.clientWidth + 1; })
+      .map(function (s) { return s.querySelector("h2").textContent; })};
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(r);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _headless(exe, tmp_path, *args):
+    return subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True, text=True, timeout=180)
+
+
 @pytest.mark.slow
-def test_report_renders_in_chromium(full_report, tmp_path):
-    """Headless Chromium opens the report offline and the screenshot shows the page."""
+@pytest.mark.parametrize("width", [1440, 1024], ids=["desktop", "laptop"])
+def test_report_renders_in_chromium(full_report, tmp_path, width):
+    """Headless Chromium opens the report offline at a desktop and a laptop width: every image loads,
+    nothing overflows sideways, and a full-page screenshot shows the whole report, not a blank page."""
+    import json
+
     exe = _chromium()
     if exe is None:
         if os.environ.get("CI", "").lower() == "true":
@@ -258,21 +290,34 @@ def test_report_renders_in_chromium(full_report, tmp_path):
     from PIL import Image
 
     path, _ = full_report
-    shot = tmp_path / "report.png"
-    proc = subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
-         path.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180)
+    probe = tmp_path / "probe.html"
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    proc = _headless(exe, tmp_path, f"--window-size={width},900", "--virtual-time-budget=10000", "--dump-dom",
+                     probe.resolve().as_uri())
+    found = re.search(r'<pre id="probe">([^<]*)</pre>', proc.stdout)
+    assert found, f"the page did not load (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+    page = json.loads(found.group(1).replace("&quot;", '"'))
+    assert page["images"] == 6 and page["broken"] == 0, page  # every plot decodes
+    assert page["scrollWidth"] <= page["innerWidth"], page  # no sideways scrolling
+    assert page["overflowing"] == [], page  # no table or figure sticks out of its section
+    assert 4000 < page["height"] < 30000, page  # the whole report, not a stub
+
+    shot = tmp_path / f"report-{width}.png"
+    proc = _headless(exe, tmp_path, f"--screenshot={shot}", f"--window-size={width},{page['height']}",
+                     path.resolve().as_uri())
     assert shot.is_file(), f"no screenshot (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
-    assert img.shape[:2] == (2000, 1280)
-    header = img[10:60, 10:1270]
+    assert img.shape[:2] == (page["height"], width)
+    header = img[10:60, 10:width - 10]
     assert np.abs(header - np.array([0x1F, 0x3B, 0x57])).sum(axis=2).mean() < 30  # the navy header drew
-    assert img.std() > 20  # text, tables and plots, not a blank page
-    if os.environ.get("ATTRITION_KEEP_SCREENSHOT"):
-        shutil.copy(shot, os.environ["ATTRITION_KEEP_SCREENSHOT"])
+    background = (np.abs(img - np.array([0xF4, 0xF6, 0xF8])).sum(axis=2) < 6) | (img.min(axis=2) > 250)
+    assert background.mean() < 0.93, background.mean()  # text, tables and plots cover the page
+    drawn_rows = np.flatnonzero(~background.all(axis=1))
+    assert drawn_rows.max() > 0.9 * page["height"], (drawn_rows.max(), page["height"])  # drawn to the end
+    if os.environ.get("ATTRITION_KEEP_SCREENSHOT"):  # a folder: look at the PNGs yourself
+        keep = Path(os.environ["ATTRITION_KEEP_SCREENSHOT"])
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, keep / shot.name)
 
 
 # ----------------------------------------------------------------- CLI, real MLflow store
@@ -355,6 +400,41 @@ def test_cli_score_report_and_report_and_whatif(trained, medium):
     assert res.exit_code == 0, res.output
     assert f"Team {team}" in res.output and "expected leavers" in res.output
     assert not re.search(r"E\d{6}", res.output)  # a team what-if shows no one
+
+
+@pytest.mark.slow
+def test_report_from_scores_alone_finds_the_model_beside_them(trained, medium, tmp_path, monkeypatch):
+    """`attrition report --scores FILE` with no config: the model named in the scores is found in the
+    mlflow.db beside them (as `attrition quickstart` lays them out); what cannot be added is listed."""
+    import attrition
+
+    root, cfg, _, _ = trained
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("ATTRITION_ID_SALT", SALT)
+    monkeypatch.chdir(tmp_path)  # no mlflow.db here
+    scores = root / "scores-beside.csv"
+    attrition.score(Config.from_file(cfg), medium.tables.infer_export_date(), out=scores, tables=medium.tables)
+    res = CliRunner().invoke(cli, ["report", "--scores", str(scores), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Out-of-time validation" in html and "<h2>Fairness audit</h2>" in html  # the model was found
+    left = html.split("Left out of this report")[1].split("</div>")[0]
+    assert "Pass --data DIR" in left and "not in the tracking store" not in left
+
+    alone = tmp_path / "elsewhere" / "scores.csv"  # no store beside: said at the top, not only in the log
+    alone.parent.mkdir()
+    alone.write_bytes(scores.read_bytes())
+    res = CliRunner().invoke(cli, ["report", "--scores", str(alone), "--out", str(tmp_path / "r2.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r2.html").read_text(encoding="utf-8")
+    left = html.split("Left out of this report")[1].split("</div>")[0]
+    assert "models:/rep/1" in left and "Pass --model" in left and "Out-of-time validation" not in html
+
+
+def test_report_lists_what_is_left_out():
+    html = build_report(small_scores(), id_salt=SALT, left_out=["The waterfall: pass --data."])
+    assert "<b>Left out of this report</b>" in html and "<li>The waterfall: pass --data.</li>" in html
+    assert "Left out of this report" not in build_report(small_scores(), id_salt=SALT)
 
 
 @pytest.mark.slow

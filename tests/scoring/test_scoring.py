@@ -136,6 +136,8 @@ def _top_drivers_per_row(contributions, values, n, labels, references, reference
         names, vals, refs, sentences = [], [], [], []
         for r, i in enumerate(idx):
             f = feats[i]
+            if f in ("log_tenure", "early_tenure") and "tenure_days" in vf.columns:
+                f = "tenure_days"  # the tenure measure always reads as a duration
             ref_value = None
             base = f.removesuffix("_vs_team")
             if f.endswith("_vs_team") and base in vf.columns:

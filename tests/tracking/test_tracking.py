@@ -111,3 +111,58 @@ def test_model_card_warns_when_the_logistic_baseline_wins(medium_model):
     m["lr_baseline_valid_roc_auc"] = m["valid_roc_auc"] + 0.01
     assert "logistic-regression baseline ranks the validation months better" in model_card_markdown(
         model, fingerprint="f" * 64)
+
+
+def test_a_model_loaded_once_is_read_from_the_local_cache_until_the_store_changes(
+        trained_run, medium, tmp_path, monkeypatch):
+    from attrition.tracking import _mlflow
+
+    result, config = trained_run
+    monkeypatch.setenv("ATTRITION_CACHE_DIR", str(tmp_path / "cache"))
+    first, info = load_model("models:/attr-test@champion", config.tracking_uri)
+    assert list((tmp_path / "cache" / "models").iterdir())
+    rows = result.snapshots.tail(50)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("loaded through MLflow again")
+
+    with monkeypatch.context() as m:  # the store is unchanged: neither MLflow's loading nor the store
+        m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
+        m.setattr(_mlflow, "setup_tracking", refuse)
+        again, info_again = load_model("models:/attr-test@champion", config.tracking_uri)
+    assert info_again == info and info["run_id"] == result.run.run_id
+    np.testing.assert_array_equal(again.predict_risk(rows), first.predict_risk(rows))
+    np.testing.assert_array_equal(again.contributions(rows).to_numpy(), first.contributions(rows).to_numpy())
+
+    # The store changes (here: a tag on the version): the alias is resolved through MLflow again,
+    # but the version's artefacts still come from the cache.
+    client = mlflow.MlflowClient(tracking_uri=config.tracking_uri)
+    client.set_model_version_tag("attr-test", info["model_version"], "touched", "yes")
+    with monkeypatch.context() as m:
+        m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
+        third, info_third = load_model("models:/attr-test@champion", config.tracking_uri)
+    assert info_third == info
+    np.testing.assert_array_equal(third.predict_risk(rows), first.predict_risk(rows))
+    # Turned off: loaded through MLflow every time.
+    monkeypatch.setenv("ATTRITION_CACHE_DIR", "off")
+    with monkeypatch.context() as m:
+        m.setattr(_mlflow.mlflow.pyfunc, "load_model", refuse)
+        with pytest.raises(AssertionError, match="loaded through MLflow again"):
+            load_model("models:/attr-test@champion", config.tracking_uri)
+
+
+def test_dataset_schema_from_its_deciding_rows_is_the_schema_of_every_row(trained_run):
+    from mlflow.models import infer_signature
+
+    from attrition.tracking._mlflow import schema_rows
+
+    result, _ = trained_run
+    model = result.model
+    rows = result.snapshots.loc[model.validation_mask(result.snapshots), [*model.feature_names_in_, "label"]]
+    rows = rows.astype({c: object for c in rows.columns if str(rows[c].dtype) == "category"})
+    assert rows.isna().any().any() and not rows.isna().all().all()  # the case that matters: some missing
+    full = infer_signature(rows).inputs
+    assert infer_signature(schema_rows(rows)).inputs == full
+    logged = mlflow.MlflowClient(tracking_uri=result.run.tracking_uri).get_run(
+        result.run.run_id).inputs.dataset_inputs[0].dataset
+    assert json.loads(logged.schema)["mlflow_colspec"] == full.to_dict()

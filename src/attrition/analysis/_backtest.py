@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from attrition.analysis._fairness import fairness_audit, protected_groups
+from attrition.analysis._survival_metrics import horizon_calibration, survival_metrics
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, InsufficientDataError
 from attrition.models._baselines import BASELINES, baseline_models
@@ -73,6 +74,14 @@ from attrition.models._metrics import (
     reliability_table,
 )
 from attrition.models._model import AttritionModel
+from attrition.models._survival import (
+    CURVE_MONTHS,
+    MONTH_DAYS,
+    advance_tenure,
+    cumulative_risk,
+    monthly_label,
+    risk_at,
+)
 from attrition.snapshots._build import make_labels
 from attrition.snapshots._spec import SnapshotSpec
 
@@ -116,13 +125,14 @@ def labels_as_of(employees: pd.DataFrame, snapshots: pd.DataFrame, horizon_days:
 def training_frame(snapshots: pd.DataFrame, employees: pd.DataFrame, horizon_days: int, origin) -> pd.DataFrame:
     """The snapshot rows known at ``origin`` (``as_of <= origin``), labelled as of ``origin``.
 
-    Every labelled row satisfies ``as_of + horizon_days <= origin``.
+    Every labelled row satisfies ``as_of + horizon_days <= origin``; the
+    time to exit (``duration_days``, ``event``) is censored at the origin.
     """
     origin = pd.Timestamp(origin)
     rows = snapshots.loc[pd.to_datetime(snapshots["as_of"]) <= origin].copy()
     lab = labels_as_of(employees, rows, horizon_days, origin)
-    rows["label"] = lab["label"].to_numpy()
-    rows["label_status"] = lab["label_status"].to_numpy()
+    for col in lab.columns:  # label, label_status, duration_days, event: all as known at the origin
+        rows[col] = lab[col].to_numpy()
     rows.attrs = dict(snapshots.attrs)
     return rows
 
@@ -251,6 +261,19 @@ class BacktestResult:
     fairness : attrition.fairness.FairnessAudit
         Fairness audit of the pooled out-of-time rows (group sizes in distinct
         employees; groups under ``min_group_size`` suppressed).
+    survival : pandas.DataFrame
+        Pooled survival metrics (:mod:`attrition.analysis._survival_metrics`:
+        time-dependent AUC per horizon, concordance, integrated Brier) of
+        everyone employed at each origin, followed to the export date: one
+        row per model (``model``, ``tenure_only``, ``logistic``; the
+        baselines are logistic monthly hazards on the same person-months).
+    horizons : pandas.DataFrame
+        Calibration of the model at each horizon (pooled; rows whose outcome
+        at that horizon is known).
+    segments : pandas.DataFrame
+        The first-90-days segment (tenure at the origin of 90 days or less)
+        and everyone else, on the ``horizon_days`` label: ROC AUC, ECE and
+        expected vs actual leavers, for the model and the baselines.
     """
 
     origins: pd.DataFrame
@@ -262,6 +285,9 @@ class BacktestResult:
     reliability: pd.DataFrame
     predictions: pd.DataFrame
     settings: dict = field(default_factory=dict)
+    survival: pd.DataFrame = field(default_factory=pd.DataFrame)
+    horizons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     run_id: str | None = None
     tracking_uri: str | None = None
     fairness: Any = None
@@ -278,13 +304,23 @@ def _metric_block(y, p, k: int, prefix: str) -> dict[str, float]:
 
 
 def _calibrators(model: AttritionModel, train_frame: pd.DataFrame) -> dict:
-    """Functions from margin to probability for each calibration method."""
+    """Functions from margin to probability for each calibration method.
+
+    For a hazard model the margin is the monthly hazard's, fitted on the
+    model's calibration months against the monthly event.
+    """
     from sklearn.isotonic import IsotonicRegression
 
-    rows = train_frame.loc[model.validation_mask(train_frame)]  # the split chosen at fit
+    if getattr(model, "kind_", "binary") == "hazard":
+        as_of = pd.to_datetime(train_frame["as_of"]).dt.normalize()
+        y = monthly_label(as_of, train_frame["duration_days"], train_frame["event"])
+        mask = as_of.isin(pd.to_datetime(model.calibration_dates_)).to_numpy() & ~np.isnan(y)
+        rows, target = train_frame.loc[mask], y[mask]
+    else:
+        rows = train_frame.loc[model.validation_mask(train_frame)]  # the split chosen at fit
+        target = rows["label"].to_numpy(dtype="float64")
     margin = model._margin(model.prepare(rows))
-    iso = IsotonicRegression(y_min=1e-4, y_max=1 - 1e-4, out_of_bounds="clip").fit(
-        margin, rows["label"].to_numpy(dtype="float64"))
+    iso = IsotonicRegression(y_min=1e-4, y_max=1 - 1e-4, out_of_bounds="clip").fit(margin, target)
     return {
         "platt": model._calibrated,
         "isotonic": iso.predict,
@@ -341,13 +377,18 @@ def run_backtest(
              f"{origins[0]:%Y-%m}", f"{origins[-1]:%Y-%m}", horizon_days)
     rows_out: list[dict] = []
     preds: list[pd.DataFrame] = []
+    survs: list[pd.DataFrame] = []
+    horizons = sorted({*spec.horizons, spec.horizon_days})
     for i, origin in enumerate(origins, 1):
         started = time.perf_counter()
         model = AttritionModel(spec=spec, valid_months=valid_months, lgbm_params=lgbm_params,
                                random_state=random_state)
-        row, part = _one_origin(model, snapshots, tables.employees, origin, capacity)
+        train = training_frame(snapshots, tables.employees, spec.horizon_days, origin)
+        row, part = _one_origin(model, snapshots, tables.employees, origin, capacity, train)
         rows_out.append(row)
         preds.append(part)
+        if getattr(model, "kind_", "binary") == "hazard":
+            survs.append(_survival_part(model, snapshots, train, origin, horizons))
         log.info("  origin %d/%d %s: %d scored, %d leavers (expected %.1f), ROC AUC %.3f "
                  "(logistic %.3f, tenure %.3f) in %.1fs", i, len(origins), f"{origin:%Y-%m-%d}",
                  row["n"], int(part["label"].sum()), row["model_expected"], row["model_roc_auc"],
@@ -365,7 +406,10 @@ def run_backtest(
                 "min_train_months": min_train_months, "first_origin": f"{origins[0]:%Y-%m-%d}",
                 "last_origin": f"{origins[-1]:%Y-%m-%d}", "n_origins": len(origins),
                 "export_date": f"{export:%Y-%m-%d}", "min_group_size": min_group_size}
+    survival, by_horizon = (_survival_tables(pd.concat(survs, ignore_index=True), horizons)
+                            if survs else (pd.DataFrame(), pd.DataFrame()))
     return BacktestResult(origins=per_origin, pooled=pooled, margins=_margins(per_origin),
+                          survival=survival, horizons=by_horizon, segments=_segment_table(pred),
                           calibration=calibration, teams=_team_table(pred, min_group_size),
                           lift=lift_by_decile(y_all, pred["risk"].to_numpy()), reliability=reliability,
                           predictions=pred, settings=settings,
@@ -385,15 +429,24 @@ def _spec_of(snapshots: pd.DataFrame, horizon_days: int) -> SnapshotSpec:
 
 
 def _one_origin(model: AttritionModel, snapshots: pd.DataFrame, employees: pd.DataFrame,
-                origin: pd.Timestamp, capacity: int) -> tuple[dict, pd.DataFrame]:
+                origin: pd.Timestamp, capacity: int, train: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
     """Fit on what was known at ``origin``, score its month: the origin's metrics and predictions."""
-    train = training_frame(snapshots, employees, model.spec.horizon_days, origin)
+    if train is None:
+        train = training_frame(snapshots, employees, model.spec.horizon_days, origin)
     model.fit(train)
     as_of = pd.to_datetime(snapshots["as_of"])
     test = snapshots.loc[(as_of == origin).to_numpy() & snapshots["label"].notna().to_numpy()]
     y = test["label"].to_numpy(dtype="float64")
-    margin = model._margin(model.prepare(test))
-    risk = {name: f(margin) for name, f in _calibrators(model, train).items()}
+    calibrators = _calibrators(model, train)
+    if getattr(model, "kind_", "binary") == "hazard":
+        prepared = model.prepare(test)
+        months = model._curve_months()
+        margins = [model._margin(advance_tenure(prepared, j * MONTH_DAYS)) for j in range(months)]
+        risk = {name: risk_at(np.column_stack([f(m) for m in margins]), model.horizon_days)
+                for name, f in calibrators.items()}
+    else:
+        margin = model._margin(model.prepare(test))
+        risk = {name: f(margin) for name, f in calibrators.items()}
     labelled = train.loc[train["label"].notna()]
     base_risk = {}
     for name, base in baseline_models(model.feature_names_in_).items():
@@ -421,7 +474,68 @@ def _one_origin(model: AttritionModel, snapshots: pd.DataFrame, employees: pd.Da
     for name in BASELINES:
         part[f"risk_{name}"] = base_risk[name]
     part["high_threshold"] = float(model.thresholds_["high"])
+    part["tenure_days"] = test["tenure_days"].to_numpy(dtype="float64") if "tenure_days" in test else np.nan
     return row, part
+
+
+def _survival_part(model: AttritionModel, snapshots: pd.DataFrame, train: pd.DataFrame,
+                   origin: pd.Timestamp, horizons) -> pd.DataFrame:
+    """Everyone employed at ``origin``, followed to the export: risk curves of the model and of
+    monthly-hazard baselines fitted on the person-months known at the origin."""
+    as_of = pd.to_datetime(snapshots["as_of"])
+    rows = snapshots.loc[(as_of == origin).to_numpy() & snapshots["duration_days"].notna().to_numpy()]
+    out = pd.DataFrame({"origin": origin, "employee_id": rows["employee_id"].to_numpy(),
+                        "duration_days": rows["duration_days"].to_numpy(dtype="float64"),
+                        "event": rows["event"].to_numpy(dtype="float64")})
+    curves = {"model": model.predict_survival(rows)}
+    t_as_of = pd.to_datetime(train["as_of"]).dt.normalize()
+    y_month = monthly_label(t_as_of, train["duration_days"], train["event"])
+    known = ~np.isnan(y_month)
+    for name, base in baseline_models(model.feature_names_in_).items():
+        if name == "class_prior":
+            continue
+        base.fit(train.loc[known], y_month[known].astype(int))
+        hz = np.column_stack([base.predict_risk(advance_tenure(rows, j * MONTH_DAYS))
+                              for j in range(CURVE_MONTHS)])
+        curves[name] = cumulative_risk(hz)
+    for name, curve in curves.items():
+        hz = 1.0 - (1.0 - curve) / np.concatenate([np.ones((len(curve), 1)), 1.0 - curve[:, :-1]], axis=1)
+        for d in horizons:
+            out[f"{name}_risk_{d}d"] = risk_at(hz, d)
+        for m in range(CURVE_MONTHS):
+            out[f"{name}_curve_{m + 1}"] = curve[:, m]
+    return out
+
+
+def _survival_tables(surv: pd.DataFrame, horizons) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pooled survival metrics of each model, and the model's calibration at each horizon."""
+    rows = []
+    for name in ("model", "tenure_only", "logistic"):
+        risks = {d: surv[f"{name}_risk_{d}d"].to_numpy() for d in horizons}
+        curve = surv[[f"{name}_curve_{m + 1}" for m in range(CURVE_MONTHS)]].to_numpy()
+        rows.append({"model": name, **survival_metrics(surv["duration_days"], surv["event"], risks, curve)})
+    cal = horizon_calibration(surv["duration_days"], surv["event"],
+                              {d: surv[f"model_risk_{d}d"].to_numpy() for d in horizons})
+    return pd.DataFrame(rows), cal
+
+
+def _segment_table(pred: pd.DataFrame, early_days: int = 90) -> pd.DataFrame:
+    """The first-``early_days`` segment and the rest, on the horizon label, per model."""
+    rows = []
+    early = pred["tenure_days"].to_numpy(dtype="float64") <= early_days
+    for segment, mask in ((f"first {early_days} days", early), ("after", ~early)):
+        part = pred.loc[mask]
+        y = part["label"].to_numpy(dtype="float64")
+        for name, col in (("model", "risk"), ("tenure_only", "risk_tenure_only"), ("logistic", "risk_logistic")):
+            row = {"segment": segment, "model": name, "rows": int(len(part)), "leavers": float(y.sum())}
+            if len(part) and 0 < y.sum() < len(y):
+                p = part[col].to_numpy(dtype="float64")
+                ev = expected_vs_actual(y, p)
+                row.update({"roc_auc": classification_metrics(y, p)["roc_auc"],
+                            "ece": expected_calibration_error(y, p), "expected": float(ev["expected"]),
+                            "expected_low": float(ev["low"]), "expected_high": float(ev["high"])})
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _margins(per_origin: pd.DataFrame) -> pd.DataFrame:

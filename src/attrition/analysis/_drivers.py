@@ -41,6 +41,9 @@ Examples
 '12%'
 >>> driver_sentence("Late schedule changes, last 28 days", "6", "team median", "1", 4.08)
 'Late schedule changes, last 28 days: 6 (team median 1) — raises risk by 4.1 points'
+>>> driver_sentence("Tenure (days)", format_feature_value("tenure_days", 58), "team median",
+...                 format_feature_value("tenure_days", 61), 9.6)
+'Tenure: 2 months (same as the team median) — raises risk by 9.6 points'
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ import pandas as pd
 __all__ = [
     "probability_points",
     "format_feature_value",
+    "format_duration",
+    "plain_label",
     "driver_sentence",
     "measure_label",
     "team_medians",
@@ -65,6 +70,70 @@ __all__ = [
 ]
 
 _PERCENT = re.compile(r"(share|_rate_|rate$|adherence|occupancy|worked_ratio)")
+#: Features counted in days of tenure, shown in days, months or years.
+_DAYS_OF_TENURE = frozenset({"tenure_days", "team_median_tenure_days"})
+#: Features in minutes (schedule) and seconds (handle time), shown with their unit.
+_MINUTES = re.compile(r"^sched_(start_std|overtime_mean|overtime_change)")
+_SECONDS = re.compile(r"^wl_aht_\d+d")
+
+#: Label rewrites that take the data scientist's wording out of a driver:
+#: units move to the value ("2 months", "6.4 hours"), definitions to the docs.
+_PLAIN = (
+    (re.compile(r"^Tenure \((log )?days\)"), "Tenure"),
+    (re.compile(r"^Median tenure in the team \(days\)"), "Median tenure in the team"),
+    (re.compile(r" \(start from (\d\d:\d\d) or before (\d\d:\d\d), or past midnight\)"), r" (\1–\2)"),
+    (re.compile(r" \(std, minutes\)| \((minutes|seconds)\)"), ""),
+    (re.compile(r"^Worked / scheduled minutes"), "Share of scheduled time worked"),
+    (re.compile(r"^Team mean of '([^']+)' answers"), r"Team survey score for '\1'"),
+    (re.compile(r"'enps'"), "eNPS"),
+    (re.compile(r",? \(0–1 scale(, ≥\d+ respondents)?\)"), ""),
+)
+
+
+def plain_label(label: str) -> str:
+    """A feature label in an HR partner's words: no units in brackets, no statistics jargon.
+
+    Units go with the value (:func:`format_feature_value`), so the label
+    drops them; a night-shift definition shrinks to its hours.
+
+    Examples
+    --------
+    >>> plain_label("Tenure (days)"), plain_label("Variability of shift start time (std, minutes), last 91 days")
+    ('Tenure', 'Variability of shift start time, last 91 days')
+    >>> plain_label("Share of night shifts (start from 20:00 or before 06:00, or past midnight), last 91 days")
+    'Share of night shifts (20:00–06:00), last 91 days'
+    >>> plain_label("Team mean of 'enps' answers, last 365 days (0–1 scale, ≥5 respondents)")
+    'Team survey score for eNPS, last 365 days'
+    """
+    out = str(label)
+    for pattern, repl in _PLAIN:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def format_duration(days: float) -> str:
+    """A number of days as a person says it: days under a month, months under two years, then years.
+
+    Examples
+    --------
+    >>> format_duration(12), format_duration(58), format_duration(31), format_duration(412), format_duration(4804)
+    ('12 days', '2 months', '1 month', '14 months', '13.2 years')
+    """
+    d = float(days)
+    if abs(d) < 30.5:
+        n = int(round(d))
+        return f"{n} day{'' if abs(n) == 1 else 's'}"
+    if abs(d) < 730:
+        n = max(1, int(round(d / 30.44)))
+        return f"{n} month{'' if n == 1 else 's'}"
+    return f"{d / 365.25:.1f} years"
+
+
+def _clock(minutes: float, signed: bool = False) -> str:
+    """Minutes as minutes, or hours from 90 minutes up."""
+    sign = ("+" if minutes > 0 else "-" if minutes < 0 else "") if signed else ("-" if minutes < 0 else "")
+    m = abs(minutes)
+    return f"{sign}{m / 60:.1f} hours" if m >= 90 else f"{sign}{m:.0f} min"
 
 
 def probability_points(p, phi):
@@ -90,10 +159,16 @@ def probability_points(p, phi):
 def format_feature_value(name: str, value) -> str:
     """A feature value as a person reads it: shares in %, counts as whole numbers.
 
+    Durations carry their unit: tenure in days, months or years
+    (:func:`format_duration`), shift times in minutes or hours, handle time
+    in seconds or minutes.
+
     Examples
     --------
     >>> format_feature_value("sched_late_changes_28d", 6.0), format_feature_value("tenure_days", 412.0)
-    ('6', '412')
+    ('6', '14 months')
+    >>> format_feature_value("sched_start_std_91d", 384.0), format_feature_value("wl_aht_28d", 372.0)
+    ('6.4 hours', '6.2 min')
     >>> format_feature_value("wl_occupancy_mean_28d", 0.874), format_feature_value("x", float("nan"))
     ('87%', 'missing')
     >>> format_feature_value("sched_late_share_28d_vs_team", 0.05), format_feature_value("pay_vs_site", -0.09)
@@ -107,6 +182,17 @@ def format_feature_value(name: str, value) -> str:
         return str(value)
     v = float(value)
     diff = name.endswith("_vs_team") or "_change_" in name or name.endswith("_change")
+    if name in _DAYS_OF_TENURE:
+        return format_duration(v)
+    if name == "log_tenure":
+        return format_duration(np.expm1(v))
+    if name == "early_tenure":
+        return "yes" if v else "no"
+    if _MINUTES.search(name):
+        return _clock(v, signed=diff)
+    if _SECONDS.search(name):
+        text = f"{abs(v) / 60:.1f} min" if abs(v) >= 90 else f"{abs(v):.0f} s"
+        return ("+" if v > 0 else "-" if v < 0 else "") + text if diff else ("-" if v < 0 else "") + text
     if name.startswith("pay_vs_"):  # relative difference from a median
         return f"{100 * v:+.0f}%"
     if _PERCENT.search(name):
@@ -122,7 +208,11 @@ def format_feature_value(name: str, value) -> str:
 
 def driver_sentence(label: str, value: str, reference_name: str | None, reference: str | None,
                     points: float | None, contribution: float | None = None) -> str:
-    """One driver as a sentence.
+    """One driver as a sentence, its label in plain words (:func:`plain_label`).
+
+    A reference equal to the value reads "same as the team median": the
+    measure still moves the risk, because the model compares the person
+    with everyone scored, not with their team.
 
     Examples
     --------
@@ -131,7 +221,10 @@ def driver_sentence(label: str, value: str, reference_name: str | None, referenc
     >>> driver_sentence("a", "3", None, None, None, contribution=0.7)
     'a: 3 — raises risk (+0.70 log-odds)'
     """
-    ref = f" ({reference_name} {reference})" if reference_name and reference else ""
+    label = plain_label(label)
+    ref = ""
+    if reference_name and reference:
+        ref = f" (same as the {reference_name})" if reference == value else f" ({reference_name} {reference})"
     if points is not None and np.isfinite(points):
         verb = "raises" if points > 0 else "lowers"
         return f"{label}: {value}{ref} — {verb} risk by {abs(points):.1f} points"
@@ -146,7 +239,10 @@ def measure_label(label: str) -> str:
     --------
     >>> measure_label("Late schedule changes (notice ≤ 2 days), last 28 days vs team median")
     'Late schedule changes (notice ≤ 2 days)'
+    >>> measure_label("Tenure (log days)")
+    'Tenure'
     """
+    label = plain_label(label)
     out = re.sub(r" vs team median$", "", label).replace(" (0–1 scale)", "")
     out = re.sub(r",? ?\(?(last|in the last) \d+ days\)?.*$", "", out)
     return out.strip() or label
@@ -380,6 +476,8 @@ class _Lookup:
             sel = np.flatnonzero(idx == i)
             f = feats[i]
             base = f.removesuffix("_vs_team")
+            if f in _TENURE and "tenure_days" in self.values.columns:
+                f = "tenure_days"  # the tenure measure reads as a duration, whichever feature moved it
             if f.endswith("_vs_team") and base in self.values.columns:
                 v = self.column(base)[sel]
                 vals[sel] = v

@@ -510,13 +510,14 @@ def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float], y: np.ndarray
     return flags
 
 
-def _rank_auc(target: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC by the rank-sum formula (ties get average ranks)."""
+def _rank_auc(target: np.ndarray, score: np.ndarray | None = None, *, ranks: np.ndarray | None = None) -> float:
+    """ROC AUC by the rank-sum formula (ties get average ranks); ``ranks`` of the score if known."""
     from scipy.stats import rankdata
 
     n1 = int(target.sum())
     n0 = len(target) - n1
-    ranks = rankdata(score)
+    if ranks is None:
+        ranks = rankdata(score)
     return float((ranks[target].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
@@ -527,6 +528,8 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
     employees are screened: a handful of people is separated from the rest
     by almost any feature by chance.
     """
+    from scipy.stats import rankdata
+
     rows = []
     least = max(int(min_group_size), PROXY_MIN_EMPLOYEES)
     for attr in groups.columns:
@@ -545,14 +548,15 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
                 if not np.isfinite(vals).any() or np.nanstd(vals) == 0:
                     continue
                 filled = np.where(np.isnan(vals), np.nanmin(vals) - 1.0, vals)
+                ranks = rankdata(filled)  # the same score for every group: ranked once
             best = (0.5, "")
             for g in candidates:
                 target = sens == g
                 if is_cat:  # score each row by the group's share in its category
                     score = pd.Series(target.astype(float)).groupby(keys).transform("mean").to_numpy()
+                    auc = _rank_auc(target, score)
                 else:
-                    score = filled
-                auc = _rank_auc(target, score)
+                    auc = _rank_auc(target, ranks=ranks)
                 auc = max(auc, 1.0 - auc)
                 if auc > best[0]:
                     best = (float(auc), g)

@@ -221,7 +221,10 @@ def _driver_parts(scores: pd.DataFrame) -> list[int]:
 
 
 def _dominant_drivers(frame: pd.DataFrame, labels: Mapping[str, str], top: int) -> str:
-    """The measures that raise the group's risk most: summed points over people."""
+    """The measures that raise risk for the most people in the group (ties: more summed points first).
+
+    Ranked by the count shown beside each measure, so the list reads in order.
+    """
     totals: dict[str, float] = {}
     people: dict[str, set] = {}
     names: dict[str, str] = {}
@@ -236,7 +239,7 @@ def _dominant_drivers(frame: pd.DataFrame, labels: Mapping[str, str], top: int) 
             totals[fam] = totals.get(fam, 0.0) + v
             people.setdefault(fam, set()).add(i)
             names.setdefault(fam, measure_label(labels.get(f, f)))
-    ranked = sorted(totals, key=lambda f: -totals[f])[:top]
+    ranked = sorted(totals, key=lambda f: (-len(people[f]), -totals[f]))[:top]
     return "; ".join(f"{names[f]} ({len(people[f])})" for f in ranked)
 
 

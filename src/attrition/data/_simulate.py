@@ -172,6 +172,9 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "quiet_quitting",
     "exit_hazard_monthly",
     "p_exit_90d",
+    "p_exit_30d",
+    "p_exit_180d",
+    "p_exit_365d",
     "quiet_quitting_route",
 )
 
@@ -304,6 +307,10 @@ class SimulatedCentre:
             ``1 - (1 - exit_hazard_monthly) ** 3``: a 90-day exit probability
             that holds the state fixed for three months (an approximation; the
             simulator re-evaluates the hazard every month).
+        ``p_exit_30d``, ``p_exit_180d``, ``p_exit_365d``
+            the same at 1, 6 and 12 months: ``1 - (1 - exit_hazard_monthly)
+            ** k`` (the truth the survival curve's horizons are checked
+            against, with the same state-held-fixed approximation).
     """
 
     tables: Tables
@@ -429,7 +436,8 @@ def simulate(
     '2024-03-31'
     >>> list(centre.truth.columns)  # doctest: +NORMALIZE_WHITESPACE
     ['employee_id', 'month_end', 'tenure_days', 'engagement', 'quiet_quitting',
-     'exit_hazard_monthly', 'p_exit_90d', 'quiet_quitting_route']
+     'exit_hazard_monthly', 'p_exit_90d', 'p_exit_30d', 'p_exit_180d', 'p_exit_365d',
+     'quiet_quitting_route']
     """
     start_ts = _validate(n_employees, months, seed, start)
     began = time.perf_counter()
@@ -1315,6 +1323,9 @@ class _Simulator:
                 "quiet_quitting": qq_t[order].astype(bool),
                 "exit_hazard_monthly": hazard,
                 "p_exit_90d": 1.0 - (1.0 - hazard) ** 3,
+                "p_exit_30d": hazard,
+                "p_exit_180d": 1.0 - (1.0 - hazard) ** 6,
+                "p_exit_365d": 1.0 - (1.0 - hazard) ** 12,
                 "quiet_quitting_route": pd.Series(
                     np.array(QQ_ROUTES, object)[_concat([(r,) for r in self.route_buf], 1)[0][order]],
                     dtype="str",

@@ -5,6 +5,7 @@ builder            table         what it describes
 =================  ============  ===========================================
 TenureFeatures     employees     tenure, early-tenure phase, contract, pay
 TeamFeatures       employees     team size, growth, exits and hires
+HiringFeatures     employees     hiring class size, team exits before the hire
 ScheduleFeatures   schedule      nights, weekends, late changes, rest, overtime
 WorkloadFeatures   workload      occupancy, handle time, quality, escalations
 AbsenceFeatures    absences      sick days and spells, Bradford factor
@@ -14,6 +15,7 @@ SurveyFeatures     surveys       latest answers, changes, non-response
 
 from attrition.features._base import FeatureBuilder, latest_before, trailing_sums
 from attrition.features.absence import AbsenceFeatures
+from attrition.features.hiring import HiringFeatures
 from attrition.features.schedule import ScheduleFeatures
 from attrition.features.survey import SurveyFeatures
 from attrition.features.team import TeamFeatures
@@ -24,6 +26,7 @@ __all__ = [
     "FeatureBuilder",
     "TenureFeatures",
     "TeamFeatures",
+    "HiringFeatures",
     "ScheduleFeatures",
     "WorkloadFeatures",
     "AbsenceFeatures",
@@ -47,6 +50,7 @@ def default_builders(
     builders: list[FeatureBuilder] = [
         TenureFeatures(windows=windows),
         TeamFeatures(windows=windows),
+        HiringFeatures(windows=windows),
         ScheduleFeatures(windows=windows),
         WorkloadFeatures(windows=windows),
         AbsenceFeatures(windows=windows),

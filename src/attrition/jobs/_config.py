@@ -49,6 +49,9 @@ class Config:
         A voluntary exit within ``(as_of, as_of + horizon_days]`` is a positive.
     windows : tuple of int, default (28, 91, 182)
         Trailing windows, in days, over which daily data are summarised.
+    horizons : tuple of int, default (30, 90, 180, 365)
+        Horizons, in days (at most 365), of the extra risk columns
+        ``attrition_risk_<d>d`` that scoring reads off the survival curve.
     export_date : str, optional
         ``YYYY-MM-DD`` day the exports were taken; inferred when omitted.
     columns : dict
@@ -109,6 +112,7 @@ class Config:
     data_dir: Path | None = None
     horizon_days: int = 90
     windows: tuple[int, ...] = (28, 91, 182)
+    horizons: tuple[int, ...] = (30, 90, 180, 365)
     export_date: str | None = None
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     experiment: str = "attrition"
@@ -140,6 +144,8 @@ class Config:
         values = dict(values)
         if "windows" in values:
             values["windows"] = tuple(values["windows"])
+        if "horizons" in values:
+            values["horizons"] = tuple(values["horizons"])
         if values.get("data_dir") is not None:
             values["data_dir"] = Path(values["data_dir"])
         cfg = cls(**values)
@@ -277,7 +283,7 @@ class Config:
     def snapshot_spec(self, target: str = "attrition") -> SnapshotSpec:
         """The :class:`SnapshotSpec` of this configuration for ``target``."""
         return SnapshotSpec(
-            horizon_days=self.horizon_days, windows=tuple(self.windows),
+            horizon_days=self.horizon_days, windows=tuple(self.windows), horizons=tuple(self.horizons),
             survey_privacy=self.survey_privacy, min_group_size=self.min_group_size, target=target,
             quiet_quitting=self.quiet_quitting_definition(), columns=dict(self.columns),
         ).validate()
@@ -305,5 +311,6 @@ class Config:
         out = dataclasses.asdict(self)
         out["data_dir"] = str(self.data_dir) if self.data_dir is not None else None
         out["windows"] = list(self.windows)
+        out["horizons"] = list(self.horizons)
         out["id_salt"] = "***" if self.id_salt else None  # never log the secret
         return out

@@ -55,10 +55,14 @@ def report_from_file(
     """The report of a scores file, with the model that produced it and, given data, its features.
 
     The model is ``model_uri``, else the registered model and version the
-    scores name (when the store holds it): it adds the model card's data
-    period and metrics and the fairness audit of its run. With ``data_dir``
-    too, shap's beeswarm and waterfall of the scored people's features (as
-    of the scoring date, rebuilt with the model's spec) are added.
+    scores name, looked up in the configured tracking store and then in an
+    ``mlflow.db`` beside the scores file (where ``attrition quickstart``
+    writes it): it adds the model card's data period and metrics and the
+    fairness audit of its run. With ``data_dir`` too, the driver beeswarm
+    and waterfall of the scored people's features (as of the scoring date,
+    rebuilt with the model's spec) are added. Whatever cannot be added is
+    listed at the top of the report, with the option that adds it, and
+    logged as a warning.
     """
     config = config or Config()
     if Path(out).suffix.lower() not in {".html", ".htm"}:
@@ -67,25 +71,61 @@ def report_from_file(
     model, info, features, fairness = None, {}, None, None
     tracking = config.resolved_tracking_uri()
     uri = model_uri or _model_of_scores(scores)
+    left_out: list[str] = []
     if uri:
-        try:
-            model, info = load_model(uri, tracking)
-        except ModelNotFoundError as exc:
-            if model_uri:
-                raise
-            log.warning("The model named in the scores (%s) could not be loaded from the tracking store "
-                        "%s (%s): the report has no model card metrics. Pass --model and --tracking-uri.",
-                        uri, tracking, str(exc).splitlines()[0])
+        model, info, tracking = _find_model(uri, tracking, Path(scores_path), explicit=bool(model_uri))
+        if model is None:
+            left_out.append(f"The model that made these scores ({uri}) is not in the tracking store {tracking}, "
+                            "nor in an mlflow.db beside the scores file: the model card's metrics, the fairness "
+                            "audit and the driver plots are missing. Pass --model and --tracking-uri (or "
+                            "--config) to add them.")
+    else:
+        left_out.append("The scores file names no registered model: the model card's metrics, the fairness "
+                        "audit and the driver plots are missing. Pass --model to add them.")
     if model is not None:
         fairness = model_fairness(info, tracking)
         if data_dir is not None and model.spec_ is None:
             log.warning("The model %s was trained on a flat table: the report has no shap plots of "
                         "--data (they need a model trained on monthly snapshots).", uri)
+            left_out.append("The driver beeswarm and waterfall: the model was trained on a flat table.")
         elif data_dir is not None and "as_of" in scores and len(scores):
             tables = config.load_tables(data_dir, columns=model.spec_.columns)
             snaps = model.snapshots(tables, [pd.Timestamp(str(scores["as_of"].iloc[0]))])
             features = snaps[snaps["employee_id"].astype(str).isin(scores["employee_id"].astype(str))]
+        else:
+            left_out.append("The driver beeswarm (every measure, every person) and the waterfall of the highest "
+                            "risk: they need the scoring month's data. Pass --data DIR to add them.")
+    for item in left_out:
+        log.warning("Left out of the report: %s", item)
     html = build_report(scores, model=model, model_info=info, features=features, fairness=fairness,
                         min_group_size=report_group_size(config, model),
-                        id_salt=config.id_salt)
+                        id_salt=config.id_salt, left_out=left_out)
     return write_text(out, html)
+
+
+def _find_model(uri: str, tracking: str, scores_path: Path, *, explicit: bool):
+    """The model at ``uri`` in the configured store, else in the ``mlflow.db`` beside the scores file.
+
+    ``attrition quickstart`` writes its store beside its scores, so a report
+    of them finds the model from any working directory. Returns the model
+    (``None`` when not found, unless ``explicit``: then the error is raised),
+    its info and the tracking URI that held it.
+    """
+    stores = [tracking]
+    beside = scores_path.resolve().parent / "mlflow.db"
+    if beside.is_file() and f"sqlite:///{beside}" != tracking:
+        stores.append(f"sqlite:///{beside}")
+    error = None
+    for store in stores:
+        try:
+            model, info = load_model(uri, store)
+            if store != tracking:
+                log.info("Found the model %s in %s, beside the scores file.", uri, store)
+            return model, info, store
+        except ModelNotFoundError as exc:
+            error = error or exc
+    if explicit and error is not None:
+        raise error
+    log.warning("The model named in the scores (%s) could not be loaded from the tracking store %s (%s).",
+                uri, tracking, str(error).splitlines()[0] if error else "")
+    return None, {}, tracking

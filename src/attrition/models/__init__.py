@@ -25,9 +25,18 @@ from attrition.models._metrics import (
 )
 from attrition.models._model import (
     DEFAULT_LGBM_PARAMS,
+    HAZARD_LGBM_PARAMS,
     AttritionModel,
     out_of_time_split,
     risk_band,
 )
+from attrition.models._survival import (
+    CURVE_MONTHS,
+    MONTH_DAYS,
+    cumulative_risk,
+    expected_months,
+    monthly_label,
+    risk_at,
+)
 
-__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED"]
+__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED", "MONTH_DAYS", "CURVE_MONTHS", "cumulative_risk", "expected_months", "monthly_label", "risk_at"]

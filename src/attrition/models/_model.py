@@ -16,6 +16,21 @@ calibrated probabilities, and the validation metrics are reported. The model
 that is evaluated is the model that is shipped: it is not refitted on the
 validation months afterwards.
 
+**The attrition target is a monthly hazard model** (:mod:`attrition.models._survival`):
+LightGBM learns the probability of a voluntary exit by the next month end
+from every snapshot row whose next month is observed (competing exits and
+the export date censor). The months are split by time into three parts:
+*training* (every as-of date before the early-stopping months, including the
+latest ones whose 90-day outcome is not yet known), *early stopping* (the
+latest ``stopping_months`` dates whose ``horizon_days`` outcome is known:
+LightGBM stops on their monthly log loss, and the validation metrics of the
+``horizon_days`` risk are measured on them) and *calibration* (the latest
+``valid_months`` dates with an observed month, after the early-stopping
+ones: a Platt scaling of the monthly hazard). ``predict_risk`` is the risk
+within ``horizon_days`` read off the survival curve; ``predict_survival``
+gives the curve over 12 months. Other targets (quiet quitting) use a binary
+model of the label within the horizon, split as described above.
+
 The fitted model saves to a folder with the trees in LightGBM's text format
 and everything else in JSON: loading it never unpickles code.
 """
@@ -46,14 +61,25 @@ from attrition.exceptions import (
 )
 from attrition.models._baselines import LogisticBaseline, TenureBaseline
 from attrition.models._metrics import classification_metrics
+from attrition.models._survival import (
+    CURVE_MONTHS,
+    MONTH_DAYS,
+    advance_tenure,
+    cumulative_risk,
+    expected_months,
+    monthly_label,
+    risk_at,
+)
 from attrition.snapshots._build import feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
-__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS"]
+__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS"]
 
 log = logging.getLogger(__name__)
 
-_FORMAT_VERSION = 2
+_FORMAT_VERSION = 3
+#: Model folders this version reads (2: binary models saved before the hazard model).
+_READABLE_FORMATS = (2, 3)
 
 #: LightGBM settings used unless the configuration overrides them. Few
 #: leaves, row and column subsampling and a floor on leaf size suit the
@@ -70,6 +96,20 @@ DEFAULT_LGBM_PARAMS: dict[str, Any] = {
     "colsample_bytree": 0.7,
     "reg_lambda": 5.0,
     "verbose": -1,
+}
+
+
+#: The monthly hazard model's settings (the attrition target): an event rate of a few per
+#: cent a month, so smaller trees (4 leaves, at least 100 rows a leaf), half the columns per
+#: tree and stronger L2. Chosen out of time on simulated seed 1 (benchmarks/lgbm_settings.py:
+#: better than DEFAULT_LGBM_PARAMS at 4 of its first 4 origins); see benchmarks/README.md.
+HAZARD_LGBM_PARAMS: dict[str, Any] = {
+    **DEFAULT_LGBM_PARAMS,
+    "learning_rate": 0.05,
+    "num_leaves": 4,
+    "min_child_samples": 100,
+    "colsample_bytree": 0.5,
+    "reg_lambda": 10.0,
 }
 
 
@@ -148,7 +188,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Latest labelled as-of dates held out for early stopping, calibration
         and metrics.
     lgbm_params : dict, optional
-        Overrides of :data:`DEFAULT_LGBM_PARAMS`.
+        Overrides of :data:`HAZARD_LGBM_PARAMS` (the attrition target's
+        monthly hazard model) or :data:`DEFAULT_LGBM_PARAMS` (other targets).
     early_stopping_rounds : int, default 50
         Rounds without validation improvement before training stops.
     risk_bands : dict, optional
@@ -157,6 +198,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         ``high``.
     random_state : int, default 0
         Seed for LightGBM's subsampling.
+    stopping_months : int, optional
+        Hazard model only: the as-of dates whose ``horizon_days`` outcome is
+        known and that are held out for early stopping and the validation
+        metrics (default ``valid_months``).
 
     Attributes
     ----------
@@ -168,8 +213,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     feature_names_in_ : list of str
     categories_ : dict of str to list
         Categories of each categorical feature seen in training.
+    kind_ : {"hazard", "binary"}
+        ``hazard`` for the attrition target (monthly hazard, survival curve),
+        ``binary`` for a label within the horizon (quiet quitting, flat tables).
     calibration_ : tuple of float
-        Platt coefficients ``(a, b)``: calibrated logit = a × margin + b.
+        Platt coefficients ``(a, b)``: calibrated logit = a × margin + b (of
+        the monthly hazard for a hazard model).
     thresholds_ : dict
         Absolute risk thresholds of the bands.
     validation_dates_ : list of str
@@ -205,8 +254,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         early_stopping_rounds: int = 50,
         risk_bands: dict[str, float] | None = None,
         random_state: int = 0,
+        stopping_months: int | None = None,
     ) -> None:
         self.spec = spec
+        self.stopping_months = stopping_months
         self.valid_months = valid_months
         self.lgbm_params = lgbm_params
         self.early_stopping_rounds = early_stopping_rounds
@@ -256,7 +307,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _params(self) -> dict[str, Any]:
-        params = {**DEFAULT_LGBM_PARAMS, **(self.lgbm_params or {})}
+        base = HAZARD_LGBM_PARAMS if getattr(self, "kind_", "binary") == "hazard" else DEFAULT_LGBM_PARAMS
+        params = {**base, **(self.lgbm_params or {})}
         params["random_state"] = self.random_state
         params.setdefault("deterministic", True)
         params.setdefault("force_col_wise", True)
@@ -286,7 +338,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             spec = _with_fitted_state(spec, built)
         if built is not None:
             mine, theirs = spec.to_dict(), built.to_dict()
-            differ = [k for k in mine if k not in ("tables", "columns") and mine[k] != theirs[k]]
+            differ = [k for k in mine if k not in ("tables", "columns", "horizons") and mine[k] != theirs[k]]
             if differ:
                 shown = "; ".join(f"{k}: snapshots {theirs[k]!r}, model {mine[k]!r}" for k in differ)
                 raise ConfigError(
@@ -315,7 +367,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 DataQualityWarning, stacklevel=4)
         return spec
 
-    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
+    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray, warn_below: int = 30) -> None:
         for name, mask in (("training", train), ("validation", valid)):
             pos = int(y[mask].sum())
             if pos < 5 or pos == int(mask.sum()):
@@ -323,7 +375,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     f"The {name} period has {pos} positives in {int(mask.sum())} rows: too few to "
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
-            if pos < 30:
+            if pos < warn_below:
                 warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: metrics "
                               "will be noisy.", DataQualityWarning, stacklevel=3)
 
@@ -333,8 +385,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
         params = self._params()
         rounds = int(params.pop("n_estimators", 100))
-        train_set = lgb.Dataset(X[train], label=y[train], free_raw_data=True)
-        valid_set = lgb.Dataset(X[valid], label=y[valid], reference=train_set)
+        init = params.pop("init_score", None)
+        self.init_model_ = None
+        init_train = init_valid = None
+        if init == "logistic":  # boost from the logistic regression's margin (experimental)
+            self.init_model_ = LogisticBaseline(features=list(X.columns)).fit(X[train], y[train].astype(int))
+            init_train, init_valid = self._init_margin(X[train]), self._init_margin(X[valid])
+        train_set = lgb.Dataset(X[train], label=y[train], init_score=init_train, free_raw_data=True)
+        valid_set = lgb.Dataset(X[valid], label=y[valid], init_score=init_valid, reference=train_set)
         booster = lgb.train(
             {**params, "metric": "binary_logloss"},
             train_set,
@@ -385,19 +443,22 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             raise SchemaError(f"Protected attributes {protected} cannot be model features.")
         if not features:
             raise SchemaError("The snapshot frame has no feature columns.")
-        labelled = snapshots["label"].notna()
-        train, valid = out_of_time_split(snapshots["as_of"], labelled, spec.horizon_days,
-                                         self.valid_months)
-        y_all = snapshots["label"].to_numpy(dtype="float64")
-        self.spec_ = spec
-        self._check_positives(y_all, train, valid)
-
         self.feature_names_in_ = list(features)
         self.categories_ = {
             c: [str(v) for v in snapshots[c].cat.categories]
             for c in features
             if isinstance(snapshots[c].dtype, pd.CategoricalDtype)
         }
+        self.spec_ = spec
+        if spec.target == "attrition" and {"duration_days", "event"} <= set(snapshots.columns):
+            self.kind_ = "hazard"
+            return self._fit_hazard(snapshots)
+        self.kind_ = "binary"
+        labelled = snapshots["label"].notna()
+        train, valid = out_of_time_split(snapshots["as_of"], labelled, spec.horizon_days,
+                                         self.valid_months)
+        y_all = snapshots["label"].to_numpy(dtype="float64")
+        self._check_positives(y_all, train, valid)
         X = self.prepare(snapshots)
         self._fit_booster(X, y_all, train, valid)
         margin_valid = self._margin(X[valid])
@@ -417,6 +478,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "best_iteration": self.best_iteration_,
             "horizon_days": int(spec.horizon_days),
         }
+        self._report_fit()
+        return self
+
+    def _report_fit(self) -> None:
+        metrics = self.metrics_
         log.info("%s: validation ROC AUC %.3f (tenure-only baseline %.3f), %d trees", self._what(),
                  metrics["valid_roc_auc"], metrics.get("baseline_valid_roc_auc", float("nan")),
                  self.best_iteration_)
@@ -428,9 +494,151 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 "Check with `attrition backtest` whether the gap holds across origins before "
                 "relying on the LightGBM model.",
                 DataQualityWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
+
+    # ------------------------------------------------------- hazard model
+    def _hazard_split(self, as_of: pd.Series, y_month: np.ndarray, y_horizon: np.ndarray):
+        """Masks of training, early-stopping and calibration rows (see the module docs)."""
+        n_cal = int(self.valid_months)
+        n_stop = int(self.stopping_months if self.stopping_months is not None else self.valid_months)
+        month_dates = np.sort(as_of[~np.isnan(y_month)].unique())
+        if len(month_dates) < n_cal + n_stop + 1:
+            raise InsufficientDataError(
+                f"Need as-of dates with an observed next month on at least {n_cal + n_stop + 1} month "
+                f"ends (training, {n_stop} early-stopping and {n_cal} calibration months), found "
+                f"{len(month_dates)}. Provide a longer history (a year or more), or fewer validation months."
+            )
+        cal_dates = month_dates[-n_cal:]
+        first_cal = pd.Timestamp(cal_dates[0])
+        horizon_dates = np.sort(as_of[~np.isnan(y_horizon) & (as_of < first_cal).to_numpy()].unique())
+        stop_dates = horizon_dates[-n_stop:] if len(horizon_dates) >= n_stop + 1 else month_dates[-(n_cal + n_stop):-n_cal]
+        first_stop = pd.Timestamp(stop_dates[0])
+        observed = ~np.isnan(y_month)
+        cal = observed & as_of.isin(cal_dates).to_numpy()
+        stop = observed & as_of.isin(stop_dates).to_numpy()
+        train = observed & (as_of < first_stop).to_numpy()  # each month ends by the first stop date
+        if not train.any():
+            raise InsufficientDataError(
+                f"No training rows before the early-stopping months ({first_stop:%Y-%m-%d}). Provide "
+                "a longer history, or fewer validation months.")
+        return train, stop, cal
+
+    def _fit_hazard(self, snapshots: pd.DataFrame) -> AttritionModel:
+        as_of = pd.to_datetime(snapshots["as_of"]).dt.normalize()
+        y_month = monthly_label(as_of, snapshots["duration_days"], snapshots["event"])
+        y_h = snapshots["label"].to_numpy(dtype="float64")
+        train, stop, cal = self._hazard_split(as_of, y_month, y_h)
+        # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
+        self._check_positives(y_month, train, cal, warn_below=12)
+        X = self.prepare(snapshots)
+        self._fit_booster(X, y_month, train, stop)
+        self._calibrate(self._margin(X[cal]), y_month[cal])
+        # Bands against the horizon's observed base rate on the early-stopping months, when known.
+        known = stop & ~np.isnan(y_h)
+        p_stop = self.predict_risk(snapshots.loc[stop])
+        base = float(y_h[known].mean()) if known.any() else float(p_stop.mean())
+        bands = self.risk_bands or {"medium": 1.0, "high": 2.0}
+        self.thresholds_ = {k: float(v * base) for k, v in bands.items()}
+        self.base_rate_ = base
+        self.metrics_ = self._evaluate_hazard(snapshots, X, y_month, y_h, train, stop, cal)
+        self.validation_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[stop].unique())
+        self.calibration_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[cal].unique())
+        self.training_summary_ = {
+            "model": "monthly hazard",
+            "train_first_as_of": f"{as_of[train].min():%Y-%m-%d}",
+            "train_last_as_of": f"{as_of[train].max():%Y-%m-%d}",
+            "valid_first_as_of": f"{as_of[stop].min():%Y-%m-%d}",
+            "valid_last_as_of": f"{as_of[stop].max():%Y-%m-%d}",
+            "calibration_first_as_of": self.calibration_dates_[0],
+            "calibration_last_as_of": self.calibration_dates_[-1],
+            "n_train": int(train.sum()),
+            "n_valid": int(stop.sum()),
+            "n_calibration": int(cal.sum()),
+            "n_censored": int(np.isnan(y_month).sum()),
+            "train_events": int(np.nansum(y_month[train])),
+            "best_iteration": self.best_iteration_,
+            "horizon_days": int(self.spec_.horizon_days),
+            "horizons": [int(d) for d in self.spec_.horizons],
+        }
+        self._report_fit()
         return self
+
+    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal) -> dict[str, float]:
+        """The horizon risk on the early-stopping months (and the baselines fitted on the
+        rows whose horizon ended before them); the monthly hazard on the calibration months."""
+        as_of = pd.to_datetime(snapshots["as_of"])
+        valid = stop & ~np.isnan(y_h)
+        first_stop = as_of[stop].min()
+        fit_rows = ~np.isnan(y_h) & (as_of + pd.Timedelta(days=self.horizon_days) <= first_stop).to_numpy()
+        metrics: dict[str, float] = {}
+        if valid.any() and len(np.unique(y_h[valid])) == 2:
+            metrics.update(classification_metrics(y_h[valid], self.predict_risk(snapshots.loc[valid]),
+                                                  prefix="valid_"))
+            if fit_rows.any() and len(np.unique(y_h[fit_rows])) == 2:
+                if "tenure_days" in snapshots.columns:
+                    tenure = TenureBaseline().fit(snapshots.loc[fit_rows], y_h[fit_rows])
+                    metrics.update(classification_metrics(
+                        y_h[valid], tenure.predict_risk(snapshots.loc[valid]), prefix="baseline_valid_"))
+                lr = LogisticBaseline(features=self.feature_names_in_).fit(snapshots.loc[fit_rows], y_h[fit_rows])
+                metrics.update(classification_metrics(y_h[valid], lr.predict_risk(snapshots.loc[valid]),
+                                                      prefix="lr_baseline_valid_"))
+                metrics.update(classification_metrics(y_h[valid], np.full(int(valid.sum()), y_h[fit_rows].mean()),
+                                                      prefix="prior_baseline_valid_"))
+        hazard_cal = self._calibrated(self._margin(X[cal]))
+        metrics.update(classification_metrics(y_month[cal], hazard_cal, prefix="calibration_month_"))
+        metrics.update(classification_metrics(y_month[train], self._calibrated(self._margin(X[train])),
+                                              prefix="train_month_"))
+        metrics.setdefault("valid_roc_auc", metrics["calibration_month_roc_auc"])
+        return metrics
+
+    def _hazards(self, X: pd.DataFrame, months: int) -> np.ndarray:
+        prepared = self.prepare(X)
+        cols = [self._calibrated(self._margin(advance_tenure(prepared, j * MONTH_DAYS)))
+                for j in range(months)]
+        return np.column_stack(cols) if cols else np.empty((len(X), 0))
+
+    def _curve_months(self) -> int:
+        longest = max([self.horizon_days, *self._spec().horizons])
+        return max(CURVE_MONTHS, int(np.ceil(longest / MONTH_DAYS - 1e-9)))
+
+    def _check_hazard(self) -> None:
+        self._check_fitted()
+        if getattr(self, "kind_", "binary") != "hazard":
+            raise ConfigError(
+                f"This {self._what().lower()} predicts a label within {self.horizon_days} days, not a "
+                "survival curve: only the attrition target is fitted as a monthly hazard model. Use "
+                "predict_risk.")
+
+    def predict_hazard(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated monthly hazards of a voluntary exit, shape ``(n, 12)``.
+
+        Column ``j`` is the probability of leaving voluntarily in month ``j +
+        1`` after the as-of date, given employment at its start: the
+        features at the as-of date with tenure advanced by ``j`` months.
+        """
+        self._check_hazard()
+        return self._hazards(X, CURVE_MONTHS)
+
+    def predict_survival(self, X: pd.DataFrame) -> np.ndarray:
+        """Risk of a voluntary exit within 1, 2, ..., 12 months, shape ``(n, 12)``.
+
+        Column ``k - 1`` is ``1 - prod_{j <= k} (1 - hazard_j)``: non-decreasing
+        along the months by construction (net of competing exits).
+        """
+        return cumulative_risk(self.predict_hazard(X))
+
+    def predict_horizons(self, X: pd.DataFrame, horizons=None) -> pd.DataFrame:
+        """``attrition_risk_<d>d`` for each horizon (default ``spec_.horizons``), aligned to ``X``."""
+        self._check_hazard()
+        days = [int(d) for d in (horizons if horizons is not None else self.spec_.horizons)]
+        months = max(CURVE_MONTHS, int(np.ceil(max(days) / MONTH_DAYS - 1e-9)))
+        h = self._hazards(X, months)
+        return pd.DataFrame({f"attrition_risk_{d}d": risk_at(h, d) for d in days}, index=X.index)
+
+    def expected_months_to_exit(self, X: pd.DataFrame) -> np.ndarray:
+        """Expected months to a voluntary exit (the 12th month's hazard continuing afterwards)."""
+        return expected_months(self.predict_hazard(X))
 
     # -------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
@@ -467,8 +675,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
         return out
 
+    def _init_margin(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.clip(self.init_model_.predict_risk(X), 1e-9, 1 - 1e-9)
+        return np.log(p) - np.log1p(-p)
+
     def _margin(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster_.predict(X, raw_score=True), dtype="float64")
+        raw = np.asarray(self.booster_.predict(X, raw_score=True), dtype="float64")
+        if getattr(self, "init_model_", None) is not None:
+            raw = raw + self._init_margin(X)
+        return raw
 
     def _calibrated(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.calibration_
@@ -478,6 +693,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         """Calibrated probability of the target (a voluntary exit, or entering the
         quiet-quitting state) within the horizon."""
         self._check_fitted()
+        if getattr(self, "kind_", "binary") == "hazard":
+            return risk_at(self._hazards(X, self._curve_months()), self.horizon_days)
         return self._calibrated(self._margin(self.prepare(X)))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -507,12 +724,52 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         a, b = self.calibration_
         contrib = raw * a
         contrib[:, -1] += b
+        if getattr(self, "kind_", "binary") == "hazard":
+            contrib = self._horizon_scale(contrib, X)
         return pd.DataFrame(contrib, columns=[*self.feature_names_in_, "bias"], index=X.index)
+
+    def _horizon_scale(self, contrib: np.ndarray, X: pd.DataFrame) -> np.ndarray:
+        """Hazard log-odds contributions rescaled to sum to the log-odds of ``predict_risk``.
+
+        TreeSHAP is exact on the monthly hazard's calibrated logit ``z = bias +
+        sum(phi)``. Each row's contributions are multiplied by one factor,
+        ``(logit(risk) - logit(risk_bias)) / (z - bias)`` (``risk_bias`` the
+        horizon risk of the constant hazard ``sigmoid(bias)``), so their
+        proportions and signs are the hazard's and ``bias' + sum = logit(risk)``:
+        the drivers' probability points are points of the horizon risk.
+        """
+        m = self.horizon_days / MONTH_DAYS
+
+        def horizon_logit(z):
+            log_s = m * np.log1p(-1.0 / (1.0 + np.exp(-z)))
+            r = np.clip(-np.expm1(log_s), 1e-12, 1 - 1e-12)
+            return np.log(r) - np.log1p(-r)
+
+        bias = contrib[:, -1]
+        z = contrib.sum(axis=1)
+        r = np.clip(self.predict_risk(X), 1e-12, 1 - 1e-12)
+        target = np.log(r) - np.log1p(-r)
+        new_bias = horizon_logit(bias)
+        dz = z - bias
+        eps = 1e-6
+        slope = (horizon_logit(z + eps) - horizon_logit(z - eps)) / (2 * eps)
+        small = np.abs(dz) < 1e-9
+        factor = np.where(small, slope, (target - new_bias) / np.where(small, 1.0, dz))
+        out = contrib * factor[:, None]
+        out[:, -1] = new_bias
+        # Rows whose features sum to nothing keep the difference in the bias (tenure alone moves them).
+        out[small, -1] = target[small]
+        return out
 
     # ------------------------------------------------------------ persist
     def save(self, path: str | Path) -> Path:
         """Save to folder ``path``: ``booster.txt`` (LightGBM text) and ``model.json``."""
         self._check_fitted()
+        if getattr(self, "init_model_", None) is not None:
+            raise ConfigError(
+                "A model boosted from the logistic margin (lgbm_params init_score='logistic', an "
+                "experiment of benchmarks/lgbm_settings.py) cannot be saved: its logistic part is not "
+                "stored. Drop init_score to train a model you can save and register.")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.booster_.save_model(str(path / "booster.txt"))
@@ -529,6 +786,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "training_summary": self.training_summary_,
             "spec": None if self.spec_ is None else self.spec_.to_dict(),
             "validation_dates": list(getattr(self, "validation_dates_", [])),
+            "kind": getattr(self, "kind_", "binary"),
+            "calibration_dates": list(getattr(self, "calibration_dates_", [])),
         }
         (path / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         return path
@@ -538,7 +797,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         """Load a model saved with :meth:`save` (no pickle involved)."""
         path = Path(path)
         meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
-        if meta.get("format_version") != _FORMAT_VERSION:
+        if meta.get("format_version") not in _READABLE_FORMATS:
             raise ModelNotFoundError(
                 f"{path} holds an attrition model of format {meta.get('format_version')!r}; this "
                 f"version of attrition reads format {_FORMAT_VERSION}. Retrain, or install the "
@@ -557,6 +816,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         model.spec_ = None if meta["spec"] is None else SnapshotSpec.from_dict(meta["spec"])
         model.spec = model.spec_
         model.validation_dates_ = list(meta.get("validation_dates", []))
+        model.kind_ = meta.get("kind", "binary")
+        model.calibration_dates_ = list(meta.get("calibration_dates", []))
         return model
 
     def __repr__(self, N_CHAR_MAX: int = 700) -> str:

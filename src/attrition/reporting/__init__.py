@@ -15,6 +15,7 @@ from attrition.reporting._plots import (
     driver_summary_figure,
     expected_vs_actual_figure,
     risk_by_group_figure,
+    risk_points_explanation,
     waterfall_figure,
 )
 from attrition.reporting._quiet_quitting import QQ_LIMITS, prevalence_trend_figure, quiet_quitting_section
@@ -25,5 +26,6 @@ __all__ = [
     "model_card", "model_card_markdown", "model_card_html", "flat_model_card_markdown",
     "calibration_figure", "driver_importance_figure", "beeswarm_figure", "waterfall_figure",
     "risk_by_group_figure", "expected_vs_actual_figure", "driver_summary_figure", "backtest_figures",
+    "risk_points_explanation",
     "quiet_quitting_section", "prevalence_trend_figure", "QQ_LIMITS",
 ]

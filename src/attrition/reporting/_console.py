@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -69,8 +70,44 @@ def print_backtest(result: BacktestResult, console=None) -> None:
         console.print(f"Teams: {len(teams)} rows (teams under {s['min_group_size']} people merged); actual "
                       f"leavers outside the expected 95 % interval in {len(outside)}"
                       + (f": {', '.join(outside[:10])}" if outside else "") + ".")
+    _print_risk_over_time(result, console)
     if result.fairness is not None:
         _print_fairness(result, console)
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    return "—" if value is None or not np.isfinite(value) else format(value, spec)
+
+
+def _print_risk_over_time(result: BacktestResult, console) -> None:
+    """Survival metrics, calibration at each horizon and the first-90-days segment, when measured."""
+    surv = getattr(result, "survival", None)
+    if surv is None or not len(surv):
+        return
+    auc_cols = [c for c in surv.columns if c.startswith("td_auc_")]
+    t = Table(title="Risk over time: everyone employed at each origin, followed to the export date "
+                    "(time-dependent AUC, Uno's concordance, integrated Brier; — = beyond the follow-up)")
+    for col in ("model", *[f"AUC {c[7:]}" for c in auc_cols], "concordance", "integrated Brier"):
+        t.add_column(col, justify="right")
+    for r in surv.to_dict("records"):
+        t.add_row(r["model"], *[_fmt(r[c]) for c in auc_cols], _fmt(r.get("concordance")),
+                  _fmt(r.get("integrated_brier"), ".4f"))
+    console.print(t)
+    h = Table(title="Calibration at each horizon (rows whose outcome at that horizon is known)")
+    for col in ("horizon", "rows", "mean risk", "observed", "ECE", "ROC AUC", "expected", "actual"):
+        h.add_column(col, justify="right")
+    for r in result.horizons.to_dict("records"):
+        h.add_row(f"{r['horizon_days']} days", f"{r['n']}", _fmt(r.get("mean_risk")), _fmt(r.get("observed")),
+                  _fmt(r.get("ece")), _fmt(r.get("roc_auc")), _fmt(r.get("expected"), ".1f"),
+                  _fmt(r.get("actual"), ".0f"))
+    console.print(h)
+    g = Table(title="First 90 days of tenure vs the rest (the horizon's label)")
+    for col in ("segment", "model", "rows", "leavers", "ROC AUC", "ECE", "expected"):
+        g.add_column(col, justify="right")
+    for r in result.segments.to_dict("records"):
+        g.add_row(r["segment"], r["model"], f"{r['rows']}", f"{r['leavers']:.0f}", _fmt(r.get("roc_auc")),
+                  _fmt(r.get("ece")), _fmt(r.get("expected"), ".1f"))
+    console.print(g)
 
 
 def _print_fairness(result: BacktestResult, console) -> None:

@@ -13,17 +13,21 @@ Figures never touch the user's matplotlib state
     Jupyter they display inline as PNG (:meth:`_Figure._repr_png_`) even
     before pyplot was imported.
 
-    shap's waterfall draws on pyplot's current figure, so
-    :func:`waterfall_figure` makes one with ``plt.figure`` inside
-    ``plt.ioff()`` and ``matplotlib.rc_context()`` (interactive mode and
-    rcParams restored afterwards) and closes it in pyplot before returning
-    it; the backend is never switched. shap's beeswarm draws on the axes it
-    is given.
+    shap's beeswarm draws on the axes it is given; the waterfall is drawn
+    here, in probability points.
+
+Probability points, never log-odds
+    What a reader sees is in percentage points of risk:
+    :func:`risk_points_explanation` turns the model's contributions into
+    each measure's points for each person (as the drivers of the scores
+    file), and :func:`waterfall_figure` walks from the average person's
+    risk to one person's in steps of points.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 
 import matplotlib
@@ -32,7 +36,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from attrition.analysis._backtest import CALIBRATION_METHODS
-from attrition.analysis._drivers import feature_family, measure_label
+from attrition.analysis._drivers import (
+    feature_family,
+    measure_label,
+    probability_points,
+)
 from attrition.analysis._rollups import _assign, poisson_binomial_interval
 from attrition.models._baselines import BASELINES
 
@@ -40,6 +48,7 @@ __all__ = [
     "calibration_figure",
     "driver_importance_figure",
     "beeswarm_figure",
+    "risk_points_explanation",
     "waterfall_figure",
     "risk_by_group_figure",
     "expected_vs_actual_figure",
@@ -135,54 +144,166 @@ def _short(text: str, width: int = 60) -> str:
     return textwrap.shorten(str(text), width=width, placeholder="…")
 
 
+def _distinct(names: list[str], width: int) -> list[str]:
+    """Shortened names that stay distinct: a clash keeps more of the text, then gets a number.
+
+    Examples
+    --------
+    >>> _distinct(["Share of night shifts, last 28 days", "Share of night shifts, last 91 days"], 20)
+    ['Share of night…', 'Share of night shifts, last 91 days']
+    >>> _distinct(["Same words", "Same words"], 20)
+    ['Same words', 'Same words (2)']
+    """
+    out: list[str] = []
+    for n in names:
+        short = _short(n, width)
+        if short in out:
+            short = _short(n, width + 25)
+        k = 2
+        base = short
+        while short in out:
+            short = f"{base} ({k})"
+            k += 1
+        out.append(short)
+    return out
+
+
+def risk_points_explanation(model, snapshots: pd.DataFrame, labels=None, contributions: pd.DataFrame | None = None):
+    """A :class:`shap.Explanation` in probability points, one column per measure, for the beeswarm.
+
+    Each measure's contributions (its windows and team comparison summed,
+    as the drivers of the scores file group them) become the risk points
+    it adds for that person: ``100 × (p − sigmoid(logit(p) − φ))``
+    (:func:`attrition.analysis.probability_points`). ``data`` is the value
+    of the measure's main feature (the one that moves risk most on
+    average; tenure in days), coloured by shap; ``base_values`` is the
+    average person's risk in percent. Names are plain labels, distinct.
+
+    Parameters
+    ----------
+    model : AttritionModel
+        A fitted model (its public ``contributions``, ``prepare``,
+        ``feature_names_in_``, ``categories_``).
+    snapshots : pandas.DataFrame
+        The rows to explain.
+    labels : dict, optional
+        Readable feature labels (default: the model's).
+    contributions : pandas.DataFrame, optional
+        ``model.contributions(snapshots)``, when already computed.
+    """
+    import shap
+
+    labels = dict(labels) if labels is not None else model.feature_labels()
+    contrib = model.contributions(snapshots) if contributions is None else contributions
+    feats = list(model.feature_names_in_)
+    data = model.prepare(snapshots)
+    for col in model.categories_:
+        data[col] = data[col].cat.codes.astype("float64").where(data[col].notna())
+    values = contrib[feats].to_numpy(dtype="float64")
+    logit = values.sum(axis=1) + contrib["bias"].to_numpy(dtype="float64")
+    risk = 1.0 / (1.0 + np.exp(-logit))
+    fams = [feature_family(f) for f in feats]
+    order = list(dict.fromkeys(fams))
+    points = np.zeros((len(values), len(order)))
+    shown = np.full((len(values), len(order)), np.nan)
+    names = []
+    for j, fam in enumerate(order):
+        idx = [i for i, f in enumerate(fams) if f == fam]
+        points[:, j] = probability_points(risk, values[:, idx].sum(axis=1))
+        main = feats[idx[int(np.argmax(np.abs(values[:, idx]).mean(axis=0)))]]
+        if fam == "tenure" and "tenure_days" in feats:
+            main = "tenure_days"
+        base = main.removesuffix("_vs_team")
+        main = base if base in feats else main
+        shown[:, j] = data[main].to_numpy(dtype="float64")
+        names.append(measure_label(labels.get(main, fam)))
+    base_risk = 100.0 / (1.0 + np.exp(-contrib["bias"].to_numpy(dtype="float64")))
+    return shap.Explanation(values=points, base_values=base_risk, data=shown, feature_names=_distinct(names, 200))
+
+
 def beeswarm_figure(explanation, max_display: int = 12,
                     title: str = "What drives risk across everyone scored") -> Figure:
-    """shap's beeswarm of the global driver importance.
+    """shap's beeswarm of the global driver importance, in probability points.
 
-    One dot per employee and feature: its position is the contribution to
-    the calibrated log-odds, its colour the feature's value (high red, low
-    blue). ``explanation`` comes from
-    :func:`attrition.analysis._explain.shap_explanation`. Drawn on the axes
-    of a new figure outside pyplot (shap's ``ax`` argument).
+    One dot per person and measure: its position is the risk points the
+    measure adds (right) or takes away (left), its colour the measure's
+    value (high red, low blue). ``explanation`` comes from
+    :func:`risk_points_explanation`. Row names are shortened so they fit
+    and stay distinct. Drawn on the axes of a new figure outside pyplot
+    (shap's ``ax`` argument).
     """
     import shap
 
     explanation = explanation[:, :]
-    explanation.feature_names = [_short(n) for n in explanation.feature_names]
+    explanation.feature_names = _distinct(list(explanation.feature_names), 48)
     fig, ax = _subplots(figsize=(11, 0.45 * max_display + 1.8))
-    with matplotlib.rc_context():
+    with matplotlib.rc_context({"font.size": 10}):
         shap.plots.beeswarm(explanation, max_display=max_display, ax=ax, show=False, plot_size=None,
-                            color_bar_label="Feature value (low → high)")
-    ax.set_xlabel("Contribution to risk (calibrated log-odds; right = raises risk)")
+                            color_bar_label="Value of the measure (low → high)")
+    ax.set_yticks(ax.get_yticks(), [re.sub(r"^Sum of (\d+) other features$", r"\1 other measures together", t.get_text())
+                                     for t in ax.get_yticklabels()], fontsize=10)
+    ax.set_xlabel("Risk points the measure adds for the person (right) or takes away (left)")
     fig.suptitle(title, x=0.02, ha="left")
     fig.tight_layout()
     return fig
 
 
 def waterfall_figure(explanation_row, max_display: int = 10, title: str = "") -> Figure:
-    """shap's waterfall of one employee's risk, from the average to their own.
+    """One person's risk, from the average person's to their own, in steps of probability points.
 
     Pass one row of an explanation grouped by measure
-    (:func:`attrition.analysis._explain.measure_explanation`), or any
-    single-row :class:`shap.Explanation`.
+    (:func:`attrition.analysis.measure_explanation`; values and base value
+    on the calibrated log-odds scale, data the values as text). The
+    ``max_display - 1`` measures that move the risk most are shown, the
+    rest pooled into one step. Steps are taken from the smallest to the
+    largest, so they add up exactly to the change in risk; the largest
+    (top) step equals that measure's driver points in the scores file.
 
-    shap draws the waterfall on pyplot's current figure: it is made with
-    ``plt.figure`` with interactive mode off and rcParams restored
-    afterwards, then closed in pyplot (so no ``plt.show()`` shows it again)
-    and returned. The backend is never switched.
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> row = SimpleNamespace(values=np.array([1.0, -0.5, 0.2]), base_values=-2.0,
+    ...                       data=np.array(["2 months", "9%", "3"], dtype=object),
+    ...                       feature_names=["Tenure", "Share of night shifts", "Late changes"])
+    >>> [t.get_text() for t in waterfall_figure(row, max_display=2).axes[0].get_yticklabels()]
+    ['2 other measures', 'Tenure: 2 months']
     """
-    import matplotlib.pyplot as plt
-    import shap
-
-    row = explanation_row
-    row.feature_names = [_short(n, 55) for n in row.feature_names]
-    with plt.ioff(), matplotlib.rc_context():  # shap turns interactive mode off and leaves it off
-        fig = plt.figure(FigureClass=_Figure)
-        try:
-            shap.plots.waterfall(row, max_display=max_display, show=False)
-        finally:
-            plt.close(fig)
-    fig.set_size_inches(11, 0.5 * max_display + 1.8)
+    values = np.asarray(explanation_row.values, dtype="float64")
+    base = float(np.asarray(explanation_row.base_values, dtype="float64").ravel()[0])
+    data = list(explanation_row.data) if explanation_row.data is not None else [None] * len(values)
+    names = list(explanation_row.feature_names)
+    order = np.argsort(-np.abs(values), kind="stable")
+    shown = order[:max_display - 1] if len(order) > max_display else order
+    rest = [i for i in order if i not in set(shown.tolist())]
+    steps: list[tuple[str, float]] = []
+    if rest:
+        steps.append((f"{len(rest)} other measure{'s' if len(rest) != 1 else ''}", float(values[rest].sum())))
+    for i in shown[::-1]:
+        value = data[i]
+        if isinstance(value, (float, np.floating)):
+            value = "missing" if np.isnan(value) else f"{value:.3g}"
+        steps.append((f"{names[i]}: {value}" if value is not None and str(value) != "" else str(names[i]),
+                      float(values[i])))
+    sig = lambda z: 100.0 / (1.0 + np.exp(-z))  # noqa: E731
+    fig, ax = _subplots(figsize=(11, 0.42 * len(steps) + 2.0))
+    logit = base
+    labels = []
+    for k, (label, phi) in enumerate(steps):
+        start, end = sig(logit), sig(logit + phi)
+        logit += phi
+        colour = _RED if end >= start else _BLUE
+        ax.barh(k, end - start, left=start, color=colour, height=0.6)
+        pts = end - start
+        ax.text(max(start, end), k, f"  {pts:+.1f} pts", va="center", fontsize=9, color="#333")
+        labels.append(_short(label, 70))
+    p0, p1 = sig(base), sig(logit)
+    ax.axvline(p0, color=_GREY, ls="--", lw=1)
+    ax.axvline(p1, color="#333", ls=":", lw=1)
+    ax.set_yticks(range(len(steps)), labels)
+    ax.set_ylim(-0.8, len(steps) - 0.2)
+    ax.set_xlim(0, min(100.0, max(p0, p1, *(sig(base + np.cumsum([p for _, p in steps])))) * 1.18 + 2))
+    ax.set_xlabel(f"Risk (%): from the average person ({p0:.1f}%, dashed) to this person ({p1:.1f}%, dotted)")
+    ax.spines[["top", "right"]].set_visible(False)
     if title:
         fig.suptitle(title, x=0.02, ha="left")
     fig.tight_layout()
@@ -298,9 +419,10 @@ def driver_summary_figure(scores: pd.DataFrame, labels: dict[str, str] | None = 
         k += 1
     ranked = sorted(totals, key=lambda f: -totals[f])[:top][::-1]
     fig, ax = _subplots(figsize=(11, 0.42 * max(len(ranked), 1) + 1.5))
-    ax.barh([_short(names[f], 60) for f in ranked], [totals[f] for f in ranked], color=_RED)
+    ax.barh(_distinct([names[f] for f in ranked], 60), [totals[f] for f in ranked], color=_RED)
     for i, f in enumerate(ranked):
-        ax.text(totals[f], i, f"  {people[f]} people", va="center", fontsize=9, color="#333")
+        ax.text(totals[f], i, f"  {people[f]} {'person' if people[f] == 1 else 'people'}", va="center",
+                fontsize=9, color="#333")
     ax.set_xlabel("Risk points added, summed over the people for whom it is a top driver")
     ax.margins(x=0.15)
     fig.suptitle(title, x=0.02, ha="left")

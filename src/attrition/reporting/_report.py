@@ -39,6 +39,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -49,7 +50,7 @@ import pandas as pd
 
 from attrition._version import __version__
 from attrition.analysis._drivers import feature_family, measure_label, top_drivers
-from attrition.analysis._explain import measure_explanation, shap_explanation
+from attrition.analysis._explain import measure_explanation
 from attrition.analysis._rollups import _assign, nest_in_parents, rollup, summary
 from attrition.data._io import atomic_write
 from attrition.data._privacy import pseudonymise, resolve_salt
@@ -62,6 +63,7 @@ from attrition.reporting._plots import (
     driver_summary_figure,
     expected_vs_actual_figure,
     risk_by_group_figure,
+    risk_points_explanation,
     waterfall_figure,
 )
 from attrition.reporting._quiet_quitting import quiet_quitting_section
@@ -210,7 +212,7 @@ def _why_section(scores: pd.DataFrame, model, features: pd.DataFrame | None,
                       if _driver_columns(scores) else None)
     beeswarm = None
     if model is not None and features is not None and len(features):
-        beeswarm = figure_to_data_uri(beeswarm_figure(shap_explanation(model, features, labels)))
+        beeswarm = figure_to_data_uri(beeswarm_figure(risk_points_explanation(model, features, labels)))
     return {"driver_summary": driver_summary, "beeswarm": beeswarm}
 
 
@@ -240,7 +242,7 @@ def _who_section(scores: pd.DataFrame, pseudonyms: np.ndarray, *, top: int, min_
             risk = float(scores["attrition_risk"].iloc[order[0]])
             waterfall = figure_to_data_uri(waterfall_figure(
                 exp, title=f"Why {pseudonyms[order[0]]} has a risk of {risk:.0%}: "
-                           "from the average (bottom) to this person (top)"))
+                           "from the average person (bottom) to this person (top)"))
     return {"rows": rows, "waterfall": waterfall}
 
 
@@ -276,6 +278,27 @@ _FAIRNESS_COLUMNS = (
 )
 
 
+_ATTRIBUTES = {"gender": "Gender", "age_band": "Age band"}
+
+
+def _group_order(group: Mapping) -> tuple:
+    """Sort key of a group within its attribute: age bands young to old, other groups by name, missing last.
+
+    Examples
+    --------
+    >>> groups = [{"attribute": "age_band", "group": g} for g in ("25-34", "55+", "missing", "<25")]
+    >>> [g["group"] for g in sorted(groups, key=_group_order)]
+    ['<25', '25-34', '55+', 'missing']
+    """
+    name = str(group.get("group"))
+    lead = re.match(r"^(<)?(\d+)", name)
+    if name in ("missing", "Other", "(suppressed)") or name.startswith("Other"):
+        return (2, 0.0, name)
+    if lead:
+        return (0, float(lead.group(2)) - (0.5 if lead.group(1) else 0.0), name)
+    return (1, 0.0, name)
+
+
 def _fairness_section(fairness) -> dict | None:
     """"Fairness audit": per-group cells (suppressed groups blank), flags and thresholds."""
     if fairness is None:
@@ -285,7 +308,8 @@ def _fairness_section(fairness) -> dict | None:
     if not fairness or "groups" not in fairness:
         return {"audited": False}
     rows = []
-    for g in fairness["groups"]:
+    attrs = list(dict.fromkeys(str(g.get("attribute")) for g in fairness["groups"]))
+    for g in sorted(fairness["groups"], key=lambda g: (attrs.index(str(g.get("attribute"))), _group_order(g))):
         cells = []
         for key, _, fmt in _FAIRNESS_COLUMNS:
             v = g.get(key)
@@ -293,7 +317,7 @@ def _fairness_section(fairness) -> dict | None:
                 cells.append("")
             else:
                 cells.append(_pct(v) if fmt == "pct" else fmt.format(v))
-        rows.append({"attribute": g.get("attribute"), "suppressed": bool(g.get("suppressed")), "cells": cells,
+        rows.append({"attribute": _ATTRIBUTES.get(str(g.get("attribute")), g.get("attribute")), "suppressed": bool(g.get("suppressed")), "cells": cells,
                      "group": f"{g.get('group')}{' (suppressed)' if g.get('suppressed') else ''}"})
     return {"audited": True, "min_n": fairness.get("min_group_size", ""), "flags": list(fairness.get("flags") or []),
             "columns": [label for _, label, _ in _FAIRNESS_COLUMNS], "rows": rows,
@@ -313,6 +337,7 @@ def build_report(
     fairness=None,
     min_group_size: int = 5,
     id_salt: str | None = None,
+    left_out: list[str] | None = None,
 ) -> str:
     """The HTML report of one scoring run (see the module docs).
 
@@ -348,6 +373,10 @@ def build_report(
         The pseudonym salt, when the scores have no ``employee_pseudonym``
         column (default: the environment's or the salt file's, see
         :func:`attrition.data._privacy.resolve_salt`).
+    left_out : list of str, optional
+        What the report could not include and how to add it, one sentence
+        each, shown in a box at the top (``attrition report --scores`` passes
+        them when it cannot find the model or the data).
 
     Returns
     -------
@@ -385,6 +414,7 @@ def build_report(
         "outcomes": _outcomes_section(model, outcomes),
         "fairness": _fairness_section(fairness),
         "card": model_card(model, model_info=model_info, scores=scores),
+        "left_out": list(left_out or []),
     }
     return render_template("report.html.j2", **context)
 
@@ -438,7 +468,7 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
         contributions = model.contributions(rows)
     figures = {
         "plots/driver_beeswarm_validation.png": beeswarm_figure(
-            shap_explanation(model, rows, labels, contributions=contributions)),
+            risk_points_explanation(model, rows, labels, contributions=contributions)),
     }
     if getattr(model, "target", "attrition") == "quiet_quitting":  # entries, not leavers
         figures["plots/expected_vs_actual_qq_entries.png"] = expected_vs_actual_figure(

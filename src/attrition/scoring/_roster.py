@@ -113,6 +113,11 @@ def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, 
             "risk_band": risk_band(risk, model.thresholds_),
         }
     )
+    if getattr(model, "kind_", "binary") == "hazard":  # the survival curve at each horizon
+        horizons = model.predict_horizons(rows)
+        for col in horizons.columns:
+            out[col] = np.round(horizons[col].to_numpy(), 6)
+        out["expected_months_to_exit"] = np.round(model.expected_months_to_exit(rows), 2)
     if n_drivers > 0 and len(rows):
         drivers = top_drivers(model.contributions(rows), rows[model.feature_names_in_], n=n_drivers,
                               labels=labels, references=medians)
@@ -166,7 +171,10 @@ def score_roster(
     Returns
     -------
     pandas.DataFrame
-        ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``, the
+        ``employee_id``, ``as_of``, ``attrition_risk``, ``risk_band``; for a
+        monthly hazard model ``attrition_risk_<d>d`` for each of the spec's
+        horizons (default 30, 90, 180 and 365 days, read off the survival
+        curve: non-decreasing) and ``expected_months_to_exit``; the
         drivers (``driver_1`` ...; see :func:`attrition.analysis.top_drivers`,
         with the team median of the same day as reference), ``horizon_days``,
         ``model_name``, ``model_version``, ``input_fingerprint`` (SHA-256 of
@@ -193,11 +201,15 @@ def score_roster(
     snaps = model.snapshots(tables, [as_of]) if snapshots is None else _checked_snapshots(snapshots, as_of,
                                                                                       employed)
     labels = model.feature_labels()
+    # Team medians over everyone employed that day (not only the roster): the drivers' reference.
+    # One pass over the features of both models (each column's median depends on that column only).
+    features = list(dict.fromkeys([*model.feature_names_in_,
+                                   *(qq_model.feature_names_in_ if qq_model is not None else [])]))
+    all_medians = team_medians(snaps, features, min_group_size=spec.min_group_size)
     qq = None
     if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
         definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
-        refs = (team_medians(snaps, qq_model.feature_names_in_, min_group_size=spec.min_group_size)
-                if qq_model is not None else None)
+        refs = all_medians[list(qq_model.feature_names_in_)] if qq_model is not None else None
         # The state filter reads the month ends before as_of too (never after it).
         hist_dates = state_history_dates(tables, as_of, definition)
         history = ((qq_model if qq_model is not None else model).snapshots(tables, hist_dates)
@@ -205,8 +217,7 @@ def score_roster(
         qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
                                    references=refs, history=history)
         qq.index = snaps["employee_id"].to_numpy()
-    # Team medians over everyone employed that day (not only the roster): the drivers' reference.
-    medians = team_medians(snaps, model.feature_names_in_, min_group_size=spec.min_group_size)
+    medians = all_medians[list(model.feature_names_in_)]
     medians.index = snaps["employee_id"].to_numpy()
     rows = _select_roster(snaps, roster)
     medians = medians.loc[rows["employee_id"].to_numpy()].reset_index(drop=True)

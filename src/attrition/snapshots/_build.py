@@ -21,6 +21,15 @@ The label (``label_status``)
     ``censored_competing``: employment ended inside the horizon for another
     reason (involuntary, retirement, internal transfer, other). The data
     contract treats these as censoring: ``label = NaN``, left out of training.
+
+The time to exit (``duration_days``, ``event``)
+    For the monthly hazard model and the survival metrics: ``event`` is 1
+    when a voluntary exit is known by the export date, ``duration_days`` the
+    days from ``t`` to that exit, or else to the censoring: another kind of
+    exit (a competing risk, treated as censoring as above) or the export
+    date, whichever comes first. A censored row only says "no voluntary exit
+    during ``duration_days``": it never becomes a negative beyond what was
+    observed.
 """
 
 from __future__ import annotations
@@ -56,7 +65,7 @@ log = logging.getLogger(__name__)
 #: Identifying columns of a snapshot frame (never model features).
 META_COLUMNS: tuple[str, ...] = ("employee_id", "as_of", "team_id")
 #: Outcome columns of a snapshot frame (never model features).
-LABEL_COLUMNS: tuple[str, ...] = ("label", "label_status")
+LABEL_COLUMNS: tuple[str, ...] = ("label", "label_status", "duration_days", "event")
 LABEL_STATUSES = ("positive", "negative", "censored_horizon", "censored_competing")
 
 
@@ -127,7 +136,9 @@ def make_labels(
 ) -> pd.DataFrame:
     """Label each ``(employee_id, as_of)`` row of ``frame``; see the module docs.
 
-    Returns ``label`` (1.0, 0.0 or NaN) and ``label_status``, aligned to ``frame``.
+    Returns ``label`` (1.0, 0.0 or NaN), ``label_status``, ``duration_days``
+    and ``event`` (the time to a voluntary exit or to censoring), aligned to
+    ``frame``.
 
     Examples
     --------
@@ -154,8 +165,15 @@ def make_labels(
         np.where(voluntary, "positive", np.where(other_end, "censored_competing", "negative")),
     )
     label = np.where(status == "positive", 1.0, np.where(status == "negative", 0.0, np.nan))
+    # Time to exit: what is known on the export date; rows dated after it know nothing.
+    known_end = (term > t) & (term <= export)
+    stop = np.where(known_end, term, export)
+    duration = ((stop - t) / np.timedelta64(1, "D")).astype("float64")
+    duration[t > export] = np.nan
+    event = np.where(np.isnan(duration), np.nan, (known_end & (reason == "voluntary")).astype("float64"))
     return pd.DataFrame(
-        {"label": label, "label_status": pd.Categorical(status, categories=LABEL_STATUSES)}
+        {"label": label, "label_status": pd.Categorical(status, categories=LABEL_STATUSES),
+         "duration_days": duration, "event": event}
     )
 
 

@@ -79,6 +79,11 @@ class SnapshotSpec:
     columns : dict, optional
         The per-table renaming from the files' column names to the contract's
         that the training data used (``{"schedule": {"shift_date": "date"}}``).
+    horizons : tuple of int, default (30, 90, 180, 365)
+        The horizons, in days, at which the attrition model's survival curve
+        is read out when scoring (``attrition_risk_<d>d``); at most 365 days
+        (the curve covers 12 months). ``horizon_days`` stays the horizon of
+        ``attrition_risk`` and of the binary label.
     """
 
     horizon_days: int = 90
@@ -89,6 +94,7 @@ class SnapshotSpec:
     quiet_quitting: QuietQuittingDefinition | None = None
     tables: Mapping[str, tuple[str, ...]] | None = None
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    horizons: tuple[int, ...] = (30, 90, 180, 365)
 
     # ---------------------------------------------------------------- checks
     def validate(self) -> SnapshotSpec:
@@ -109,6 +115,10 @@ class SnapshotSpec:
              f"survey_privacy must be one of {', '.join(SURVEY_PRIVACY_MODES)}, got {self.survey_privacy!r}.")
         need(isinstance(self.min_group_size, int) and 2 <= self.min_group_size <= 1000,
              f"min_group_size must be a whole number from 2 to 1000, got {self.min_group_size!r}.")
+        hs = tuple(self.horizons)
+        need(len(hs) > 0 and all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 365
+                                 for h in hs) and list(hs) == sorted(set(hs)),
+             f"horizons must be distinct, increasing whole numbers of days from 1 to 365, got {self.horizons!r}.")
         need(self.target in TARGETS, f"target must be one of {', '.join(TARGETS)}, got {self.target!r}.")
         if self.tables is not None:
             unknown = sorted(set(self.tables) - set(TABLE_NAMES))
@@ -232,6 +242,7 @@ class SnapshotSpec:
             "quiet_quitting": self.quiet_quitting_definition().to_dict(),
             "tables": None if self.tables is None else {k: list(v) for k, v in self.tables.items()},
             "columns": {k: dict(v) for k, v in (self.columns or {}).items()},
+            "horizons": [int(h) for h in self.horizons],
         }
 
     @classmethod
@@ -245,6 +256,8 @@ class SnapshotSpec:
                               f"{', '.join(sorted(known))}.")
         if "windows" in values:
             values["windows"] = tuple(int(w) for w in values["windows"])
+        if "horizons" in values:  # specs saved before issue 14 have none: the default
+            values["horizons"] = tuple(int(h) for h in values["horizons"])
         qq = values.get("quiet_quitting")
         if isinstance(qq, Mapping):
             qq = dict(qq)

@@ -50,6 +50,14 @@ from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
 from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitting_index
+from attrition.tracking._model_cache import (
+    model_cache_key,
+    read_cached_model,
+    read_resolved,
+    store_stamp,
+    write_cached_model,
+    write_resolved,
+)
 
 __all__ = [
     "default_tracking_uri",
@@ -301,7 +309,28 @@ def _log_dataset(frame: pd.DataFrame, *, name: str, fingerprint: str, targets: s
     source = CodeDatasetSource({"data_fingerprint": fingerprint, "rows": "validation months, no ids"})
     dataset = mlflow.data.from_pandas(data, source=source, name=name, targets=targets,
                                       digest=fingerprint[:32])
+    # MLflow infers the schema by visiting every value in Python (seconds per 10,000 rows, growing
+    # with the data). The rows that decide it give the same schema: set it before MLflow asks.
+    dataset.__dict__["schema"] = infer_signature(schema_rows(data)).inputs
     mlflow.log_input(dataset, context="training", tags={"data_fingerprint": fingerprint})
+
+
+def schema_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` that decide its MLflow schema: the first, and each column's first missing value.
+
+    A column's type comes from its dtype (and, for text, the types of its
+    values: one kind per column here), and it is *required* when it has no
+    missing value; both are the same on these rows as on the whole frame.
+
+    >>> f = pd.DataFrame({"a": [1.0, 2.0, None, 4.0], "b": ["x", None, "y", "z"], "c": [1, 2, 3, 4]})
+    >>> schema_rows(f).index.tolist()
+    [0, 1, 2]
+    """
+    if len(frame) == 0:
+        return frame
+    missing = frame.isna().to_numpy()
+    first = missing.argmax(axis=0)[missing.any(axis=0)]
+    return frame.iloc[sorted({0, *first.tolist()})]
 
 
 @contextmanager
@@ -568,10 +597,21 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     """
     tracking = tracking_uri or default_tracking_uri()
     _check_store(tracking)
-    setup_tracking(tracking)
     uri = normalise_model_uri(uri)
+    # The same store file as when this URI was last resolved: the same version, read locally.
+    known = read_resolved(tracking, uri)
+    cached = read_cached_model(known) if known is not None else None
+    if cached is not None:
+        return cached[0], {**cached[1], "model_uri": uri}
+    setup_tracking(tracking)
+    stamp = store_stamp(tracking)  # before resolving: a later write never matches this stamp
     try:
         name, version = _describe(uri)
+        key = model_cache_key(tracking, _identity(uri, name, version))
+        cached = read_cached_model(key)
+        if cached is not None:  # this exact version was loaded before: no MLflow loading again
+            write_resolved(tracking, uri, stamp, key)
+            return cached[0], {**cached[1], "model_uri": uri}
         loaded = mlflow.pyfunc.load_model(uri)
     except MlflowException as exc:
         raise ModelNotFoundError(
@@ -587,7 +627,17 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     info = {"model_name": name, "model_version": version, "model_uri": uri}
     if run_id:
         info["run_id"] = str(run_id)  # the training run: its artefacts (fairness.json) for reports
+    write_cached_model(key, wrapper.model, info)
+    write_resolved(tracking, uri, stamp, key)
     return wrapper.model, info
+
+
+def _identity(uri: str, name: str, version: str) -> str:
+    """What names one model version for good (see :mod:`attrition.tracking._model_cache`)."""
+    if uri.startswith("models:/") and name != "logged model" and version:
+        mv = mlflow.MlflowClient().get_model_version(name, version)
+        return f"models:/{name}/{version}|{mv.run_id}|{mv.source}|{mv.creation_timestamp}"
+    return uri
 
 
 def registered_name(name: str) -> str:

@@ -1,0 +1,158 @@
+"""The monthly hazard model: survival curve, horizons, censoring, new hires."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import spearmanr
+
+from attrition import AttritionModel, Tables
+from attrition.models import MONTH_DAYS, cumulative_risk, monthly_label, risk_at
+from attrition.scoring import score_roster
+from attrition.snapshots import make_labels, population
+
+
+def test_hazard_model_interface(medium_snapshots, medium_model):
+    rows = medium_snapshots.head(200)
+    assert medium_model.kind_ == "hazard"
+    hazard = medium_model.predict_hazard(rows)
+    curve = medium_model.predict_survival(rows)
+    assert hazard.shape == curve.shape == (200, 12)
+    assert ((hazard > 0) & (hazard < 1)).all()
+    # monotone by construction, and exactly 1 - prod(1 - h)
+    assert (np.diff(curve, axis=1) >= 0).all()
+    np.testing.assert_allclose(curve, 1 - np.cumprod(1 - hazard, axis=1))
+    # attrition_risk stays the 90-day risk, read off the same curve
+    np.testing.assert_allclose(medium_model.predict_risk(rows), risk_at(hazard, 90))
+    horizons = medium_model.predict_horizons(rows)
+    assert list(horizons.columns) == [f"attrition_risk_{d}d" for d in (30, 90, 180, 365)]
+    assert (np.diff(horizons.to_numpy(), axis=1) >= 0).all()
+    # the month's hazard is time-varying: tenure grows along the curve
+    assert not np.allclose(hazard[:, 0], hazard[:, -1])
+
+
+def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):
+    rows = medium_snapshots.head(100)
+    contrib = medium_model.contributions(rows)
+    p = 1 / (1 + np.exp(-contrib.sum(axis=1).to_numpy()))
+    np.testing.assert_allclose(p, medium_model.predict_risk(rows), atol=1e-9)
+
+
+def test_risks_agree_with_the_simulators_truth(medium, medium_snapshots, medium_model):
+    """At every horizon the mean predicted risk on the latest months is within 30 % of the
+    simulator's true risk, and the ranking follows the truth."""
+    truth = medium.truth.rename(columns={"month_end": "as_of"})[
+        ["employee_id", "as_of", "p_exit_30d", "p_exit_90d", "p_exit_180d", "p_exit_365d"]]
+    dates = sorted(medium_snapshots["as_of"].unique())[-3:]
+    rows = medium_snapshots[medium_snapshots["as_of"].isin(dates)].merge(
+        truth, on=["employee_id", "as_of"], how="inner")
+    assert len(rows) > 500
+    pred = medium_model.predict_horizons(rows)
+    for d in (30, 90, 180, 365):
+        p, true = pred[f"attrition_risk_{d}d"].to_numpy(), rows[f"p_exit_{d}d"].to_numpy()
+        assert abs(p.mean() / true.mean() - 1) < 0.3, (d, p.mean(), true.mean())
+        assert spearmanr(p, true).statistic > 0.4, d
+
+
+def test_saved_hazard_model_round_trips(tmp_path, medium_snapshots, medium_model):
+    rows = medium_snapshots.head(50)
+    loaded = AttritionModel.load(medium_model.save(tmp_path / "m"))
+    assert loaded.kind_ == "hazard"
+    np.testing.assert_array_equal(loaded.predict_survival(rows), medium_model.predict_survival(rows))
+
+
+def _employees(hire, term, reason):
+    n = len(hire)
+    return pd.DataFrame({"employee_id": [f"e{i}" for i in range(n)], "team_id": ["t"] * n,
+                         "hire_date": pd.to_datetime(hire), "termination_date": pd.to_datetime(term),
+                         "termination_reason": reason})
+
+
+def test_censoring_never_makes_a_row_negative():
+    emp = _employees(["2023-01-01"] * 5,
+                     ["2024-02-10", "2024-02-10", "2024-04-15", None, "2024-02-29"],
+                     ["voluntary", "involuntary", "voluntary", None, "retirement"])
+    frame = pd.DataFrame({"employee_id": emp["employee_id"], "as_of": pd.Timestamp("2024-01-31")})
+    lab = make_labels(emp, frame, 90, "2024-12-31")
+    y = monthly_label(frame["as_of"], lab["duration_days"], lab["event"])
+    # exit in the month; competing exit in the month (censored); exit later; still there;
+    # a competing exit on the month end itself: the whole month was observed without a voluntary exit
+    assert np.array_equal(y, [1.0, np.nan, 0.0, 0.0, 0.0], equal_nan=True)
+    # the export date inside the month censors everyone still employed
+    lab = make_labels(emp, frame, 90, "2024-02-20")
+    y = monthly_label(frame["as_of"], lab["duration_days"], lab["event"])
+    assert np.array_equal(y, [1.0, np.nan, np.nan, np.nan, np.nan], equal_nan=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-40, 400), st.sampled_from(["voluntary", "involuntary", "transfer", None]),
+                          st.integers(0, 400)), min_size=1, max_size=20))
+def test_no_negative_without_a_whole_observed_month(cases):
+    """Property: a 0 needs the whole next month observed with no exit of any kind in it."""
+    t = pd.Timestamp("2024-01-31")
+    term = [None if r is None else t + pd.Timedelta(days=d) for d, r, _ in cases]
+    emp = _employees(["2023-01-01"] * len(cases), term, [r for _, r, _ in cases])
+    export = t + pd.Timedelta(days=max(e for *_, e in cases))
+    frame = pd.DataFrame({"employee_id": emp["employee_id"], "as_of": t})
+    lab = make_labels(emp, frame, 90, export)
+    y = monthly_label(frame["as_of"], lab["duration_days"], lab["event"])
+    month_end = pd.Timestamp("2024-02-29")
+    for (_, reason, _), end, value in zip(cases, term, y, strict=True):
+        ends_in_month = end is not None and t < end <= month_end
+        if value == 0.0:  # observed to the month end, and no exit of any kind before it
+            assert export >= month_end and not (end is not None and t < end < month_end)
+            assert not (ends_in_month and reason == "voluntary")
+        if value == 1.0:
+            assert reason == "voluntary" and ends_in_month and end <= export
+
+
+def test_curve_helpers_are_monotone_and_exact():
+    h = np.random.default_rng(0).uniform(0, 0.3, size=(50, 12))
+    curve = cumulative_risk(h)
+    assert (np.diff(curve, axis=1) >= 0).all()
+    for k in (1, 3, 6, 12):
+        np.testing.assert_allclose(risk_at(h, k * MONTH_DAYS), curve[:, k - 1])
+
+
+def test_hired_after_t_is_never_scored_and_new_hires_are(medium, medium_model):
+    tables = medium.tables
+    t = pd.Timestamp("2025-06-30")
+    emp = tables.employees
+    scores = score_roster(tables, t, medium_model, n_drivers=1)
+    hired = emp.set_index("employee_id").loc[scores["employee_id"], "hire_date"]
+    assert (hired <= t).all()
+    later = set(emp.loc[emp["hire_date"] > t, "employee_id"])
+    assert later and not later & set(scores["employee_id"])
+    # people hired in the month being scored are scored, with what is known at hire
+    still = emp["termination_date"].isna() | (emp["termination_date"] > t)
+    new = emp.loc[(emp["hire_date"] > t - pd.Timedelta(days=30)) & (emp["hire_date"] <= t) & still,
+                  "employee_id"]
+    assert len(new) and set(new) <= set(scores["employee_id"])
+    row = scores.set_index("employee_id").loc[new]
+    assert row["attrition_risk"].between(0, 1).all()
+    assert (row[["attrition_risk_30d", "attrition_risk_90d", "attrition_risk_180d",
+                 "attrition_risk_365d"]].diff(axis=1).iloc[:, 1:] >= 0).all().all()
+    assert (population(emp, [t])["employee_id"].isin(later)).sum() == 0
+
+
+def test_hire_features_ignore_hires_after_t():
+    from attrition.features import HiringFeatures
+
+    emp = _employees(["2024-03-01", "2024-03-05", "2024-03-10"], [None] * 3, [None] * 3)
+    frame = pd.DataFrame({"employee_id": ["e0"], "team_id": ["t"], "as_of": pd.to_datetime(["2024-03-03"])})
+    before = HiringFeatures().build(Tables(emp), frame)
+    later = emp.assign(hire_date=pd.to_datetime(["2024-03-01", "2024-03-06", "2024-03-12"]))
+    assert HiringFeatures().build(Tables(later), frame).equals(before)
+    assert before["hire_class_size"].tolist() == [1.0]
+
+
+def test_quiet_quitting_model_stays_binary(medium_model):
+    assert medium_model.target == "attrition"
+    with pytest.raises(Exception, match="survival curve"):
+        model = AttritionModel()
+        model.booster_, model.kind_ = medium_model.booster_, "binary"
+        model.spec_ = medium_model.spec_.for_target("quiet_quitting")
+        model.predict_survival(pd.DataFrame())
