@@ -493,13 +493,9 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
 
 def _qq_prevalence_line(scores) -> str:
     """The estimated share in the quiet-quitting state with its 90 % interval, in one line."""
-    from attrition.scoring import quiet_quitting_prevalence
+    from attrition.reporting import prevalence_text
 
-    est = quiet_quitting_prevalence(scores)
-    if not est["n"]:
-        return "Quiet-quitting prevalence: no one has a state estimate."
-    return (f"Quiet-quitting prevalence: {est['prevalence']:.1%} (90% interval {est['low']:.1%} to "
-            f"{est['high']:.1%}) of {est['n']} people with an estimate")
+    return prevalence_text(scores)
 
 
 def _qq_cell(row) -> str:

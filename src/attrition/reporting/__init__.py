@@ -18,7 +18,12 @@ from attrition.reporting._plots import (
     risk_points_explanation,
     waterfall_figure,
 )
-from attrition.reporting._quiet_quitting import QQ_LIMITS, prevalence_trend_figure, quiet_quitting_section
+from attrition.reporting._quiet_quitting import (
+    QQ_LIMITS,
+    prevalence_text,
+    prevalence_trend_figure,
+    quiet_quitting_section,
+)
 from attrition.reporting._report import build_report, figure_to_data_uri, training_artifacts, write_report
 
 __all__ = [
@@ -27,5 +32,5 @@ __all__ = [
     "calibration_figure", "driver_importance_figure", "beeswarm_figure", "waterfall_figure",
     "risk_by_group_figure", "expected_vs_actual_figure", "driver_summary_figure", "backtest_figures",
     "risk_points_explanation",
-    "quiet_quitting_section", "prevalence_trend_figure", "QQ_LIMITS",
+    "quiet_quitting_section", "prevalence_trend_figure", "prevalence_text", "QQ_LIMITS",
 ]

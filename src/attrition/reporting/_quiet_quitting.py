@@ -22,7 +22,7 @@ from attrition.analysis._rollups import _assign
 from attrition.reporting._plots import _BLUE, _subplots
 from attrition.snapshots._quiet_quitting import quiet_quitting_prevalence_interval
 
-__all__ = ["quiet_quitting_section", "prevalence_trend_figure", "QQ_LIMITS"]
+__all__ = ["quiet_quitting_section", "prevalence_trend_figure", "prevalence_text", "QQ_LIMITS"]
 
 #: What the section says about the measure's limits, whatever the data.
 QQ_LIMITS: tuple[str, ...] = (
@@ -42,6 +42,23 @@ _COMPONENT = re.compile(r"^(?P<label>.+?)\s+(?P<points>-?\d+(?:\.\d+)?)$")
 
 def _pct(v: float, digits: int = 0) -> str:
     return "" if v is None or not np.isfinite(v) else f"{100 * v:.{digits}f}%"
+
+
+def prevalence_text(scores: pd.DataFrame) -> str:
+    """The estimated share in the quiet-quitting state with its 90 % interval, in one line.
+
+    Examples
+    --------
+    >>> prevalence_text(pd.DataFrame({"quiet_quitting_state_probability": [0.0] * 10}))
+    'Quiet-quitting prevalence: 0.0% (90% interval 0.0% to 0.0%) of 10 people with an estimate'
+    """
+    p = (pd.to_numeric(scores["quiet_quitting_state_probability"], errors="coerce").to_numpy()
+         if "quiet_quitting_state_probability" in scores.columns else np.zeros(0))
+    est = quiet_quitting_prevalence_interval(p)
+    if not est["n"]:
+        return "Quiet-quitting prevalence: no one has a state estimate."
+    return (f"Quiet-quitting prevalence: {est['prevalence']:.1%} (90% interval {est['low']:.1%} to "
+            f"{est['high']:.1%}) of {est['n']} people with an estimate")
 
 
 def prevalence_trend_figure(records: Sequence[dict], title: str = "Share in the quiet-quitting state"):
