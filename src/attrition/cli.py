@@ -384,6 +384,7 @@ def score(data_dir, as_of, roster, model_uri, tracking_uri, out, n_drivers, qq_m
     if "quiet_quitting_band" in scores.columns:
         qq = scores["quiet_quitting_band"].value_counts()
         click.echo("Quiet quitting: " + ", ".join(f"{k} {v}" for k, v in qq.items()))
+        click.echo(_qq_prevalence_line(scores))
     if report_path is not None:
         click.echo(f"Report: {report_path.resolve()}")
 
@@ -585,9 +586,10 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
             qq_table.add_row(row.employee_id, f"{row.quiet_quitting_risk:.1%}",
                              f"{row.quiet_quitting_index:.0f}", f"{row.attrition_risk:.1%}", drivers)
         console.print(qq_table)
+        console.print(_qq_prevalence_line(res.scores))
         in_state = int(res.scores["quiet_quitting_state"].astype(bool).sum())
         console.print(f"{in_state} of {len(res.scores)} employees are in the quiet-quitting state now "
-                      "(index at or above the threshold; a proxy, not a diagnosis).")
+                      "(more likely in the state than not; a proxy, not a diagnosis).")
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
     if qq_res is not None and qq_res.run.registered_name:
@@ -596,6 +598,13 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
     if getattr(res, "report_path", None):
         console.print(f"Report: [bold]{res.report_path}[/bold]", soft_wrap=True)
+
+
+def _qq_prevalence_line(scores) -> str:
+    """The estimated share in the quiet-quitting state with its 90 % interval, in one line."""
+    from attrition.reporting import prevalence_text
+
+    return prevalence_text(scores)
 
 
 def _qq_cell(row) -> str:

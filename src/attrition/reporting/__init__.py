@@ -19,6 +19,12 @@ from attrition.reporting._plots import (
     risk_points_explanation,
     waterfall_figure,
 )
+from attrition.reporting._quiet_quitting import (
+    QQ_LIMITS,
+    prevalence_text,
+    prevalence_trend_figure,
+    quiet_quitting_section,
+)
 from attrition.reporting._report import build_report, figure_to_data_uri, training_artifacts, write_report
 from attrition.reporting._survival import kaplan_meier_figure, survival_card_markdown
 
@@ -30,4 +36,5 @@ __all__ = [
     "forecast_figure", "forecast_section", "build_forecast_report",
     "kaplan_meier_figure", "survival_card_markdown",
     "risk_points_explanation",
+    "quiet_quitting_section", "prevalence_trend_figure", "prevalence_text", "QQ_LIMITS",
 ]

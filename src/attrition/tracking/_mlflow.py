@@ -50,6 +50,7 @@ from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
+from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitting_index
 from attrition.tracking._model_cache import (
     model_cache_key,
     read_cached_model,
@@ -406,6 +407,7 @@ def log_training_run(
         if target == "quiet_quitting":
             mlflow.log_dict(model.spec_.quiet_quitting_definition().to_dict(),
                             "quiet_quitting_definition.json")
+            _log_quiet_quitting_state(model, snapshots)
         mlflow.log_dict({"features": features, "labels": {f: labels.get(f, f) for f in features}},
                         "features.json")
         mlflow.log_dict(model.training_summary_, "training_summary.json")
@@ -426,6 +428,30 @@ def log_training_run(
         result.registered_name, result.registered_version = register, register_champion(
             model_uri, register, description=description, tags=model_version_tags(model, fingerprint))
     return result
+
+
+def _log_quiet_quitting_state(model: AttritionModel, snapshots: pd.DataFrame) -> None:
+    """The state model's prevalence by month (with its 90 % interval) and transition rates.
+
+    Metrics ``qq_prevalence`` / ``qq_prevalence_low`` / ``qq_prevalence_high``
+    (the last month end of the snapshots), ``qq_entry_rate_monthly`` and
+    ``qq_exit_rate_monthly`` (the fitted transitions), and
+    ``quiet_quitting/prevalence_by_month.json`` (no ids).
+    """
+    definition = model.spec_.quiet_quitting_definition()
+    index = quiet_quitting_index(snapshots, definition)
+    trend = prevalence_by_month(snapshots["as_of"], index["quiet_quitting_state_probability"])
+    mlflow.log_dict({"prevalence_by_month": trend, "state_model": definition.state_model},
+                    "quiet_quitting/prevalence_by_month.json")
+    metrics = {}
+    if trend:
+        last = trend[-1]
+        metrics.update({"qq_prevalence": last["prevalence"], "qq_prevalence_low": last["low"],
+                        "qq_prevalence_high": last["high"]})
+    if definition.state_model is not None:
+        A = definition.state_model["transition"]
+        metrics.update({"qq_entry_rate_monthly": float(A[0][1]), "qq_exit_rate_monthly": float(A[1][0])})
+    mlflow.log_metrics(metrics)
 
 
 def _integer_tolerant_signature(example: pd.DataFrame, prediction: pd.DataFrame) -> ModelSignature:
