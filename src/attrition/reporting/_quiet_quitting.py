@@ -130,9 +130,14 @@ def _teams(scores: pd.DataFrame, min_n: int) -> list[dict]:
     return rows
 
 
-def _entry_list(scores: pd.DataFrame, pseudonyms: np.ndarray, top: int) -> list[dict]:
+def _entry_list(scores: pd.DataFrame, pseudonyms: np.ndarray, top: int, min_n: int) -> list[dict]:
+    """The people most likely to enter the state; teams under ``min_n`` read "small team"."""
     if "quiet_quitting_risk" not in scores.columns:
         return []
+    hidden: set = set()
+    if "team_id" in scores.columns:
+        _, pooled = _assign(scores, "team_id", min_n, "site" if "site" in scores.columns else None)
+        hidden = {g for g, p in pooled.items() if p is not None}
     risk = pd.to_numeric(scores["quiet_quitting_risk"], errors="coerce")
     candidates = risk.notna() & ~scores["quiet_quitting_state"].astype(bool)
     order = risk[candidates].sort_values(ascending=False, kind="stable").index[:top]
@@ -143,7 +148,9 @@ def _entry_list(scores: pd.DataFrame, pseudonyms: np.ndarray, top: int) -> list[
                    if f"qq_driver_{k}" in scores.columns and isinstance(row[f"qq_driver_{k}"], str)
                    and row[f"qq_driver_{k}"]]
         index = row.get("quiet_quitting_index")
-        out.append({"pseudonym": str(pseudonyms[i]), "team": str(row.get("team_id", "")),
+        team = row.get("team_id", "")
+        out.append({"pseudonym": str(pseudonyms[i]),
+                    "team": "small team" if team in hidden else str(team),
                     "risk": _pct(float(risk[i]), 1),
                     "index": "" if index is None or pd.isna(index) else f"{float(index):.0f}",
                     "drivers": drivers})
@@ -191,7 +198,7 @@ def quiet_quitting_section(scores: pd.DataFrame, *, pseudonyms: np.ndarray, min_
                    else None),
         "teams": _teams(scores, min_n),
         "components": _components(scores),
-        "entries": _entry_list(scores, pseudonyms, top),
+        "entries": _entry_list(scores, pseudonyms, top, min_n),
         "has_risk": "quiet_quitting_risk" in scores.columns
                     and pd.to_numeric(scores["quiet_quitting_risk"], errors="coerce").notna().any(),
     })
