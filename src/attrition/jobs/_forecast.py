@@ -12,6 +12,7 @@ from attrition.data._io import write_table, write_text
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, SchemaError
 from attrition.jobs._config import Config
+from attrition.jobs._workflows import report_group_size
 from attrition.models._hazard_baseline import ConstantHazardModel
 from attrition.reporting._forecast import build_forecast_report
 from attrition.tracking._mlflow import load_model
@@ -126,7 +127,9 @@ def forecast(
                                    source=str(hires) if not isinstance(hires, pd.DataFrame) else "hires")
     log.info("Forecasting voluntary leavers for %d months from %s", months, f"{as_of:%Y-%m-%d}")
     result = leaver_forecast(tables, as_of, model, months=months, hires=plan,
-                             min_group_size=int(config.min_group_size), level=level)
+                             min_group_size=report_group_size(
+                                 config, model if getattr(model, "spec_", None) is not None else None),
+                             level=level)
     result["model_name"] = info.get("model_name", "")
     result["model_version"] = info.get("model_version", "")
     html = build_forecast_report(result, level=level) if report is not None else None

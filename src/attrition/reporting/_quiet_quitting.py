@@ -184,7 +184,9 @@ def quiet_quitting_section(scores: pd.DataFrame, *, pseudonyms: np.ndarray, min_
     section = {"limits": list(QQ_LIMITS), "suppressed": est["n"] < min_n, "min_n": min_n}
     if section["suppressed"]:
         return section
-    trend = list(scores.attrs.get("quiet_quitting_prevalence_by_month") or [])
+    # Months with fewer estimates than the minimum group size are left out of the trend.
+    trend = [r for r in (scores.attrs.get("quiet_quitting_prevalence_by_month") or [])
+             if int(r.get("n", 0)) >= min_n]
     section.update({
         "people": est["n"],
         "share": _pct(est["prevalence"], 1),

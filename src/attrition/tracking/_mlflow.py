@@ -441,6 +441,7 @@ def _log_quiet_quitting_state(model: AttritionModel, snapshots: pd.DataFrame) ->
     definition = model.spec_.quiet_quitting_definition()
     index = quiet_quitting_index(snapshots, definition)
     trend = prevalence_by_month(snapshots["as_of"], index["quiet_quitting_state_probability"])
+    trend = [r for r in trend if int(r["n"]) >= int(model.spec_.min_group_size)]  # no tiny months
     mlflow.log_dict({"prevalence_by_month": trend, "state_model": definition.state_model},
                     "quiet_quitting/prevalence_by_month.json")
     metrics = {}
@@ -604,7 +605,10 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     _check_store(tracking)
     uri = normalise_model_uri(uri)
     # The same store file as when this URI was last resolved: the same version, read locally.
-    known = read_resolved(tracking, uri)
+    # Only models:/ URIs name something that cannot change behind the cache's back; a folder or
+    # file: URI may be overwritten by retraining, so it is always read afresh.
+    cacheable = uri.startswith("models:/")
+    known = read_resolved(tracking, uri) if cacheable else None
     cached = read_cached_model(known) if known is not None else None
     if cached is not None:
         return cached[0], {**cached[1], "model_uri": uri}
@@ -612,8 +616,9 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     stamp = store_stamp(tracking)  # before resolving: a later write never matches this stamp
     try:
         name, version = _describe(uri)
-        key = model_cache_key(tracking, _identity(uri, name, version))
-        cached = read_cached_model(key)
+        identity = _identity(uri, name, version) if cacheable else None
+        key = model_cache_key(tracking, identity) if identity is not None else None
+        cached = read_cached_model(key) if key is not None else None
         if cached is not None:  # this exact version was loaded before: no MLflow loading again
             write_resolved(tracking, uri, stamp, key)
             return cached[0], {**cached[1], "model_uri": uri}
@@ -632,8 +637,9 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     info = {"model_name": name, "model_version": version, "model_uri": uri}
     if run_id:
         info["run_id"] = str(run_id)  # the training run: its artefacts (fairness.json) for reports
-    write_cached_model(key, wrapper.model, info)
-    write_resolved(tracking, uri, stamp, key)
+    if key is not None:
+        write_cached_model(key, wrapper.model, info)
+        write_resolved(tracking, uri, stamp, key)
     return wrapper.model, info
 
 
