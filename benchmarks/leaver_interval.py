@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 from attrition import AttritionModel, build_snapshots, simulate
-from attrition.models import out_of_time_split
 from attrition.analysis import poisson_binomial_interval
+from attrition.models import out_of_time_split
 
 
 def main() -> None:

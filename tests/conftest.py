@@ -6,10 +6,16 @@ tests can build on.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# Caches (input fingerprints, downloaded models) go to a folder of the test
+# session's own, never to the user's ~/.cache/attrition.
+os.environ.setdefault("ATTRITION_CACHE_DIR", tempfile.mkdtemp(prefix="attrition-test-cache-"))
 
 #: A minimal valid data folder: three employees (one voluntary leaver) and a
 #: few rows of every optional table. Values are written as they would be in

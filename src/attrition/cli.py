@@ -164,12 +164,55 @@ id_option = click.option(
 )
 
 
+def _train_survival_table(cfg, table, duration, event, duration_unit, horizons, positive, id_column, drop,
+                          register) -> None:
+    from attrition.jobs import train_survival_table
+
+    if not duration or not event:
+        raise click.UsageError("A survival table needs both --duration COLUMN and --event COLUMN.")
+    fit, run = train_survival_table(cfg, table, duration, event, duration_unit=duration_unit,
+                                    horizons=horizons or None, positive=positive, id_column=id_column,
+                                    drop=list(drop), register=register)
+    m = fit.model.metrics_
+    click.echo(repr(fit.model))
+    click.echo(f"Dropped as protected or requested: {', '.join(fit.dropped) or 'none'}")
+    click.echo(f"Metrics by {fit.model.training_summary_['validation']}:")
+    click.echo(f"  concordance {m['cv_concordance']:.3f} ± {m['cv_concordance_sd']:.3f} (Cox proportional hazards "
+               f"{m['cox_cv_concordance']:.3f} ± {m['cox_cv_concordance_sd']:.3f})")
+    for col in fit.model.horizon_columns():
+        click.echo(f"  {col}: mean predicted {m[f'cv_mean_{col}']:.3f}, Kaplan–Meier {m[f'km_{col}']:.3f}")
+    click.echo(f"MLflow run {run.run_id} in {run.tracking_uri} (Kaplan–Meier curve: plots/kaplan_meier.png)")
+    click.echo(f"Model URI: {run.model_uri}")
+    if run.registered_name:
+        click.echo(f"Registered: models:/{run.registered_name}@champion (version {run.registered_version})")
+
+
+def _parse_horizons(values) -> list[float]:
+    out = []
+    for value in values:
+        for part in str(value).split(","):
+            try:
+                out.append(float(part))
+            except ValueError as exc:
+                raise click.BadParameter(f"{part!r} is not a number.", param_hint="--horizons") from exc
+    return out
+
+
 def _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir,
-                 tracking_uri) -> None:
+                 tracking_uri, duration=None, event=None, duration_unit="months", horizons=()) -> None:
     from attrition.jobs import train_table
 
     if data_dir is not None:
         raise click.UsageError("Pass either --data DIR or --table FILE, not both.")
+    if duration or event:
+        if target:
+            raise click.UsageError("--target is for a yes/no table; a survival table takes --duration and --event.")
+        cfg = _config(config_file, experiment=experiment, tracking_uri=tracking_uri)
+        _train_survival_table(cfg, table, duration, event, duration_unit, _parse_horizons(horizons), positive,
+                              id_column, drop, register)
+        return
+    if horizons:
+        raise click.UsageError("--horizons goes with --duration and --event (a survival table).")
     if not target:
         raise click.UsageError("--table needs --target COLUMN (the column saying whether the employee left).")
     cfg = _config(config_file, experiment=experiment, tracking_uri=tracking_uri)
@@ -210,22 +253,34 @@ def _train_table(config_file, table, target, positive, id_column, drop, register
 @click.option("--drop", multiple=True, metavar="COLUMN",
               help="Flat table: leave this column out (repeatable); protected attributes "
                    "(config flat_protected: gender, age, marital status, ...) are always left out.")
+@click.option("--duration", default=None, metavar="COLUMN",
+              help="Survival table: the column with the time employed (to the exit, or to the extract "
+                   "date when still employed); with --event instead of --target.")
+@click.option("--event", default=None, metavar="COLUMN",
+              help="Survival table: the column saying whether the spell ended in a voluntary exit.")
+@click.option("--duration-unit", type=click.Choice(["days", "months"]), default="months", show_default=True,
+              help="Survival table: the unit of --duration and --horizons.")
+@click.option("--horizons", multiple=True, metavar="H[,H...]",
+              help="Survival table: risk horizons in --duration-unit  [default: 3,6,12 months or "
+                   "90,180,365 days].")
 @_domain_errors
 def train(data_dir, horizon_days, config_file, register, experiment, tracking_uri, target, export_date,
-          table, positive, id_column, drop) -> None:
+          table, positive, id_column, drop, duration, event, duration_unit, horizons) -> None:
     """Build monthly snapshots from --data, train out of time, log to MLflow.
 
     With --table FILE --target COLUMN instead: train on a one-row-per-employee
-    table, with metrics by repeated stratified cross-validation.
+    table, with metrics by repeated stratified cross-validation; with --table
+    FILE --duration COLUMN --event COLUMN: a survival model giving the risk
+    within each horizon, with cross-validated concordance against a Cox model.
     """
     from attrition.jobs import train as run
 
     if table is not None:
         _train_table(config_file, table, target, positive, id_column, drop, register, experiment, data_dir,
-                     tracking_uri)
+                     tracking_uri, duration, event, duration_unit, horizons)
         return
-    if positive or id_column or drop:
-        raise click.UsageError("--positive, --id and --drop go with --table FILE.")
+    if positive or id_column or drop or duration or event or horizons:
+        raise click.UsageError("--positive, --id, --drop, --duration, --event and --horizons go with --table FILE.")
     target = target or "attrition"
     if target not in ("attrition", "quiet_quitting", "all"):
         raise click.UsageError(
@@ -307,8 +362,10 @@ def score(data_dir, as_of, roster, model_uri, tracking_uri, out, n_drivers, qq_m
         cfg = _config(config_file, n_drivers=n_drivers, tracking_uri=tracking_uri)
         scores = score_table_file(cfg, table, out, id_column=id_column, model_uri=model_uri)
         bands = scores["risk_band"].value_counts().reindex(["high", "medium", "low"], fill_value=0)
+        horizons = [c for c in scores.columns if c.startswith("attrition_risk_")]
         click.echo(f"Scored {len(scores)} rows of {table}: "
-                   + ", ".join(f"{k} {v}" for k, v in bands.items()) + f" -> {out}")
+                   + ", ".join(f"{k} {v}" for k, v in bands.items())
+                   + (f"; risk per horizon in {', '.join(horizons)}" if horizons else "") + f" -> {out}")
         return
     if id_column is not None:
         raise click.UsageError("--id goes with --table FILE.")
@@ -327,6 +384,7 @@ def score(data_dir, as_of, roster, model_uri, tracking_uri, out, n_drivers, qq_m
     if "quiet_quitting_band" in scores.columns:
         qq = scores["quiet_quitting_band"].value_counts()
         click.echo("Quiet quitting: " + ", ".join(f"{k} {v}" for k, v in qq.items()))
+        click.echo(_qq_prevalence_line(scores))
     if report_path is not None:
         click.echo(f"Report: {report_path.resolve()}")
 
@@ -431,6 +489,58 @@ def backtest(data_dir, start, horizon_days, capacity, config_file, experiment, t
 
 
 @cli.command()
+@data_option
+@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
+              help="Forecast from this date (features and exit rates use rows dated on or before it).")
+@click.option("--months", type=click.IntRange(1, 60), default=12, show_default=True,
+              help="Months to forecast.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file, .csv or .parquet (written atomically).")
+@click.option("--hires", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Planned hires: .csv with month (YYYY-MM), team, count; their early exits use the "
+                   "new-hire risk.")
+@click.option("--model", "model_uri", default=None,
+              help="The survival model (any URI `attrition train` prints, or a registered name), or "
+                   "'baseline' for the tenure life-table of the last 12 months  "
+                   "[default: models:/attrition@champion].")
+@tracking_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write an HTML page with the forecast chart.")
+@config_option
+@export_date_option
+@_domain_errors
+def forecast(data_dir, as_of, months, out, hires, model_uri, tracking_uri, report_path, config_file,
+             export_date) -> None:
+    """Forecast voluntary leavers per team and site for each of the next months.
+
+    Expected leavers with 90% intervals from everyone's risk (and planned
+    hires' early exits). Assumes today's conditions persist.
+    """
+    from attrition.jobs import FORECAST_NOTE
+    from attrition.jobs import forecast as run
+
+    as_of_ts = _date(as_of, "--as-of")
+    cfg = _config(config_file, data_dir=data_dir, export_date=export_date, tracking_uri=tracking_uri)
+    if cfg.data_dir is None:
+        raise click.UsageError("Pass --data DIR (or data_dir in --config).")
+    result = run(cfg, as_of_ts, months=months, out=out, hires=hires, model_uri=model_uri, report=report_path)
+    total = result[result["level"] == "all"].sort_values("months_ahead")
+    if len(total):
+        first, last = total.iloc[0], total.iloc[-1]
+        click.echo(f"Voluntary leavers expected from {as_of_ts:%Y-%m-%d}: {first['expected_leavers']:.1f} in "
+                   f"{first['month']} (90% interval {first['leavers_low']}-{first['leavers_high']}), "
+                   f"{last['cumulative_expected_leavers']:.1f} by the end of {last['month']} "
+                   f"({last['cumulative_low']}-{last['cumulative_high']})"
+                   + (f", including {int(total['planned_hires'].sum())} planned hires' early exits"
+                      if total["planned_hires"].sum() else "") + f" -> {out}")
+    else:
+        click.echo(f"Too few people to show a forecast (fewer than min_group_size) -> {out}")
+    click.echo(f"Assumption: {FORECAST_NOTE}")
+    if report_path is not None:
+        click.echo(f"Report: {report_path.resolve()}")
+
+
+@cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("attrition-quickstart"),
               show_default=True, help="Folder for the simulated data, MLflow store and scores.")
 @click.option("--employees", "n_employees", type=click.IntRange(50, 200_000), default=300, show_default=True)
@@ -476,9 +586,10 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
             qq_table.add_row(row.employee_id, f"{row.quiet_quitting_risk:.1%}",
                              f"{row.quiet_quitting_index:.0f}", f"{row.attrition_risk:.1%}", drivers)
         console.print(qq_table)
+        console.print(_qq_prevalence_line(res.scores))
         in_state = int(res.scores["quiet_quitting_state"].astype(bool).sum())
         console.print(f"{in_state} of {len(res.scores)} employees are in the quiet-quitting state now "
-                      "(index at or above the threshold; a proxy, not a diagnosis).")
+                      "(more likely in the state than not; a proxy, not a diagnosis).")
     console.print(f"Scores for {len(res.scores)} employees: {res.scores_path}")
     console.print(f"Registered model: models:/{res.trained.run.registered_name}@champion")
     if qq_res is not None and qq_res.run.registered_name:
@@ -487,6 +598,13 @@ def quickstart(out: Path, n_employees: int, months: int, seed: int) -> None:
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
     if getattr(res, "report_path", None):
         console.print(f"Report: [bold]{res.report_path}[/bold]", soft_wrap=True)
+
+
+def _qq_prevalence_line(scores) -> str:
+    """The estimated share in the quiet-quitting state with its 90 % interval, in one line."""
+    from attrition.reporting import prevalence_text
+
+    return prevalence_text(scores)
 
 
 def _qq_cell(row) -> str:

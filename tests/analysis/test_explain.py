@@ -151,7 +151,11 @@ def test_shap_package_agrees_with_lightgbm_treeshap(medium_model, scoring_rows):
     np.testing.assert_allclose(exp.values, contrib[medium_model.feature_names_in_].to_numpy(), atol=1e-10)
     a, b = medium_model.calibration_
     raw = np.asarray(shap.TreeExplainer(medium_model.booster_).shap_values(medium_model.prepare(scoring_rows)))
-    np.testing.assert_allclose(exp.values, a * raw, atol=1e-6)
+    # The hazard model scales each row's TreeSHAP by one factor (points of the horizon risk, see
+    # AttritionModel.contributions): the shap package's values times that factor, row by row.
+    scaled = a * raw
+    factor = exp.values.sum(axis=1) / scaled.sum(axis=1)
+    np.testing.assert_allclose(exp.values, factor[:, None] * scaled, atol=1e-6)
     logit = np.log(medium_model.predict_risk(scoring_rows)) - np.log1p(-medium_model.predict_risk(scoring_rows))
     np.testing.assert_allclose(exp.base_values + exp.values.sum(axis=1), logit, atol=1e-8)
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Real subprocesses / a real MLflow store: deselect with -m "not slow".
 pytestmark = pytest.mark.slow
-COMMANDS = ["simulate", "validate", "train", "score", "quickstart", "report", "whatif", "backtest"]
+COMMANDS = ["simulate", "validate", "train", "score", "quickstart", "report", "whatif", "backtest", "forecast"]
 
 
 def run(*args, cwd, env=None, check=None):

@@ -119,3 +119,14 @@ def test_fingerprint_of_loaded_tables_is_their_rows_hash_cached_by_file(centre_d
     changed = tables.workload.copy()
     changed.loc[0, "contacts_handled"] += 1
     assert data_fingerprint(tables.copy(workload=changed)) != first
+
+
+def test_one_column_files_and_empty_header_names_read_as_pandas_reads_them(tmp_path):
+    """A roster with a whitespace-only line, and a header with an empty name: the pandas reader's
+    result, not Arrow's (which would keep ' ' as an id, and name the column '')."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("employee_id\nE1\n \nE2\n")
+    assert _loading.read_roster(roster)["employee_id"].tolist() == ["E1", "E2"]
+    odd = tmp_path / "odd.csv"
+    odd.write_text("a,b,\n1,2,3\n")
+    assert _loading._read_csv_arrow(odd, ",", ["a", "b", ""]) is None

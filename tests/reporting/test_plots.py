@@ -94,7 +94,7 @@ def test_expected_vs_actual_sums_by_month():
     fig = expected_vs_actual_figure(d, [0.1] * 10 + [0.3] * 10, [1, 0] * 5 + [1] * 10, valid_start="2024-02-29")
     lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
     assert list(lines["expected (sum of risks)"].get_ydata()) == pytest.approx([1.0, 3.0])
-    assert list(lines["actual leavers"].get_ydata()) == [5.0, 10.0]
+    assert list(lines["actual voluntary leavers"].get_ydata()) == [5.0, 10.0]
     plt.close(fig)
 
 

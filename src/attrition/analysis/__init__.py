@@ -32,6 +32,18 @@ from attrition.analysis._fairness import (
     fairness_thresholds,
     protected_groups,
 )
+from attrition.analysis._forecast import (
+    FORECAST_COLUMNS,
+    FORECAST_NOTE,
+    PlannedHire,
+    actual_exit_month,
+    check_planned_hires,
+    forecast_coverage,
+    forecast_leavers,
+    leaver_forecast,
+    month_labels,
+    staff_rows,
+)
 from attrition.analysis._rollups import (
     poisson_binomial_interval,
     rollup,
@@ -39,4 +51,4 @@ from attrition.analysis._rollups import (
     suppressed_groups,
 )
 
-__all__ = ["top_drivers", "feature_family", "team_medians", "probability_points", "format_feature_value", "driver_sentence", "measure_label", "what_if", "parse_changes", "apply_changes", "shap_explanation", "measure_explanation", "WHAT_IF_NOTE", "rollup", "summary", "suppressed_groups", "poisson_binomial_interval", "FairnessAudit", "DEFAULT_FAIRNESS_THRESHOLDS", "audit_model", "fairness_audit", "fairness_thresholds", "protected_groups", "BacktestResult", "run_backtest", "backtest_origins", "training_frame", "paired_interval"]
+__all__ = ["top_drivers", "feature_family", "team_medians", "probability_points", "format_feature_value", "driver_sentence", "measure_label", "what_if", "parse_changes", "apply_changes", "shap_explanation", "measure_explanation", "WHAT_IF_NOTE", "rollup", "summary", "suppressed_groups", "poisson_binomial_interval", "FairnessAudit", "DEFAULT_FAIRNESS_THRESHOLDS", "audit_model", "fairness_audit", "fairness_thresholds", "protected_groups", "BacktestResult", "run_backtest", "backtest_origins", "training_frame", "paired_interval", "forecast_leavers", "leaver_forecast", "check_planned_hires", "actual_exit_month", "forecast_coverage", "month_labels", "staff_rows", "PlannedHire", "FORECAST_NOTE", "FORECAST_COLUMNS"]

@@ -23,13 +23,17 @@ def cache_root() -> Path | None:
     """The cache folder, or ``None`` when ``ATTRITION_CACHE_DIR=off``.
 
     >>> import os
+    >>> before = os.environ.get("ATTRITION_CACHE_DIR")
     >>> os.environ["ATTRITION_CACHE_DIR"] = "/tmp/attrition-cache-doctest"
     >>> str(cache_root())
     '/tmp/attrition-cache-doctest'
     >>> os.environ["ATTRITION_CACHE_DIR"] = "off"
     >>> cache_root() is None
     True
-    >>> del os.environ["ATTRITION_CACHE_DIR"]
+    >>> if before is None:
+    ...     del os.environ["ATTRITION_CACHE_DIR"]
+    ... else:
+    ...     os.environ["ATTRITION_CACHE_DIR"] = before
     """
     value = os.environ.get(_ENV, "").strip()
     if value.lower() in ("off", "0", "false", "no"):

@@ -291,6 +291,10 @@ def _read_csv_arrow(path: Path, sep: str, names: Sequence[str]) -> pd.DataFrame 
     returns ``None``, and the pandas reader reads the file again to say
     precisely what is wrong (or to read what it accepts, as before).
     """
+    if len(names) < 2 or any(not str(n).strip() for n in names):
+        # One-column files (a roster): pandas skips whitespace-only lines, Arrow keeps them as
+        # values; an empty header name reads 'Unnamed: k' in pandas. Small files: read as before.
+        return None
     convert = pcsv.ConvertOptions(
         column_types={name: pyarrow.string() for name in names},
         strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""])

@@ -134,6 +134,7 @@ __all__ = [
     "VOLUNTARY_HAZARD",
     "SimulatedCentre",
     "simulate",
+    "QQ_ROUTES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,19 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "p_exit_30d",
     "p_exit_180d",
     "p_exit_365d",
+    "quiet_quitting_route",
 )
+
+#: Routes into the quiet-quitting state (truth column ``quiet_quitting_route``: the route of the
+#: current spell, "" when not in the state). See :meth:`_Simulator._qq_route_entries`.
+QQ_ROUTES: tuple[str, ...] = ("", "engagement", "workload_shock", "new_lead", "blocked_promotion",
+                              "drift")
+_QQ_ENTRY_INTERCEPT = -3.3  # the engagement route (was -3.0 with a single route)
+_QQ_INITIAL_INTERCEPT = -2.2  # who is in the state at the start
+_QQ_SHOCK_RATE, _QQ_SHOCK_OCCUPANCY, _QQ_SHOCK_ENTRY = 0.02, 0.06, 0.10
+_QQ_NEW_LEAD_MONTHS, _QQ_NEW_LEAD_ENTRY = 4, 0.12
+_QQ_PROMOTION_DAYS, _QQ_PROMOTION_ENTRY = (540, 900), 0.35
+_QQ_DRIFT_SHARE, _QQ_DRIFT_STEP = 0.10, 0.06
 
 # --------------------------------------------------------------------------------------
 # Constants of the generative model (see the module docstring).
@@ -444,7 +457,8 @@ def simulate(
     '2024-03-31'
     >>> list(centre.truth.columns)  # doctest: +NORMALIZE_WHITESPACE
     ['employee_id', 'month_end', 'tenure_days', 'engagement', 'quiet_quitting',
-     'exit_hazard_monthly', 'p_exit_90d', 'p_exit_30d', 'p_exit_180d', 'p_exit_365d']
+     'exit_hazard_monthly', 'p_exit_90d', 'p_exit_30d', 'p_exit_180d', 'p_exit_365d',
+     'quiet_quitting_route']
     """
     start_ts = _validate(n_employees, months, seed, start)
     began = time.perf_counter()
@@ -581,6 +595,7 @@ class _Simulator:
         self.truth_buf: list[tuple[np.ndarray, ...]] = []
         # Job history and own tables (their own random stream; None: not simulated).
         self.history = HistoryProcess(self) if history else None
+        self._qq_routes_init(seed)
 
     # ----------------------------------------------------------------------------- people
     def _add_people(self, hire: np.ndarray, team: np.ndarray, initial: bool) -> None:
@@ -603,7 +618,7 @@ class _Simulator:
         )
         mu = r.normal(0.0, 0.8, n)
         e = mu + (r.normal(0.0, 0.45, n) if initial else 0.4)
-        qq = (r.random(n) < _sigmoid(-2.2 - 1.2 * e)) if initial else np.zeros(n, bool)
+        qq = (r.random(n) < _sigmoid(_QQ_INITIAL_INTERCEPT - 1.2 * e)) if initial else np.zeros(n, bool)
         night_worker = r.random(n) < 0.04
         base_start = np.where(
             night_worker,
@@ -731,7 +746,9 @@ class _Simulator:
     def _simulate_month(self, k: int) -> None:
         ms, me = int(self.bounds[k]), int(self.bounds[k + 1] - 1)
         record = k >= _BURN_IN_MONTHS
+        lead_before = self.lead_q.copy()
         self._team_month(k)
+        self._qq_team_events(k, lead_before)
         E = self.emp
         sub = np.flatnonzero((E["hire"] <= me) & (E["term"] >= ms))
         L = {name: E[name][sub] for name in self._ATTRIBUTES}
@@ -1042,6 +1059,85 @@ class _Simulator:
             + 2.0 * x["pay_below_peers"]
         )
 
+    # ------------------------------------------------------------ quiet-quitting routes
+    def _qq_routes_init(self, seed: int) -> None:
+        """Own random stream (a third child of the seed), so the other draws stay as they were."""
+        self.rng_qq = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+        self.qq_route = np.zeros(0, np.int64)  # route of the current spell, per employee
+        self.qq_drifter = np.zeros(0, bool)
+        self.route_buf: list[np.ndarray] = []
+        self.shock_left = np.zeros(self.n_teams, np.int64)
+        self.lead_changed = np.full(self.n_teams, -100, np.int64)
+        self.lead_worse = np.zeros(self.n_teams, bool)
+
+    def _qq_grow(self) -> None:
+        """Per-employee route arrays follow the hires (drawn from the route stream)."""
+        n = len(self.emp["hire"])
+        extra = n - len(self.qq_route)
+        if extra > 0:
+            self.qq_route = np.concatenate([self.qq_route, np.zeros(extra, np.int64)])
+            self.qq_drifter = np.concatenate([self.qq_drifter, self.rng_qq.random(extra) < _QQ_DRIFT_SHARE])
+            initial = self.emp["qq"][n - extra:]
+            self.qq_route[n - extra:][initial] = QQ_ROUTES.index("engagement")
+
+    def _qq_team_events(self, k: int, lead_before: np.ndarray) -> None:
+        """Team-level events behind two routes: workload shocks and new team leads.
+
+        A team enters a workload shock (2-4 months of occupancy raised by
+        ``_QQ_SHOCK_OCCUPANCY``, seen in the workload export) at a monthly rate
+        ``_QQ_SHOCK_RATE``; a new lead is the simulator's own lead change
+        (:meth:`_team_month`), remembered here with whether the new lead is worse.
+        """
+        r = self.rng_qq
+        changed = self.lead_q != lead_before
+        self.lead_changed[changed] = k
+        self.lead_worse[changed] = self.lead_q[changed] < lead_before[changed]
+        self.shock_left = np.maximum(self.shock_left - 1, 0)
+        start = (self.shock_left == 0) & (r.random(self.n_teams) < _QQ_SHOCK_RATE)
+        self.shock_left[start] = r.integers(2, 5, int(start.sum()))
+        self.occ_team = np.clip(self.occ_team + _QQ_SHOCK_OCCUPANCY * (self.shock_left > 0), 0.6, 0.97)
+
+    def _qq_route_entries(self, k: int, me: int, emp: np.ndarray, qq: np.ndarray, enter: np.ndarray,
+                          recover: np.ndarray) -> np.ndarray:
+        """More than one route into withdrawal, besides low engagement (``enter``).
+
+        * ``workload_shock``: members of a team in a workload shock;
+        * ``new_lead``: the first months under a new team lead (more so when
+          the new lead is worse);
+        * ``blocked_promotion``: agents with a strong QA record who reach 18 or
+          30 months of tenure still agents (promotion is not simulated, so it is
+          blocked for them);
+        * ``drift``: a share of people whose personal engagement level sinks a
+          little every month (then entering through low engagement).
+
+        Returns the entries; records each new spell's route (truth).
+        """
+        self._qq_grow()
+        E, r = self.emp, self.rng_qq
+        team = E["team"][emp]
+        tenure = me - E["hire"][emp]
+        drifting = self.qq_drifter[emp]
+        E["mu"][emp] = E["mu"][emp] - _QQ_DRIFT_STEP * (drifting & (E["mu"][emp] > -1.5))
+        month_start = me - (int(self.bounds[k + 1] - self.bounds[k]) - 1)
+        crossed = np.zeros(len(emp), bool)
+        for day in _QQ_PROMOTION_DAYS:
+            crossed |= (tenure >= day) & (me - month_start >= tenure - day)
+        since_lead = k - self.lead_changed[team]
+        p = np.stack([
+            _QQ_SHOCK_ENTRY * (self.shock_left[team] > 0),
+            _QQ_NEW_LEAD_ENTRY * (since_lead < _QQ_NEW_LEAD_MONTHS) * np.where(self.lead_worse[team], 1.0, 0.4),
+            _QQ_PROMOTION_ENTRY * (crossed & (E["role"][emp] == 0) & (E["qa_mu"][emp] > 85.0)),
+        ])
+        u = r.random(len(emp))
+        cum = np.cumsum(p, axis=0)
+        routed = ~qq & ~enter & (u < cum[-1])
+        which = (u[None, :] >= cum).sum(axis=0)  # 0 shock, 1 new lead, 2 promotion
+        route = self.qq_route
+        route[emp[enter]] = np.where(drifting[enter], QQ_ROUTES.index("drift"), QQ_ROUTES.index("engagement"))
+        route[emp[routed]] = np.array([2, 3, 4])[np.minimum(which[routed], 2)]
+        route[emp[recover]] = 0
+        return enter | routed
+
     def _month_end(self, k: int, me: int, record: bool) -> None:
         r, E = self.rng, self.emp
         emp = np.flatnonzero((E["hire"] <= me) & (E["term"] > me))
@@ -1055,13 +1151,16 @@ class _Simulator:
         if self.history is not None:
             logit = logit + self.history.logit_terms(emp, me)
         hazard = _sigmoid(logit)
+        self._qq_grow()
         if record:
             self.truth_buf.append((emp, np.full(len(emp), me), x["tenure_days"], e, qq, hazard))
+            self.route_buf.append(self.qq_route[emp].copy())
 
         # quiet quitting: Markov step for the next month
         u = r.random(len(emp))
-        enter = ~qq & (u < _sigmoid(-3.0 - 1.3 * e))
+        enter = ~qq & (u < _sigmoid(_QQ_ENTRY_INTERCEPT - 1.3 * e))
         recover = qq & (u < _sigmoid(-1.7 + 0.8 * e + 0.3 * x["team_lead_quality"]))
+        enter = self._qq_route_entries(k, me, emp, qq, enter, recover)
         E["e"][emp] = e
         E["qq"][emp] = (qq | enter) & ~recover
         E["last_occ_excess"][emp] = x["occupancy_excess"]
@@ -1260,6 +1359,10 @@ class _Simulator:
                 "p_exit_30d": hazard,
                 "p_exit_180d": 1.0 - (1.0 - hazard) ** 6,
                 "p_exit_365d": 1.0 - (1.0 - hazard) ** 12,
+                "quiet_quitting_route": pd.Series(
+                    np.array(QQ_ROUTES, object)[_concat([(r,) for r in self.route_buf], 1)[0][order]],
+                    dtype="str",
+                ),
             }
         )
 

@@ -97,8 +97,8 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     frames = {"attrition": snaps}
     if "quiet_quitting" in targets:
         definition = spec.quiet_quitting_definition()
-        log.info("Quiet quitting: labelling entry into the state (threshold %.0f, surveys %s)",
-                 definition.state_threshold, "used" if definition.use_surveys else "not used")
+        log.info("Quiet quitting: fitting the state model (%s) and labelling entry into the state "
+                 "(surveys %s)", definition.state_method, "used" if definition.use_surveys else "not used")
         frames["quiet_quitting"] = config.snapshot_spec("quiet_quitting").relabel(snaps, tables)
     # Fit every model before logging or registering anything: a failure leaves no partial output.
     models = {t: _fit(config, frames[t], t) for t in targets}

@@ -14,6 +14,16 @@ from attrition.models._flat import (
     flat_features,
     read_table,
 )
+from attrition.models._flat_survival import (
+    DEFAULT_HORIZONS,
+    DURATION_UNITS,
+    FlatSurvivalFit,
+    FlatSurvivalModel,
+    fit_survival_table,
+    kaplan_meier,
+    survival_target,
+)
+from attrition.models._hazard_baseline import ConstantHazardModel
 from attrition.models._metrics import (
     capacity_metrics,
     classification_metrics,
@@ -39,4 +49,4 @@ from attrition.models._survival import (
     risk_at,
 )
 
-__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED", "MONTH_DAYS", "CURVE_MONTHS", "cumulative_risk", "expected_months", "monthly_label", "risk_at"]
+__all__ = ["AttritionModel", "ConstantHazardModel", "FlatSurvivalModel", "FlatSurvivalFit", "fit_survival_table", "kaplan_meier", "survival_target", "DURATION_UNITS", "DEFAULT_HORIZONS", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED", "MONTH_DAYS", "CURVE_MONTHS", "cumulative_risk", "expected_months", "monthly_label", "risk_at"]

@@ -161,6 +161,17 @@ def risk_band(risk: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
                     np.where(risk >= thresholds["medium"], "medium", "low")).astype(object)
 
 
+def _with_fitted_state(spec: SnapshotSpec, built: SnapshotSpec) -> SnapshotSpec:
+    """The model's spec with the quiet-quitting state model fitted on the snapshots, when the
+    model's own spec leaves it to be fitted and the definitions agree otherwise."""
+    mine, theirs = spec.quiet_quitting_definition(), built.quiet_quitting_definition()
+    if not mine.needs_fit or theirs.state_model is None:
+        return spec
+    if dataclasses.replace(theirs, state_model=None).to_dict() != mine.to_dict():
+        return spec
+    return dataclasses.replace(spec, quiet_quitting=theirs)
+
+
 class AttritionModel(ClassifierMixin, BaseEstimator):
     """Calibrated LightGBM risk of the spec's target within its horizon.
 
@@ -323,6 +334,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 "spec rebuilds features with the default builders at scoring (model.snapshots). Score "
                 "with the same builders yourself (build_snapshots(..., builders=...)).",
                 DataQualityWarning, stacklevel=3)
+        if built is not None and self.spec is not None:
+            spec = _with_fitted_state(spec, built)
         if built is not None:
             mine, theirs = spec.to_dict(), built.to_dict()
             differ = [k for k in mine if k not in ("tables", "columns", "horizons", "declared")
@@ -546,7 +559,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "calibration_first_as_of": self.calibration_dates_[0],
             "calibration_last_as_of": self.calibration_dates_[-1],
             "n_train": int(train.sum()),
-            "n_valid": int(stop.sum()),
+            "n_valid": int((stop & ~np.isnan(y_h)).sum()),  # the rows validation_mask selects
             "n_calibration": int(cal.sum()),
             "n_censored": int(np.isnan(y_month).sum()),
             "train_events": int(np.nansum(y_month[train])),

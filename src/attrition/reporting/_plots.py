@@ -349,10 +349,12 @@ def risk_by_group_figure(scores: pd.DataFrame, by: str = "team_id", *, min_group
 
 def expected_vs_actual_figure(as_of, risk, label, level: float = 0.9,
                               title: str = "Expected vs actual voluntary leavers by month",
-                              valid_start=None) -> Figure:
+                              valid_start=None, outcome: str = "voluntary leavers") -> Figure:
     """Per as-of month: the sum of predicted risks (with its Poisson-binomial
     interval) against the leavers that happened, on rows with a known outcome.
-    ``valid_start`` shades the out-of-time validation months from that date.
+    ``valid_start`` shades the out-of-time validation months from that date;
+    ``outcome`` names what is counted (e.g. ``"entries into the quiet-quitting
+    state"`` for the quiet-quitting model).
 
     Examples
     --------
@@ -376,12 +378,12 @@ def expected_vs_actual_figure(as_of, risk, label, level: float = 0.9,
         ax.fill_between(stats["as_of"], stats["low"], stats["high"], color=_BLUE, alpha=0.15,
                         label=f"expected, {level:.0%} interval")
         ax.plot(stats["as_of"], stats["expected"], color=_BLUE, marker="o", label="expected (sum of risks)")
-        ax.plot(stats["as_of"], stats["actual"], color=_RED, marker="s", ls="", label="actual leavers")
+        ax.plot(stats["as_of"], stats["actual"], color=_RED, marker="s", ls="", label=f"actual {outcome}")
         if valid_start is not None:
             start = pd.Timestamp(valid_start) - pd.Timedelta(days=15)
             ax.axvspan(start, stats["as_of"].max() + pd.Timedelta(days=15), color="#f1c40f", alpha=0.15,
                        label="validation months (out of time)")
-    ax.set_ylabel("Voluntary leavers within the horizon")
+    ax.set_ylabel(f"{outcome[:1].upper()}{outcome[1:]} within the horizon")
     ax.set_xlabel("As-of month end")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False)

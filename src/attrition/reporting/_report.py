@@ -66,6 +66,7 @@ from attrition.reporting._plots import (
     risk_points_explanation,
     waterfall_figure,
 )
+from attrition.reporting._quiet_quitting import quiet_quitting_section
 from attrition.reporting._templates import render_template
 from attrition.snapshots._spec import feature_labels
 
@@ -408,6 +409,8 @@ def build_report(
         "why": _why_section(scores, model, features, labels) if shown else None,
         "who": (_who_section(scores, report_pseudonyms(scores, id_salt), top=top, min_n=min_n, model=model,
                              features=features, labels=labels) if shown else None),
+        "qq": (quiet_quitting_section(scores, pseudonyms=report_pseudonyms(scores, id_salt), min_group_size=min_n,
+                                      top=top, figure_uri=figure_to_data_uri) if shown else None),
         "outcomes": _outcomes_section(model, outcomes),
         "fairness": _fairness_section(fairness),
         "card": model_card(model, model_info=model_info, scores=scores),
@@ -450,7 +453,8 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
         shap's beeswarm of the validation months
         (``plots/driver_beeswarm_validation.png``) and expected vs actual
         leavers by month over every labelled month
-        (``plots/expected_vs_actual_leavers.png``).
+        (``plots/expected_vs_actual_leavers.png``; for the quiet-quitting
+        model, entries into the state: ``plots/expected_vs_actual_qq_entries.png``).
     table : pandas.DataFrame
         The last validation month scored by the model, by team (pooled
         below ``min_group_size``), with the leavers that followed; no ids,
@@ -465,10 +469,17 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     figures = {
         "plots/driver_beeswarm_validation.png": beeswarm_figure(
             risk_points_explanation(model, rows, labels, contributions=contributions)),
-        "plots/expected_vs_actual_leavers.png": expected_vs_actual_figure(
-            known["as_of"], model.predict_risk(known), known["label"],
-            valid_start=model.training_summary_.get("valid_first_as_of")),
     }
+    if getattr(model, "target", "attrition") == "quiet_quitting":  # entries, not leavers
+        figures["plots/expected_vs_actual_qq_entries.png"] = expected_vs_actual_figure(
+            known["as_of"], model.predict_risk(known), known["label"],
+            title="Expected vs actual entries into the quiet-quitting state by month",
+            outcome="entries into the quiet-quitting state",
+            valid_start=model.training_summary_.get("valid_first_as_of"))
+    else:
+        figures["plots/expected_vs_actual_leavers.png"] = expected_vs_actual_figure(
+            known["as_of"], model.predict_risk(known), known["label"],
+            valid_start=model.training_summary_.get("valid_first_as_of"))
     is_last = (pd.to_datetime(rows["as_of"]) == pd.to_datetime(rows["as_of"]).max()).to_numpy()
     last = rows[is_last]
     risk = model.predict_risk(last)

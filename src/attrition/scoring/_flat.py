@@ -10,6 +10,7 @@ import pandas as pd
 from attrition.analysis._drivers import top_drivers
 from attrition.exceptions import DataQualityWarning, SchemaError, format_examples
 from attrition.models._flat import _check_ids
+from attrition.models._flat_survival import FlatSurvivalModel
 from attrition.models._model import AttritionModel, risk_band
 
 __all__ = ["score_table"]
@@ -17,7 +18,7 @@ __all__ = ["score_table"]
 
 def score_table(
     frame: pd.DataFrame,
-    model: AttritionModel,
+    model: AttritionModel | FlatSurvivalModel,
     *,
     id_column: str | None = None,
     n_drivers: int = 3,
@@ -29,7 +30,10 @@ def score_table(
     Returns one row per input row, in input order: ``employee_id`` (the id
     column's values; row numbers from 1 when there is none), ``attrition_risk``,
     ``risk_band``, the drivers, ``model_name``, ``model_version``. Columns the
-    model does not use (the target, say) are ignored.
+    model does not use (the target, say) are ignored. A survival model
+    (:class:`attrition.models.FlatSurvivalModel`) adds ``attrition_risk_<H>``
+    per horizon after ``attrition_risk`` (which is then the risk within the
+    last horizon).
     """
     params = model.training_summary_
     id_column = id_column or (params.get("id_column") if params.get("id_column") in frame.columns else None)
@@ -64,6 +68,9 @@ def score_table(
     ids = frame[id_column].to_numpy() if id_column else np.arange(1, len(frame) + 1)
     out = pd.DataFrame({"employee_id": ids, "attrition_risk": np.round(risk, 6),
                         "risk_band": risk_band(risk, model.thresholds_)})
+    if isinstance(model, FlatSurvivalModel):  # a survival model: the risk within each horizon
+        horizons = model.predict_horizons(X).round(6).reset_index(drop=True)
+        out = pd.concat([out.iloc[:, :2], horizons, out.iloc[:, 2:]], axis=1)
     if n_drivers > 0 and len(X):
         contrib = model.contributions(X)
         prepared = model.prepare(X)

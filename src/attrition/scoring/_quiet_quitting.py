@@ -9,14 +9,48 @@ import pandas as pd
 
 from attrition.analysis._drivers import top_drivers
 from attrition.exceptions import ConfigError
+from attrition.snapshots._build import default_as_of_dates
 from attrition.snapshots._quiet_quitting import (
     COMPONENTS,
     QuietQuittingDefinition,
     quiet_quitting_band,
     quiet_quitting_index,
+    prevalence_by_month,
+    quiet_quitting_prevalence_interval,
 )
 
-__all__ = ["quiet_quitting_scores"]
+__all__ = ["quiet_quitting_scores", "state_history_dates", "quiet_quitting_prevalence"]
+
+
+def state_history_dates(tables, as_of, definition: QuietQuittingDefinition) -> pd.DatetimeIndex:
+    """The month ends before ``as_of`` whose rows the state filter reads (``state_window - 1`` of them,
+    from the first month end with history; :func:`attrition.snapshots.default_as_of_dates`).
+
+    Examples
+    --------
+    >>> from attrition import simulate
+    >>> tables = simulate(n_employees=20, months=6, seed=1).tables
+    >>> [f"{d:%Y-%m-%d}" for d in state_history_dates(tables, "2024-06-30",
+    ...                                               QuietQuittingDefinition(state_window=3))]
+    ['2024-04-30', '2024-05-31']
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    known = default_as_of_dates(tables)
+    earlier = known[known < as_of]
+    return earlier[-(definition.state_window - 1):] if definition.state_window > 1 else earlier[:0]
+
+
+def quiet_quitting_prevalence(scores: pd.DataFrame, level: float = 0.9) -> dict[str, float]:
+    """Share of people in the state, with its interval, from ``quiet_quitting_state_probability``.
+
+    See :func:`attrition.snapshots.quiet_quitting_prevalence_interval`
+    (people without a probability — no effort signal, or in their nesting
+    months — are left out).
+    """
+    if "quiet_quitting_state_probability" not in scores.columns:
+        return quiet_quitting_prevalence_interval(np.zeros(0), level)
+    return quiet_quitting_prevalence_interval(
+        pd.to_numeric(scores["quiet_quitting_state_probability"], errors="coerce").to_numpy(), level)
 
 
 # ---------------------------------------------------------------------- scoring
@@ -28,6 +62,7 @@ def quiet_quitting_scores(
     n_drivers: int = 3,
     labels: Mapping[str, str] | None = None,
     references: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The quiet-quitting columns of a scoring output, aligned to ``snapshots``.
 
@@ -50,19 +85,33 @@ def quiet_quitting_scores(
         Team medians of the model's features per row (aligned to
         ``snapshots``; :func:`attrition.analysis.team_medians`, blank for
         teams under ``min_group_size``), shown beside the drivers' values.
+    history : pandas.DataFrame, optional
+        Snapshot rows of everyone employed at the month ends before (the
+        ``state_window - 1`` of :func:`state_history_dates`): the state
+        probability is filtered over them and ``snapshots`` (it reads nothing
+        later). Without them the probability reads the current month only.
 
     Returns
     -------
     pandas.DataFrame
         ``quiet_quitting_risk``, ``quiet_quitting_index``,
-        ``quiet_quitting_state``, ``quiet_quitting_band``,
+        ``quiet_quitting_state_probability`` (filtered probability of being in
+        the state), ``quiet_quitting_state`` (probability >= 0.5),
+        ``quiet_quitting_band``,
         ``qq_index_components`` (the components behind the index, largest
         first, in index points) and the risk drivers ``qq_driver_k``,
         ``qq_driver_k_feature``, ``qq_driver_k_value``,
         ``qq_driver_k_contribution``.
     """
     definition = definition or QuietQuittingDefinition()
-    index = quiet_quitting_index(snapshots, definition)
+    if history is not None and len(history):
+        both = pd.concat([history, snapshots], ignore_index=True)
+        full = quiet_quitting_index(both, definition)
+        index = full.iloc[len(history):].set_axis(snapshots.index)
+        trend = prevalence_by_month(both["as_of"], full["quiet_quitting_state_probability"])
+    else:
+        index = quiet_quitting_index(snapshots, definition)
+        trend = prevalence_by_month(snapshots["as_of"], index["quiet_quitting_state_probability"])
     state = index["quiet_quitting_state"].to_numpy(dtype=bool)
     if model is not None:
         if getattr(model, "target", "attrition") != "quiet_quitting":
@@ -88,15 +137,20 @@ def quiet_quitting_scores(
         {
             "quiet_quitting_risk": np.round(risk, 6),
             "quiet_quitting_index": np.round(index["quiet_quitting_index"].to_numpy(dtype="float64"), 1),
+            "quiet_quitting_state_probability": np.round(
+                index["quiet_quitting_state_probability"].to_numpy(dtype="float64"), 4),
             "quiet_quitting_state": state,
             "quiet_quitting_band": band,
             "qq_index_components": text,
         },
         index=snapshots.index,
     )
+    # Centre-wide prevalence by month (everyone employed then), for the report: JSON-ready records.
+    out.attrs["quiet_quitting_prevalence_by_month"] = trend
     if model is not None and n_drivers > 0 and len(snapshots):
         drivers = top_drivers(model.contributions(snapshots), snapshots[model.feature_names_in_],
                               n=n_drivers, labels=dict(labels or {}), references=references)
         drivers.columns = [f"qq_{c}" for c in drivers.columns]
         out = pd.concat([out, drivers], axis=1)
+        out.attrs["quiet_quitting_prevalence_by_month"] = trend
     return out

@@ -19,7 +19,7 @@ from attrition.data._fingerprint import data_fingerprint
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, RosterError
 from attrition.models._model import AttritionModel, risk_band
-from attrition.scoring._quiet_quitting import quiet_quitting_scores
+from attrition.scoring._quiet_quitting import quiet_quitting_scores, state_history_dates
 from attrition.snapshots._build import population
 
 __all__ = ["score_roster", "SCORE_COLUMNS"]
@@ -210,8 +210,12 @@ def score_roster(
     if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
         definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
         refs = all_medians[list(qq_model.feature_names_in_)] if qq_model is not None else None
+        # The state filter reads the month ends before as_of too (never after it).
+        hist_dates = state_history_dates(tables, as_of, definition)
+        history = ((qq_model if qq_model is not None else model).snapshots(tables, hist_dates)
+                   if len(hist_dates) else None)
         qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
-                                   references=refs)
+                                   references=refs, history=history)
         qq.index = snaps["employee_id"].to_numpy()
     medians = all_medians[list(model.feature_names_in_)]
     medians.index = snaps["employee_id"].to_numpy()
@@ -237,4 +241,6 @@ def score_roster(
     if roster is None:
         out = out.sort_values(["attrition_risk", "employee_id"], ascending=[False, True],
                               kind="stable").reset_index(drop=True)
+    if qq is not None:
+        out.attrs["quiet_quitting_prevalence_by_month"] = qq.attrs.get("quiet_quitting_prevalence_by_month", [])
     return out

@@ -252,6 +252,12 @@ class SnapshotSpec:
         else:
             out = quiet_quitting_snapshots(snapshots, tables, self.horizon_days,
                                            self.quiet_quitting_definition())
+            fitted = dict(out.attrs["quiet_quitting_definition"])
+            use_surveys = bool(fitted.pop("use_surveys"))
+            # The state model fitted on these rows is part of the spec from now on.
+            out.attrs["spec"] = dataclasses.replace(
+                self, quiet_quitting=QuietQuittingDefinition.from_dict(fitted, use_surveys=use_surveys)
+            ).to_dict()
             if not out["label"].notna().any():
                 raise InsufficientDataError(
                     "No quiet-quitting label could be formed: the index needs at least one effort "
@@ -259,6 +265,7 @@ class SnapshotSpec:
                     "'identified') over several months. Provide those tables, or train the "
                     "attrition target only."
                 )
+            return out
         out.attrs["spec"] = self.to_dict()
         return out
 

@@ -16,7 +16,13 @@ from attrition.reporting._model_card import flat_model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
 from attrition.tracking._mlflow import TrainingRun, _fmt, log_model, register_champion, setup_tracking
 
-__all__ = ["log_flat_run"]
+__all__ = ["log_flat_run", "table_fingerprint"]
+
+
+def table_fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of a flat table's column names and rows (row order does not matter)."""
+    rows = pd.util.hash_pandas_object(frame.loc[:, sorted(frame.columns)], index=False).to_numpy()
+    return hashlib.sha256(json.dumps(sorted(map(str, frame.columns))).encode() + np.sort(rows).tobytes()).hexdigest()
 
 
 def log_flat_run(fit: FlatFit, frame: pd.DataFrame, *, source: str = "table",
@@ -25,9 +31,7 @@ def log_flat_run(fit: FlatFit, frame: pd.DataFrame, *, source: str = "table",
     """Log a flat-table model as one MLflow run, like :func:`attrition.tracking.log_training_run`."""
     uri = setup_tracking(tracking_uri, experiment)
     model = fit.model
-    rows = pd.util.hash_pandas_object(frame.loc[:, sorted(frame.columns)], index=False).to_numpy()
-    fingerprint = hashlib.sha256(json.dumps(sorted(map(str, frame.columns))).encode()
-                                 + np.sort(rows).tobytes()).hexdigest()
+    fingerprint = table_fingerprint(frame)
     X, _ = flat_features(frame, target=model.training_summary_["target"],
                          id_column=model.training_summary_["id_column"], drop=fit.dropped, protected=())
     example = X.head(5).copy()

@@ -45,10 +45,12 @@ from attrition.analysis._fairness import audit_model
 from attrition.data._fingerprint import data_fingerprint
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, ModelNotFoundError
+from attrition.models._flat_survival import FlatSurvivalModel
 from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
+from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitting_index
 from attrition.tracking._model_cache import (
     model_cache_key,
     read_cached_model,
@@ -147,9 +149,12 @@ class AttritionPyfunc(mlflow.pyfunc.PythonModel):
     """
 
     def load_context(self, context) -> None:
-        self.model = AttritionModel.load(context.artifacts["model"])
+        path = context.artifacts["model"]
+        self.model = FlatSurvivalModel.load(path) if FlatSurvivalModel.is_saved(path) else AttritionModel.load(path)
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        if isinstance(self.model, FlatSurvivalModel):  # attrition_risk_<H> per horizon
+            return self.model.predict_horizons(model_input).reset_index(drop=True)
         risk = self.model.predict_risk(model_input)
         return pd.DataFrame({f"{self.model.target}_risk": risk})
 
@@ -402,6 +407,7 @@ def log_training_run(
         if target == "quiet_quitting":
             mlflow.log_dict(model.spec_.quiet_quitting_definition().to_dict(),
                             "quiet_quitting_definition.json")
+            _log_quiet_quitting_state(model, snapshots)
         mlflow.log_dict({"features": features, "labels": {f: labels.get(f, f) for f in features}},
                         "features.json")
         mlflow.log_dict(model.training_summary_, "training_summary.json")
@@ -422,6 +428,31 @@ def log_training_run(
         result.registered_name, result.registered_version = register, register_champion(
             model_uri, register, description=description, tags=model_version_tags(model, fingerprint))
     return result
+
+
+def _log_quiet_quitting_state(model: AttritionModel, snapshots: pd.DataFrame) -> None:
+    """The state model's prevalence by month (with its 90 % interval) and transition rates.
+
+    Metrics ``qq_prevalence`` / ``qq_prevalence_low`` / ``qq_prevalence_high``
+    (the last month end of the snapshots), ``qq_entry_rate_monthly`` and
+    ``qq_exit_rate_monthly`` (the fitted transitions), and
+    ``quiet_quitting/prevalence_by_month.json`` (no ids).
+    """
+    definition = model.spec_.quiet_quitting_definition()
+    index = quiet_quitting_index(snapshots, definition)
+    trend = prevalence_by_month(snapshots["as_of"], index["quiet_quitting_state_probability"])
+    trend = [r for r in trend if int(r["n"]) >= int(model.spec_.min_group_size)]  # no tiny months
+    mlflow.log_dict({"prevalence_by_month": trend, "state_model": definition.state_model},
+                    "quiet_quitting/prevalence_by_month.json")
+    metrics = {}
+    if trend:
+        last = trend[-1]
+        metrics.update({"qq_prevalence": last["prevalence"], "qq_prevalence_low": last["low"],
+                        "qq_prevalence_high": last["high"]})
+    if definition.state_model is not None:
+        A = definition.state_model["transition"]
+        metrics.update({"qq_entry_rate_monthly": float(A[0][1]), "qq_exit_rate_monthly": float(A[1][0])})
+    mlflow.log_metrics(metrics)
 
 
 def _integer_tolerant_signature(example: pd.DataFrame, prediction: pd.DataFrame) -> ModelSignature:
@@ -457,7 +488,8 @@ def log_model(model: AttritionModel, example: pd.DataFrame) -> str:
     for col in example.columns:  # the input example in floats, as the signature describes it
         if pd.api.types.is_integer_dtype(example[col]) or pd.api.types.is_bool_dtype(example[col]):
             example[col] = example[col].astype("float64")
-    prediction = pd.DataFrame({f"{model.target}_risk": model.predict_risk(example)})
+    prediction = (model.predict_horizons(example).reset_index(drop=True) if isinstance(model, FlatSurvivalModel)
+                  else pd.DataFrame({f"{model.target}_risk": model.predict_risk(example)}))
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = model.save(Path(tmp) / "attrition_model")
         info = mlflow.pyfunc.log_model(
@@ -573,7 +605,10 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     _check_store(tracking)
     uri = normalise_model_uri(uri)
     # The same store file as when this URI was last resolved: the same version, read locally.
-    known = read_resolved(tracking, uri)
+    # Only models:/ URIs name something that cannot change behind the cache's back; a folder or
+    # file: URI may be overwritten by retraining, so it is always read afresh.
+    cacheable = uri.startswith("models:/")
+    known = read_resolved(tracking, uri) if cacheable else None
     cached = read_cached_model(known) if known is not None else None
     if cached is not None:
         return cached[0], {**cached[1], "model_uri": uri}
@@ -581,8 +616,9 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     stamp = store_stamp(tracking)  # before resolving: a later write never matches this stamp
     try:
         name, version = _describe(uri)
-        key = model_cache_key(tracking, _identity(uri, name, version))
-        cached = read_cached_model(key)
+        identity = _identity(uri, name, version) if cacheable else None
+        key = model_cache_key(tracking, identity) if identity is not None else None
+        cached = read_cached_model(key) if key is not None else None
         if cached is not None:  # this exact version was loaded before: no MLflow loading again
             write_resolved(tracking, uri, stamp, key)
             return cached[0], {**cached[1], "model_uri": uri}
@@ -601,8 +637,9 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     info = {"model_name": name, "model_version": version, "model_uri": uri}
     if run_id:
         info["run_id"] = str(run_id)  # the training run: its artefacts (fairness.json) for reports
-    write_cached_model(key, wrapper.model, info)
-    write_resolved(tracking, uri, stamp, key)
+    if key is not None:
+        write_cached_model(key, wrapper.model, info)
+        write_resolved(tracking, uri, stamp, key)
     return wrapper.model, info
 
 

@@ -1,0 +1,376 @@
+"""The quiet-quitting *state*: a two-state hidden Markov model fitted per centre.
+
+Withdrawal is a state people stay in for months, seen through noisy monthly
+signals. Each employee's month ends form a sequence; at each one the
+observation is the vector of component z-scores of the index (for every
+component, the robust z of the employee's own change and of the comparison
+with their team, oriented so that a positive value means *less* effort; see
+:mod:`attrition.snapshots._quiet_quitting`). Given the hidden state
+(``0`` engaged as usual, ``1`` withdrawn) the dimensions are independent
+Gaussians; the state moves from month end to month end by a 2 x 2 transition
+matrix. Everything is fitted by expectation-maximisation (Baum-Welch) on the
+centre's own training snapshots, so neither the size of the withdrawn group
+nor the point at which a signal counts is a fixed number:
+
+* ``transition[0][1]`` is the monthly base rate of entering the state,
+  ``transition[1][0]`` that of leaving it;
+* a component unknown in a month (no shifts, no contacts, no answer) simply
+  drops out of that month's likelihood — it is neither effort nor its lack.
+
+At scoring the probability of being in the state at ``t`` is *filtered*: it
+reads the observations of the ``state_window`` month ends up to and
+including ``t`` (forward algorithm, started from the fitted initial
+distribution at the first of them) and nothing after ``t``. Training uses the
+same window, so a month scored again gives the same probability.
+
+The alternatives, kept for comparison (``state_method``): ``"mixture"``, the
+same Gaussians without the Markov chain (each month on its own, prior =
+the fitted share in the state), and ``"threshold"``, the fixed cut-off of the
+index used before (``state_threshold``).
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> n, T = 200, 12
+>>> state = np.zeros((n, T), dtype=int)
+>>> for k in range(1, T):
+...     u = rng.random(n)
+...     state[:, k] = np.where(state[:, k - 1] == 1, u > 0.1, u < 0.05)
+>>> x = rng.normal(0, 1, (n, T, 2)) + 1.5 * state[..., None]
+>>> ids = np.repeat(np.arange(n), T); order = np.tile(np.arange(T), n)
+>>> params = fit_hmm(x.reshape(n * T, 2), ids, order, ["a", "b"])
+>>> round(params["transition"][0][1], 2), round(params["transition"][1][0], 2)  # doctest: +SKIP
+(0.05, 0.1)
+>>> p = filtered_probability(x.reshape(n * T, 2), ids, order, params, window=12)
+>>> bool(((p >= 0.5) == state.ravel().astype(bool)).mean() > 0.85)
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy.special import gammaln
+
+__all__ = ["STATE_METHODS", "fit_hmm", "filtered_probability", "smoothed_probability"]
+
+log = logging.getLogger(__name__)
+
+#: How the state is inferred (``QuietQuittingDefinition.state_method``).
+STATE_METHODS: tuple[str, ...] = ("hmm", "mixture", "threshold")
+
+_VAR_FLOOR = 0.05
+_Z_CLIP = 6.0
+
+
+# ---------------------------------------------------------------- sequences
+def _sequences(ids: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Person number and position of every row in its person's sequence (sorted by ``order``)."""
+    _, person = np.unique(np.asarray(ids).astype(str), return_inverse=True)
+    person = person.ravel()
+    sort = np.lexsort((np.asarray(order), person))
+    pos = np.empty(len(person), dtype=np.int64)
+    if len(person):
+        p_sorted = person[sort]
+        starts = np.r_[0, np.flatnonzero(np.diff(p_sorted)) + 1]
+        first = np.repeat(starts, np.diff(np.r_[starts, len(p_sorted)]))
+        pos[sort] = np.arange(len(p_sorted)) - first
+    n_people = int(person.max()) + 1 if len(person) else 0
+    length = int(pos.max()) + 1 if len(pos) else 0
+    return person, pos, n_people, length
+
+
+def _padded(x: np.ndarray, person: np.ndarray, pos: np.ndarray, n_people: int, length: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """``(people, length, d)`` observations (NaN padding) and the real-step mask."""
+    out = np.full((n_people, length, x.shape[1]), np.nan)
+    out[person, pos] = x
+    real = np.zeros((n_people, length), dtype=bool)
+    real[person, pos] = True
+    return out, real
+
+
+def _log_emission(x: np.ndarray, means: np.ndarray, variances: np.ndarray, dof: float | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Log-likelihood of each step under each state, and the EM weights of a Student t.
+
+    Unknown dimensions drop out (a step with none has log-likelihood 0).
+    ``dof=None``: independent Gaussians; else a multivariate Student t with
+    diagonal scale and ``dof`` degrees of freedom (heavy tails: one odd month
+    on one measure does not make a state).
+    """
+    known = np.isfinite(x)
+    xz = np.nan_to_num(x)
+    d = known.sum(axis=-1)
+    out = np.empty(x.shape[:-1] + (2,))
+    weight = np.ones(x.shape[:-1] + (2,))
+    for s in (0, 1):
+        sq = np.where(known, (xz - means[s]) ** 2 / variances[s], 0.0).sum(axis=-1)
+        logdet = np.where(known, np.log(2 * np.pi * variances[s]), 0.0).sum(axis=-1)
+        if dof is None:
+            out[..., s] = -0.5 * (logdet + sq)
+        else:
+            nu = float(dof)
+            out[..., s] = (gammaln((nu + d) / 2) - gammaln(nu / 2) - 0.5 * d * np.log(nu / 2)
+                           - 0.5 * logdet - 0.5 * (nu + d) * np.log1p(sq / nu))
+            weight[..., s] = (nu + d) / (nu + sq)
+    return out, weight
+
+
+def _scaled(le: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    m = le.max(axis=-1, keepdims=True)
+    return np.exp(le - m), m[..., 0]
+
+
+def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray):
+    """Scaled forward-backward over padded sequences (padding after each sequence's end)."""
+    P, T, _ = e.shape
+    alpha = np.empty((P, T, 2))
+    c = np.empty((P, T))
+    a = pi[None, :] * e[:, 0]
+    c[:, 0] = a.sum(axis=1)
+    alpha[:, 0] = a / c[:, 0:1]
+    for k in range(1, T):
+        a = (alpha[:, k - 1] @ A) * e[:, k]
+        c[:, k] = a.sum(axis=1)
+        alpha[:, k] = a / c[:, k:k + 1]
+    beta = np.ones((P, T, 2))
+    for k in range(T - 2, -1, -1):
+        beta[:, k] = ((e[:, k + 1] * beta[:, k + 1]) @ A.T) / c[:, k + 1:k + 2]
+    gamma = alpha * beta
+    gamma /= gamma.sum(axis=2, keepdims=True)
+    xi = np.zeros((2, 2))
+    if T > 1:
+        step = real[:, 1:]
+        x = (alpha[:, :-1, :, None] * A[None, None] * (e[:, 1:] * beta[:, 1:])[:, :, None, :]
+             / c[:, 1:, None, None])
+        xi = (x * step[..., None, None]).sum(axis=(0, 1))
+    return gamma, xi, np.log(c)
+
+
+def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str], *,
+            method: str = "hmm", dof: float | None = 4.0, initial_state: np.ndarray | None = None,
+            max_iter: int = 200, tol: float = 1e-6, check: bool = True) -> dict[str, Any]:
+    """Fit the two-state model to observation rows ``x`` grouped into sequences.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_rows, n_dims)
+        Observations; NaN marks an unknown dimension.
+    ids, order : sequences of length n_rows
+        The person of each row and its position in time (e.g. the as-of date).
+    names : sequence of str
+        The names of the dimensions (stored with the parameters).
+    method : {"hmm", "mixture"}
+        ``"mixture"`` ties both rows of the transition matrix to the share in
+        the state (no memory from month to month).
+    dof : float or None, default 4.0
+        Degrees of freedom of the Student-t emissions (None: Gaussian).
+    initial_state : ndarray of bool, optional
+        A first guess of the withdrawn rows (default: the top 15 % of the
+        mean positive z); only the starting point of EM.
+    max_iter, tol : EM iterations and relative log-likelihood tolerance.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable parameters: ``method``, ``dimensions``, ``means`` and
+        ``variances`` (2 x d; state 1 is the withdrawn one: the larger mean
+        withdrawal), ``transition`` (2 x 2), ``initial`` (2), ``log_likelihood``,
+        ``iterations``, ``n_rows``, ``n_sequences``.
+    """
+    if method not in ("hmm", "mixture", "hmm_joint"):
+        raise ValueError(f"method must be 'hmm' or 'mixture', got {method!r}.")
+    if method == "hmm":
+        # Two stages: the emissions month by month (a mixture), then the chain on top.
+        params = fit_hmm(x, ids, order, names, method="mixture", dof=dof, initial_state=initial_state,
+                         max_iter=max_iter, tol=tol)
+        if not params["present"]:
+            return {**params, "method": "hmm"}
+        return _fit_chain(x, ids, order, params, max_iter=max_iter, tol=tol)
+    x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    X, real = _padded(x, person, pos, P, T)
+    known = np.isfinite(X)
+    if initial_state is None:
+        pos_x = np.where(np.isfinite(x), np.clip(x, 0, None), 0.0)
+        n_known = np.isfinite(x).sum(axis=1)
+        score = np.where(n_known > 0, pos_x.sum(axis=1) / np.maximum(n_known, 1), -1.0)
+        initial_state = score >= np.quantile(score, 0.85)
+    g1 = np.zeros((P, T))
+    g1[person, pos] = np.asarray(initial_state, dtype=float)
+    gamma = np.stack([1 - g1, g1], axis=2) * real[..., None]
+    A = np.array([[0.95, 0.05], [0.15, 0.85]])
+    pi = np.array([0.85, 0.15])
+    previous = -np.inf
+    ll = -np.inf
+    it = 0
+    means = variances = None
+    u = np.ones((P, T, 2))
+    for it in range(1, max_iter + 1):
+        # M-step from the responsibilities (times the t weights)
+        w = (gamma * u)[..., None] * known[:, :, None, :]  # (P, T, 2, d)
+        xs = np.nan_to_num(X)[:, :, None, :]
+        tot = w.sum(axis=(0, 1))
+        means = np.where(tot > 0, (w * xs).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
+        tot_g = (gamma[..., None] * known[:, :, None, :]).sum(axis=(0, 1))
+        var = (w * (xs - means[None, None]) ** 2).sum(axis=(0, 1)) / np.where(tot_g > 0, tot_g, 1)
+        variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
+        if it > 1:
+            if method == "hmm_joint":
+                A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+                pi = gamma[:, 0].sum(axis=0) / gamma[:, 0].sum()
+            else:
+                share = (gamma[..., 1] * real).sum() / real.sum()
+                pi = np.array([1 - share, share])
+                A = np.vstack([pi, pi])
+        # E-step
+        le, u = _log_emission(X, means, variances, dof)
+        e, m = _scaled(le)
+        e = np.where(real[..., None], e, 1.0)
+        gamma, xi_sum, logc = _forward_backward(e, pi, A, real)
+        gamma = gamma * real[..., None]
+        ll = float(((logc + m) * real).sum())
+        if it > 2 and abs(ll - previous) <= tol * abs(ll):
+            break
+        previous = ll
+    # state 1 is the withdrawn one (larger mean z over the dimensions)
+    if means[1].sum() < means[0].sum():
+        means, variances = means[::-1], variances[::-1]
+        A = A[::-1, ::-1]
+        pi = pi[::-1]
+    # Is there a shared state at all? Against one distribution, and against a two-group split of
+    # each measure on its own (skewed measures such as overtime split by themselves): the
+    # withdrawn state must move several measures together (BIC).
+    n_obs = max(int((known.any(axis=-1) & real).sum()), 2)
+    d = X.shape[-1]
+    bic_two = -2 * ll + (4 * d + 1) * np.log(n_obs)
+    bic_one = bic_indep = np.inf
+    present = True
+    if check:
+        ll_one = _single_state_loglik(X, real, dof)
+        bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
+        ll_indep = sum(fit_hmm(x[:, [j]], ids, order, [names[j]], method="mixture", dof=dof,
+                               max_iter=max_iter, tol=tol, check=False)["log_likelihood"]
+                       for j in range(d))
+        bic_indep = -2 * ll_indep + 5 * d * np.log(n_obs)
+        present = bool(bic_two < min(bic_one, bic_indep))
+    if not present:
+        log.info("Quiet-quitting state: no withdrawn group moving several measures together (BIC: "
+                 "two states %.0f, one state %.0f, each measure on its own %.0f)",
+                 bic_two, bic_one, bic_indep)
+        A = np.array([[1.0, 0.0], [1.0, 0.0]])
+        pi = np.array([1.0, 0.0])
+    log.info("Quiet-quitting state (%s): %d iterations, share in the state %.3f", method, it, float(pi[1]))
+    return {
+        "method": method,
+        "dof": None if dof is None else float(dof),
+        "dimensions": [str(n) for n in names],
+        "means": np.round(means, 10).tolist(),
+        "variances": np.round(variances, 10).tolist(),
+        "transition": np.round(A, 10).tolist(),
+        "initial": np.round(pi, 10).tolist(),
+        "log_likelihood": round(ll, 6),
+        "present": present,
+        "bic_one_state": round(float(bic_one), 3) if np.isfinite(bic_one) else None,
+        "bic_each_measure": round(float(bic_indep), 3) if np.isfinite(bic_indep) else None,
+        "bic_two_states": round(float(bic_two), 3),
+        "iterations": int(it),
+        "n_rows": int(len(x)),
+        "n_sequences": int(P),
+    }
+
+
+def _single_state_loglik(X: np.ndarray, real: np.ndarray, dof: float | None, n_iter: int = 50) -> float:
+    """Log-likelihood of one (Student t or Gaussian) distribution fitted to every step."""
+    known = np.isfinite(X) & real[..., None]
+    xz = np.nan_to_num(X)
+    u = np.ones(X.shape[:-1])
+    for _ in range(n_iter):
+        w = u[..., None] * known
+        tot = w.sum(axis=(0, 1))
+        mean = np.where(tot > 0, (w * xz).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
+        cnt = known.sum(axis=(0, 1))
+        var = np.maximum((w * (xz - mean) ** 2).sum(axis=(0, 1)) / np.maximum(cnt, 1), _VAR_FLOOR)
+        params = np.vstack([mean, mean]), np.vstack([var, var])
+        le, weight = _log_emission(np.where(known, X, np.nan), params[0], params[1], dof)
+        u = weight[..., 0]
+    return float((le[..., 0] * real).sum())
+
+
+def _fit_chain(x: np.ndarray, ids: Sequence, order: Sequence, params: dict[str, Any], *,
+               max_iter: int = 200, tol: float = 1e-6) -> dict[str, Any]:
+    """Baum-Welch for the transition matrix and initial distribution, the emissions held fixed."""
+    x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
+    means, variances, _, pi_mix = _arrays(params)
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    X, real = _padded(x, person, pos, P, T)
+    le, _ = _log_emission(X, means, variances, params.get("dof"))
+    e, m = _scaled(le)
+    e = np.where(real[..., None], e, 1.0)
+    A = np.array([[1 - pi_mix[1] / 4, pi_mix[1] / 4], [pi_mix[0] / 4, 1 - pi_mix[0] / 4]])
+    pi = pi_mix.copy()
+    previous, ll, it = -np.inf, -np.inf, 0
+    for it in range(1, max_iter + 1):
+        gamma, xi, logc = _forward_backward(e, pi, A, real)
+        ll = float(((logc + m) * real).sum())
+        A = xi / xi.sum(axis=1, keepdims=True)
+        pi = gamma[:, 0].sum(axis=0) / gamma[:, 0].sum()
+        if it > 2 and abs(ll - previous) <= tol * abs(ll):
+            break
+        previous = ll
+    log.info("Quiet-quitting state (hmm): entry %.3f / month, exit %.3f / month", A[0, 1], A[1, 0])
+    return {**params, "method": "hmm", "transition": np.round(A, 10).tolist(),
+            "initial": np.round(pi, 10).tolist(), "log_likelihood": round(ll, 6),
+            "iterations": int(params["iterations"]) + it}
+
+
+def _arrays(params: Mapping[str, Any]):
+    return (np.asarray(params["means"], dtype="float64"), np.asarray(params["variances"], dtype="float64"),
+            np.asarray(params["transition"], dtype="float64"), np.asarray(params["initial"], dtype="float64"))
+
+
+def filtered_probability(x: np.ndarray, ids: Sequence, order: Sequence, params: Mapping[str, Any], *,
+                         window: int) -> np.ndarray:
+    """P(withdrawn at each row | the person's observations of the last ``window`` rows up to it).
+
+    Only rows at or before a row's ``order`` (and at most ``window`` of them)
+    enter its probability: this is the as-of rule. Rows with no known
+    dimension get the propagated prior.
+    """
+    x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
+    means, variances, A, pi = _arrays(params)
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    if P == 0:
+        return np.zeros(0)
+    X, _ = _padded(x, person, pos, P, T)
+    e, _ = _scaled(_log_emission(X, means, variances, params.get("dof"))[0])
+    out = np.empty((P, T))
+    window = max(int(window), 1)
+    for k in range(T):
+        start = max(0, k - window + 1)
+        a = pi[None, :] * e[:, start]
+        a /= a.sum(axis=1, keepdims=True)
+        for j in range(start + 1, k + 1):
+            a = (a @ A) * e[:, j]
+            a /= a.sum(axis=1, keepdims=True)
+        out[:, k] = a[:, 1]
+    return out[person, pos]
+
+
+def smoothed_probability(x: np.ndarray, ids: Sequence, order: Sequence, params: Mapping[str, Any]
+                         ) -> np.ndarray:
+    """P(withdrawn at each row | the person's whole sequence): for labels only (reads the future)."""
+    x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
+    means, variances, A, pi = _arrays(params)
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    if P == 0:
+        return np.zeros(0)
+    X, real = _padded(x, person, pos, P, T)
+    e, _ = _scaled(_log_emission(X, means, variances, params.get("dof"))[0])
+    e = np.where(real[..., None], e, 1.0)
+    gamma, _, _ = _forward_backward(e, pi, A, real)
+    return gamma[person, pos, 1]
