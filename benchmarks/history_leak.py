@@ -22,6 +22,13 @@ The export-time leak shows as a validation AUC above the future AUC (the
 validation months' HR attributes describe E, after the outcome); with the
 history the two should agree within noise.
 
+Does the model find the simulator's true effects? For the ``with`` model it
+also prints, for each term of :func:`attrition.data.history_effects` (real
+or not), the rank of the feature that measures it among all features by
+mean absolute contribution (exact TreeSHAP, :meth:`AttritionModel.contributions`)
+on the training snapshots: real effects should rank high, the two null ones
+(``skills`` sessions, ``business_value``) low.
+
 Run:  python benchmarks/history_leak.py --employees 300 --months 30 --seeds 0 1 2
 """
 
@@ -37,6 +44,7 @@ from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, SnapshotSpec, simulate
 from attrition.exceptions import DataQualityWarning
+from attrition.data import history_effects
 from attrition.features import hr_attributes
 from attrition.snapshots import make_labels
 
@@ -88,6 +96,18 @@ def future_auc(model, full, export, months: int) -> tuple[float, int, int]:
     return roc_auc_score(rows["label"], rows["risk"]), int(rows["label"].sum()), len(rows)
 
 
+def effect_ranks(model, snaps, seed: int) -> list[dict]:
+    """Rank (1 = strongest) of each true-effect feature by mean |contribution| on ``snaps``."""
+    strength = model.contributions(snaps).abs().mean().sort_values(ascending=False)
+    rank = {name: i + 1 for i, name in enumerate(strength.index)}
+    return [{"seed": seed, "term": e.term, "real": bool(e.real), "feature": e.feature,
+             "rank": rank.get(e.feature), "of": len(rank)}
+            for e in history_effects().itertuples()]
+
+
+EFFECTS: list[dict] = []
+
+
 def one(n_employees: int, months: int, seed: int, future_months: int) -> list[dict]:
     started = time.perf_counter()
     full = simulate(n_employees=n_employees, months=months, seed=seed).tables
@@ -101,6 +121,8 @@ def one(n_employees: int, months: int, seed: int, future_months: int) -> list[di
             snaps = SnapshotSpec(horizon_days=HORIZON).build(tables)
             model = AttritionModel(random_state=seed).fit(snaps)
             auc, pos, n = future_auc(model, full, export, future_months)
+            if name == "with":
+                EFFECTS.extend(effect_ranks(model, snaps, seed))
         out.append({"seed": seed, "model": name, "features": len(model.feature_names_in_),
                     "valid_auc": round(model.metrics_["valid_roc_auc"], 3), "future_auc": round(auc, 3),
                     "gap": round(model.metrics_["valid_roc_auc"] - auc, 3), "future_pos": pos,
@@ -122,6 +144,10 @@ def main() -> None:
     print(frame.groupby("model")[["valid_auc", "future_auc", "gap"]].mean().round(3).to_string())
     wide = frame.pivot(index="seed", columns="model", values="future_auc")
     print("future AUC, with − without, per seed:", (wide["with"] - wide["without"]).round(3).tolist())
+    effects = pd.DataFrame(EFFECTS).pivot(index=["term", "real", "feature"], columns="seed", values="rank")
+    print(f"rank of each true-effect feature by mean |contribution| (1 = strongest, "
+          f"of {EFFECTS[0]['of']} features):")
+    print(effects.sort_index(level="real", ascending=False).to_string())
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def history_effects() -> pd.DataFrame:
     """The ground truth of the history's effects: term, logit coefficient, the feature
     that measures it and whether the effect is real.
 
-    >>> history_effects().set_index("term").loc["skills_session_91d", "real"]
+    >>> bool(history_effects().set_index("term").loc["skills_session_91d", "real"])
     False
     """
     features = {
