@@ -50,3 +50,15 @@ def test_lead_figures_of_small_teams_are_missing():
     assert big["lead_vol_exits_28d"].tolist() == [1.0, 1.0]
     assert big["lead_span_of_control"].tolist() == [2.0, 2.0]
     assert small["lead_vol_exits_28d"].isna().all()
+
+
+def test_relabel_keeps_the_declared_tables_the_rows_were_built_from():
+    from attrition import simulate
+    centre = simulate(n_employees=40, months=14, seed=3)
+    spec = SnapshotSpec(horizon_days=30, windows=(28, 91))
+    snaps = spec.build(centre.tables)
+    for target in ("quiet_quitting", "attrition"):
+        relabelled = spec.for_target(target).relabel(snaps, centre.tables)
+        recorded = SnapshotSpec.from_dict(relabelled.attrs["spec"])
+        assert set(recorded.declared) == set(centre.tables.declared)
+        assert recorded.validate() is recorded

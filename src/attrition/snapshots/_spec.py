@@ -244,6 +244,10 @@ class SnapshotSpec:
                     self.windows, self.survey_privacy, self.min_group_size):
                 raise ConfigError("relabel: the snapshots were built with other windows or survey "
                                   "settings than this spec's; build them with this spec.")
+        # The declared tables the rows were built from stay recorded (a spec without
+        # declarations of its own adopts those the build found).
+        me = (dataclasses.replace(self, declared=theirs.declared)
+              if built is not None and self.declared is None else self.with_tables(tables))
         if self.target == "attrition":
             labels = make_labels(tables.employees, snapshots, self.horizon_days, tables.infer_export_date())
             out = snapshots.drop(columns=[c for c in LABEL_COLUMNS if c in snapshots.columns])
@@ -256,7 +260,7 @@ class SnapshotSpec:
             use_surveys = bool(fitted.pop("use_surveys"))
             # The state model fitted on these rows is part of the spec from now on.
             out.attrs["spec"] = dataclasses.replace(
-                self, quiet_quitting=QuietQuittingDefinition.from_dict(fitted, use_surveys=use_surveys)
+                me, quiet_quitting=QuietQuittingDefinition.from_dict(fitted, use_surveys=use_surveys)
             ).to_dict()
             if not out["label"].notna().any():
                 raise InsufficientDataError(
@@ -266,7 +270,7 @@ class SnapshotSpec:
                     "attrition target only."
                 )
             return out
-        out.attrs["spec"] = self.to_dict()
+        out.attrs["spec"] = me.to_dict()
         return out
 
     # ---------------------------------------------------------------- persist
