@@ -499,7 +499,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------- hazard model
     def _hazard_split(self, as_of: pd.Series, y_month: np.ndarray, y_horizon: np.ndarray):
-        """Masks of training, early-stopping and calibration rows (see the module docs)."""
+        """Masks of training, early-stopping and calibration rows (see the module docs).
+
+        The early-stopping months are the latest whose whole ``horizon_days``
+        window ends on or before the first calibration month: their horizon
+        outcomes (the validation metrics) share no exit with the months the
+        Platt scaling is fitted on. The months in between (a purge gap of
+        about ``horizon_days``) train nothing. A history too short for the gap
+        falls back to early-stopping months just before the calibration ones,
+        with a warning that the validation metrics are then optimistic.
+        """
         n_cal = int(self.valid_months)
         n_stop = int(self.stopping_months if self.stopping_months is not None else self.valid_months)
         month_dates = np.sort(as_of[~np.isnan(y_month)].unique())
@@ -511,8 +520,22 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             )
         cal_dates = month_dates[-n_cal:]
         first_cal = pd.Timestamp(cal_dates[0])
-        horizon_dates = np.sort(as_of[~np.isnan(y_horizon) & (as_of < first_cal).to_numpy()].unique())
-        stop_dates = horizon_dates[-n_stop:] if len(horizon_dates) >= n_stop + 1 else month_dates[-(n_cal + n_stop):-n_cal]
+        horizon = pd.Timedelta(days=self.horizon_days)
+        known = ~np.isnan(y_horizon)
+        purged = np.sort(as_of[known & (as_of + horizon <= first_cal).to_numpy()].unique())
+        # at least as many training months as early-stopping ones before the first stop date
+        gap = len(purged) >= n_stop and int((month_dates < purged[-n_stop]).sum()) >= max(n_stop, 1)
+        if gap:
+            stop_dates = purged[-n_stop:]
+        else:
+            horizon_dates = np.sort(as_of[known & (as_of < first_cal).to_numpy()].unique())
+            stop_dates = (horizon_dates[-n_stop:] if len(horizon_dates) >= n_stop + 1
+                          else month_dates[-(n_cal + n_stop):-n_cal])
+            warnings.warn(
+                f"{self._what()}: the history is too short for a {self.horizon_days}-day gap between the "
+                "early-stopping and the calibration months: the validation metrics share exits with the "
+                "calibration months and are optimistic. A longer history (18 months or more) separates them.",
+                DataQualityWarning, stacklevel=4)
         first_stop = pd.Timestamp(stop_dates[0])
         observed = ~np.isnan(y_month)
         cal = observed & as_of.isin(cal_dates).to_numpy()
@@ -522,13 +545,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             raise InsufficientDataError(
                 f"No training rows before the early-stopping months ({first_stop:%Y-%m-%d}). Provide "
                 "a longer history, or fewer validation months.")
-        return train, stop, cal
+        return train, stop, cal, gap
 
     def _fit_hazard(self, snapshots: pd.DataFrame) -> AttritionModel:
         as_of = pd.to_datetime(snapshots["as_of"]).dt.normalize()
         y_month = monthly_label(as_of, snapshots["duration_days"], snapshots["event"])
         y_h = snapshots["label"].to_numpy(dtype="float64")
-        train, stop, cal = self._hazard_split(as_of, y_month, y_h)
+        train, stop, cal, gap = self._hazard_split(as_of, y_month, y_h)
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12)
         X = self.prepare(snapshots)
@@ -556,6 +579,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "n_valid": int((stop & ~np.isnan(y_h)).sum()),  # the rows validation_mask selects
             "n_calibration": int(cal.sum()),
             "n_censored": int(np.isnan(y_month).sum()),
+            "purge_gap": bool(gap),
             "train_events": int(np.nansum(y_month[train])),
             "best_iteration": self.best_iteration_,
             "horizon_days": int(self.spec_.horizon_days),
