@@ -22,11 +22,18 @@ What the numbers are
 Planned hires
     ``hires`` (month, team, count) adds people who start on the first day of
     a forecast month. Nothing is known about them but their team and start,
-    so each gets the *new-hire* curve (default: the centre's observed
-    voluntary-exit rates by tenure month over the last year,
-    :meth:`ConstantHazardModel.predict_new_hire`); their expected early
-    exits are counted in their team's and site's rows and shown apart in
-    ``expected_hire_leavers``.
+    so each gets the *new-hire* curve: the centre's observed voluntary-exit
+    rates by tenure band over the 12 months before ``as_of``
+    (:meth:`ConstantHazardModel.predict_new_hire`, the same for every team),
+    even when the staff's curves come from the monthly hazard model. The
+    hazard model is not used for them on purpose: it learns from month-end
+    rows, and a person's first row is their first month end, so it never sees
+    the exits between the start date and that month end (no-shows, training
+    drop-outs) — the ones a planner of a hiring class needs most; the
+    life table counts them. Their expected early exits are counted in their
+    team's and site's rows and shown apart in ``expected_hire_leavers``. A
+    planned hire must name a team among the people forecast (it joins that
+    team's row); any other is refused, never dropped.
 
 Privacy
     Groups are pooled exactly as the roll-ups pool them (same rules and
