@@ -341,6 +341,7 @@ def run_backtest(
     random_state: int = 0,
     min_group_size: int = 5,
     fairness_thresholds: Mapping[str, float] | None = None,
+    every: int = 1,
 ) -> BacktestResult:
     """Rolling-origin backtest over ``snapshots`` built once from ``tables``.
 
@@ -364,6 +365,9 @@ def run_backtest(
     fairness_thresholds : mapping, optional
         Overrides of :data:`attrition.fairness.DEFAULT_FAIRNESS_THRESHOLDS`
         (``Config.fairness``).
+    every : int, default 1
+        Evaluate every ``every``-th origin, counted back from the latest (a
+        cheaper run spanning the same months, e.g. for the long horizons).
 
     Returns
     -------
@@ -373,6 +377,9 @@ def run_backtest(
     export = tables.infer_export_date()
     origins = backtest_origins(snapshots["as_of"], export, horizon_days, start=start,
                                valid_months=valid_months, min_train_months=min_train_months)
+    if not isinstance(every, int) or every < 1:
+        raise ConfigError(f"every must be a whole number of at least 1, got {every!r}.")
+    origins = origins[::-1][::every][::-1]
     log.info("Backtest over %d origins (%s .. %s), %d-day horizon", len(origins),
              f"{origins[0]:%Y-%m}", f"{origins[-1]:%Y-%m}", horizon_days)
     rows_out: list[dict] = []
