@@ -395,7 +395,7 @@ def run_backtest(
         rows_out.append(row)
         preds.append(part)
         if getattr(model, "kind_", "binary") == "hazard":
-            survs.append(_survival_part(model, snapshots, train, origin, horizons))
+            survs.append(_survival_part(model, snapshots, train, origin, horizons, export))
         log.info("  origin %d/%d %s: %d scored, %d leavers (expected %.1f), ROC AUC %.3f "
                  "(logistic %.3f, tenure %.3f) in %.1fs", i, len(origins), f"{origin:%Y-%m-%d}",
                  row["n"], int(part["label"].sum()), row["model_expected"], row["model_roc_auc"],
@@ -486,14 +486,15 @@ def _one_origin(model: AttritionModel, snapshots: pd.DataFrame, employees: pd.Da
 
 
 def _survival_part(model: AttritionModel, snapshots: pd.DataFrame, train: pd.DataFrame,
-                   origin: pd.Timestamp, horizons) -> pd.DataFrame:
+                   origin: pd.Timestamp, horizons, export: pd.Timestamp) -> pd.DataFrame:
     """Everyone employed at ``origin``, followed to the export: risk curves of the model and of
     monthly-hazard baselines fitted on the person-months known at the origin."""
     as_of = pd.to_datetime(snapshots["as_of"])
     rows = snapshots.loc[(as_of == origin).to_numpy() & snapshots["duration_days"].notna().to_numpy()]
     out = pd.DataFrame({"origin": origin, "employee_id": rows["employee_id"].to_numpy(),
                         "duration_days": rows["duration_days"].to_numpy(dtype="float64"),
-                        "event": rows["event"].to_numpy(dtype="float64")})
+                        "event": rows["event"].to_numpy(dtype="float64"),
+                        "followup_days": float((export - origin).days)})
     curves = {"model": model.predict_survival(rows)}
     t_as_of = pd.to_datetime(train["as_of"]).dt.normalize()
     y_month = monthly_label(t_as_of, train["duration_days"], train["event"])
@@ -522,7 +523,8 @@ def _survival_tables(surv: pd.DataFrame, horizons) -> tuple[pd.DataFrame, pd.Dat
         curve = surv[[f"{name}_curve_{m + 1}" for m in range(CURVE_MONTHS)]].to_numpy()
         rows.append({"model": name, **survival_metrics(surv["duration_days"], surv["event"], risks, curve)})
     cal = horizon_calibration(surv["duration_days"], surv["event"],
-                              {d: surv[f"model_risk_{d}d"].to_numpy() for d in horizons})
+                              {d: surv[f"model_risk_{d}d"].to_numpy() for d in horizons},
+                              followup_days=surv["followup_days"])
     return pd.DataFrame(rows), cal
 
 
