@@ -131,6 +131,11 @@ def test_new_category_at_scoring_warns_and_scores_it_as_missing(medium, medium_m
     emp["site"] = emp["site"].astype(object)
     emp.loc[emp.index[:7], "site"] = "atlantis"
     tables = medium.tables.copy(employees=emp)
+    if tables.employee_history is not None:  # with a job history, attributes come from it
+        hist = tables.employee_history.copy()
+        hist["site"] = hist["site"].astype(object)
+        hist.loc[hist["employee_id"].isin(emp["employee_id"].iloc[:7]), "site"] = "atlantis"
+        tables = tables.copy(employee_history=hist)
     with pytest.warns(DataQualityWarning) as record:
         scores = score_job(Config(), medium.tables.infer_export_date(), model=medium_model,
                            tables=tables)

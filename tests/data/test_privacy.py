@@ -262,7 +262,7 @@ def test_cli_scores_record_the_run_fingerprint_and_refuse_a_missing_table(privac
     result, config, root, _ = privacy_run
     data = root / "data"
     data.mkdir(exist_ok=True)
-    for name, frame in medium.tables:
+    for name, frame in [*medium.tables, *medium.tables.declared.items()]:  # own tables too
         frame.to_parquet(data / f"{name}.parquet", index=False)
     cfg = root / "score.toml"
     cfg.write_text(f'tracking_uri = "{config.tracking_uri}"\nexperiment = "privacy"\n')

@@ -54,6 +54,8 @@ CONTRACT_COLUMNS = {
     ],
     "absences": ["employee_id", "start_date", "end_date", "absence_type"],
     "surveys": ["employee_id", "survey_date", "item", "score", "scale_max"],
+    "employee_history": ["employee_id", "effective_date", "team_id", "manager_id", "site", "role",
+                         "employment_type", "contracted_hours", "hourly_wage", "grade", "change_reason"],
 }
 DATE_COLUMNS = {
     "employees": ["hire_date", "termination_date"],
@@ -61,6 +63,7 @@ DATE_COLUMNS = {
     "workload": ["date"],
     "absences": ["start_date", "end_date"],
     "surveys": ["survey_date"],
+    "employee_history": ["effective_date"],
 }
 STRING_COLUMNS = {
     "employees": [
@@ -76,6 +79,8 @@ STRING_COLUMNS = {
     "workload": ["employee_id"],
     "absences": ["employee_id", "absence_type"],
     "surveys": ["employee_id", "item"],
+    "employee_history": ["employee_id", "team_id", "manager_id", "site", "role", "employment_type",
+                         "change_reason"],
 }
 START = pd.Timestamp("2024-01-01")
 EXPORT = pd.Timestamp("2025-12-31")
@@ -538,10 +543,10 @@ def test_mean_hazard_does_not_differ_by_gender(centre):
 def test_write_csv_round_trips(small, tmp_path):
     out = tmp_path / "export"
     paths = small.write(out)
-    assert set(paths) == {*TABLE_NAMES, "truth"}
+    assert set(paths) == {*TABLE_NAMES, "performance", "coaching", "truth"}
     assert paths["truth"] == out / "truth" / "ground_truth.csv"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{name}.csv" for name in TABLE_NAMES] + ["truth"]
+        [f"{name}.csv" for name in (*TABLE_NAMES, "performance", "coaching")] + ["truth"]
     )
     for name in TABLE_NAMES:
         raw = pd.read_csv(paths[name], dtype=str, keep_default_na=False)
@@ -619,3 +624,27 @@ def test_write_keeps_existing_files_on_failure(small, tmp_path, monkeypatch):
 def test_write_rejects_unknown_format(small, tmp_path):
     with pytest.raises(ValueError, match="format"):
         small.write(tmp_path, format="xlsx")
+
+
+
+# ------------------------------------------------------------------------ job history
+def test_history_is_optional_and_its_effects_are_known(small):
+    plain = simulate(n_employees=60, months=6, seed=3, history=False)
+    assert plain.tables.present == list(TABLE_NAMES[:5]) and plain.tables.declared == {}
+    assert plain.effects is None
+    effects = small.effects.set_index("term")
+    assert effects.loc["new_lead_91d", "real"] and not effects.loc["skills_session_91d", "real"]
+    assert sorted(small.declarations) == ["coaching", "performance"]
+
+
+def test_history_rows_agree_with_the_hr_master(centre):
+    hist = centre.tables.employee_history
+    emp = centre.tables.employees.set_index("employee_id")
+    assert not hist.duplicated(["employee_id", "effective_date"]).any()
+    last = hist.sort_values("effective_date").groupby("employee_id").last()
+    for col in ("team_id", "role", "hourly_wage", "contracted_hours"):
+        assert (last[col] == emp.loc[last.index, col]).all(), col
+    first = hist.groupby("employee_id")["effective_date"].min()
+    assert (first <= emp.loc[first.index, "hire_date"]).all()
+    reasons = set(hist["change_reason"])
+    assert {"hire", "promotion", "transfer", "pay_change", "hours_change", "manager_change"} <= reasons

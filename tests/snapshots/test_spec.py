@@ -45,7 +45,10 @@ def test_quiet_quitting_windows_must_fit_the_snapshot_windows():
 def test_build_records_the_spec_and_the_input_tables(small_centre):
     spec = SnapshotSpec(horizon_days=30, windows=(28, 91))
     snaps = spec.build(small_centre.tables)
-    assert SnapshotSpec.from_dict(snaps.attrs["spec"]) == spec
+    recorded = SnapshotSpec.from_dict(snaps.attrs["spec"])
+    # The declared tables the centre carries are recorded with the values found in them.
+    assert recorded == spec.with_tables(small_centre.tables)
+    assert set(recorded.declared) == set(small_centre.tables.declared)
     assert set(snaps.attrs["input_schema"]) == set(small_centre.tables.present)
     assert not any(c.endswith("_182d") for c in snaps.columns)
 

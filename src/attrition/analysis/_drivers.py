@@ -55,6 +55,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from attrition.features import history_phrase
+
 __all__ = [
     "probability_points",
     "format_feature_value",
@@ -225,11 +227,21 @@ def driver_sentence(label: str, value: str, reference_name: str | None, referenc
     ref = ""
     if reference_name and reference:
         ref = f" (same as the {reference_name})" if reference == value else f" ({reference_name} {reference})"
+    head = f"{label}: {value}" if value else label  # a plain-words driver carries its value
     if points is not None and np.isfinite(points):
         verb = "raises" if points > 0 else "lowers"
-        return f"{label}: {value}{ref} — {verb} risk by {abs(points):.1f} points"
+        return f"{head}{ref} — {verb} risk by {abs(points):.1f} points"
     c = float(contribution or 0.0)
-    return f"{label}: {value}{ref} — {'raises' if c > 0 else 'lowers'} risk ({c:+.2f} log-odds)"
+    return f"{head}{ref} — {'raises' if c > 0 else 'lowers'} risk ({c:+.2f} log-odds)"
+
+
+def _label_and_value(labels: dict[str, str], name: str, value) -> tuple[str, str]:
+    """The driver's label and shown value; job-history drivers read as one phrase
+    ("New team lead 34 days ago") with no separate value."""
+    phrase = history_phrase(name, value)
+    if phrase is not None:
+        return phrase, ""
+    return labels.get(name, name), format_feature_value(name, value)
 
 
 def measure_label(label: str) -> str:
@@ -405,7 +417,7 @@ def top_drivers(
                 for f, r in zip(names, ref_value, strict=True)]
         pts = [None] * len(rows) if points is None else points.tolist()
         out[f"driver_{k + 1}"] = [
-            driver_sentence(labels.get(f, f), format_feature_value(f, v), reference_name, rt, p, cc)
+            driver_sentence(*_label_and_value(labels, f, v), reference_name, rt, p, cc)
             for f, v, rt, p, cc in zip(names, vals, refs, pts, c.tolist(), strict=True)]
         out[f"driver_{k + 1}_feature"] = names
         out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals]

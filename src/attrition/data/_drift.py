@@ -30,8 +30,10 @@ __all__ = ["table_schema", "schema_diff", "check_schema", "warn_unseen_categorie
 
 
 def table_schema(tables: Tables) -> dict[str, list[str]]:
-    """``{table: [columns]}`` of every table present."""
-    return {name: [str(c) for c in frame.columns] for name, frame in tables}
+    """``{table: [columns]}`` of every table present, your own declared tables included."""
+    out = {name: [str(c) for c in frame.columns] for name, frame in tables}
+    out.update({name: [str(c) for c in frame.columns] for name, frame in tables.declared.items()})
+    return out
 
 
 def schema_diff(trained: Mapping[str, Sequence[str]], now: Mapping[str, Sequence[str]]) -> str:

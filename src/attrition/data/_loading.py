@@ -70,6 +70,7 @@ from attrition.data._schemas import (
     describe_check,
     effective_scale_max,
 )
+from attrition.data._declared import TableDeclaration, declarations_of, declared_schema
 from attrition.data._tables import TABLE_NAMES, Tables
 from attrition.exceptions import DataQualityWarning, SchemaError, format_examples
 
@@ -690,11 +691,12 @@ def _positions_in(ids: pd.Series, known: pd.Series) -> np.ndarray:
 class _Table:
     """One table on its way through conversion and validation."""
 
-    def __init__(self, name: str, raw: pd.DataFrame, source: str) -> None:
+    def __init__(self, name: str, raw: pd.DataFrame, source: str,
+                 schema: pa.DataFrameSchema | None = None) -> None:
         self.name = name
         self.source = source
         self.raw = raw.reset_index(drop=True)
-        self.schema = SCHEMAS[name]
+        self.schema = SCHEMAS[name] if schema is None else schema
         self.problems: list[Problem] = []
         self.frame: pd.DataFrame | None = None
         #: Rows per column already reported by conversion, not to be reported twice.
@@ -893,12 +895,17 @@ def _fix_for(check: pa.Check, column: str | None, words: str) -> str:
 
 
 def _run(raws: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
-         problems: Sequence[Problem] = ()) -> dict[str, pd.DataFrame]:
-    """Convert and validate every table; raise one SchemaError for all problems."""
+         problems: Sequence[Problem] = (),
+         schemas: Mapping[str, pa.DataFrameSchema] | None = None) -> dict[str, pd.DataFrame]:
+    """Convert and validate every table; raise one SchemaError for all problems.
+
+    ``schemas`` gives the schema of tables that are not contract tables (the
+    declared ones, :func:`attrition.data._declared.declared_schema`).
+    """
     problems = list(problems)
     checked: dict[str, _Table] = {}
     for name, raw in raws.items():
-        table = _Table(name, raw, sources[name])
+        table = _Table(name, raw, sources[name], (schemas or {}).get(name))
         table.validate()
         checked[name] = table
         problems.extend(table.problems)
@@ -979,7 +986,8 @@ def _warn_outside_employment(frames: Mapping[str, pd.DataFrame], sources: Mappin
 
 #: Tables whose rows record what happened, with the date column and, for the
 #: schedule, which rows count (worked shifts): none may lie after the export date.
-_HAPPENED = (("workload", "date"), ("surveys", "survey_date"), ("schedule", "date"))
+_HAPPENED = (("workload", "date"), ("surveys", "survey_date"), ("schedule", "date"),
+             ("employee_history", "effective_date"))
 
 
 def _after_export(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
@@ -999,7 +1007,9 @@ def _after_export(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str]
             continue
         late = (frame[col] > export).to_numpy().copy()
         what = "answers"
-        if name == "schedule":
+        if name == "employee_history":
+            what = "job-history rows"
+        elif name == "schedule":
             late &= (frame["worked_minutes"].fillna(0) > 0).to_numpy()
             what = "worked shifts"
         elif name == "workload":
@@ -1018,6 +1028,52 @@ def _after_export(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str]
             "rows that were dated in the future by mistake.",
             name))
     return problems
+
+
+def _declared_after_export(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+                           declarations: Mapping[str, TableDeclaration],
+                           export: pd.Timestamp | None) -> list[Problem]:
+    """Rows of declared tables dated after an explicit export date (impossible, as for every table)."""
+    if export is None:
+        return []
+    problems = []
+    for name, decl in declarations.items():
+        frame = frames.get(name)
+        if frame is None or not len(frame):
+            continue
+        late = (frame[decl.date] > export).to_numpy()
+        if not late.any():
+            continue
+        rows = np.flatnonzero(late)
+        shown = frame.iloc[rows[:5]][["employee_id", decl.date]].copy()
+        shown[decl.date] = shown[decl.date].dt.strftime("%Y-%m-%d")
+        problems.append(Problem(
+            sources.get(name, name), decl.date,
+            f"rows cannot be dated after the export date {export:%Y-%m-%d}", len(rows), shown,
+            "Check the export date (--export-date / export_date in the config), or remove the rows "
+            "dated in the future by mistake.", name))
+    return problems
+
+
+def _declared_files(folder: Path, declarations: Mapping[str, TableDeclaration]) -> tuple[
+        dict[str, Path], list[Problem]]:
+    """The files of the declared tables; a declared table without its file is a problem."""
+    found, problems = {}, []
+    for name in declarations:
+        paths = [p for p in (folder / f"{name}{sfx}" for sfx in SUFFIXES) if p.is_file()]
+        if len(paths) > 1:
+            problems.append(Problem(str(folder), None, f"the folder holds both {paths[0].name} and "
+                                    f"{paths[1].name}", None, None,
+                                    f"Remove one of them: {paths[0].name} or {paths[1].name}.", name))
+        elif not paths:
+            problems.append(Problem(
+                str(folder), None, f"the configuration declares the table '{name}' "
+                f"([tables.{name}]) but the folder has no {name}.csv or {name}.parquet", None, None,
+                f"Put {name}.csv (or .parquet) in the data folder, or remove [tables.{name}] from "
+                "the configuration.", name))
+        else:
+            found[name] = paths[0]
+    return found, problems
 
 
 def _parse_export_date(value: Any) -> pd.Timestamp | None:
@@ -1041,6 +1097,8 @@ def load_tables(
     *,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     export_date: Any = None,
+    declare: Mapping[str, Any] | None = None,
+    observed_from: Any = None,
 ) -> Tables:
     """Read and validate every contract table in ``data_dir``.
 
@@ -1055,6 +1113,15 @@ def load_tables(
         ``columns`` in the configuration).
     export_date : str, date or Timestamp, optional
         The day the exports were taken (``YYYY-MM-DD``).
+    declare : dict, optional
+        Your own tables to read, ``{name: {"kind": ..., "date": ...,
+        "columns": [...], "event": ...}}`` (``[tables.NAME]`` in the
+        configuration; see :class:`attrition.data.TableDeclaration`). Each is
+        validated like a contract table.
+    observed_from : str, date or Timestamp, optional
+        The first day the exports observe (``observed_from`` in the
+        configuration); default: found from the activity tables
+        (:meth:`Tables.observation_start`).
 
     Returns
     -------
@@ -1075,10 +1142,13 @@ def load_tables(
     """
     columns = columns or {}
     export = _parse_export_date(export_date)
+    observed = _parse_export_date(observed_from) if observed_from is not None else None
+    declarations = declarations_of(declare)
     files = _find_files(Path(data_dir))
+    extra, problems = _declared_files(Path(data_dir), declarations)
+    files = {**files, **extra}
     sources = {name: str(path) for name, path in files.items()}
     raws: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
     identities: dict[str, list] = {}
     for name, path in files.items():
         try:
@@ -1088,14 +1158,18 @@ def load_tables(
         except _Refused as refused:
             problems.extend(refused.problems)
     # the readable files are checked too, so that one error lists everything
-    frames = _run(raws, sources, problems)
-    late = _after_export(frames, sources, export)
+    frames = _run(raws, sources, problems,
+                  schemas={name: declared_schema(d) for name, d in declarations.items()})
+    late = _after_export(frames, sources, export) + _declared_after_export(
+        frames, sources, declarations, export)
     if late:
         raise _error(late)
     _warn_outside_employment(frames, sources, stacklevel=3)
-    for name, frame in frames.items():  # data_fingerprint caches by the files' identity
+    declared = {name: frames.pop(name) for name in declarations}
+    for name, frame in [*frames.items(), *declared.items()]:  # data_fingerprint caches by the files' identity
         record_file_identity(frame, identities[name])
-    return Tables(**frames, sources=sources, export_date=export)
+    return Tables(**frames, sources=sources, export_date=export, declared=declared,
+                  declarations=declarations, observed_from=observed)
 
 
 def validate_tables(tables: Tables) -> Tables:
@@ -1130,10 +1204,23 @@ def validate_tables(tables: Tables) -> Tables:
     if "employees" not in raws:
         raise _fail(tables.source("employees"), "the required employees table is missing",
                     "Pass Tables(employees=...).", table="employees")
+    declarations = declarations_of(tables.declarations)
+    missing = sorted(set(declarations) - set(tables.declared))
+    if missing:
+        raise _fail(None, f"declared table(s) {', '.join(missing)} have no frame",
+                    "Pass Tables(declared={name: frame}) for every declaration.", table=missing[0])
+    for name in declarations:
+        raws[name] = tables.declared[name]
     sources = {name: tables.source(name) for name in raws}
-    frames = _run(raws, sources)
+    frames = _run(raws, sources, schemas={n: declared_schema(d) for n, d in declarations.items()})
+    history = {k: v for k, v in frames.items() if k == "employee_history"}
+    late = _declared_after_export(frames, sources, declarations, tables.export_date) + _after_export(
+        history, sources, tables.export_date)
+    if late:
+        raise _error(late)
     _warn_outside_employment(frames, sources, stacklevel=3)
-    return tables.copy(**frames)
+    declared = {name: frames.pop(name) for name in declarations}
+    return tables.copy(**frames, declared=declared, declarations=declarations)
 
 
 def read_roster(path: str | Path) -> pd.DataFrame:

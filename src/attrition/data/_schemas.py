@@ -31,7 +31,7 @@ drift apart.
 Examples
 --------
 >>> sorted(SCHEMAS)
-['absences', 'employees', 'roster', 'schedule', 'surveys', 'workload']
+['absences', 'employee_history', 'employees', 'roster', 'schedule', 'surveys', 'workload']
 >>> KEYS["schedule"]
 ['employee_id', 'date']
 >>> SCHEMAS["employees"].columns["gender"].metadata["protected"]
@@ -56,6 +56,8 @@ __all__ = [
     "SURVEY_ITEMS",
     "TERMINATION_REASONS",
     "EMPLOYMENT_TYPES",
+    "CHANGE_REASONS",
+    "HISTORY_ATTRIBUTES",
     "ABSENCE_TYPES",
     "HHMM_PATTERN",
     "DEFAULT_SCALE_MAX",
@@ -89,6 +91,15 @@ TERMINATION_REASONS: tuple[str, ...] = (
 )
 #: Allowed ``employees.employment_type`` values.
 EMPLOYMENT_TYPES: tuple[str, ...] = ("full_time", "part_time", "temporary")
+#: Allowed ``employee_history.change_reason`` values.
+CHANGE_REASONS: tuple[str, ...] = (
+    "hire", "promotion", "demotion", "transfer", "pay_change", "hours_change", "manager_change",
+    "reorganisation", "other",
+)
+#: The HR attributes ``employee_history`` carries point-in-time (also columns of ``employees``).
+HISTORY_ATTRIBUTES: tuple[str, ...] = (
+    "team_id", "site", "role", "employment_type", "contracted_hours", "hourly_wage",
+)
 #: Allowed ``absences.absence_type`` values.
 ABSENCE_TYPES: tuple[str, ...] = ("sick", "vacation", "parental", "unpaid", "other")
 #: A local time of day, ``00:00`` to ``23:59``.
@@ -106,6 +117,7 @@ KEYS: dict[str, list[str]] = {
     "absences": [],
     "surveys": ["employee_id", "survey_date", "item"],
     "roster": ["employee_id"],
+    "employee_history": ["employee_id", "effective_date"],
 }
 
 _DTYPES: dict[str, Any] = {
@@ -401,6 +413,45 @@ _SURVEYS = pa.DataFrameSchema(
     "the staff: a missing answer is information, not an error.",
 )
 
+_EMPLOYEE_HISTORY = pa.DataFrameSchema(
+    {
+        "employee_id": _col("string", "Employee id", "must exist in `employees`"),
+        "effective_date": _col("date", "Effective date",
+                               "the record holds from this day until the next row's "
+                               "effective_date; key with employee_id"),
+        "team_id": _col("string", "Team", "team from that day"),
+        "manager_id": _col("string", "Manager",
+                           "the team lead or supervisor from that day (an employee_id or any "
+                           "stable id)", required=False, nullable=True),
+        "site": _col("string", "Site", "location or remote hub from that day",
+                     required=False, nullable=True),
+        "role": _col("string", "Role", "role from that day", required=False, nullable=True),
+        "employment_type": _col("string", "Employment type", "contract form from that day",
+                                [pa.Check.isin(list(EMPLOYMENT_TYPES))],
+                                required=False, nullable=True),
+        "contracted_hours": _col("number", "Contracted hours",
+                                 "contracted hours per week from that day",
+                                 [pa.Check.in_range(0, 60)], required=False, nullable=True),
+        "hourly_wage": _col("number", "Hourly wage", "base pay from that day",
+                            [pa.Check.gt(0)], required=False, nullable=True),
+        "grade": _col("integer", "Grade", "pay grade or level; higher is more senior",
+                      [pa.Check.ge(0)], required=False, nullable=True),
+        "change_reason": _col("string", "Change reason", "why the record changed",
+                              [pa.Check.isin(list(CHANGE_REASONS))],
+                              required=False, nullable=True),
+    },
+    unique=KEYS["employee_history"],
+    report_duplicates="all",
+    strict=False,
+    name="employee_history",
+    title="employee_history (optional) — one row per change of an employee's job record",
+    description="The effective-dated job history (Workday job history, SAP org assignment): "
+    "every transfer, promotion, pay change or new team lead adds a row. When present, every "
+    "HR attribute at an as-of date comes from the row in force on it, never from "
+    "`employees` (whose values describe the export date). Before an employee's first row "
+    "their attributes are unknown. Rows dated after the export date are refused.",
+)
+
 _ROSTER = pa.DataFrameSchema(
     {
         "employee_id": _col("string", "Employee id",
@@ -421,6 +472,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "workload": _WORKLOAD,
     "absences": _ABSENCES,
     "surveys": _SURVEYS,
+    "employee_history": _EMPLOYEE_HISTORY,
     "roster": _ROSTER,
 }
 
@@ -585,4 +637,40 @@ def table_docs_markdown() -> str:
     ]
     for name, schema in SCHEMAS.items():
         lines += _table_markdown(name, schema)
+    lines += _DECLARED_DOCS
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_DECLARED_DOCS = [
+    "## Your own tables (optional) — declared in the configuration",
+    "",
+    "Any further file `NAME.csv` or `NAME.parquet` in the folder is read when the",
+    "configuration declares it under `[tables.NAME]`:",
+    "",
+    "```toml",
+    "[tables.performance]          # performance.csv or performance.parquet",
+    'kind = "measures"             # numbers observed on a date',
+    'date = "review_date"          # the file\'s date column',
+    'columns = ["rating", "business_value"]',
+    "",
+    "[tables.coaching]",
+    'kind = "events"               # things that happened on a date',
+    'date = "session_date"',
+    'event = "session_type"        # optional: one feature family per value',
+    "```",
+    "",
+    "| column | type | in memory | required | may be empty | rule | meaning |",
+    "|---|---|---|---|---|---|---|",
+    "| `employee_id` | text | `str` | yes | no | — | must exist in `employees` |",
+    "| the `date` column | date `YYYY-MM-DD` | `datetime64[ns]` | yes | no | — | the day the row "
+    "is dated; the as-of rule filters on it; no row after the export date |",
+    "| each of `columns` (measures) | number | `float64` | yes | yes | — | a measure; empty when "
+    "not observed |",
+    "| the `event` column (events) | text | `str` | yes | no | — | the kind of event |",
+    "",
+    "Key: none. `measures` give, per column and window, the trailing mean, the last value, the change",
+    "against the employee's own earlier level and the mean against the team median; `events` give",
+    "counts per window and days since the last one (per event value when `event` is set). A model",
+    "records the tables it was trained with and needs them again to score.",
+    "",
+]

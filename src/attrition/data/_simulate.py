@@ -125,6 +125,7 @@ import pandas as pd
 import pyarrow as pa
 
 from attrition.data._schemas import SURVEY_ITEMS
+from attrition.data._simulate_history import HistoryProcess, history_effects, simulated_declarations
 from attrition.data._tables import TABLE_NAMES, Tables
 
 __all__ = [
@@ -264,6 +265,7 @@ _INT_COLUMNS = {
     "absences": (),
     "surveys": ("scale_max",),
     "truth": ("tenure_days",),
+    "employee_history": ("grade",),
 }
 
 
@@ -315,6 +317,14 @@ class SimulatedCentre:
 
     tables: Tables
     truth: pd.DataFrame
+    #: The ground truth of the job-history and own-table effects
+    #: (:func:`attrition.data._simulate_history.history_effects`); ``None`` without history.
+    effects: pd.DataFrame | None = None
+
+    @property
+    def declarations(self) -> dict[str, dict]:
+        """How to declare the centre's own tables (``Config(tables=...)`` / ``[tables.NAME]``)."""
+        return {name: decl.to_dict() for name, decl in self.tables.declarations.items()}
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={len(frame):,}" for name, frame in self.tables)
@@ -358,8 +368,9 @@ class SimulatedCentre:
             raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}.")
         out = Path(out)
         frames = {name: frame for name, frame in self.tables}
+        frames.update(self.tables.declared)
         frames["truth"] = self.truth
-        targets = {name: out / f"{name}.{format}" for name in TABLE_NAMES}
+        targets = {name: out / f"{name}.{format}" for name in [*TABLE_NAMES, *self.tables.declared]}
         targets["truth"] = out / "truth" / f"ground_truth.{format}"
 
         created = [d for d in (out, out / "truth") if not d.exists()]
@@ -387,7 +398,8 @@ class SimulatedCentre:
 
 
 def simulate(
-    n_employees: int = 300, months: int = 24, seed: int = 0, start: str = "2024-01-01"
+    n_employees: int = 300, months: int = 24, seed: int = 0, start: str = "2024-01-01",
+    *, history: bool = True,
 ) -> SimulatedCentre:
     """Simulate a contact centre with known ground truth.
 
@@ -406,6 +418,13 @@ def simulate(
         months to the day before ``start + k + 1`` months; the export date is
         the last day of the last month. Hire dates of the existing workforce
         precede ``start``.
+    history : bool, default True
+        Also write ``employee_history`` and the centre's own ``performance``
+        (measures) and ``coaching`` (events) tables, whose changes act on the
+        true hazard (:mod:`attrition.data._simulate_history`; the effects'
+        ground truth is :attr:`SimulatedCentre.effects`). ``False``: the
+        contract's first five tables only, drawn exactly as before history
+        existed.
 
     Returns
     -------
@@ -431,7 +450,9 @@ def simulate(
     --------
     >>> centre = simulate(n_employees=20, months=3, seed=1)
     >>> centre.tables.present
-    ['employees', 'schedule', 'workload', 'absences', 'surveys']
+    ['employees', 'schedule', 'workload', 'absences', 'surveys', 'employee_history']
+    >>> sorted(centre.tables.declared)
+    ['coaching', 'performance']
     >>> str(centre.tables.export_date.date())
     '2024-03-31'
     >>> list(centre.truth.columns)  # doctest: +NORMALIZE_WHITESPACE
@@ -441,7 +462,7 @@ def simulate(
     """
     start_ts = _validate(n_employees, months, seed, start)
     began = time.perf_counter()
-    centre = _Simulator(int(n_employees), int(months), int(seed), start_ts).run()
+    centre = _Simulator(int(n_employees), int(months), int(seed), start_ts, history=bool(history)).run()
     employees = centre.tables.employees
     reasons = employees["termination_reason"].value_counts()
     logger.info(
@@ -525,7 +546,8 @@ class _Simulator:
         "last_occ_excess", "last_late", "last_sd", "last_logit",
     )  # fmt: skip
 
-    def __init__(self, n_employees: int, months: int, seed: int, start: pd.Timestamp) -> None:
+    def __init__(self, n_employees: int, months: int, seed: int, start: pd.Timestamp,
+                 history: bool = False) -> None:
         self.n_target = n_employees
         self.months = months
         self.seed = seed
@@ -571,6 +593,8 @@ class _Simulator:
         self.spell_buf: list[tuple[np.ndarray, ...]] = []
         self.survey_buf: list[tuple[np.ndarray, ...]] = []
         self.truth_buf: list[tuple[np.ndarray, ...]] = []
+        # Job history and own tables (their own random stream; None: not simulated).
+        self.history = HistoryProcess(self) if history else None
         self._qq_routes_init(seed)
 
     # ----------------------------------------------------------------------------- people
@@ -644,6 +668,7 @@ class _Simulator:
             "last_sd": np.zeros(n),
             "last_logit": np.full(n, _LOGIT_REFERENCE),
         }
+        first = len(self.emp["hire"]) if self.emp else 0
         if not self.emp:
             self.emp = new
             self.wk_mask = np.zeros((n, 7), bool)
@@ -652,6 +677,8 @@ class _Simulator:
                 self.emp[name] = np.concatenate([self.emp[name], new[name]])
             self.wk_mask = np.concatenate([self.wk_mask, np.zeros((n, 7), bool)])
         self.ring = np.concatenate([self.ring, np.zeros((3, _N_STATS, n))], axis=2)
+        if self.history is not None:
+            self.history.added(first, n, initial)
 
     def _initial_workforce(self) -> None:
         r, n, T = self.rng, self.n_target, self.n_teams
@@ -690,6 +717,8 @@ class _Simulator:
         self.late_rate = _sigmoid(self.late_base + self.late_dev)
         new_lead = r.random(T) < 0.015
         self.lead_q[new_lead] = r.normal(0.0, 1.0, int(new_lead.sum()))
+        if self.history is not None:
+            self.history.new_leads(new_lead, int(self.bounds[k]))
 
     def _behaviour(self, L: dict[str, np.ndarray], ms: int) -> dict[str, np.ndarray]:
         """Per-employee daily behaviour parameters for one month."""
@@ -1119,6 +1148,8 @@ class _Simulator:
         target = E["mu"][emp] - (self._strain(x) - _STRAIN_REFERENCE) + 0.3 * x["team_lead_quality"]
         e = target + _ENGAGEMENT_PHI * (e_old - target) + r.normal(0.0, 0.3, len(emp))
         logit = self._voluntary_logit(x, e, qq)
+        if self.history is not None:
+            logit = logit + self.history.logit_terms(emp, me)
         hazard = _sigmoid(logit)
         self._qq_grow()
         if record:
@@ -1136,6 +1167,8 @@ class _Simulator:
         E["last_late"][emp] = x["late_change_share"]
         E["last_sd"][emp] = x["start_time_sd_hours"]
         E["last_logit"][emp] = logit
+        if self.history is not None:
+            self.history.month_end(k, me, emp, e)
 
         if k + 1 >= self.n_total_months:
             return
@@ -1334,16 +1367,25 @@ class _Simulator:
         )
 
         source = f"simulate(n_employees={self.n_target}, months={self.months}, seed={self.seed})"
+        extra: dict = {}
+        if self.history is not None:
+            own = self.history.frames(position, id_column, self._dates, team_ids, _SITES, _ROLES,
+                                      _EMPLOYMENT_TYPES, export)
+            declarations = simulated_declarations()
+            extra = {"employee_history": own.pop("employee_history"), "declared": own,
+                     "declarations": {k: v for k, v in declarations.items() if k in own}}
         tables = Tables(
             employees=employees,
             schedule=schedule,
             workload=workload,
             absences=absences,
             surveys=surveys,
-            sources={name: f"{source}:{name}" for name in TABLE_NAMES},
+            sources={name: f"{source}:{name}" for name in [*TABLE_NAMES, *extra.get("declared", {})]},
             export_date=pd.Timestamp(self._dates(np.array([export]))[0]),
+            **extra,
         )
-        return SimulatedCentre(tables=tables, truth=truth)
+        return SimulatedCentre(tables=tables, truth=truth,
+                               effects=history_effects() if self.history is not None else None)
 
 
 # --------------------------------------------------------------------------------------
@@ -1396,7 +1438,7 @@ def _str_series(codes: np.ndarray, labels: pa.Array) -> pd.Series:
 def _export_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as it goes to disk: contract integer columns as integers."""
     out = frame.copy(deep=False)
-    for column in _INT_COLUMNS[name]:
+    for column in _INT_COLUMNS.get(name, ()):
         if column in out:
             out[column] = out[column].round().astype("Int64")
     return out

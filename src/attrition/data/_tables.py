@@ -27,7 +27,8 @@ import pandas as pd
 __all__ = ["Tables", "TableExtent", "TABLE_NAMES", "OPTIONAL_TABLES", "DATE_COLUMNS"]
 
 #: Every table of the data contract, in the order they are documented.
-TABLE_NAMES: tuple[str, ...] = ("employees", "schedule", "workload", "absences", "surveys")
+TABLE_NAMES: tuple[str, ...] = ("employees", "schedule", "workload", "absences", "surveys",
+                                 "employee_history")
 #: Tables that add features when present.
 OPTIONAL_TABLES: tuple[str, ...] = TABLE_NAMES[1:]
 #: The column that dates each row of an event table (what the as-of rule filters on).
@@ -36,6 +37,7 @@ DATE_COLUMNS: dict[str, str] = {
     "workload": "date",
     "absences": "start_date",
     "surveys": "survey_date",
+    "employee_history": "effective_date",
 }
 
 
@@ -118,6 +120,20 @@ class Tables:
         is in :attr:`present` and counts for :meth:`infer_export_date` and
         :meth:`extent`, but its attribute stays ``None`` and iterating
         yields only the frames. A frame given for the same table wins.
+    employee_history : pandas.DataFrame or None
+        The effective-dated job history (one row per change of an
+        employee's job record); when present, every HR attribute at an
+        as-of date comes from the row in force on it.
+    declared : dict of str to pandas.DataFrame
+        The organisation's own tables declared in the configuration
+        (``[tables.NAME]``), by name; their declarations are in
+        ``declarations``. Iterating :class:`Tables` does not yield them.
+    declarations : dict of str to TableDeclaration
+        How each declared table is read (kind, date column, columns).
+    observed_from : pandas.Timestamp or None
+        The first day the exports observe (``observed_from`` in the
+        configuration); ``None``: found from the activity tables
+        (:meth:`observation_start`).
     """
 
     employees: pd.DataFrame
@@ -128,6 +144,10 @@ class Tables:
     sources: dict[str, str] = field(default_factory=dict)
     export_date: pd.Timestamp | None = None
     extents: dict[str, TableExtent] = field(default_factory=dict)
+    employee_history: pd.DataFrame | None = None
+    declared: dict[str, pd.DataFrame] = field(default_factory=dict)
+    declarations: dict[str, Any] = field(default_factory=dict)
+    observed_from: pd.Timestamp | None = None
 
     def __iter__(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """Yield ``(name, frame)`` for every table held here as a frame."""
@@ -191,6 +211,41 @@ class Tables:
         if not valid:
             raise ValueError("Cannot infer the export date: the tables hold no dates.")
         return max(valid).normalize()
+
+    def observation_start(self) -> pd.Timestamp | None:
+        """The first day these exports observe: ``observed_from`` when set, else the
+        earliest dated row of the activity tables.
+
+        Activity tables are the schedule, workload, absences, surveys and the
+        declared tables (rows that record what happened on a day). An export
+        that starts mid-stream (a system migration, a panel that begins in a
+        given month) lacks everyone who left before that day, so as-of dates
+        before it would hold only survivors. ``None`` when no activity table
+        has a dated row (only the HR master): observation starts at the
+        earliest hire.
+
+        Examples
+        --------
+        >>> emp = pd.DataFrame({"employee_id": ["a"], "hire_date": pd.to_datetime(["2015-01-01"])})
+        >>> ab = pd.DataFrame({"employee_id": ["a"], "start_date": pd.to_datetime(["2023-05-02"])})
+        >>> str(Tables(emp, absences=ab).observation_start().date())
+        '2023-05-02'
+        >>> str(Tables(emp, absences=ab, observed_from=pd.Timestamp("2023-01-01")).observation_start().date())
+        '2023-01-01'
+        """
+        if self.observed_from is not None:
+            return pd.Timestamp(self.observed_from).normalize()
+        firsts = []
+        for name in ("schedule", "workload", "absences", "surveys"):
+            extent = self.extent(name)
+            if extent is not None and extent.first_date is not None:
+                firsts.append(extent.first_date)
+        for name, frame in self.declared.items():
+            decl = self.declarations.get(name)
+            col = getattr(decl, "date", None)
+            if col in frame.columns and frame[col].notna().any():
+                firsts.append(pd.Timestamp(frame[col].min()))
+        return min(firsts).normalize() if firsts else None
 
     def _last_dates(self, *names: str) -> list[pd.Timestamp]:
         """The known :attr:`TableExtent.last_date` of the tables ``names`` that are present."""

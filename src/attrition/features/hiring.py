@@ -14,9 +14,11 @@ on, so a person hired in the month being scored gets a risk from day one:
     date: the churn the new hire walked into.
 
 Role, contract and team come from :class:`~attrition.features.TenureFeatures`
-and :class:`~attrition.features.TeamFeatures`. Everything here is dated on or
-before the hire date, or on or before the as-of date: nothing after ``t``
-enters.
+and :class:`~attrition.features.TeamFeatures`. With ``employee_history``, the
+site and team are the ones in force on each hire date (and a leaver's team the
+one in force on the exit date); without it, the export's values. Everything
+here is dated on or before the hire date, or on or before the as-of date:
+nothing after ``t`` enters.
 """
 
 from __future__ import annotations
@@ -26,10 +28,18 @@ import pandas as pd
 
 from attrition.data._tables import Tables
 from attrition.features._base import FeatureBuilder
+from attrition.features._history import hr_attributes
 
 __all__ = ["HiringFeatures"]
 
 _DAY = np.timedelta64(1, "D")
+
+
+def _attribute_on(tables: Tables, ids, dates, column: str) -> np.ndarray:
+    """``column`` of each employee in force on the given date (history), else the export's."""
+    keys = pd.DataFrame({"employee_id": np.asarray(ids, dtype=object),
+                         "as_of": pd.to_datetime(np.asarray(dates))})
+    return hr_attributes(tables, keys, [column])[column].astype(object).to_numpy()
 
 
 def _count_between(sorted_dates: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -77,12 +87,16 @@ class HiringFeatures(FeatureBuilder):
         hire = by_id["hire_date"].reindex(ids).to_numpy().astype("datetime64[ns]")
         half = np.timedelta64(int(self.class_days), "D")
 
-        # Hiring class: same site, hire dates within +-class_days, hired by t.
-        site_col = "site" if "site" in emp.columns else None
-        groups = (by_id[site_col].reindex(ids).astype(object).fillna("(none)").to_numpy()
-                  if site_col else np.zeros(len(frame), dtype=object))
-        all_groups = (emp[site_col].astype(object).fillna("(none)").to_numpy()
-                      if site_col else np.zeros(len(emp), dtype=object))
+        # Hiring class: same site (the one joined), hire dates within +-class_days, hired by t.
+        has_site = "site" in emp.columns or (
+            tables.employee_history is not None and "site" in tables.employee_history.columns)
+        if has_site:
+            groups = pd.Series(_attribute_on(tables, ids, hire, "site")).fillna("(none)").to_numpy()
+            all_groups = pd.Series(_attribute_on(tables, emp["employee_id"], emp["hire_date"],
+                                                 "site")).fillna("(none)").to_numpy()
+        else:
+            groups = np.zeros(len(frame), dtype=object)
+            all_groups = np.zeros(len(emp), dtype=object)
         all_hires = emp["hire_date"].to_numpy().astype("datetime64[ns]")
         class_size = np.zeros(len(frame), dtype="float64")
         for g in pd.unique(groups):
@@ -91,12 +105,15 @@ class HiringFeatures(FeatureBuilder):
             high = np.minimum(hire[rows] + half, as_of[rows])
             class_size[rows] = _count_between(dates, hire[rows] - half, high)
 
-        # The team's voluntary exits in the 91 days up to the hire date (all dated <= hire <= t).
-        vol = emp["termination_date"].notna() & (emp["termination_reason"] == "voluntary")
-        exits = emp.loc[vol, ["team_id", "termination_date"]]
-        teams = frame["team_id"].astype(object).to_numpy()
+        # The joined team's voluntary exits in the 91 days up to the hire date (all dated <= hire <= t).
+        vol = (emp["termination_date"].notna() & (emp["termination_reason"] == "voluntary")).to_numpy()
+        exits = pd.DataFrame({
+            "team_id": _attribute_on(tables, emp.loc[vol, "employee_id"],
+                                     emp.loc[vol, "termination_date"], "team_id"),
+            "termination_date": emp.loc[vol, "termination_date"].to_numpy()})
+        teams = _attribute_on(tables, ids, hire, "team_id")
         before = np.zeros(len(frame), dtype="float64")
-        for team, part in exits.groupby("team_id", sort=False):
+        for team, part in exits.dropna(subset=["team_id"]).groupby("team_id", sort=False):
             rows = teams == team
             if not rows.any():
                 continue

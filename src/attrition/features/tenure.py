@@ -3,11 +3,13 @@
 The HR master is one row per employee as it stands at the export. Its dated
 columns (``hire_date``) are used point-in-time. Its undated attributes
 (``site``, ``role``, ``employment_type``, ``contracted_hours``,
-``hourly_wage``, ``team_id``) are the *current* values: the contract carries
-no history of them, so for early as-of dates they may describe a later state
-(e.g. a raise given after the as-of date); for that reason the absolute wage
-is not a feature, only pay relative to the team and site medians of the same
-day. ``termination_date`` and
+``hourly_wage``, ``team_id``) are the *current* values. With
+``employee_history`` they are read from the history row in force on each
+as-of date instead (:func:`attrition.features._history.hr_attributes`) and
+the ``employees`` columns are never read. Without it, for early as-of dates
+they may describe a later state (e.g. a raise given after the as-of date;
+the snapshot builder warns); for that reason the absolute wage is not a
+feature, only pay relative to the team and site medians of the same day. ``termination_date`` and
 ``termination_reason`` are labels and are never read here. Protected
 attributes (``birth_year``, ``gender``) are never read here.
 """
@@ -19,6 +21,7 @@ import pandas as pd
 
 from attrition.data._tables import Tables
 from attrition.features._base import FeatureBuilder, safe_ratio
+from attrition.features._history import hr_attributes
 
 __all__ = ["TenureFeatures", "CATEGORICAL_FEATURES"]
 
@@ -69,22 +72,25 @@ class TenureFeatures(FeatureBuilder):
                 "log_tenure": np.log1p(np.clip(tenure, 0, None)),
             }
         )
+        history = tables.employee_history is not None
+        have = set(tables.employee_history.columns if history else emp.columns)
+        attrs = hr_attributes(tables, frame)
         for col in CATEGORICAL_FEATURES:
-            if col in emp.columns:
-                out[col] = pd.Categorical(emp[col].reindex(ids).to_numpy())
-        if "contracted_hours" in emp.columns:
-            out["contracted_hours"] = emp["contracted_hours"].reindex(ids).to_numpy(dtype="float64")
-        if "hourly_wage" in emp.columns:
-            # Only pay *relative* to peers: the absolute current wage of a stayer
-            # includes every later raise while a leaver's is frozen at exit,
-            # which would tie the raw level to the label.
-            wage = pd.Series(emp["hourly_wage"].reindex(ids).to_numpy(dtype="float64"))
+            if col in have:
+                out[col] = pd.Categorical(attrs[col].to_numpy())
+        if "contracted_hours" in have:
+            out["contracted_hours"] = pd.to_numeric(attrs["contracted_hours"]).to_numpy(dtype="float64")
+        if "hourly_wage" in have:
+            # Only pay *relative* to peers: without history the absolute current wage
+            # of a stayer includes every later raise while a leaver's is frozen at
+            # exit, which would tie the raw level to the label.
+            wage = pd.Series(pd.to_numeric(attrs["hourly_wage"]).to_numpy(dtype="float64"))
             # Peers: the people employed on the same as-of date in the same team
             # / site (the frame is exactly the employed population).
             team_med = wage.groupby([frame["as_of"].to_numpy(), frame["team_id"].to_numpy()]).transform("median")
             out["pay_vs_team"] = safe_ratio(wage - team_med, team_med)
-            if "site" in emp.columns:
-                site = emp["site"].reindex(ids).to_numpy()
+            if "site" in have:
+                site = attrs["site"].to_numpy()
                 site_med = wage.groupby([frame["as_of"].to_numpy(), site], dropna=False).transform("median")
                 out["pay_vs_site"] = safe_ratio(wage - site_med, site_med)
         return out

@@ -8,6 +8,7 @@ from attrition.analysis._backtest import BacktestResult, run_backtest
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError
 from attrition.jobs._config import Config
+from attrition.snapshots._build import observation_start
 from attrition.tracking._backtest import log_backtest
 
 __all__ = ["backtest"]
@@ -31,6 +32,11 @@ def backtest(
     if not isinstance(capacity, int) or capacity < 1:
         raise ConfigError(f"capacity must be a whole number of people, at least 1; got {capacity!r}.")
     tables = tables if tables is not None else config.load_tables()
+    observed = observation_start(tables)
+    if observed is not None:
+        log.info("Observation starts %s (%s): no training or backtest rows before it", f"{observed:%Y-%m-%d}",
+                 "observed_from in the configuration" if tables.observed_from is not None
+                 else "the earliest dated activity row, or the earliest exit in an HR-only export")
     log.info("Building snapshots once (horizon %d days)", config.horizon_days)
     snaps = config.snapshot_spec().build(tables)
     result = run_backtest(tables, snaps, horizon_days=config.horizon_days, start=start,

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from attrition.analysis._fairness import fairness_thresholds
+from attrition.data._declared import declarations_of
 from attrition.data._loading import load_tables
 from attrition.data._tables import TABLE_NAMES, Tables
 from attrition.exceptions import ConfigError
@@ -101,6 +102,17 @@ class Config:
         (:data:`attrition.analysis.DEFAULT_FAIRNESS_THRESHOLDS`: ``max_auc_gap``
         0.10, ``max_calibration_gap`` 0.05, ``min_flagged_ratio`` 0.8,
         ``max_fnr_gap`` 0.20, ``max_proxy_auc`` 0.75), each from 0 to 1.
+    tables : dict
+        Your own tables, ``{name: {"kind": "measures" | "events", "date":
+        column, "columns": [...], "event": column}}`` (``[tables.NAME]`` in a
+        TOML file; see :class:`attrition.data.TableDeclaration`): the file
+        ``NAME.csv`` / ``NAME.parquet`` in the data folder is read, validated
+        and turned into features.
+    observed_from : str, optional
+        ``YYYY-MM-DD`` first day the exports observe (a system migration, a
+        panel that begins mid-stream). Default: the earliest dated row of the
+        activity tables. No training or backtest rows are built for as-of
+        dates before it.
     quiet_quitting : dict
         Overrides of the quiet-quitting definition's defaults
         (:class:`attrition.QuietQuittingDefinition`): e.g.
@@ -129,6 +141,8 @@ class Config:
     flat_protected: list[str] = field(default_factory=lambda: list(FLAT_PROTECTED))
     fairness: dict[str, float] = field(default_factory=dict)
     quiet_quitting: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    observed_from: str | None = None
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -241,9 +255,18 @@ class Config:
                     f"export_date must be a YYYY-MM-DD date, got {self.export_date!r}."
                 ) from exc
         need(isinstance(self.quiet_quitting, dict), "quiet_quitting must be a mapping of settings.")
+        need(isinstance(self.tables, dict), "tables must map your own table names to their "
+             "settings ([tables.NAME] with kind, date, columns, event).")
+        declarations_of(self.tables)  # ConfigError for a bad declaration
+        if self.observed_from is not None:
+            try:
+                pd.Timestamp(self.observed_from)
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(
+                    f"observed_from must be a YYYY-MM-DD date, got {self.observed_from!r}.") from exc
         need(isinstance(self.columns, dict), "columns must map table names to renamings.")
         for table, mapping in self.columns.items():
-            need(table in TABLE_NAMES,
+            need(table in TABLE_NAMES or table in self.tables,
                  f"columns: unknown table {table!r}; the tables are {', '.join(TABLE_NAMES)}.")
             need(isinstance(mapping, dict) and all(
                 isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()),
@@ -292,11 +315,13 @@ class Config:
         """The registered model that scoring loads by default (``registered_model`` or ``attrition``)."""
         return self.registered_model or "attrition"
 
-    def load_tables(self, data_dir=None, *, columns=None) -> Tables:
+    def load_tables(self, data_dir=None, *, columns=None, declare=None) -> Tables:
         """Read and validate the tables of ``data_dir`` (default ``data_dir``) with these settings.
 
         ``columns`` (e.g. a model's ``spec_.columns``, the renaming its training data used) is
-        updated by this configuration's own ``columns``.
+        updated by this configuration's own ``columns``. ``declare`` (a model's
+        ``spec_.declared``, the tables it was trained on) is read beside this
+        configuration's own ``tables``; the model's declaration of a table wins.
         """
         folder = data_dir if data_dir is not None else self.data_dir
         if folder is None:
@@ -304,7 +329,9 @@ class Config:
         # The model's renaming (its spec's columns), updated by this configuration's.
         merged = {t: {**dict((columns or {}).get(t, {})), **dict(self.columns.get(t, {}))}
                   for t in {*(columns or {}), *self.columns}}
-        return load_tables(folder, columns=merged, export_date=self.export_date)
+        declared = {**dict(self.tables), **dict(declare or {})}
+        return load_tables(folder, columns=merged, export_date=self.export_date, declare=declared,
+                           observed_from=self.observed_from)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping, suitable for logging as MLflow params."""

@@ -62,10 +62,12 @@ def quickstart(
     out = Path(out).resolve()
     data_dir = out / "data"
     log.info("Simulating %d agents over %d months (seed %d) into %s", n_employees, months, seed, data_dir)
-    simulate(n_employees=n_employees, months=months, seed=seed).write(data_dir)
+    centre = simulate(n_employees=n_employees, months=months, seed=seed)
+    centre.write(data_dir)
     tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{out / 'mlflow.db'}"
+    # The centre's job history is read as employee_history.csv; its own tables are declared.
     config = Config(data_dir=data_dir, tracking_uri=tracking_uri, experiment="attrition-quickstart",
-                    registered_model=QUICKSTART_MODEL, random_state=seed)
+                    registered_model=QUICKSTART_MODEL, random_state=seed, tables=centre.declarations)
     tables = config.load_tables()
     trained = train(config, register=QUICKSTART_MODEL, tables=tables, target="all")
     as_of = tables.infer_export_date()

@@ -89,7 +89,7 @@ def report_from_file(
                         "--data (they need a model trained on monthly snapshots).", uri)
             left_out.append("The driver beeswarm and waterfall: the model was trained on a flat table.")
         elif data_dir is not None and "as_of" in scores and len(scores):
-            tables = config.load_tables(data_dir, columns=model.spec_.columns)
+            tables = config.load_tables(data_dir, columns=model.spec_.columns, declare=model.spec_.declared)
             snaps = model.snapshots(tables, [pd.Timestamp(str(scores["as_of"].iloc[0]))])
             features = snaps[snaps["employee_id"].astype(str).isin(scores["employee_id"].astype(str))]
             forecast = report_forecast(tables, pd.Timestamp(str(scores["as_of"].iloc[0])), model, features,

@@ -58,7 +58,7 @@ def what_if_job(
                               config.resolved_tracking_uri())
     check_snapshot_model(model, model_uri)
     if tables is None:
-        tables = config.load_tables(columns=model.spec_.columns)
+        tables = config.load_tables(columns=model.spec_.columns, declare=model.spec_.declared)
     snaps = model.snapshots(tables, [pd.Timestamp(as_of)])
     labels = model.feature_labels()
     if team is not None:

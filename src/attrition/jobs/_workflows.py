@@ -232,7 +232,7 @@ def score(
     if qq_model is None:
         qq_model = load_companion_model(uri, qq_model_uri, tracking)
     if tables is None:
-        tables = config.load_tables(columns=model.spec_.columns)
+        tables = config.load_tables(columns=model.spec_.columns, declare=model.spec_.declared)
     roster_frame = read_roster(roster) if roster is not None else None
     as_of = pd.Timestamp(as_of).normalize()
     snaps = model.snapshots(tables, [as_of])

@@ -362,7 +362,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             spec = _with_fitted_state(spec, built)
         if built is not None:
             mine, theirs = spec.to_dict(), built.to_dict()
-            differ = [k for k in mine if k not in ("tables", "columns", "horizons") and mine[k] != theirs[k]]
+            differ = [k for k in mine if k not in ("tables", "columns", "horizons", "declared")
+                      and mine[k] != theirs[k]]
             if differ:
                 shown = "; ".join(f"{k}: snapshots {theirs[k]!r}, model {mine[k]!r}" for k in differ)
                 raise ConfigError(
@@ -371,6 +372,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     "with the model's spec (spec.build(tables)), or leave AttritionModel(spec=None) "
                     "to adopt theirs."
                 )
+        if built is not None and built.declared:  # the declared tables the rows were built from
+            spec = dataclasses.replace(spec, declared=built.to_dict()["declared"])
         schema = snapshots.attrs.get("input_schema")
         if schema is not None and spec.tables is None:
             spec = dataclasses.replace(spec, tables={k: tuple(v) for k, v in schema.items()})
@@ -520,6 +523,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "n_censored": int((~labelled).sum()),
             "best_iteration": self.best_iteration_,
             "horizon_days": int(spec.horizon_days),
+            "observed_from": snapshots.attrs.get("observed_from"),
+            "export_time_features": [f for f in snapshots.attrs.get("export_time_features", [])
+                                     if f in self.feature_names_in_],
         }
         self._report_fit()
         return self

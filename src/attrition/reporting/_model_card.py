@@ -304,6 +304,7 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
     ]
     if "n_censored" in summary:
         card["data"].append(f"Rows left out because their outcome was not yet known: {summary['n_censored']:,}.")
+    card["data"] += _history_lines(summary)
     if fingerprint:
         card["data"].append(f"Input fingerprint: `{fingerprint}`.")
     card["metrics"] = _metrics_table(metrics, _SERIES_COLUMNS, "Out-of-time validation", spread=False)
@@ -314,6 +315,22 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
             "model. Run `attrition backtest` to see whether the gap holds across origins before relying "
             "on this model.")
     return card
+
+
+def _history_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The observed window, and which features came from export-time HR values (if any)."""
+    lines = []
+    if summary.get("observed_from"):
+        lines.append(f"Observation starts {summary['observed_from']} (the earliest dated activity row, "
+                     "or `observed_from`): no training rows before it.")
+    stale = summary.get("export_time_features") or []
+    if stale:
+        shown = ", ".join(f"`{f}`" for f in stale[:8]) + (", ..." if len(stale) > 8 else "")
+        lines.append(f"**No job history:** {shown} come from the employees export's values on the "
+                     "export date, not on each as-of date. A stayer's values include later raises and "
+                     "moves while a leaver's froze at exit, so these features can flatter the metrics. "
+                     "Export `employee_history` to remove this.")
+    return lines
 
 
 def _flat_content(card: dict, summary: Mapping[str, Any], metrics: Mapping[str, float], *,

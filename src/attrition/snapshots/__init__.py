@@ -7,6 +7,7 @@ from attrition.snapshots._build import (
     feature_columns,
     make_labels,
     month_ends,
+    observation_start,
     population,
 )
 from attrition.snapshots._quiet_quitting import (
@@ -31,4 +32,4 @@ from attrition.snapshots._spec import (
 )
 from attrition.snapshots._warehouse import build_snapshots_duckdb, snapshot_sums_sql
 
-__all__ = ["population", "month_ends", "default_as_of_dates", "make_labels", "feature_columns", "META_COLUMNS", "LABEL_COLUMNS", "QuietQuittingDefinition", "COMPONENTS", "quiet_quitting_index", "quiet_quitting_labels", "quiet_quitting_snapshots", "fit_state_model", "state_observations", "quiet_quitting_prevalence_interval", "prevalence_by_month", "STATE_METHODS", "SnapshotSpec", "build_snapshots", "feature_labels", "TARGETS", "SURVEY_PRIVACY_MODES", "build_snapshots_duckdb", "snapshot_sums_sql", "build_snapshots_spark", "snapshot_features_frame"]
+__all__ = ["population", "month_ends", "default_as_of_dates", "observation_start", "make_labels", "feature_columns", "META_COLUMNS", "LABEL_COLUMNS", "QuietQuittingDefinition", "COMPONENTS", "quiet_quitting_index", "quiet_quitting_labels", "quiet_quitting_snapshots", "fit_state_model", "state_observations", "quiet_quitting_prevalence_interval", "prevalence_by_month", "STATE_METHODS", "SnapshotSpec", "build_snapshots", "feature_labels", "TARGETS", "SURVEY_PRIVACY_MODES", "build_snapshots_duckdb", "snapshot_sums_sql", "build_snapshots_spark", "snapshot_features_frame"]

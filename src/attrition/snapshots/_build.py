@@ -46,7 +46,7 @@ import pandas as pd
 from attrition.data._schemas import PROTECTED_COLUMNS
 from attrition.data._tables import DATE_COLUMNS, Tables
 from attrition.exceptions import DataQualityWarning, LeakageError
-from attrition.features import FeatureBuilder
+from attrition.features import EXPORT_TIME_FEATURES, FeatureBuilder, hr_attributes
 
 __all__ = [
     "build_frame",
@@ -56,6 +56,7 @@ __all__ = [
     "make_labels",
     "feature_columns",
     "feature_labels_of",
+    "observation_start",
     "META_COLUMNS",
     "LABEL_COLUMNS",
 ]
@@ -102,7 +103,24 @@ def default_as_of_dates(tables: Tables, warmup_days: int = 28) -> pd.DatetimeInd
         start = min(other)
     else:
         start = tables.employees["hire_date"].min()
+    observed = observation_start(tables)
+    if observed is not None and observed > start:
+        start = observed
     return month_ends(pd.Timestamp(start) + pd.Timedelta(days=warmup_days), tables.infer_export_date())
+
+
+def observation_start(tables: Tables) -> pd.Timestamp | None:
+    """The first day the exports observe (see :meth:`Tables.observation_start`).
+
+    With only the HR master (no activity table), the earliest termination:
+    an export that starts mid-stream lists only those employed from then on,
+    so nobody left before it. ``None`` when the HR master has no leaver.
+    """
+    start = tables.observation_start()
+    if start is not None:
+        return start
+    ended = tables.employees["termination_date"].dropna()
+    return None if ended.empty else pd.Timestamp(ended.min()).normalize()
 
 
 def population(employees: pd.DataFrame, as_of: Iterable) -> pd.DataFrame:
@@ -183,6 +201,12 @@ _WINDOW = re.compile(r"_(\d+)d(?=$|_)")
 def _history_start(tables: Tables, table: str | None) -> pd.Timestamp | None:
     """The first day of event table ``table`` (from its extent, wherever the table is kept);
     ``None`` when there is no such table, row or date, so nothing is masked."""
+    if table is not None and table in tables.declared:
+        decl = tables.declarations.get(table)
+        dates = tables.declared[table][decl.date] if decl is not None else pd.Series(dtype="datetime64[ns]")
+        return None if dates.dropna().empty else pd.Timestamp(dates.min())
+    if table == "employee_history":  # a record in force, not a window of activity
+        return None
     extent = tables.extent(table) if table in DATE_COLUMNS else None
     if extent is None or not extent.n_rows:
         return None
@@ -252,13 +276,52 @@ def _check_as_of(dates: pd.DatetimeIndex, export_date: pd.Timestamp, explicit: b
     )
 
 
-def _normalise_as_of(tables: Tables, as_of) -> pd.DatetimeIndex:
+def _normalise_as_of(tables: Tables, as_of, labels: bool = False) -> pd.DatetimeIndex:
     if isinstance(as_of, (str, pd.Timestamp)) or (as_of is not None and not isinstance(as_of, Iterable)):
         as_of = [as_of]
     export_date = tables.infer_export_date()
     dates = default_as_of_dates(tables) if as_of is None else pd.DatetimeIndex(pd.to_datetime(list(as_of)))
     _check_as_of(dates, export_date, explicit=tables.export_date is not None)
+    observed = observation_start(tables)
+    if labels and observed is not None and as_of is not None:
+        early = dates[dates < observed]
+        if len(early):
+            shown = ", ".join(d.strftime("%Y-%m-%d") for d in early[:5])
+            warnings.warn(
+                f"{len(early)} as-of date(s) ({shown}{', ...' if len(early) > 5 else ''}) lie before "
+                f"observation starts ({observed:%Y-%m-%d}, the earliest dated activity row or "
+                "observed_from): everyone who left before then is missing from the export, so those "
+                "months hold only survivors. No training rows are built for them; set observed_from "
+                "in the configuration if observation starts earlier.",
+                DataQualityWarning, stacklevel=4)
+            dates = dates[dates >= observed]
     return dates
+
+
+def _export_time_warning(tables: Tables, features: pd.DataFrame) -> list[str]:
+    """Without ``employee_history``: warn (once) which features come from export-time HR values."""
+    if tables.employee_history is not None:
+        return []
+    names = [c for c in features.columns
+             if any(c == p or (p.endswith("*") and c.startswith(p[:-1])) for p in EXPORT_TIME_FEATURES)]
+    names = [n for n in names if n == "pay_vs_team" or not n.endswith("_vs_team")]
+    if not names:
+        return []
+    warnings.warn(
+        "No employee_history table: " + EXPORT_TIME_WORDS + " Affected features: "
+        + ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") + ".",
+        DataQualityWarning, stacklevel=4)
+    return names
+
+
+#: Why export-time HR values can flatter the metrics (the warning and the model card say it).
+EXPORT_TIME_WORDS = (
+    "team, site, role, contract, hours and pay relative to peers come from the employees "
+    "export, i.e. their values on the export date, not on each as-of date. A stayer's current "
+    "values include later raises, moves and promotions while a leaver's froze at exit, so these "
+    "features partly encode the outcome and can flatter the validation metrics. Export the job "
+    "history as employee_history.csv to read every attribute as of each date."
+)
 
 
 def _builder_features(tables: Tables, frame: pd.DataFrame,
@@ -296,8 +359,10 @@ def build_frame(
 ) -> pd.DataFrame:
     """Population, features and (optionally) attrition labels; the engine of
     :meth:`attrition.SnapshotSpec.build` (see :func:`attrition.build_snapshots`)."""
-    dates = _normalise_as_of(tables, as_of)
+    dates = _normalise_as_of(tables, as_of, labels=labels)
     frame = population(tables.employees, dates)
+    if tables.employee_history is not None:  # the team in force on each as-of date
+        frame["team_id"] = hr_attributes(tables, frame, ["team_id"])["team_id"].astype(object).to_numpy()
     started = time.perf_counter()
     parts, peers = _builder_features(tables, frame, list(builders))
     features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
@@ -312,12 +377,16 @@ def build_frame(
     log.info("Snapshots: %d employee-months over %d as-of dates, %d features in %.1fs",
              len(frame), len(dates), features.shape[1], time.perf_counter() - started)
 
+    export_time = _export_time_warning(tables, features)
     out = pd.concat([frame, features], axis=1)
     if labels:
         out = pd.concat([out, make_labels(tables.employees, frame, horizon_days,
                                           tables.infer_export_date())], axis=1)
         out.attrs["horizon_days"] = int(horizon_days)
     out.attrs["windows"] = [int(w) for w in windows]
+    out.attrs["export_time_features"] = export_time
+    observed = observation_start(tables)
+    out.attrs["observed_from"] = None if observed is None else f"{observed:%Y-%m-%d}"
     return out
 
 def feature_columns(snapshots: pd.DataFrame) -> list[str]:

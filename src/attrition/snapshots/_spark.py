@@ -35,7 +35,7 @@ from attrition.snapshots._warehouse import Engine, build_with_engine
 __all__ = ["build_snapshots_spark", "snapshot_features_frame", "SparkEngine"]
 
 #: The tables collected to the driver (small: one row per employee, spell or answer).
-SMALL_TABLES = ("employees", "absences", "surveys")
+SMALL_TABLES = ("employees", "absences", "surveys", "employee_history")
 #: The tables that stay in Spark (one row per employee per day).
 DAILY_TABLES = ("schedule", "workload")
 
@@ -130,10 +130,11 @@ def build_snapshots_spark(
     spark : pyspark.sql.SparkSession
     tables : mapping or Tables
         ``employees`` (required), ``schedule``, ``workload``, ``absences``,
-        ``surveys``: each a Spark DataFrame, a table name (``"hr.employees"``)
+        ``surveys``, ``employee_history``: each a Spark DataFrame, a table name (``"hr.employees"``)
         or a pandas DataFrame, with the data contract's column names (select
-        or rename in a view when yours differ). Employees, absences and
-        surveys are collected to the driver and validated; schedule and
+        or rename in a view when yours differ). A :class:`Tables` may also carry
+        declared tables (``declared``/``declarations``). Employees, absences,
+        surveys, the job history and declared tables are collected to the driver and validated; schedule and
         workload stay in Spark and are checked there.
     as_of, horizon_days, windows, builders, labels, survey_privacy, min_group_size
         As for :func:`attrition.build_snapshots`.
@@ -180,6 +181,9 @@ def build_snapshots_spark(
     small = Tables(**{n: _collect(engine, given[n]) for n in SMALL_TABLES if n in given},
                    sources={n: sources[n] for n in SMALL_TABLES if n in given},
                    export_date=_parse_export_date(export_date))
+    if isinstance(tables, Tables):  # your own declared tables are small: collected like absences
+        small = small.copy(declared=dict(tables.declared), declarations=dict(tables.declarations),
+                           observed_from=tables.observed_from)
     small = validate_tables(small)
     small.sources.update({n: sources[n] for n in DAILY_TABLES if n in given})
     daily = {n: given[n] for n in DAILY_TABLES if n in given}

@@ -29,10 +29,11 @@ from typing import Any
 
 import pandas as pd
 
+from attrition.data._declared import TableDeclaration, declarations_of
 from attrition.data._drift import check_schema, table_schema
 from attrition.data._tables import TABLE_NAMES, Tables
-from attrition.exceptions import ConfigError, InsufficientDataError
-from attrition.features import FeatureBuilder, default_builders
+from attrition.exceptions import ConfigError, InsufficientDataError, SchemaError
+from attrition.features import FeatureBuilder, declared_builders, default_builders, event_values
 from attrition.snapshots._build import LABEL_COLUMNS, build_frame, feature_labels_of, make_labels
 from attrition.snapshots._quiet_quitting import QuietQuittingDefinition, quiet_quitting_snapshots
 
@@ -79,6 +80,13 @@ class SnapshotSpec:
     columns : dict, optional
         The per-table renaming from the files' column names to the contract's
         that the training data used (``{"schedule": {"shift_date": "date"}}``).
+    declared : dict, optional
+        Your own tables (``[tables.NAME]`` in the configuration) and how
+        they are read, ``{name: {"kind", "date", "columns", "event",
+        "values"}}`` (see :class:`attrition.data.TableDeclaration`). ``None``:
+        those the tables given to :meth:`build` carry; the built frame's spec
+        records them (with the event values found), so a model scores with
+        what it was trained on.
     horizons : tuple of int, default (30, 90, 180, 365)
         The horizons, in days, at which the attrition model's survival curve
         is read out when scoring (``attrition_risk_<d>d``); at most 365 days
@@ -94,6 +102,7 @@ class SnapshotSpec:
     quiet_quitting: QuietQuittingDefinition | None = None
     tables: Mapping[str, tuple[str, ...]] | None = None
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    declared: Mapping[str, Mapping[str, Any]] | None = None
     horizons: tuple[int, ...] = (30, 90, 180, 365)
 
     # ---------------------------------------------------------------- checks
@@ -120,8 +129,9 @@ class SnapshotSpec:
                                  for h in hs) and list(hs) == sorted(set(hs)),
              f"horizons must be distinct, increasing whole numbers of days from 1 to 365, got {self.horizons!r}.")
         need(self.target in TARGETS, f"target must be one of {', '.join(TARGETS)}, got {self.target!r}.")
+        declared = self.declarations()  # raises ConfigError for a bad declaration
         if self.tables is not None:
-            unknown = sorted(set(self.tables) - set(TABLE_NAMES))
+            unknown = sorted(set(self.tables) - set(TABLE_NAMES) - set(declared))
             need(not unknown, f"tables: unknown table(s) {', '.join(unknown)}; the tables are "
                               f"{', '.join(TABLE_NAMES)}.")
         if self.target == "quiet_quitting" or self.quiet_quitting is not None:
@@ -157,10 +167,32 @@ class SnapshotSpec:
         """The same spec labelled for another target."""
         return dataclasses.replace(self, target=target).validate()
 
+    def declarations(self) -> dict[str, TableDeclaration]:
+        """The declared tables of this spec, ``{name: TableDeclaration}``."""
+        return declarations_of(self.declared)
+
+    def with_tables(self, tables: Tables) -> SnapshotSpec:
+        """This spec with its declared tables resolved against ``tables``.
+
+        No declarations of its own: those ``tables`` carry. Event values not
+        given: the values found in the table (recorded from now on).
+        """
+        declared = self.declarations() if self.declared is not None else declarations_of(tables.declarations)
+        resolved = {}
+        for name, decl in declared.items():
+            if decl.kind == "events" and decl.event and decl.values is None and name in tables.declared:
+                decl = dataclasses.replace(decl, values=event_values(tables.declared[name], decl))
+            resolved[name] = decl.to_dict()
+        if not resolved and self.declared is None:
+            return self
+        return dataclasses.replace(self, declared=resolved)
+
     def builders(self) -> list[FeatureBuilder]:
-        """The default feature builders on this spec's windows and survey settings."""
+        """The default feature builders on this spec's windows and survey settings,
+        and one per declared table."""
         return default_builders(self.windows, survey_privacy=self.survey_privacy,
-                                min_group_size=self.min_group_size)
+                                min_group_size=self.min_group_size) + declared_builders(
+            self.declarations(), self.windows)
 
     def feature_labels(self) -> dict[str, str]:
         """Readable labels of every feature this spec can build, by feature name."""
@@ -183,14 +215,21 @@ class SnapshotSpec:
         spec and ``attrs["input_schema"]`` the tables' columns.
         """
         check_schema(self.tables, tables)
-        frame = build_frame(tables, as_of, self.horizon_days, windows=self.windows,
-                            builders=self.builders() if builders is None else builders, labels=labels)
+        missing = sorted(set(self.declarations()) - set(tables.declared))
+        if missing:
+            raise SchemaError(
+                f"The model was trained with your own table(s) {', '.join(missing)}, which the input "
+                f"lacks. Declare them ([tables.{missing[0]}] in the configuration) and put "
+                f"{missing[0]}.csv in the data folder, or retrain without them.", file=missing[0])
+        spec = self.with_tables(tables)
+        frame = build_frame(tables, as_of, spec.horizon_days, windows=spec.windows,
+                            builders=spec.builders() if builders is None else builders, labels=labels)
         frame.attrs["input_schema"] = table_schema(tables)
         if builders is not None:  # not what this spec rebuilds: fit warns
             frame.attrs["custom_builders"] = [type(b).__name__ for b in builders]
-        if labels and self.target != "attrition":
-            return self.relabel(frame, tables)
-        frame.attrs["spec"] = self.to_dict()
+        if labels and spec.target != "attrition":
+            return spec.relabel(frame, tables)
+        frame.attrs["spec"] = spec.to_dict()
         return frame
 
     def relabel(self, snapshots: pd.DataFrame, tables: Tables) -> pd.DataFrame:
@@ -242,6 +281,8 @@ class SnapshotSpec:
             "quiet_quitting": self.quiet_quitting_definition().to_dict(),
             "tables": None if self.tables is None else {k: list(v) for k, v in self.tables.items()},
             "columns": {k: dict(v) for k, v in (self.columns or {}).items()},
+            "declared": None if self.declared is None else {
+                name: decl.to_dict() for name, decl in self.declarations().items()},
             "horizons": [int(h) for h in self.horizons],
         }
 
@@ -267,6 +308,8 @@ class SnapshotSpec:
             values["tables"] = _frozen_mapping(values["tables"])
         if "columns" in values:
             values["columns"] = {str(k): dict(v) for k, v in (values["columns"] or {}).items()}
+        if values.get("declared") is not None:
+            values["declared"] = {str(k): dict(v) for k, v in values["declared"].items()}
         return cls(**values).validate()
 
     def __hash__(self) -> int:  # mappings inside: hash the canonical form

@@ -53,8 +53,12 @@ import numpy as np
 import pandas as pd
 
 from attrition.data._drift import table_schema
+from attrition.data._declared import declarations_of, declared_schema
 from attrition.data._loading import (
     Problem,
+    _after_export,
+    _declared_after_export,
+    _declared_files,
     _error,
     _find_files,
     _parse_export_date,
@@ -64,7 +68,7 @@ from attrition.data._loading import (
 )
 from attrition.data._schemas import SCHEMAS
 from attrition.data._tables import TABLE_NAMES, TableExtent, Tables
-from attrition.features import FeatureBuilder, default_builders
+from attrition.features import FeatureBuilder, declared_builders, default_builders
 from attrition.features._base import (
     snapshot_keys,
     window_parts,
@@ -77,7 +81,7 @@ from attrition.features._sql import (
 )
 from attrition.features.schedule import ScheduleFeatures
 from attrition.features.workload import WorkloadFeatures
-from attrition.snapshots._spec import build_snapshots
+from attrition.snapshots._spec import SnapshotSpec, build_snapshots
 
 __all__ = [
     "build_snapshots_duckdb",
@@ -532,9 +536,10 @@ def build_with_engine(
     in_engine = small.copy(**{t: None for t in extents}, extents={**small.extents, **extents},
                            sources={**small.sources, **names})
     defaults = builders is None
-    if defaults:
+    if defaults:  # the declared tables are small: computed in pandas, like absences and surveys
         builders = default_builders(windows, survey_privacy=survey_privacy,
-                                    min_group_size=min_group_size)
+                                    min_group_size=min_group_size) + declared_builders(
+            SnapshotSpec(windows=tuple(windows)).with_tables(small).declarations(), windows)
     sums = _sums_from_engine(engine, cols)
     swapped = [_EngineFeatures(b, sums) if isinstance(b, (ScheduleFeatures, WorkloadFeatures)) else b
                for b in builders]
@@ -557,12 +562,16 @@ def build_with_engine(
     return out
 
 
-def _small_tables_from_folder(folder: Path, export_date) -> tuple[Tables, dict[str, Path]]:
-    """Validate the small tables of a folder; return them and the daily tables' files."""
+def _small_tables_from_folder(folder: Path, export_date, declare=None) -> tuple[Tables, dict[str, Path]]:
+    """Validate the small tables of a folder (and the declared ones); return them and the daily
+    tables' files."""
 
+    declarations = declarations_of(declare)
     files = _find_files(folder)
+    extra, problems = _declared_files(folder, declarations)
+    files = {**files, **extra}
     daily = {t: p for t, p in files.items() if t in ("schedule", "workload")}
-    raws, problems = {}, []
+    raws = {}
     for name, path in files.items():
         if name in daily:
             continue
@@ -570,9 +579,16 @@ def _small_tables_from_folder(folder: Path, export_date) -> tuple[Tables, dict[s
             raws[name] = _read_file(path, name)
         except _Refused as refused:
             problems.extend(refused.problems)
-    frames = _run(raws, {n: str(p) for n, p in files.items()}, problems)
     sources = {n: str(p) for n, p in files.items()}
-    return Tables(**frames, sources=sources, export_date=_parse_export_date(export_date)), daily
+    frames = _run(raws, sources, problems, schemas={n: declared_schema(d) for n, d in declarations.items()})
+    export = _parse_export_date(export_date)
+    late = _declared_after_export(frames, sources, declarations, export) + _after_export(
+        {k: v for k, v in frames.items() if k == "employee_history"}, sources, export)
+    if late:
+        raise _error(late)
+    declared = {n: frames.pop(n) for n in declarations}
+    return Tables(**frames, sources=sources, export_date=export, declared=declared,
+                  declarations=declarations), daily
 
 
 def build_snapshots_duckdb(
@@ -587,6 +603,7 @@ def build_snapshots_duckdb(
     labels: bool = True,
     survey_privacy: str = "team",
     min_group_size: int = 5,
+    declare=None,
 ) -> pd.DataFrame:
     """:func:`attrition.build_snapshots`, with the schedule and workload sums run in DuckDB.
 
@@ -604,6 +621,10 @@ def build_snapshots_duckdb(
         directory); default a new in-memory one.
     export_date : date, optional
         The day the exports were taken, for a folder (``Tables`` carry their own).
+    declare : dict, optional
+        Your own tables to read from a folder (``[tables.NAME]``, as for
+        :func:`attrition.load_tables`); ``Tables`` carry their own. They are
+        small and computed in pandas, like absences and surveys.
 
     Returns
     -------
@@ -632,7 +653,7 @@ def build_snapshots_duckdb(
         small = data.copy(schedule=None, workload=None)
         daily = {t: getattr(data, t) for t in ("schedule", "workload") if getattr(data, t) is not None}
     else:
-        small, daily = _small_tables_from_folder(Path(data), export_date)
+        small, daily = _small_tables_from_folder(Path(data), export_date, declare)
     return build_with_engine(engine, small, daily, as_of, horizon_days, windows=windows,
                              builders=builders, labels=labels, survey_privacy=survey_privacy,
                              min_group_size=min_group_size)
