@@ -30,8 +30,10 @@ def test_hazard_model_interface(medium_snapshots, medium_model):
     horizons = medium_model.predict_horizons(rows)
     assert list(horizons.columns) == [f"attrition_risk_{d}d" for d in (30, 90, 180, 365)]
     assert (np.diff(horizons.to_numpy(), axis=1) >= 0).all()
-    # the month's hazard is time-varying: tenure grows along the curve
-    assert not np.allclose(hazard[:, 0], hazard[:, -1])
+    # the month's hazard is time-varying: tenure grows along the curve (for people early in it;
+    # the first rows are long-serving staff of the first month end, whose tenure splits are behind them)
+    young = medium_model.predict_hazard(medium_snapshots[medium_snapshots["tenure_days"] < 180].head(100))
+    assert not np.allclose(young[:, 0], young[:, -1])
 
 
 def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):
@@ -86,8 +88,9 @@ def test_validation_outcomes_share_no_exit_with_the_calibration_months(medium_sn
     first_cal = pd.Timestamp(s["calibration_first_as_of"])
     as_of = pd.to_datetime(medium_snapshots["as_of"])
     valid = medium_model.validation_mask(medium_snapshots)
+    window = np.minimum(medium_model.horizon_days, (first_cal - as_of).dt.days.to_numpy())
     before = (medium_snapshots["event"].to_numpy() == 1) & (
-        as_of + pd.to_timedelta(medium_snapshots["duration_days"], unit="D") <= first_cal).to_numpy()
+        medium_snapshots["duration_days"].to_numpy() <= window)
     assert m["valid_positives"] == (valid & before).sum() < medium_snapshots.loc[valid, "label"].sum()
     assert 0 < m["valid_window_days_mean"] < medium_model.horizon_days
     assert pd.Timestamp(s["valid_last_as_of"]) < first_cal
