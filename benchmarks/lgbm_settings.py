@@ -10,6 +10,8 @@ baseline and the origins won, per seed and overall.
 
     python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 1 2 3 \
         --settings default small stumps small_init
+    python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 1 --last 9 \
+        --settings small_gap small_nogap select_gap
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from attrition import AttritionModel, build_snapshots, simulate
 from attrition.analysis._backtest import backtest_origins, training_frame
 from attrition.models import LogisticBaseline
 
+CANDIDATES = [
+    {},  # the shipped HAZARD_LGBM_PARAMS
+    {"num_leaves": 2},
+    {"num_leaves": 4, "min_child_samples": 300, "reg_lambda": 30.0},
+    {"num_leaves": 15, "min_child_samples": 50, "learning_rate": 0.03, "colsample_bytree": 0.7, "reg_lambda": 5.0},
+]
+
 SETTINGS = {
     # the binary model's settings (DEFAULT_LGBM_PARAMS), the hazard model's first default
     "default": {"learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 50, "colsample_bytree": 0.7,
@@ -37,6 +46,14 @@ SETTINGS = {
     "small_init": {"num_leaves": 4, "min_child_samples": 100, "learning_rate": 0.05, "colsample_bytree": 0.5,
                    "reg_lambda": 10.0, "init_score": "logistic"},
     "default_init": {"init_score": "logistic"},
+    # the shipped setting with / without the purge gap between early-stopping and calibration months
+    # (AttritionModel(purge_gap=...); without it, the default, the validation outcomes are purged instead)
+    "small_gap": {"_model": {"purge_gap": True}},
+    "small_nogap": {"_model": {"purge_gap": False}},
+    # chosen at each origin among four settings by the early-stopping months' monthly log loss
+    # (AttritionModel(lgbm_candidates=...): inside the origin's own data), without / with the gap
+    "select": {"_model": {"lgbm_candidates": CANDIDATES}},
+    "select_gap": {"_model": {"lgbm_candidates": CANDIDATES, "purge_gap": True}},
 }
 
 
@@ -54,8 +71,9 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
         lr = None
         for name in settings:
             params = dict(SETTINGS[name])
+            model_kw = params.pop("_model", {})
             started = time.perf_counter()
-            model = AttritionModel(lgbm_params={**params, "num_threads": 1}).fit(train)
+            model = AttritionModel(lgbm_params={**params, "num_threads": 1}, **model_kw).fit(train)
             risk = model.predict_risk(test)
             if lr is None:
                 lr = LogisticBaseline(features=model.feature_names_in_).fit(labelled, labelled["label"].astype(int))
@@ -65,7 +83,8 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
                          "logistic_auc": roc_auc_score(y, lr_risk), "trees": model.best_iteration_,
                          "seconds": time.perf_counter() - started, "y": y, "risk": risk, "lr_risk": lr_risk})
             print(f"seed {seed} {origin:%Y-%m} {name:12s} model {rows[-1]['model_auc']:.3f} "
-                  f"logistic {rows[-1]['logistic_auc']:.3f} trees {model.best_iteration_}", flush=True)
+                  f"logistic {rows[-1]['logistic_auc']:.3f} trees {model.best_iteration_} "
+                  f"{model.training_summary_.get('setting', '')}", flush=True)
     return pd.DataFrame(rows)
 
 

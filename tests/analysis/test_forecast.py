@@ -179,3 +179,14 @@ def test_forecast_with_the_monthly_hazard_model(medium, medium_model):
     ratio = total["cumulative_expected_leavers"].iloc[-1] / baseline[baseline["level"] == "all"][
         "cumulative_expected_leavers"].iloc[-1]
     assert 0.5 < ratio < 2.0
+
+
+def test_planned_hires_for_a_team_not_forecast_are_refused_not_dropped():
+    rows = pd.DataFrame({"team_id": ["a"] * 6 + ["b"] * 6, "site": ["x"] * 12})
+    cumulative = np.tile(np.arange(1, 4) * 0.01, (len(rows), 1))
+    with pytest.raises(SchemaError) as err:
+        forecast_leavers(rows, cumulative, as_of="2025-06-30", new_hire=np.array([0.2, 0.3, 0.35]),
+                         hires=[PlannedHire(2, "a", 4), PlannedHire(1, "zz", 7), PlannedHire(3, "zz", 2)])
+    e = err.value
+    assert e.column == "team" and e.n_rows == 2 and e.file == "hires"
+    assert "9 people" in str(e) and "zz" in str(e) and "2025-07" in str(e)

@@ -9,6 +9,7 @@ import pytest
 from attrition import Config, score_roster
 from attrition.data import data_fingerprint, write_table
 from attrition.exceptions import ConfigError
+from attrition.jobs import forecast as forecast_job
 from attrition.jobs import score as score_job
 
 FRAME = pd.DataFrame({"employee_id": ["a", "b"], "attrition_risk": [0.1, 0.2]})
@@ -88,3 +89,30 @@ def test_scores_record_model_version_and_input_fingerprint(medium, medium_model,
     assert cols[:4] == ["employee_id", "as_of", "attrition_risk", "risk_band"]
     assert cols.index("input_fingerprint") == cols.index("model_version") + 1
     assert np.isfinite(scores["attrition_risk"]).all()
+
+
+def test_score_report_has_the_leaver_forecast_and_both_files_or_neither(tmp_path, medium, medium_model, as_of):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the report's folder should be")
+    with pytest.raises(OSError):
+        score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "s.csv",
+                  report=blocked / "report.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]  # no scores without their report
+    score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "s.csv",
+              report=tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Leavers expected in the next 12 months" in html
+    assert "This forecast assumes today" in html
+    assert (tmp_path / "s.csv").is_file()
+
+
+def test_forecast_writes_its_table_and_page_together_or_neither(tmp_path, medium, medium_model, as_of):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder")
+    with pytest.raises(OSError):
+        forecast_job(Config(), as_of, months=3, model=medium_model, tables=medium.tables,
+                     out=tmp_path / "f.csv", report=blocked / "f.html")
+    assert not (tmp_path / "f.csv").exists()
+    forecast_job(Config(), as_of, months=3, model=medium_model, tables=medium.tables,
+                 out=tmp_path / "f.csv", report=tmp_path / "f.html")
+    assert (tmp_path / "f.csv").is_file() and (tmp_path / "f.html").is_file()

@@ -30,8 +30,10 @@ def test_hazard_model_interface(medium_snapshots, medium_model):
     horizons = medium_model.predict_horizons(rows)
     assert list(horizons.columns) == [f"attrition_risk_{d}d" for d in (30, 90, 180, 365)]
     assert (np.diff(horizons.to_numpy(), axis=1) >= 0).all()
-    # the month's hazard is time-varying: tenure grows along the curve
-    assert not np.allclose(hazard[:, 0], hazard[:, -1])
+    # the month's hazard is time-varying: tenure grows along the curve (for people early in it;
+    # the first rows are long-serving staff of the first month end, whose tenure splits are behind them)
+    young = medium_model.predict_hazard(medium_snapshots[medium_snapshots["tenure_days"] < 180].head(100))
+    assert not np.allclose(young[:, 0], young[:, -1])
 
 
 def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):
@@ -42,10 +44,29 @@ def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):
 
 
 def test_risks_agree_with_the_simulators_truth(medium, medium_snapshots, medium_model):
-    """At every horizon the mean predicted risk on the latest months is within 30 % of the
-    simulator's true risk, and the ranking follows the truth."""
+    """At every horizon the mean predicted risk on the latest months agrees with the simulator's
+    true risk, and the ranking follows the truth.
+
+    The level of the curve is the calibration months' realised exit rate (a Platt scaling of the
+    monthly hazard on the latest ``valid_months``): on this fixture those months had more voluntary
+    exits than the true hazards expected (30 against 23.5), which is chance — about 30 events, so
+    one standard error is 18 %. So the test is in two parts: (1) the level is within 2.5 Poisson
+    standard errors of the truth (the honest tolerance of a 3-month calibration on a 300-agent
+    centre); (2) net of the calibration months' luck (realised / true events there), every horizon
+    agrees with the truth within 15 %: compounding the monthly hazards along tenure adds no bias
+    beyond that (measured on this fixture: ratio to the truth 1.28 at 30 days against a luck of
+    1.28, 1.41 at 365 days; the truth's longer horizons hold tenure and state fixed, while the
+    curve advances tenure).
+    """
     truth = medium.truth.rename(columns={"month_end": "as_of"})[
         ["employee_id", "as_of", "p_exit_30d", "p_exit_90d", "p_exit_180d", "p_exit_365d"]]
+    cal = medium_snapshots[medium_snapshots["as_of"].isin(pd.to_datetime(medium_model.calibration_dates_))].merge(
+        truth, on=["employee_id", "as_of"], how="inner")
+    y = monthly_label(cal["as_of"], cal["duration_days"], cal["event"])
+    seen = ~np.isnan(y)
+    events = float(y[seen].sum())
+    luck = events / float(cal.loc[seen, "p_exit_30d"].sum())
+    assert events >= 20
     dates = sorted(medium_snapshots["as_of"].unique())[-3:]
     rows = medium_snapshots[medium_snapshots["as_of"].isin(dates)].merge(
         truth, on=["employee_id", "as_of"], how="inner")
@@ -53,11 +74,35 @@ def test_risks_agree_with_the_simulators_truth(medium, medium_snapshots, medium_
     pred = medium_model.predict_horizons(rows)
     for d in (30, 90, 180, 365):
         p, true = pred[f"attrition_risk_{d}d"].to_numpy(), rows[f"p_exit_{d}d"].to_numpy()
-        # Measured on this fixture since the quiet-quitting routes joined the simulator: the mean
-        # risk is 30-41 % above the truth (90 days 0.100 vs 0.075, 365 days 0.330 vs 0.234). The
-        # hazard model's calibration at each horizon is an open item of the risk-over-time work.
-        assert abs(p.mean() / true.mean() - 1) < 0.45, (d, p.mean(), true.mean())
-        assert spearmanr(p, true).statistic > 0.4, d
+        ratio = p.mean() / true.mean()
+        assert abs(ratio - 1) < 2.5 / np.sqrt(events), (d, p.mean(), true.mean(), events)
+        assert abs(ratio / luck - 1) < 0.15, (d, ratio, luck)
+        assert spearmanr(p, true).statistic > 0.6, d
+
+
+def test_validation_outcomes_share_no_exit_with_the_calibration_months(medium_snapshots, medium_model):
+    """The validation metrics of the horizon risk count only exits before the first calibration
+    month (purged), so the Platt scaling's own exits never flatter them."""
+    s, m = medium_model.training_summary_, medium_model.metrics_
+    assert s["purge_gap"] is False
+    first_cal = pd.Timestamp(s["calibration_first_as_of"])
+    as_of = pd.to_datetime(medium_snapshots["as_of"])
+    valid = medium_model.validation_mask(medium_snapshots)
+    window = np.minimum(medium_model.horizon_days, (first_cal - as_of).dt.days.to_numpy())
+    before = (medium_snapshots["event"].to_numpy() == 1) & (
+        medium_snapshots["duration_days"].to_numpy() <= window)
+    assert m["valid_positives"] == (valid & before).sum() < medium_snapshots.loc[valid, "label"].sum()
+    assert 0 < m["valid_window_days_mean"] < medium_model.horizon_days
+    assert pd.Timestamp(s["valid_last_as_of"]) < first_cal
+    assert pd.Timestamp(s["train_last_as_of"]) < pd.Timestamp(s["valid_first_as_of"])
+
+
+def test_purge_gap_moves_the_early_stopping_months_back(medium_snapshots):
+    model = AttritionModel(purge_gap=True, lgbm_params={"n_estimators": 30}).fit(medium_snapshots)
+    s = model.training_summary_
+    assert s["purge_gap"] is True
+    assert pd.Timestamp(s["valid_last_as_of"]) + pd.Timedelta(days=90) <= pd.Timestamp(s["calibration_first_as_of"])
+    assert model.metrics_["valid_window_days_mean"] == 90
 
 
 def test_saved_hazard_model_round_trips(tmp_path, medium_snapshots, medium_model):

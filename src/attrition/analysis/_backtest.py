@@ -341,6 +341,7 @@ def run_backtest(
     random_state: int = 0,
     min_group_size: int = 5,
     fairness_thresholds: Mapping[str, float] | None = None,
+    every: int = 1,
 ) -> BacktestResult:
     """Rolling-origin backtest over ``snapshots`` built once from ``tables``.
 
@@ -364,6 +365,9 @@ def run_backtest(
     fairness_thresholds : mapping, optional
         Overrides of :data:`attrition.fairness.DEFAULT_FAIRNESS_THRESHOLDS`
         (``Config.fairness``).
+    every : int, default 1
+        Evaluate every ``every``-th origin, counted back from the latest (a
+        cheaper run spanning the same months, e.g. for the long horizons).
 
     Returns
     -------
@@ -373,6 +377,9 @@ def run_backtest(
     export = tables.infer_export_date()
     origins = backtest_origins(snapshots["as_of"], export, horizon_days, start=start,
                                valid_months=valid_months, min_train_months=min_train_months)
+    if not isinstance(every, int) or every < 1:
+        raise ConfigError(f"every must be a whole number of at least 1, got {every!r}.")
+    origins = origins[::-1][::every][::-1]
     log.info("Backtest over %d origins (%s .. %s), %d-day horizon", len(origins),
              f"{origins[0]:%Y-%m}", f"{origins[-1]:%Y-%m}", horizon_days)
     rows_out: list[dict] = []
@@ -388,7 +395,7 @@ def run_backtest(
         rows_out.append(row)
         preds.append(part)
         if getattr(model, "kind_", "binary") == "hazard":
-            survs.append(_survival_part(model, snapshots, train, origin, horizons))
+            survs.append(_survival_part(model, snapshots, train, origin, horizons, export))
         log.info("  origin %d/%d %s: %d scored, %d leavers (expected %.1f), ROC AUC %.3f "
                  "(logistic %.3f, tenure %.3f) in %.1fs", i, len(origins), f"{origin:%Y-%m-%d}",
                  row["n"], int(part["label"].sum()), row["model_expected"], row["model_roc_auc"],
@@ -479,14 +486,15 @@ def _one_origin(model: AttritionModel, snapshots: pd.DataFrame, employees: pd.Da
 
 
 def _survival_part(model: AttritionModel, snapshots: pd.DataFrame, train: pd.DataFrame,
-                   origin: pd.Timestamp, horizons) -> pd.DataFrame:
+                   origin: pd.Timestamp, horizons, export: pd.Timestamp) -> pd.DataFrame:
     """Everyone employed at ``origin``, followed to the export: risk curves of the model and of
     monthly-hazard baselines fitted on the person-months known at the origin."""
     as_of = pd.to_datetime(snapshots["as_of"])
     rows = snapshots.loc[(as_of == origin).to_numpy() & snapshots["duration_days"].notna().to_numpy()]
     out = pd.DataFrame({"origin": origin, "employee_id": rows["employee_id"].to_numpy(),
                         "duration_days": rows["duration_days"].to_numpy(dtype="float64"),
-                        "event": rows["event"].to_numpy(dtype="float64")})
+                        "event": rows["event"].to_numpy(dtype="float64"),
+                        "followup_days": float((export - origin).days)})
     curves = {"model": model.predict_survival(rows)}
     t_as_of = pd.to_datetime(train["as_of"]).dt.normalize()
     y_month = monthly_label(t_as_of, train["duration_days"], train["event"])
@@ -515,7 +523,8 @@ def _survival_tables(surv: pd.DataFrame, horizons) -> tuple[pd.DataFrame, pd.Dat
         curve = surv[[f"{name}_curve_{m + 1}" for m in range(CURVE_MONTHS)]].to_numpy()
         rows.append({"model": name, **survival_metrics(surv["duration_days"], surv["event"], risks, curve)})
     cal = horizon_calibration(surv["duration_days"], surv["event"],
-                              {d: surv[f"model_risk_{d}d"].to_numpy() for d in horizons})
+                              {d: surv[f"model_risk_{d}d"].to_numpy() for d in horizons},
+                              followup_days=surv["followup_days"])
     return pd.DataFrame(rows), cal
 
 

@@ -22,11 +22,18 @@ What the numbers are
 Planned hires
     ``hires`` (month, team, count) adds people who start on the first day of
     a forecast month. Nothing is known about them but their team and start,
-    so each gets the *new-hire* curve (default: the centre's observed
-    voluntary-exit rates by tenure month over the last year,
-    :meth:`ConstantHazardModel.predict_new_hire`); their expected early
-    exits are counted in their team's and site's rows and shown apart in
-    ``expected_hire_leavers``.
+    so each gets the *new-hire* curve: the centre's observed voluntary-exit
+    rates by tenure band over the 12 months before ``as_of``
+    (:meth:`ConstantHazardModel.predict_new_hire`, the same for every team),
+    even when the staff's curves come from the monthly hazard model. The
+    hazard model is not used for them on purpose: it learns from month-end
+    rows, and a person's first row is their first month end, so it never sees
+    the exits between the start date and that month end (no-shows, training
+    drop-outs) — the ones a planner of a hiring class needs most; the
+    life table counts them. Their expected early exits are counted in their
+    team's and site's rows and shown apart in ``expected_hire_leavers``. A
+    planned hire must name a team among the people forecast (it joins that
+    team's row); any other is refused, never dropped.
 
 Privacy
     Groups are pooled exactly as the roll-ups pool them (same rules and
@@ -154,6 +161,23 @@ def check_planned_hires(frame: pd.DataFrame, *, as_of, months: int, teams: Seque
     return [PlannedHire(index[m], t, int(c)) for m, t, c in zip(month, team, count, strict=True) if c > 0]
 
 
+def _check_hire_teams(hires: Sequence[PlannedHire], team_of_row: np.ndarray, labels: Sequence[str]) -> None:
+    """Refuse planned hires for a team nobody in ``rows`` belongs to: they would join no group's row
+    and be silently left out of every total (the rule: a planned hire joins its team's row, so its
+    team must be in the forecast)."""
+    known = set(team_of_row)
+    unknown = [h for h in hires if str(h.team_id) not in known]
+    if unknown:
+        examples = pd.DataFrame({"month": [labels[h.months_ahead - 1] for h in unknown],
+                                 "team": [h.team_id for h in unknown], "count": [h.count for h in unknown]})
+        raise SchemaError(
+            f"hires: column 'team': {len(unknown)} planned-hire row(s) ({int(examples['count'].sum())} people) "
+            "name a team with nobody among the people forecast, so their exits would be counted nowhere:\n"
+            + format_examples(examples) + "\nPlan hires only for teams with staff on the as-of date (with a "
+            "roster, teams in the roster), or assign them to an existing team.",
+            file="hires", column="team", n_rows=len(unknown), examples=examples.head(5))
+
+
 def _monthly(cumulative: np.ndarray) -> np.ndarray:
     return np.diff(np.column_stack([np.zeros(len(cumulative)), cumulative]), axis=1)
 
@@ -257,6 +281,7 @@ def forecast_leavers(
     labels = month_labels(as_of, months)
     as_of_text = f"{pd.Timestamp(as_of):%Y-%m-%d}"
     team_of_row = rows["team_id"].astype(object).where(rows["team_id"].notna(), "(none)").astype(str).to_numpy()
+    _check_hire_teams(hires, team_of_row, labels)
     actual = None if exit_month is None else np.asarray(exit_month, dtype=int)
     out = []
     for lvl, (display, site) in _displays(rows, min_group_size).items():
@@ -375,6 +400,7 @@ def leaver_forecast(
     level: float = 0.9,
     outcomes: pd.DataFrame | None = None,
     competing: bool | None = None,
+    rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The leaver forecast of everyone employed on ``as_of`` (:func:`forecast_leavers` on a model).
 
@@ -405,6 +431,10 @@ def leaver_forecast(
         dismissed in month 2 cannot resign in month 5). Default: yes for
         every model but :class:`ConstantHazardModel`, whose curve already
         accounts for them.
+    rows : pandas.DataFrame, optional
+        The people to forecast as the model reads them (default
+        :func:`staff_rows` of ``as_of``): pass the snapshot rows already built
+        for scoring to avoid building them twice, or a roster's rows.
 
     Examples
     --------
@@ -425,7 +455,7 @@ def leaver_forecast(
             "monthly risks. Use a model trained by this version of `attrition train`, or the tenure baseline "
             "(`attrition forecast --model baseline`, attrition.models.ConstantHazardModel).")
     as_of = pd.Timestamp(as_of).normalize()
-    rows = staff_rows(tables, as_of, model)
+    rows = staff_rows(tables, as_of, model) if rows is None else rows.reset_index(drop=True)
     if not len(rows):
         raise ConfigError(f"Nobody is employed on {as_of:%Y-%m-%d}: there is no one to forecast. Check --as-of.")
     hires = list(hires)

@@ -33,17 +33,26 @@ from attrition.models._survival import MONTH_DAYS
 __all__ = ["survival_metrics", "horizon_outcome", "horizon_calibration"]
 
 
-def horizon_outcome(duration_days, event, days: float) -> np.ndarray:
+def horizon_outcome(duration_days, event, days: float, followup_days=None) -> np.ndarray:
     """1 if a voluntary exit by ``days``, 0 if followed past ``days`` without one, else ``NaN``.
+
+    ``followup_days`` (each row's time from its as-of date to the export)
+    leaves out every row whose follow-up is shorter than ``days``, leavers
+    included: otherwise a horizon beyond the export would keep the leavers of
+    short follow-ups and drop their stayers, and overstate the observed share.
 
     >>> horizon_outcome([10, 100, 50], [1, 0, 0], 90).tolist()
     [1.0, 0.0, nan]
+    >>> horizon_outcome([10, 100, 50], [1, 0, 0], 90, followup_days=[50, 200, 50]).tolist()
+    [nan, 0.0, nan]
     """
     d = np.asarray(duration_days, dtype="float64")
     e = np.asarray(event, dtype="float64")
     out = np.full(len(d), np.nan)
     out[d >= days] = 0.0
     out[(e == 1) & (d <= days)] = 1.0
+    if followup_days is not None:
+        out[np.asarray(followup_days, dtype="float64") < days] = np.nan
     return out
 
 
@@ -115,8 +124,12 @@ def survival_metrics(duration_days, event, risks: dict[int, np.ndarray], curve: 
     return out
 
 
-def horizon_calibration(duration_days, event, risks: dict[int, np.ndarray]) -> pd.DataFrame:
+def horizon_calibration(duration_days, event, risks: dict[int, np.ndarray], followup_days=None) -> pd.DataFrame:
     """Per horizon: rows with a known outcome, mean risk, observed share, ECE, ROC AUC, expected vs actual.
+
+    With ``followup_days``, only rows followed for the whole horizon count
+    (:func:`horizon_outcome`). Rows with a competing exit before the horizon
+    are left out either way (the risks are net of them).
 
     >>> t = horizon_calibration([10, 100, 200, 40], [1, 0, 0, 1], {90: np.array([0.5, 0.1, 0.1, 0.4])})
     >>> t[["horizon_days", "n", "actual", "expected"]].to_dict("records")
@@ -124,7 +137,7 @@ def horizon_calibration(duration_days, event, risks: dict[int, np.ndarray]) -> p
     """
     rows = []
     for h in sorted(risks):
-        y = horizon_outcome(duration_days, event, h)
+        y = horizon_outcome(duration_days, event, h, followup_days)
         known = ~np.isnan(y)
         p = np.asarray(risks[h], dtype="float64")[known]
         yk = y[known]

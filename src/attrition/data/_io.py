@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from attrition.exceptions import ConfigError
 
-__all__ = ["atomic_write", "write_table", "write_text"]
+__all__ = ["atomic_write", "atomic_write_all", "write_table", "write_text", "table_writer", "text_writer"]
 
 
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
@@ -49,8 +49,47 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
     return path
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write CSV or Parquet (by suffix) atomically: a temporary file renamed on success."""
+def atomic_write_all(outputs: Sequence[tuple[str | Path, Callable[[str], None]]]) -> list[Path]:
+    """Write several files all or none: every ``write(tmp)`` first, then the renames.
+
+    A failing write leaves none of the targets changed (and no temporary
+    files): a job's table and its report are published together or not at all.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> def fail(tmp):
+    ...     raise OSError("disk full")
+    >>> try:
+    ...     atomic_write_all([(d / "a.csv", text_writer("x")), (d / "b.html", fail)])
+    ... except OSError:
+    ...     pass
+    >>> sorted(p.name for p in d.iterdir())
+    []
+    >>> [p.name for p in atomic_write_all([(d / "a.csv", text_writer("x")), (d / "b.html", text_writer("y"))])]
+    ['a.csv', 'b.html']
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, write in outputs:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            staged.append((tmp, path))
+            write(tmp)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return [path for _, path in staged]
+
+
+def table_writer(frame: pd.DataFrame, path: str | Path) -> Callable[[str], None]:
+    """A ``write(tmp)`` of ``frame`` as CSV or Parquet, by ``path``'s suffix (for :func:`atomic_write_all`)."""
     path = Path(path)
     if path.suffix not in {".csv", ".parquet"}:
         raise ConfigError(f"Output {path} must end in .csv or .parquet.")
@@ -61,9 +100,19 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         else:
             frame.to_parquet(tmp, index=False)
 
-    return atomic_write(path, write)
+    return write
+
+
+def text_writer(text: str) -> Callable[[str], None]:
+    """A ``write(tmp)`` of ``text`` in UTF-8 (for :func:`atomic_write_all`)."""
+    return lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV or Parquet (by suffix) atomically: a temporary file renamed on success."""
+    return atomic_write(path, table_writer(frame, path))
 
 
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` atomically to ``path`` (a temporary file renamed on success)."""
-    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return atomic_write(path, text_writer(text))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from attrition.analysis._forecast import check_planned_hires, leaver_forecast, staff_rows
-from attrition.data._io import write_table, write_text
+from attrition.data._io import atomic_write_all, table_writer, text_writer
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, SchemaError
 from attrition.jobs._config import Config
@@ -132,10 +132,11 @@ def forecast(
                              level=level)
     result["model_name"] = info.get("model_name", "")
     result["model_version"] = info.get("model_version", "")
-    html = build_forecast_report(result, level=level) if report is not None else None
+    outputs = []  # the table and the page are written together, or neither
     if out is not None:
-        write_table(result, out)
-        log.info("Wrote the forecast to %s", out)
-    if html is not None:
-        write_text(report, html)
+        outputs.append((out, table_writer(result, out)))
+    if report is not None:
+        outputs.append((report, text_writer(build_forecast_report(result, level=level))))
+    for path in atomic_write_all(outputs):
+        log.info("Wrote %s", path)
     return result

@@ -10,7 +10,7 @@ import pandas as pd
 from attrition.data._io import write_text
 from attrition.exceptions import ConfigError, ModelNotFoundError, SchemaError
 from attrition.jobs._config import Config
-from attrition.jobs._workflows import report_group_size
+from attrition.jobs._workflows import report_forecast, report_group_size
 from attrition.reporting._report import build_report
 from attrition.tracking._mlflow import load_model, model_fairness
 
@@ -68,7 +68,7 @@ def report_from_file(
     if Path(out).suffix.lower() not in {".html", ".htm"}:
         raise ConfigError(f"Report {out} must end in .html.")
     scores = read_scores(scores_path)
-    model, info, features, fairness = None, {}, None, None
+    model, info, features, fairness, forecast = None, {}, None, None, None
     tracking = config.resolved_tracking_uri()
     uri = model_uri or _model_of_scores(scores)
     left_out: list[str] = []
@@ -92,6 +92,8 @@ def report_from_file(
             tables = config.load_tables(data_dir, columns=model.spec_.columns, declare=model.spec_.declared)
             snaps = model.snapshots(tables, [pd.Timestamp(str(scores["as_of"].iloc[0]))])
             features = snaps[snaps["employee_id"].astype(str).isin(scores["employee_id"].astype(str))]
+            forecast = report_forecast(tables, pd.Timestamp(str(scores["as_of"].iloc[0])), model, features,
+                                       report_group_size(config, model))
         else:
             left_out.append("The driver beeswarm (every measure, every person) and the waterfall of the highest "
                             "risk: they need the scoring month's data. Pass --data DIR to add them.")
@@ -99,7 +101,7 @@ def report_from_file(
         log.warning("Left out of the report: %s", item)
     html = build_report(scores, model=model, model_info=info, features=features, fairness=fairness,
                         min_group_size=report_group_size(config, model),
-                        id_salt=config.id_salt, left_out=left_out)
+                        id_salt=config.id_salt, left_out=left_out, forecast=forecast)
     return write_text(out, html)
 
 

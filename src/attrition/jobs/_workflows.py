@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from attrition.data._io import write_table, write_text
+from attrition.data._io import atomic_write_all, table_writer, text_writer
 from attrition.data._loading import read_roster
 from attrition.data._privacy import pseudonymise, resolve_salt
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError
 from attrition.jobs._config import Config
 from attrition.models._model import AttritionModel
+from attrition.analysis._forecast import leaver_forecast
+from attrition.reporting._forecast import forecast_section
 from attrition.reporting._report import build_report
 from attrition.scoring._roster import score_roster
 from attrition.tracking._mlflow import (
@@ -149,6 +151,16 @@ def report_group_size(config: Config, model: AttritionModel | None) -> int:
     return max(int(config.min_group_size), int(spec.min_group_size) if spec is not None else 0)
 
 
+def report_forecast(tables: Tables, as_of, model, rows: pd.DataFrame, min_group_size: int) -> dict | None:
+    """The report's leaver forecast section (12 months, the scored people), or ``None`` when the
+    model gives no survival curve (a binary model: the section is left out, logged)."""
+    if getattr(model, "kind_", "binary") != "hazard" or not len(rows):
+        log.info("The report has no leaver forecast: the model gives no monthly survival curve.")
+        return None
+    frame = leaver_forecast(tables, as_of, model, months=12, min_group_size=min_group_size, rows=rows)
+    return forecast_section(frame)
+
+
 def _check_outputs(out, report) -> None:
     if out is not None and Path(out).suffix not in {".csv", ".parquet"}:
         raise ConfigError(f"Output {out} must end in .csv or .parquet.")
@@ -233,13 +245,16 @@ def score(
     html = None
     if report is not None:  # built before anything is written: a failure leaves no partial output
         features = snaps[snaps["employee_id"].isin(scores["employee_id"])] if roster is not None else snaps
+        group_size = report_group_size(config, model)
         html = build_report(scores, model=model, model_info=info, features=features, outcomes=outcomes,
-                            fairness=model_fairness(info, tracking),
-                            min_group_size=report_group_size(config, model), id_salt=config.id_salt)
+                            fairness=model_fairness(info, tracking), min_group_size=group_size,
+                            id_salt=config.id_salt,
+                            forecast=report_forecast(tables, as_of, model, features, group_size))
+    outputs = []  # the scores and the report are written together, or neither
     if out is not None:
-        write_table(scores, out)
-        log.info("Wrote %d scores to %s", len(scores), out)
+        outputs.append((out, table_writer(scores, out)))
     if html is not None:
-        write_text(report, html)
-        log.info("Wrote the report to %s", report)
+        outputs.append((report, text_writer(html)))
+    for path in atomic_write_all(outputs):
+        log.info("Wrote %s", path)
     return scores

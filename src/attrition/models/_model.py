@@ -26,7 +26,12 @@ latest ``stopping_months`` dates whose ``horizon_days`` outcome is known:
 LightGBM stops on their monthly log loss, and the validation metrics of the
 ``horizon_days`` risk are measured on them) and *calibration* (the latest
 ``valid_months`` dates with an observed month, after the early-stopping
-ones: a Platt scaling of the monthly hazard). ``predict_risk`` is the risk
+ones: a Platt scaling of the monthly hazard). The validation outcomes are
+*purged* of the calibration months: a row's outcome counts the exits up to
+the first calibration month only, scored against the risk over that same
+window, so no exit the calibration was fitted on is scored
+(``purge_gap=True`` moves the early-stopping months back instead, at the
+cost of training on older months). ``predict_risk`` is the risk
 within ``horizon_days`` read off the survival curve; ``predict_survival``
 gives the curve over 12 months. Other targets (quiet quitting) use a binary
 model of the label within the horizon, split as described above.
@@ -202,6 +207,21 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Hazard model only: the as-of dates whose ``horizon_days`` outcome is
         known and that are held out for early stopping and the validation
         metrics (default ``valid_months``).
+    purge_gap : bool, default False
+        Hazard model only: leave about ``horizon_days`` of months between the
+        early-stopping and the calibration months, so every validation row's
+        whole horizon is observed before the calibration months. By default
+        the early-stopping months are the latest before the calibration ones
+        (the model trains on the most recent months) and the validation
+        metrics are *purged* instead: each row's outcome counts the exits up
+        to the first calibration month only, against the risk over the same
+        window. Either way no exit the calibration was fitted on is scored.
+    lgbm_candidates : list of dict, optional
+        Hazard model only: overrides of the LightGBM settings to choose from,
+        each fitted on the training months and scored on the early-stopping
+        months' monthly log loss; the best is kept (``training_summary_
+        ["setting"]``). The choice is made on the data given to :meth:`fit`
+        only, so inside each origin of a backtest. Default: the one setting.
 
     Attributes
     ----------
@@ -255,9 +275,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         risk_bands: dict[str, float] | None = None,
         random_state: int = 0,
         stopping_months: int | None = None,
+        purge_gap: bool = False,
+        lgbm_candidates: list[dict[str, Any]] | None = None,
     ) -> None:
         self.spec = spec
         self.stopping_months = stopping_months
+        self.purge_gap = purge_gap
+        self.lgbm_candidates = lgbm_candidates
         self.valid_months = valid_months
         self.lgbm_params = lgbm_params
         self.early_stopping_rounds = early_stopping_rounds
@@ -306,9 +330,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         return mask
 
     # ------------------------------------------------------------------ fit
-    def _params(self) -> dict[str, Any]:
+    def _params(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         base = HAZARD_LGBM_PARAMS if getattr(self, "kind_", "binary") == "hazard" else DEFAULT_LGBM_PARAMS
-        params = {**base, **(self.lgbm_params or {})}
+        params = {**base, **(extra or {}), **(self.lgbm_params or {})}
         params["random_state"] = self.random_state
         params.setdefault("deterministic", True)
         params.setdefault("force_col_wise", True)
@@ -385,8 +409,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     def _what(self) -> str:
         return "Attrition model" if self.target == "attrition" else "Quiet-quitting model"
 
-    def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, valid: np.ndarray) -> None:
-        params = self._params()
+    def _fit_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, valid: np.ndarray,
+                     extra: dict[str, Any] | None = None) -> float:
+        """Fit the trees with early stopping on ``valid``; returns the best validation log loss."""
+        params = self._params(extra)
         rounds = int(params.pop("n_estimators", 100))
         init = params.pop("init_score", None)
         self.init_model_ = None
@@ -408,6 +434,23 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Keep only the trees up to the best iteration, in LightGBM's own text format.
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
         self.best_iteration_ = int(best)
+        return float(booster.best_score.get("validation", {}).get("binary_logloss", np.nan))
+
+    def _fit_hazard_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, stop: np.ndarray) -> str:
+        """One booster, or the best of ``lgbm_candidates`` by the early-stopping months' log loss."""
+        candidates = list(self.lgbm_candidates or [])
+        if not candidates:
+            self._fit_booster(X, y, train, stop)
+            return "default"
+        best = None
+        for i, extra in enumerate(candidates):
+            loss = self._fit_booster(X, y, train, stop, extra=dict(extra))
+            log.info("  setting %d of %d %s: early-stopping log loss %.5f, %d trees", i + 1, len(candidates),
+                     extra, loss, self.best_iteration_)
+            if best is None or loss < best[0]:
+                best = (loss, i, self.booster_, self.best_iteration_, self.init_model_)
+        _, i, self.booster_, self.best_iteration_, self.init_model_ = best
+        return f"candidate {i}: {json.dumps(candidates[i], sort_keys=True)}"
 
     def _calibrate(self, margin_valid: np.ndarray, y_valid: np.ndarray) -> None:
         platt = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
@@ -505,7 +548,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------- hazard model
     def _hazard_split(self, as_of: pd.Series, y_month: np.ndarray, y_horizon: np.ndarray):
-        """Masks of training, early-stopping and calibration rows (see the module docs)."""
+        """Masks of training, early-stopping and calibration rows (see the module docs).
+
+        The early-stopping months are the latest with a known horizon outcome
+        before the calibration months; their validation outcomes are purged of
+        the calibration months' exits (:meth:`_evaluate_hazard`). With
+        ``purge_gap``, they are instead the latest whose whole ``horizon_days``
+        window ends on or before the first calibration month, and the months
+        in between train nothing; a history too short for that gap falls back
+        to the default layout, with a warning.
+        """
         n_cal = int(self.valid_months)
         n_stop = int(self.stopping_months if self.stopping_months is not None else self.valid_months)
         month_dates = np.sort(as_of[~np.isnan(y_month)].unique())
@@ -517,8 +569,24 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             )
         cal_dates = month_dates[-n_cal:]
         first_cal = pd.Timestamp(cal_dates[0])
-        horizon_dates = np.sort(as_of[~np.isnan(y_horizon) & (as_of < first_cal).to_numpy()].unique())
-        stop_dates = horizon_dates[-n_stop:] if len(horizon_dates) >= n_stop + 1 else month_dates[-(n_cal + n_stop):-n_cal]
+        horizon = pd.Timedelta(days=self.horizon_days)
+        known = ~np.isnan(y_horizon)
+        purged = np.sort(as_of[known & (as_of + horizon <= first_cal).to_numpy()].unique())
+        # at least as many training months as early-stopping ones before the first stop date
+        gap = bool(self.purge_gap) and len(purged) >= n_stop \
+            and int((month_dates < purged[-n_stop]).sum()) >= max(n_stop, 1)
+        if gap:
+            stop_dates = purged[-n_stop:]
+        else:
+            horizon_dates = np.sort(as_of[known & (as_of < first_cal).to_numpy()].unique())
+            stop_dates = (horizon_dates[-n_stop:] if len(horizon_dates) >= n_stop + 1
+                          else month_dates[-(n_cal + n_stop):-n_cal])
+            if self.purge_gap:
+                warnings.warn(
+                    f"{self._what()}: the history is too short for a {self.horizon_days}-day gap between the "
+                    "early-stopping and the calibration months: the early-stopping months are the latest "
+                    "before the calibration ones, and their validation outcomes are purged of the calibration "
+                    "months' exits instead.", DataQualityWarning, stacklevel=4)
         first_stop = pd.Timestamp(stop_dates[0])
         observed = ~np.isnan(y_month)
         cal = observed & as_of.isin(cal_dates).to_numpy()
@@ -528,17 +596,17 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             raise InsufficientDataError(
                 f"No training rows before the early-stopping months ({first_stop:%Y-%m-%d}). Provide "
                 "a longer history, or fewer validation months.")
-        return train, stop, cal
+        return train, stop, cal, gap
 
     def _fit_hazard(self, snapshots: pd.DataFrame) -> AttritionModel:
         as_of = pd.to_datetime(snapshots["as_of"]).dt.normalize()
         y_month = monthly_label(as_of, snapshots["duration_days"], snapshots["event"])
         y_h = snapshots["label"].to_numpy(dtype="float64")
-        train, stop, cal = self._hazard_split(as_of, y_month, y_h)
+        train, stop, cal, gap = self._hazard_split(as_of, y_month, y_h)
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12)
         X = self.prepare(snapshots)
-        self._fit_booster(X, y_month, train, stop)
+        setting = self._fit_hazard_booster(X, y_month, train, stop)
         self._calibrate(self._margin(X[cal]), y_month[cal])
         # Bands against the horizon's observed base rate on the early-stopping months, when known.
         known = stop & ~np.isnan(y_h)
@@ -562,6 +630,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "n_valid": int((stop & ~np.isnan(y_h)).sum()),  # the rows validation_mask selects
             "n_calibration": int(cal.sum()),
             "n_censored": int(np.isnan(y_month).sum()),
+            "purge_gap": bool(gap),
+            "setting": setting,
             "train_events": int(np.nansum(y_month[train])),
             "best_iteration": self.best_iteration_,
             "horizon_days": int(self.spec_.horizon_days),
@@ -572,25 +642,47 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal) -> dict[str, float]:
         """The horizon risk on the early-stopping months (and the baselines fitted on the
-        rows whose horizon ended before them); the monthly hazard on the calibration months."""
+        rows whose horizon ended before them); the monthly hazard on the calibration months.
+
+        Purged of the calibration months: a validation row's outcome counts the exits up to the
+        first calibration month only (its window is ``min(horizon_days, days to it)``), and the
+        risks compared are those of the same window, read off the curve (the baselines' horizon
+        risks scaled to it at a constant hazard). Exits the Platt scaling was fitted on are never
+        scored. With the purge gap (every window ends by then) this is the plain horizon outcome.
+        """
         as_of = pd.to_datetime(snapshots["as_of"])
         valid = stop & ~np.isnan(y_h)
         first_stop = as_of[stop].min()
         fit_rows = ~np.isnan(y_h) & (as_of + pd.Timedelta(days=self.horizon_days) <= first_stop).to_numpy()
-        metrics: dict[str, float] = {}
-        if valid.any() and len(np.unique(y_h[valid])) == 2:
-            metrics.update(classification_metrics(y_h[valid], self.predict_risk(snapshots.loc[valid]),
-                                                  prefix="valid_"))
+        first_cal = as_of[cal].min()
+        window = np.minimum(float(self.horizon_days),
+                            ((first_cal - as_of[valid]).dt.days).to_numpy(dtype="float64"))
+        dur = snapshots["duration_days"].to_numpy(dtype="float64")[valid]
+        event = snapshots["event"].to_numpy(dtype="float64")[valid]
+        y_w = np.where((event == 1) & (dur <= window), 1.0, 0.0)
+        metrics: dict[str, float] = {"valid_window_days_mean": float(window.mean()) if len(window) else float("nan")}
+
+        def scaled(risk: np.ndarray) -> np.ndarray:  # a horizon risk over each row's window
+            r = np.clip(np.asarray(risk, dtype="float64"), 0.0, 1.0 - 1e-12)
+            return -np.expm1(np.log1p(-r) * window / float(self.horizon_days))
+
+        if valid.any() and len(np.unique(y_w)) == 2:
+            hazards = self._hazards(snapshots.loc[valid], self._curve_months())
+            p_w = np.empty(len(window))
+            for w in np.unique(window):
+                at = window == w
+                p_w[at] = risk_at(hazards[at], w)
+            metrics.update(classification_metrics(y_w, p_w, prefix="valid_"))
             if fit_rows.any() and len(np.unique(y_h[fit_rows])) == 2:
                 if "tenure_days" in snapshots.columns:
                     tenure = TenureBaseline().fit(snapshots.loc[fit_rows], y_h[fit_rows])
                     metrics.update(classification_metrics(
-                        y_h[valid], tenure.predict_risk(snapshots.loc[valid]), prefix="baseline_valid_"))
+                        y_w, scaled(tenure.predict_risk(snapshots.loc[valid])), prefix="baseline_valid_"))
                 lr = LogisticBaseline(features=self.feature_names_in_).fit(snapshots.loc[fit_rows], y_h[fit_rows])
-                metrics.update(classification_metrics(y_h[valid], lr.predict_risk(snapshots.loc[valid]),
+                metrics.update(classification_metrics(y_w, scaled(lr.predict_risk(snapshots.loc[valid])),
                                                       prefix="lr_baseline_valid_"))
-                metrics.update(classification_metrics(y_h[valid], np.full(int(valid.sum()), y_h[fit_rows].mean()),
-                                                      prefix="prior_baseline_valid_"))
+                metrics.update(classification_metrics(
+                    y_w, scaled(np.full(int(valid.sum()), y_h[fit_rows].mean())), prefix="prior_baseline_valid_"))
         hazard_cal = self._calibrated(self._margin(X[cal]))
         metrics.update(classification_metrics(y_month[cal], hazard_cal, prefix="calibration_month_"))
         metrics.update(classification_metrics(y_month[train], self._calibrated(self._margin(X[train])),

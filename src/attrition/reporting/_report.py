@@ -338,6 +338,7 @@ def build_report(
     min_group_size: int = 5,
     id_salt: str | None = None,
     left_out: list[str] | None = None,
+    forecast: Mapping | None = None,
 ) -> str:
     """The HTML report of one scoring run (see the module docs).
 
@@ -377,6 +378,12 @@ def build_report(
         What the report could not include and how to add it, one sentence
         each, shown in a box at the top (``attrition report --scores`` passes
         them when it cannot find the model or the data).
+    forecast : dict, optional
+        The leaver forecast section (:func:`attrition.reporting.forecast_section`
+        of :func:`attrition.analysis.leaver_forecast`): a chart of the expected
+        voluntary leavers month by month, with the plain statement that it
+        assumes today's conditions persist. ``attrition score --report`` adds
+        it for a monthly hazard model.
 
     Returns
     -------
@@ -415,6 +422,7 @@ def build_report(
         "fairness": _fairness_section(fairness),
         "card": model_card(model, model_info=model_info, scores=scores),
         "left_out": list(left_out or []),
+        "forecast": forecast if shown else None,
     }
     return render_template("report.html.j2", **context)
 
