@@ -428,8 +428,8 @@ def state_observations(snapshots: pd.DataFrame, definition: QuietQuittingDefinit
     """The state model's observations: per component, the oriented z of the own change and of the
     team comparison (NaN when unknown); ``dimensions`` picks and orders them (missing ones NaN).
 
-    By default the behavioural components only: survey components (``identified`` mode) count in
-    the index but not in the state. A survey answer is carried from wave to wave, so the monthly
+    By default the behavioural components only (the survey ones when there are no others):
+    survey components (``identified`` mode) count in the index but not in the state. A survey answer is carried from wave to wave, so the monthly
     model would read one answer as several months of fresh evidence, and answer levels are lasting
     differences between people rather than a state they enter; on simulator seeds 1 and 2 (300 x
     24) they took the state's ROC AUC from 0.98-0.99 down to 0.82-0.83 and over-stated prevalence
@@ -438,8 +438,8 @@ def state_observations(snapshots: pd.DataFrame, definition: QuietQuittingDefinit
     _, _, zs = _signals(snapshots, definition)
     obs = _observation_frame(zs, len(snapshots))
     if dimensions is None:
-        dimensions = [k for k, v in obs.items()
-                      if np.isfinite(v).any() and not COMPONENTS[k.split(":")[0]].survey]
+        known = [k for k, v in obs.items() if np.isfinite(v).any()]
+        dimensions = [k for k in known if not COMPONENTS[k.split(":")[0]].survey] or known
     nan = np.full(len(snapshots), np.nan)
     x = np.column_stack([obs.get(d, nan) for d in dimensions]) if dimensions else np.empty((len(snapshots), 0))
     x[_nesting(snapshots, definition)] = np.nan
