@@ -2,7 +2,8 @@
 
 For each seed: simulate a centre (several routes into withdrawal: low
 engagement, drift, workload shocks, new team leads, blocked promotions), build
-monthly 90-day snapshots in the default ``team`` survey mode, and for each
+monthly 90-day snapshots in the default ``team`` survey mode (``--survey-privacy
+identified``: individual answers as features and index components), and for each
 state method (``hmm`` — the default —, ``mixture`` and the old fixed
 ``threshold``) measure
 
@@ -77,10 +78,11 @@ def true_entry(snaps: pd.DataFrame, truth: pd.DataFrame, employees: pd.DataFrame
     return now, entry, stays
 
 
-def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_methods: list[str]) -> list[dict]:
+def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_methods: list[str],
+             privacy: str = "team") -> list[dict]:
     centre = simulate(n_employees=employees, months=months, seed=seed)
     tables = centre.tables
-    base = SnapshotSpec(horizon_days=HORIZON).build(tables)
+    base = SnapshotSpec(horizon_days=HORIZON, survey_privacy=privacy).build(tables)
     truth = centre.truth.rename(columns={"month_end": "as_of"})
     export = tables.infer_export_date()
     now, entry, stays = true_entry(base, centre.truth, tables.employees)
@@ -95,8 +97,9 @@ def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_me
     out = []
     ceiling = None
     for method in methods:
-        spec = SnapshotSpec(horizon_days=HORIZON, target="quiet_quitting",
-                            quiet_quitting=QuietQuittingDefinition(state_method=method))
+        spec = SnapshotSpec(horizon_days=HORIZON, target="quiet_quitting", survey_privacy=privacy,
+                            quiet_quitting=QuietQuittingDefinition(state_method=method,
+                                                                   use_surveys=privacy == "identified"))
         qq = spec.relabel(base, tables, state_fit_before=first_valid)
         definition = SnapshotSpec.from_dict(qq.attrs["spec"]).quiet_quitting_definition()
         index = quiet_quitting_index(qq, definition)
@@ -149,13 +152,16 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["hmm", "mixture", "threshold"])
     parser.add_argument("--risk-methods", nargs="+", default=["hmm", "threshold"],
                         help="methods whose entry label trains a risk model (LightGBM fits are the slow part)")
+    parser.add_argument("--survey-privacy", choices=["team", "identified"], default="team",
+                        help="identified: individual survey answers are features and index components")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     results = []
     for seed in args.seeds:
-        for r in one_seed(seed, args.employees, args.months, args.methods, args.risk_methods):
+        for r in one_seed(seed, args.employees, args.months, args.methods, args.risk_methods,
+                          args.survey_privacy):
             results.append(r)
             risk = (f", risk AUC {r['risk_auc']:.3f} (ceiling {r['ceiling_auc']:.3f})" if "risk_auc" in r
                     else "")
