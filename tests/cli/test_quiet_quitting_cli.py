@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from attrition import simulate
 from attrition.cli import cli
+from attrition.tracking import load_model
 
 pytestmark = pytest.mark.slow
 
@@ -158,12 +159,21 @@ def test_snapshots_are_built_once_per_command(work, trained_all):
     result, text = invoke("score", "--data", root / "data", "--config", config, "--as-of", "2025-04-30",
                           "--model", "qqcli", "--out", root / "once.csv", "--report", root / "once.html")
     assert result.exit_code == 0, text
-    # Two builds, never more: one for the scoring date (shared by the scores, the quiet-quitting
-    # risk and the report, which does not rebuild), and one for the month ends before it that the
-    # quiet-quitting state's filtered HMM probability reads (score_roster's state history).
+    # One build: the scoring date (shared by the scores, the quiet-quitting risk and the report,
+    # which does not rebuild) together with the month ends before it that the quiet-quitting
+    # state's filtered HMM probability reads (the state history).
     builds = re.findall(r"Snapshots: \d+ employee-months over (\d+) as-of dates", text)
-    assert len(builds) == 2, text
-    assert builds[0] == "1" and int(builds[1]) > 1, builds  # the scoring date, then its history
+    assert len(builds) == 1 and int(builds[0]) > 1, text
+
+
+def test_the_state_model_never_saw_the_validation_months(work, trained_all):
+    # The quiet-quitting labels of the validation months (early stopping, calibration, metrics)
+    # read a state model fitted on the months before them only.
+    root, _ = work
+    model, _ = load_model("models:/qqcli-quiet-quitting@champion", f"sqlite:///{root / 'mlflow.db'}")
+    fitted = model.spec_.quiet_quitting_definition().state_model
+    assert fitted["fit_last_as_of"] < model.validation_dates_[0]
+    assert model.training_summary_["state_model_fit_last_as_of"] == fitted["fit_last_as_of"]
 
 
 def test_a_roster_report_describes_only_the_roster(work, trained_all, monkeypatch):

@@ -9,6 +9,7 @@ from attrition import RosterError, score_roster
 from attrition.analysis import top_drivers
 from attrition.data import write_table
 from attrition.scoring import SCORE_COLUMNS
+from attrition.scoring._roster import scoring_snapshots
 from attrition.snapshots._build import population
 
 
@@ -62,6 +63,21 @@ def test_scoring_twice_gives_identical_files(tmp_path, medium, medium_model, as_
     a = write_table(score_roster(medium.tables, as_of, medium_model), tmp_path / "a.csv")
     b = write_table(score_roster(medium.tables, as_of, medium_model), tmp_path / "b.csv")
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_one_build_for_the_date_and_the_state_history_scores_as_separate_builds(medium, medium_model):
+    # score_roster builds the scoring date and the month ends the quiet-quitting state reads in one
+    # pass; the scores equal those from the date's own build with the history built apart.
+    as_of = pd.Timestamp("2025-09-30")
+    one = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True)
+    snaps, history = scoring_snapshots(medium.tables, as_of, medium_model)
+    assert set(pd.to_datetime(snaps["as_of"])) == {as_of}
+    assert history["as_of"].nunique() == 11 and (pd.to_datetime(history["as_of"]) < as_of).all()
+    apart = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True,
+                         snapshots=medium_model.snapshots(medium.tables, [as_of]))
+    assert_frame_equal(one, apart)
+    assert one.attrs["quiet_quitting_prevalence_by_month"] == apart.attrs["quiet_quitting_prevalence_by_month"]
+    assert len(one.attrs["quiet_quitting_prevalence_by_month"]) == 12
 
 
 def test_scores_match_training_pipeline(medium, medium_snapshots, medium_model):

@@ -19,11 +19,11 @@ from attrition.data._privacy import pseudonymise, resolve_salt
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError
 from attrition.jobs._config import Config
-from attrition.models._model import AttritionModel
 from attrition.analysis._forecast import leaver_forecast
+from attrition.models._model import AttritionModel, validation_start
 from attrition.reporting._forecast import forecast_section
 from attrition.reporting._report import build_report
-from attrition.scoring._roster import score_roster
+from attrition.scoring._roster import score_roster, scoring_snapshots
 from attrition.tracking._mlflow import (
     TrainingRun,
     load_companion_model,
@@ -101,7 +101,12 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
         definition = spec.quiet_quitting_definition()
         log.info("Quiet quitting: fitting the state model (%s) and labelling entry into the state "
                  "(surveys %s)", definition.state_method, "used" if definition.use_surveys else "not used")
-        frames["quiet_quitting"] = config.snapshot_spec("quiet_quitting").relabel(snaps, tables)
+        # The state model is fitted on the months before the validation ones: the validation
+        # metrics then read labels from a state that never saw those months.
+        first_valid = validation_start(snaps["as_of"], spec.horizon_days, config.valid_months,
+                                       tables.infer_export_date())
+        frames["quiet_quitting"] = config.snapshot_spec("quiet_quitting").relabel(
+            snaps, tables, state_fit_before=first_valid)
     # Fit every model before logging or registering anything: a failure leaves no partial output.
     models = {t: _fit(config, frames[t], t) for t in targets}
     name = _register_as(config, register)
@@ -235,11 +240,12 @@ def score(
         tables = config.load_tables(columns=model.spec_.columns, declare=model.spec_.declared)
     roster_frame = read_roster(roster) if roster is not None else None
     as_of = pd.Timestamp(as_of).normalize()
-    snaps = model.snapshots(tables, [as_of])
+    # One build: the scoring date (scores, report) and the month ends the quiet-quitting state reads.
+    snaps, history = scoring_snapshots(tables, as_of, model, qq_model)
     scores = score_roster(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
-        quiet_quitting=True, qq_model=qq_model, snapshots=snaps,
+        quiet_quitting=True, qq_model=qq_model, snapshots=snaps, history=history,
     )
     scores["employee_pseudonym"] = pseudonymise(scores["employee_id"].astype(str), resolve_salt(config.id_salt))
     html = None

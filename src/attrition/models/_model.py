@@ -78,7 +78,7 @@ from attrition.models._survival import (
 from attrition.snapshots._build import feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
-__all__ = ["AttritionModel", "out_of_time_split", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS"]
+__all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS"]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,25 @@ def out_of_time_split(
             "longer history, a shorter horizon, or fewer validation months."
         )
     return train, valid
+
+
+def validation_start(as_of: pd.Series, horizon_days: int, valid_months: int, export_date) -> pd.Timestamp:
+    """The first validation as-of date :func:`out_of_time_split` will choose, before any label.
+
+    The validation months are the latest ``valid_months`` as-of dates whose
+    ``horizon_days`` outcome is observed by ``export_date``. Whatever the
+    label reads (the quiet-quitting state model) is fitted before this date.
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]))
+    >>> f"{validation_start(d, 30, 1, '2024-04-30'):%Y-%m-%d}"  # 2024-04-30 + 30 days is not observed
+    '2024-03-31'
+    """
+    as_of = pd.to_datetime(as_of)
+    observed = (as_of + pd.Timedelta(days=int(horizon_days)) <= pd.Timestamp(export_date)).to_numpy()
+    _, valid = out_of_time_split(as_of, observed, horizon_days, valid_months)
+    return pd.Timestamp(as_of[valid].min())
 
 
 def risk_band(risk: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
@@ -513,6 +532,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.metrics_ = metrics
         as_of = pd.to_datetime(snapshots["as_of"])
         self.validation_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[valid].unique())
+        state_seen = self._state_model_seen(spec, as_of[valid].min())
         self.training_summary_ = {
             "train_first_as_of": f"{as_of[train].min():%Y-%m-%d}",
             "train_last_as_of": f"{as_of[train].max():%Y-%m-%d}",
@@ -527,8 +547,25 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "export_time_features": [f for f in snapshots.attrs.get("export_time_features", [])
                                      if f in self.feature_names_in_],
         }
+        if state_seen is not None:
+            self.training_summary_["state_model_fit_last_as_of"] = state_seen
         self._report_fit()
         return self
+
+    def _state_model_seen(self, spec: SnapshotSpec, first_valid: pd.Timestamp) -> str | None:
+        """The last month end the quiet-quitting state model was fitted on; warns when it reaches
+        into the validation months (their labels then read a state fitted on them)."""
+        if spec.target != "quiet_quitting":
+            return None
+        model = spec.quiet_quitting_definition().state_model or {}
+        last = model.get("fit_last_as_of")
+        if last is not None and pd.Timestamp(last) >= first_valid:
+            log.warning(
+                "%s: the quiet-quitting state model was fitted on month ends up to %s, into the "
+                "validation months (from %s): the validation metrics read a state fitted on them. "
+                "Relabel with spec.relabel(snapshots, tables, state_fit_before=validation_start(...)) "
+                "as `attrition train` does.", self._what(), last, f"{first_valid:%Y-%m-%d}")
+        return last
 
     def _report_fit(self) -> None:
         metrics = self.metrics_

@@ -95,6 +95,38 @@ def _checked_snapshots(snapshots: pd.DataFrame, as_of: pd.Timestamp, employed: p
     return snapshots
 
 
+def scoring_snapshots(tables: Tables, as_of, model: AttritionModel, qq_model: AttritionModel | None = None,
+                      *, quiet_quitting: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The snapshots of ``as_of`` and, for the quiet-quitting state, of the month ends before it.
+
+    One build (``model.snapshots``) over ``as_of`` and the ``state_window - 1``
+    month ends before it (:func:`attrition.scoring.state_history_dates`, with
+    the definition of ``qq_model``'s spec, else of ``model``'s); each row uses
+    only data dated on or before its own month end, so the rows of ``as_of``
+    are those of a build for ``as_of`` alone.
+
+    Returns
+    -------
+    (snapshots, history)
+        The rows of ``as_of``, and those of the earlier month ends (None when
+        there are none or ``quiet_quitting`` is False), each indexed from 0.
+        ``tests/scoring`` checks that the scores equal those of separate builds.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    if not quiet_quitting:
+        return model.snapshots(tables, [as_of]), None
+    definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
+    dates = state_history_dates(tables, as_of, definition)
+    if not len(dates):
+        return model.snapshots(tables, [as_of]), None
+    built = model.snapshots(tables, [*dates, as_of])
+    now = (pd.to_datetime(built["as_of"]).dt.normalize() == as_of).to_numpy()
+    snaps = built.loc[now].reset_index(drop=True)
+    history = built.loc[~now].reset_index(drop=True)
+    snaps.attrs = history.attrs = dict(built.attrs)
+    return snaps, history
+
+
 def _select_roster(snaps: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
     if roster is None:
         return snaps
@@ -137,6 +169,7 @@ def score_roster(
     quiet_quitting: bool = False,
     qq_model: AttritionModel | None = None,
     snapshots: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score everyone on the roster (default: everyone employed) as of one date.
 
@@ -167,6 +200,11 @@ def score_roster(
         The features of everyone employed on ``as_of``, as
         ``model.snapshots(tables, as_of)`` builds them (pass them when the
         caller needs them too, so they are built once).
+    history : pandas.DataFrame, optional
+        With ``snapshots``: the rows of the month ends before ``as_of`` that
+        the quiet-quitting state filter reads, as :func:`scoring_snapshots`
+        returns them with ``snapshots`` from the same single build. Without
+        ``snapshots`` both come from one build here.
 
     Returns
     -------
@@ -198,8 +236,13 @@ def score_roster(
         raise ConfigError("score_roster(quiet_quitting=...) takes True or False: the quiet-quitting "
                           "definition is the one in the models' spec (spec_.quiet_quitting).")
     spec = model.spec_
-    snaps = model.snapshots(tables, [as_of]) if snapshots is None else _checked_snapshots(snapshots, as_of,
-                                                                                      employed)
+    want_qq = quiet_quitting or qq_model is not None
+    if snapshots is None:  # one build: the date and the month ends the state filter reads
+        snaps, history = scoring_snapshots(tables, as_of, model, qq_model, quiet_quitting=want_qq)
+    else:
+        snaps = _checked_snapshots(snapshots, as_of, employed)
+        if want_qq and history is None:
+            _, history = scoring_snapshots(tables, as_of, model, qq_model)
     labels = model.feature_labels()
     # Team medians over everyone employed that day (not only the roster): the drivers' reference.
     # One pass over the features of both models (each column's median depends on that column only).
@@ -207,13 +250,10 @@ def score_roster(
                                    *(qq_model.feature_names_in_ if qq_model is not None else [])]))
     all_medians = team_medians(snaps, features, min_group_size=spec.min_group_size)
     qq = None
-    if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
+    if want_qq:  # on everyone employed: the index compares with the centre
         definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
         refs = all_medians[list(qq_model.feature_names_in_)] if qq_model is not None else None
         # The state filter reads the month ends before as_of too (never after it).
-        hist_dates = state_history_dates(tables, as_of, definition)
-        history = ((qq_model if qq_model is not None else model).snapshots(tables, hist_dates)
-                   if len(hist_dates) else None)
         qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
                                    references=refs, history=history)
         qq.index = snaps["employee_id"].to_numpy()

@@ -2,10 +2,11 @@
 
 Withdrawal is a state people stay in for months, seen through noisy monthly
 signals. Each employee's month ends form a sequence; at each one the
-observation is the vector of component z-scores of the index (for every
-component, the robust z of the employee's own change and of the comparison
-with their team, oriented so that a positive value means *less* effort; see
-:mod:`attrition.snapshots._quiet_quitting`). Given the hidden state
+observation is the vector of behavioural component z-scores of the index (for
+every schedule and workload component, the robust z of the employee's own
+change and of the comparison with their team, oriented so that a positive
+value means *less* effort; survey components count in the index, not in the
+state: see :func:`attrition.snapshots.state_observations`). Given the hidden state
 (``0`` engaged as usual, ``1`` withdrawn) the dimensions are independent
 Gaussians; the state moves from month end to month end by a 2 x 2 transition
 matrix. Everything is fitted by expectation-maximisation (Baum-Welch) on the

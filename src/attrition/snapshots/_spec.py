@@ -232,10 +232,13 @@ class SnapshotSpec:
         frame.attrs["spec"] = spec.to_dict()
         return frame
 
-    def relabel(self, snapshots: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    def relabel(self, snapshots: pd.DataFrame, tables: Tables, *, state_fit_before=None) -> pd.DataFrame:
         """The same snapshot rows and features with this spec's target label.
 
         So one build of the features serves several targets (``train --target all``).
+        ``state_fit_before`` (quiet quitting): fit the state model on the rows
+        dated before that day only, e.g. the first validation month end
+        (:func:`attrition.snapshots.quiet_quitting_snapshots`).
         """
         built = snapshots.attrs.get("spec")
         if built is not None:
@@ -255,7 +258,8 @@ class SnapshotSpec:
             out.attrs = {**snapshots.attrs, "horizon_days": int(self.horizon_days)}
         else:
             out = quiet_quitting_snapshots(snapshots, tables, self.horizon_days,
-                                           self.quiet_quitting_definition())
+                                           self.quiet_quitting_definition(),
+                                           state_fit_before=state_fit_before)
             fitted = dict(out.attrs["quiet_quitting_definition"])
             use_surveys = bool(fitted.pop("use_surveys"))
             # The state model fitted on these rows is part of the spec from now on.
