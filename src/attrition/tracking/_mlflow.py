@@ -48,9 +48,11 @@ from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitt
 from attrition.tracking._model_cache import (
     model_cache_key,
     read_cached_model,
+    read_missing,
     read_resolved,
     store_stamp,
     write_cached_model,
+    write_missing,
     write_resolved,
 )
 
@@ -638,6 +640,9 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     cached = read_cached_model(known) if known is not None else None
     if cached is not None:
         return cached[0], {**cached[1], "model_uri": uri}
+    missing = read_missing(tracking, uri) if cacheable else None
+    if missing is not None:  # the registry had no such model, and nothing was written to it since
+        raise ModelNotFoundError(_not_found(uri, tracking, missing))
     setup_tracking(tracking)
     stamp = store_stamp(tracking)  # before resolving: a later write never matches this stamp
     try:
@@ -650,12 +655,10 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
             return cached[0], {**cached[1], "model_uri": uri}
         loaded = mlflow.pyfunc.load_model(uri)
     except mlflow.exceptions.MlflowException as exc:
-        raise ModelNotFoundError(
-            f"No model at {uri!r} in the tracking store {tracking}: "
-            f"{exc.message.splitlines()[0]}\nTrain and register one first, e.g. "
-            "`attrition train --data DIR --register attrition`, or pass --model with a valid URI "
-            "(and --tracking-uri if the store is elsewhere)."
-        ) from exc
+        message = exc.message.splitlines()[0] if exc.message else ""
+        if cacheable and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            write_missing(tracking, uri, stamp, message)
+        raise ModelNotFoundError(_not_found(uri, tracking, message)) from exc
     wrapper = loaded.unwrap_python_model()
     if not isinstance(wrapper, AttritionPyfunc):
         raise ModelNotFoundError(f"The model at {uri!r} is not an attrition model.")
@@ -667,6 +670,12 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
         write_cached_model(key, wrapper.model, info)
         write_resolved(tracking, uri, stamp, key)
     return wrapper.model, info
+
+
+def _not_found(uri: str, tracking: str, message: str) -> str:
+    return (f"No model at {uri!r} in the tracking store {tracking}: {message}\nTrain and register one "
+            "first, e.g. `attrition train --data DIR --register attrition`, or pass --model with a valid "
+            "URI (and --tracking-uri if the store is elsewhere).")
 
 
 def _identity(uri: str, name: str, version: str) -> str:
