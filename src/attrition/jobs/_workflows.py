@@ -223,7 +223,9 @@ def score(
         tables = config.load_tables(columns=model.spec_.columns)
     roster_frame = read_roster(roster) if roster is not None else None
     as_of = pd.Timestamp(as_of).normalize()
-    snaps = model.snapshots(tables, [as_of])
+    # Built here only when the report needs them too; otherwise score_roster builds the date with
+    # the month ends the quiet-quitting state reads, in one pass.
+    snaps = model.snapshots(tables, [as_of]) if report is not None else None
     scores = score_roster(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",

@@ -19,6 +19,7 @@ from attrition.data._fingerprint import data_fingerprint
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, RosterError
 from attrition.models._model import AttritionModel, risk_band
+from attrition.models._survival import CURVE_MONTHS, MONTH_DAYS, expected_months, risk_at
 from attrition.scoring._quiet_quitting import quiet_quitting_scores, state_history_dates
 from attrition.snapshots._build import population
 
@@ -101,10 +102,32 @@ def _select_roster(snaps: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataF
     return snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
 
 
+def _hazard_outputs(model: AttritionModel, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """A hazard model's risk, risk per horizon and expected months to exit, from one hazard curve.
+
+    ``predict_risk``, ``predict_horizons`` and ``expected_months_to_exit``
+    each predict the same :data:`CURVE_MONTHS` monthly hazards; when every
+    horizon falls within them (the default: up to 365 days), they are
+    predicted once here and read off alike (the same numbers, a third of the
+    prediction time).
+    """
+    horizons = [int(d) for d in model.spec_.horizons]
+    if max([model.horizon_days, *horizons]) > CURVE_MONTHS * MONTH_DAYS:
+        return (model.predict_risk(rows), model.predict_horizons(rows).reset_index(drop=True),
+                model.expected_months_to_exit(rows))
+    hazard = model.predict_hazard(rows)
+    by_horizon = pd.DataFrame({f"attrition_risk_{d}d": risk_at(hazard, d) for d in horizons})
+    return risk_at(hazard, model.horizon_days), by_horizon, expected_months(hazard)
+
+
 def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, n_drivers: int,
                 medians: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Risk, band and drivers of ``rows`` (in their order)."""
-    risk = model.predict_risk(rows)
+    hazard = getattr(model, "kind_", "binary") == "hazard"
+    if hazard:
+        risk, horizons, months_to_exit = _hazard_outputs(model, rows)
+    else:
+        risk = model.predict_risk(rows)
     out = pd.DataFrame(
         {
             "employee_id": rows["employee_id"].to_numpy(),
@@ -113,16 +136,34 @@ def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, 
             "risk_band": risk_band(risk, model.thresholds_),
         }
     )
-    if getattr(model, "kind_", "binary") == "hazard":  # the survival curve at each horizon
-        horizons = model.predict_horizons(rows)
+    if hazard:  # the survival curve at each horizon
         for col in horizons.columns:
             out[col] = np.round(horizons[col].to_numpy(), 6)
-        out["expected_months_to_exit"] = np.round(model.expected_months_to_exit(rows), 2)
+        out["expected_months_to_exit"] = np.round(months_to_exit, 2)
     if n_drivers > 0 and len(rows):
         drivers = top_drivers(model.contributions(rows), rows[model.feature_names_in_], n=n_drivers,
                               labels=labels, references=medians)
         out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
     return out
+
+
+def _same_features(a: AttritionModel, b: AttritionModel) -> bool:
+    """Whether two models' specs build the same features (the same builders, arguments and all)."""
+    return a is b or repr(a.spec_.builders()) == repr(b.spec_.builders())
+
+
+def _split_dates(frame: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``as_of`` and those of the dates before it, each re-indexed from 0.
+
+    One build of several month ends shares the per-table work (sorting,
+    running totals) that a build per date would repeat; each row's features
+    are those of its own date whatever the other dates (point in time).
+    """
+    at = (frame["as_of"] == as_of).to_numpy()
+    now = frame.loc[at].reset_index(drop=True)
+    before = frame.loc[~at].reset_index(drop=True)
+    now.attrs, before.attrs = dict(frame.attrs), dict(frame.attrs)
+    return now, before
 
 
 def score_roster(
@@ -198,8 +239,18 @@ def score_roster(
         raise ConfigError("score_roster(quiet_quitting=...) takes True or False: the quiet-quitting "
                           "definition is the one in the models' spec (spec_.quiet_quitting).")
     spec = model.spec_
-    snaps = model.snapshots(tables, [as_of]) if snapshots is None else _checked_snapshots(snapshots, as_of,
-                                                                                      employed)
+    qq_owner = qq_model if qq_model is not None else model
+    wants_qq = bool(quiet_quitting or qq_model is not None)
+    # The state filter reads the month ends before as_of too (never after it).
+    hist_dates = (state_history_dates(tables, as_of, qq_owner.spec_.quiet_quitting_definition())
+                  if wants_qq else pd.DatetimeIndex([]))
+    history = None
+    if snapshots is not None:
+        snaps = _checked_snapshots(snapshots, as_of, employed)
+    elif len(hist_dates) and _same_features(model, qq_owner):
+        snaps, history = _split_dates(model.snapshots(tables, [*hist_dates, as_of]), as_of)
+    else:
+        snaps = model.snapshots(tables, [as_of])
     labels = model.feature_labels()
     # Team medians over everyone employed that day (not only the roster): the drivers' reference.
     # One pass over the features of both models (each column's median depends on that column only).
@@ -207,13 +258,11 @@ def score_roster(
                                    *(qq_model.feature_names_in_ if qq_model is not None else [])]))
     all_medians = team_medians(snaps, features, min_group_size=spec.min_group_size)
     qq = None
-    if quiet_quitting or qq_model is not None:  # on everyone employed: the index compares with the centre
-        definition = (qq_model if qq_model is not None else model).spec_.quiet_quitting_definition()
+    if wants_qq:  # on everyone employed: the index compares with the centre
+        definition = qq_owner.spec_.quiet_quitting_definition()
         refs = all_medians[list(qq_model.feature_names_in_)] if qq_model is not None else None
-        # The state filter reads the month ends before as_of too (never after it).
-        hist_dates = state_history_dates(tables, as_of, definition)
-        history = ((qq_model if qq_model is not None else model).snapshots(tables, hist_dates)
-                   if len(hist_dates) else None)
+        if history is None and len(hist_dates):
+            history = qq_owner.snapshots(tables, hist_dates)
         qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
                                    references=refs, history=history)
         qq.index = snaps["employee_id"].to_numpy()
