@@ -543,7 +543,7 @@ def render_ratios(results_file: Path, out_md: Path, commit: str | None = None, f
     lines = ["| centre | files MB | plain read s (whole process s) | loader s (× read) | tables MiB "
              "| `attrition train --target all` s (× read; × process) | train peak MiB (× tables) "
              "| `attrition score` s, first (× read) | `attrition score` s, monthly (× read; × process) "
-             "| score peak MiB, either run (× tables) | rescoring byte-identical |",
+             "| score peak MiB, monthly run (× tables) | rescoring byte-identical |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, m in centres:
         plain, proc = get(n, m, "plain", "seconds"), get(n, m, "plain", "process_seconds")
