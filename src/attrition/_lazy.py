@@ -33,10 +33,10 @@ class LazyModule(ModuleType):
 
     Examples
     --------
-    >>> json = lazy_module("json")
+    >>> json = LazyModule("json")
     >>> json.dumps([1])
     '[1]'
-    >>> lazy_module("xml").dom.__name__
+    >>> LazyModule("xml").dom.__name__  # a submodule the package does not import itself
     'xml.dom'
     """
 
