@@ -37,7 +37,7 @@ so that one step's memory never hides another's:
 ``cli_train``
     ``attrition train --data DIR --target all --register NAME`` as a fresh
     command-line process into a new SQLite store: wall time and peak RSS
-    (the child's, from ``getrusage``).
+    (that child's own, from ``os.wait4``).
 ``cli_score``
     ``attrition score --data DIR --as-of <last month end> --model
     models:/NAME@champion`` (three drivers, both models), as a fresh process,
@@ -116,10 +116,12 @@ class Step:
         _reset_peak()
         self.rss_before = _status("VmRSS")
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.started
+        self.cpu_seconds = time.process_time() - self.cpu_started
         self.peak_mib = _status("VmHWM")
         return False
 
@@ -143,8 +145,8 @@ def run_step(step: str, data: Path, work: Path) -> dict:
     if step == "read":
         with Step() as s:
             tables = load_tables(data)
-        out.update(seconds=s.seconds, peak_mib=s.peak_mib, tables_mib=_tables_mib(tables),
-                   rows={name: len(f) for name, f in tables})
+        out.update(seconds=s.seconds, cpu_seconds=s.cpu_seconds, peak_mib=s.peak_mib,
+                   tables_mib=_tables_mib(tables), rows={name: len(f) for name, f in tables})
         return out
 
     tables = load_tables(data) if step in ("snapshots", "score", "monthly") else None
@@ -246,36 +248,43 @@ _PLAIN = """
 import sys, time
 t0 = time.perf_counter()
 import pandas as pd
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 for f in sys.argv[1:]:
     (pd.read_parquet if f.endswith(".parquet") else pd.read_csv)(f)
-print(time.perf_counter() - t1, t1 - t0)
+print(time.perf_counter() - t1, t1 - t0, time.process_time() - c1)
 """
 
 
-def _child(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Wall seconds and peak RSS (MiB) of a fresh child process (this step runs one at a time)."""
-    import resource
+def _child(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess, float]:
+    """Wall seconds, peak RSS (MiB), the finished process and CPU seconds (user + system) of a child.
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    The peak is that child's own (``os.wait4`` returns the resource usage of
+    the one process waited for), so a later, smaller command never reports an
+    earlier, larger one's high-water mark.
+    """
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        proc = subprocess.CompletedProcess(cmd, child.returncode, out.read(), err.read())
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"{' '.join(cmd[:4])} ... failed")
-    # ru_maxrss of children is the largest of any child waited for: only the first child is exact
-    # unless it grew; every step runs its commands largest-last, and the table says so.
-    return seconds, max(peak, before) / 1024.0, proc
+    return seconds, usage.ru_maxrss / 1024.0, proc, usage.ru_utime + usage.ru_stime
 
 
 def _plain_read(data: Path) -> dict:
     files = [str(p) for p in _data_files(data)]
-    seconds, peak, proc = _child([sys.executable, "-c", _PLAIN, *files])
-    read_s, import_s = (float(x) for x in proc.stdout.split())
+    seconds, peak, proc, cpu = _child([sys.executable, "-c", _PLAIN, *files])
+    read_s, import_s, read_cpu = (float(x) for x in proc.stdout.split())
     return {"step": "plain", "seconds": read_s, "process_seconds": seconds, "import_seconds": import_s,
-            "peak_mib": peak, "bytes": sum(Path(f).stat().st_size for f in files),
+            "cpu_seconds": read_cpu, "process_cpu_seconds": cpu, "peak_mib": peak, "bytes": sum(Path(f).stat().st_size for f in files),
             "files": [Path(f).name for f in files]}
 
 
@@ -291,22 +300,23 @@ def _cli_step(step: str, data: Path, work: Path) -> dict:
                 shutil.rmtree(stale)
             elif stale.exists():
                 stale.unlink()
-        seconds, peak, _ = _child([*cli, "train", "--data", str(data), "--target", "all", "--register",
-                                   "bench", "--tracking-uri", store], env)
-        return {"step": step, "seconds": seconds, "peak_mib": peak}
+        seconds, peak, _, cpu = _child([*cli, "train", "--data", str(data), "--target", "all", "--register",
+                                        "bench", "--tracking-uri", store], env)
+        return {"step": step, "seconds": seconds, "peak_mib": peak, "cpu_seconds": cpu}
     from attrition import load_tables
 
     as_of = f"{_last_month_end(load_tables(data)):%Y-%m-%d}"
     outs, runs = [], []
     for i in (1, 2):
         out = work / f"cli-scores-{i}.csv"
-        seconds, peak, _ = _child([*cli, "score", "--data", str(data), "--as-of", as_of, "--model",
-                                   "models:/bench@champion", "--tracking-uri", store, "--drivers", "3",
-                                   "--out", str(out)], env)
+        seconds, peak, _, cpu = _child([*cli, "score", "--data", str(data), "--as-of", as_of, "--model",
+                                        "models:/bench@champion", "--tracking-uri", store, "--drivers", "3",
+                                        "--out", str(out)], env)
         outs.append(out.read_bytes())
-        runs.append((seconds, peak))
-    return {"step": step, "seconds": runs[1][0], "peak_mib": runs[1][1], "first_seconds": runs[0][0],
-            "first_peak_mib": runs[0][1], "identical": outs[0] == outs[1], "as_of": as_of,
+        runs.append((seconds, peak, cpu))
+    return {"step": step, "seconds": runs[1][0], "peak_mib": runs[1][1], "cpu_seconds": runs[1][2],
+            "first_seconds": runs[0][0], "first_peak_mib": runs[0][1], "first_cpu_seconds": runs[0][2],
+            "identical": outs[0] == outs[1], "as_of": as_of,
             "employees": outs[1].count(b"\n") - 1}
 
 
@@ -533,7 +543,7 @@ def render_ratios(results_file: Path, out_md: Path, commit: str | None = None, f
     lines = ["| centre | files MB | plain read s (whole process s) | loader s (× read) | tables MiB "
              "| `attrition train --target all` s (× read; × process) | train peak MiB (× tables) "
              "| `attrition score` s, first (× read) | `attrition score` s, monthly (× read; × process) "
-             "| score peak MiB, either run (× tables) | rescoring byte-identical |",
+             "| score peak MiB, monthly run (× tables) | rescoring byte-identical |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, m in centres:
         plain, proc = get(n, m, "plain", "seconds"), get(n, m, "plain", "process_seconds")
@@ -549,6 +559,20 @@ def render_ratios(results_file: Path, out_md: Path, commit: str | None = None, f
             f"| {_fmt(trp, 0)} ({ratio(trp, tab)}) | {_fmt(sc1)} ({ratio(sc1, plain)}) "
             f"| {_fmt(sc)} ({ratio(sc, plain)}; {ratio(sc, proc)}) | {_fmt(scp, 0)} ({ratio(scp, tab)}) "
             f"| {get(n, m, 'cli_score', 'identical')} |")
+    cpu_lines = ["| centre | plain read CPU s (whole process) | loader CPU s (× read) "
+                 "| `attrition train --target all` CPU s (× read; × process) "
+                 "| `attrition score` CPU s, first (× read) | `attrition score` CPU s, monthly (× read; × process) |",
+                 "|---|---|---|---|---|---|"]
+    for n, m in centres:
+        plain, proc = get(n, m, "plain", "cpu_seconds"), get(n, m, "plain", "process_cpu_seconds")
+        rd, tr = get(n, m, "read", "cpu_seconds"), get(n, m, "cli_train", "cpu_seconds")
+        sc, sc1 = get(n, m, "cli_score", "cpu_seconds"), get(n, m, "cli_score", "first_cpu_seconds")
+        if plain is None:
+            continue
+        cpu_lines.append(
+            f"| {n:,} × {m} | {_fmt(plain)} ({_fmt(proc)}) | {_fmt(rd)} ({ratio(rd, plain)}) "
+            f"| {_fmt(tr)} ({ratio(tr, plain)}; {ratio(tr, proc)}) | {_fmt(sc1)} ({ratio(sc1, plain)}) "
+            f"| {_fmt(sc)} ({ratio(sc, plain)}; {ratio(sc, proc)}) |")
     growth = []
     for m in sorted({m for _, m in centres}):
         ns = sorted(n for n, mm in centres if mm == m)
@@ -578,6 +602,11 @@ def render_ratios(results_file: Path, out_md: Path, commit: str | None = None, f
         f"{machine['attrition']} (commit {any_row.get('commit')}), measured {any_row['date']}; "
         f"medians over {max(r['n_runs'] for r in latest.values())} run(s).", "",
         *lines, "",
+        "CPU time (user + system, all threads; from `os.wait4` / `time.process_time`): what each "
+        "command costs whatever else runs on the machine, so the ratios hold on a shared machine "
+        "where wall times do not (the multi-threaded parts, Arrow's reader and LightGBM, finish "
+        "sooner in wall time than their CPU time on an idle machine).", "",
+        *cpu_lines, "",
         "Growth exponent b in time ∝ employees^b (1 = linear):", "", *growth, ""])
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.write_text(text)

@@ -3,7 +3,7 @@
 The package is layered, top to bottom::
 
     cli > jobs > tracking > reporting > scoring > analysis > models > snapshots
-        > features > data > (exceptions | _version)
+        > features > data > (exceptions | _version | _lazy)
 
 A module may import from its own layer and the layers below it, never from a
 layer above: not directly, not through another module, not inside a

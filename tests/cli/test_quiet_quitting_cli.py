@@ -176,6 +176,20 @@ def test_the_state_model_never_saw_the_validation_months(work, trained_all):
     assert model.training_summary_["state_model_fit_last_as_of"] == fitted["fit_last_as_of"]
 
 
+
+def test_scoring_without_a_report_builds_the_date_and_its_history_in_one_pass(work, trained_all):
+    root, config = work
+    args = ("score", "--data", root / "data", "--config", config, "--as-of", "2025-04-30", "--model", "qqcli")
+    result, text = invoke(*args, "--out", root / "one_pass.csv")
+    assert result.exit_code == 0, text
+    builds = re.findall(r"Snapshots: \d+ employee-months over (\d+) as-of dates", text)
+    assert len(builds) == 1 and int(builds[0]) > 1, builds  # the scoring date with the month ends before it
+    # The same scores, to the byte, as building the date alone (as the report run does).
+    result, text = invoke(*args, "--out", root / "two_pass.csv", "--report", root / "two_pass.html")
+    assert result.exit_code == 0, text
+    assert (root / "one_pass.csv").read_bytes() == (root / "two_pass.csv").read_bytes()
+
+
 def test_a_roster_report_describes_only_the_roster(work, trained_all, monkeypatch):
     import attrition.jobs._workflows as workflows
     from attrition import Config

@@ -151,6 +151,46 @@ def test_a_model_loaded_once_is_read_from_the_local_cache_until_the_store_change
             load_model("models:/attr-test@champion", config.tracking_uri)
 
 
+
+_SCORE_AND_LIST_HEAVY = """
+import json, sys
+from attrition.cli import cli
+try:
+    cli(sys.argv[1:], standalone_mode=False)
+finally:
+    print(json.dumps(sorted(m for m in ("mlflow", "matplotlib", "shap") if m in sys.modules)))
+"""
+
+
+def test_monthly_scoring_from_the_cache_imports_neither_mlflow_nor_matplotlib_nor_shap(
+        trained_run, medium, tmp_path):
+    """`attrition score` with a cached model and no report pays for none of the three imports."""
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    _, config = trained_run
+    data = tmp_path / "data"
+    medium.write(data)
+    env = dict(os.environ, ATTRITION_CACHE_DIR=str(tmp_path / "cache"))
+    as_of = f"{(pd.Timestamp(medium.tables.infer_export_date()).to_period('M') - 1).to_timestamp('M'):%Y-%m-%d}"
+    outs, heavy = [], []
+    for i in (1, 2):  # the first run loads through MLflow and fills the cache; the second reads it
+        out = tmp_path / f"scores{i}.csv"
+        proc = subprocess.run(
+            [sys.executable, "-c", _SCORE_AND_LIST_HEAVY, "score", "--data", str(data), "--as-of", as_of,
+             "--model", "models:/attr-test@champion", "--tracking-uri", config.tracking_uri,
+             "--out", str(out)], capture_output=True, text=True, env=env, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        heavy.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        outs.append(out.read_bytes())
+    assert "mlflow" in heavy[0]  # the first load goes through MLflow
+    assert heavy[1] == [], f"monthly scoring from the cache imported {heavy[1]}"
+    assert outs[0] == outs[1]
+
+
 def test_dataset_schema_from_its_deciding_rows_is_the_schema_of_every_row(trained_run):
     from mlflow.models import infer_signature
 

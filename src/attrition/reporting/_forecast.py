@@ -10,14 +10,18 @@ partial (included by ``report.html.j2`` when a ``forecast`` is given);
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from attrition.analysis._forecast import FORECAST_NOTE
 from attrition.reporting._plots import _Figure
 from attrition.reporting._report import figure_to_data_uri
 from attrition.reporting._templates import render_template
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["forecast_figure", "forecast_section", "build_forecast_report"]
 

@@ -10,8 +10,10 @@ Figures never touch the user's matplotlib state
     by a later ``plt.show()``, leak no memory when dropped, and
     :func:`attrition.reporting._report.figure_to_data_uri` (or
     ``fig.savefig``) renders them with no display under any backend. In
-    Jupyter they display inline as PNG (:meth:`_Figure._repr_png_`) even
-    before pyplot was imported.
+    Jupyter they display inline as PNG (:func:`_Figure`) even before
+    pyplot was imported. Importing this module does not import matplotlib
+    either: it is imported by the first figure drawn (monthly scoring without
+    a report never pays for it).
 
     shap's beeswarm draws on the axes it is given; the waterfall is drawn
     here, in probability points.
@@ -26,15 +28,17 @@ Probability points, never log-odds
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+import sys
 import textwrap
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
+from attrition._lazy import lazy_module
 from attrition.analysis._backtest import CALIBRATION_METHODS
 from attrition.analysis._drivers import (
     feature_family,
@@ -43,6 +47,11 @@ from attrition.analysis._drivers import (
 )
 from attrition.analysis._rollups import _assign, poisson_binomial_interval
 from attrition.models._baselines import BASELINES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+matplotlib = lazy_module("matplotlib")
 
 __all__ = [
     "calibration_figure",
@@ -54,20 +63,48 @@ __all__ = [
     "expected_vs_actual_figure",
     "driver_summary_figure",
     "backtest_figures",
+    "close_figure",
 ]
 
 
-class _Figure(Figure):
-    """A :class:`~matplotlib.figure.Figure` that shows itself as PNG in Jupyter.
+@functools.cache
+def _figure_class() -> type:
+    """A :class:`~matplotlib.figure.Figure` that shows itself as PNG in Jupyter (made on first use).
 
     IPython registers a PNG formatter for figures only once pyplot has
-    loaded the inline backend; this method covers figures made before.
+    loaded the inline backend; ``_repr_png_`` covers figures made before.
     """
+    from matplotlib.figure import Figure
 
-    def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
-        return buf.getvalue()
+    class _PngFigure(Figure):
+        __doc__ = _figure_class.__doc__
+
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
+            return buf.getvalue()
+
+    return _PngFigure
+
+
+def _Figure(**kwargs) -> Figure:
+    """A new figure outside pyplot (``Figure(**kwargs)``) that shows itself as PNG in Jupyter.
+
+    >>> fig = _Figure(figsize=(1, 1))
+    >>> fig._repr_png_()[:4]
+    b'\\x89PNG'
+    """
+    return _figure_class()(**kwargs)
+
+
+def close_figure(fig) -> None:
+    """Release ``fig`` from pyplot if pyplot holds it; never imports pyplot.
+
+    The figures of this module are made outside pyplot and need no closing;
+    a figure a caller made with pyplot is closed.
+    """
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close(fig)
 
 
 def _subplots(figsize: tuple[float, float]):

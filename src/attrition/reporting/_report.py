@@ -40,7 +40,6 @@ import base64
 import io
 import logging
 import re
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +59,7 @@ from attrition.reporting._model_card import model_card
 from attrition.reporting._plots import (
     beeswarm_figure,
     calibration_figure,
+    close_figure,
     driver_summary_figure,
     expected_vs_actual_figure,
     risk_by_group_figure,
@@ -90,8 +90,7 @@ def figure_to_data_uri(fig, dpi: int = 110) -> str:
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    if "matplotlib.pyplot" in sys.modules:  # close it if pyplot holds it; never import pyplot
-        sys.modules["matplotlib.pyplot"].close(fig)
+    close_figure(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

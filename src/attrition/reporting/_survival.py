@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from attrition.reporting._plots import _subplots
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["kaplan_meier_figure", "survival_card_markdown"]
 

@@ -19,6 +19,7 @@ from attrition.data._fingerprint import data_fingerprint
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError, RosterError
 from attrition.models._model import AttritionModel, risk_band
+from attrition.models._survival import CURVE_MONTHS, MONTH_DAYS, expected_months, risk_at
 from attrition.scoring._quiet_quitting import quiet_quitting_scores, state_history_dates
 from attrition.snapshots._build import population
 
@@ -133,10 +134,32 @@ def _select_roster(snaps: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataF
     return snaps.set_index("employee_id").loc[roster["employee_id"].to_numpy()].reset_index()
 
 
+def _hazard_outputs(model: AttritionModel, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """A hazard model's risk, risk per horizon and expected months to exit, from one hazard curve.
+
+    ``predict_risk``, ``predict_horizons`` and ``expected_months_to_exit``
+    each predict the same :data:`CURVE_MONTHS` monthly hazards; when every
+    horizon falls within them (the default: up to 365 days), they are
+    predicted once here and read off alike (the same numbers, a third of the
+    prediction time).
+    """
+    horizons = [int(d) for d in model.spec_.horizons]
+    if max([model.horizon_days, *horizons]) > CURVE_MONTHS * MONTH_DAYS:
+        return (model.predict_risk(rows), model.predict_horizons(rows).reset_index(drop=True),
+                model.expected_months_to_exit(rows))
+    hazard = model.predict_hazard(rows)
+    by_horizon = pd.DataFrame({f"attrition_risk_{d}d": risk_at(hazard, d) for d in horizons})
+    return risk_at(hazard, model.horizon_days), by_horizon, expected_months(hazard)
+
+
 def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, n_drivers: int,
                 medians: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Risk, band and drivers of ``rows`` (in their order)."""
-    risk = model.predict_risk(rows)
+    hazard = getattr(model, "kind_", "binary") == "hazard"
+    if hazard:
+        risk, horizons, months_to_exit = _hazard_outputs(model, rows)
+    else:
+        risk = model.predict_risk(rows)
     out = pd.DataFrame(
         {
             "employee_id": rows["employee_id"].to_numpy(),
@@ -145,11 +168,10 @@ def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, 
             "risk_band": risk_band(risk, model.thresholds_),
         }
     )
-    if getattr(model, "kind_", "binary") == "hazard":  # the survival curve at each horizon
-        horizons = model.predict_horizons(rows)
+    if hazard:  # the survival curve at each horizon
         for col in horizons.columns:
             out[col] = np.round(horizons[col].to_numpy(), 6)
-        out["expected_months_to_exit"] = np.round(model.expected_months_to_exit(rows), 2)
+        out["expected_months_to_exit"] = np.round(months_to_exit, 2)
     if n_drivers > 0 and len(rows):
         drivers = top_drivers(model.contributions(rows), rows[model.feature_names_in_], n=n_drivers,
                               labels=labels, references=medians)

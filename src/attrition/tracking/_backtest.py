@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import mlflow
 import numpy as np
 import pandas as pd
 
+from attrition._lazy import lazy_module
 from attrition._version import __version__
 from attrition.analysis._backtest import BacktestResult
 from attrition.data._fingerprint import data_fingerprint
 from attrition.data._tables import Tables
-from attrition.reporting._plots import backtest_figures
+from attrition.reporting._plots import backtest_figures, close_figure
 from attrition.tracking._mlflow import setup_tracking
+
+mlflow = lazy_module("mlflow")
 
 __all__ = ["log_backtest"]
 
@@ -63,7 +64,7 @@ def log_backtest(result: BacktestResult, tables: Tables, *, tracking_uri: str | 
             mlflow.log_text(frame.to_csv(index=False, lineterminator="\n"), f"backtest/{name}.csv")
         for name, fig in backtest_figures(result).items():
             mlflow.log_figure(fig, name)
-            plt.close(fig)
+            close_figure(fig)
         if result.fairness is not None:
             _log_fairness(result)
         for row in result.origins.to_dict("records"):

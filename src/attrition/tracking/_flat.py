@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 
-import matplotlib.pyplot as plt
-import mlflow
 import numpy as np
 import pandas as pd
 
+from attrition._lazy import lazy_module
 from attrition._version import __version__
 from attrition.models._flat import FlatFit, flat_features
 from attrition.reporting._model_card import flat_model_card_markdown
-from attrition.reporting._plots import calibration_figure, driver_importance_figure
+from attrition.reporting._plots import calibration_figure, close_figure, driver_importance_figure
 from attrition.tracking._mlflow import TrainingRun, _fmt, log_model, register_champion, setup_tracking
+
+mlflow = lazy_module("mlflow")
 
 __all__ = ["log_flat_run", "table_fingerprint"]
 
@@ -70,7 +71,7 @@ def log_flat_run(fit: FlatFit, frame: pd.DataFrame, *, source: str = "table",
             ("plots/driver_importance.png", driver_importance_figure(model.contributions(X))),
         ):
             mlflow.log_figure(fig, name)
-            plt.close(fig)
+            close_figure(fig)
         result = TrainingRun(run_id=run.info.run_id, model_uri=log_model(model, example), tracking_uri=uri)
     if register:
         tags = {"mode": "flat", "target": str(summary["target"]), "positive": str(summary["positive"]),

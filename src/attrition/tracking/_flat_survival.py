@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import mlflow
 import numpy as np
 import pandas as pd
 
+from attrition._lazy import lazy_module
 from attrition._version import __version__
 from attrition.models._flat import flat_features
 from attrition.models._flat_survival import FlatSurvivalFit
-from attrition.reporting._plots import driver_importance_figure
+from attrition.reporting._plots import close_figure, driver_importance_figure
 from attrition.reporting._survival import kaplan_meier_figure, survival_card_markdown
 from attrition.tracking._flat import table_fingerprint
 from attrition.tracking._mlflow import TrainingRun, _fmt, log_model, register_champion, setup_tracking
+
+mlflow = lazy_module("mlflow")
 
 __all__ = ["log_flat_survival_run"]
 
@@ -60,7 +61,7 @@ def log_flat_survival_run(fit: FlatSurvivalFit, frame: pd.DataFrame, *, source: 
             ("plots/driver_importance.png", driver_importance_figure(model.contributions(X))),
         ):
             mlflow.log_figure(fig, name)
-            plt.close(fig)
+            close_figure(fig)
         result = TrainingRun(run_id=run.info.run_id, model_uri=log_model(model, example), tracking_uri=uri)
     if register:
         tags = {"mode": "flat", "survival": "true", "event": str(s["event"]), "duration": str(s["duration"]),

@@ -15,6 +15,7 @@ control.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -26,20 +27,13 @@ from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
 from importlib.metadata import version as _package_version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import matplotlib.pyplot as plt
-import mlflow
-import mlflow.data
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
-from mlflow.data.code_dataset_source import CodeDatasetSource
-from mlflow.exceptions import MlflowException
-from mlflow.models import ModelSignature, infer_signature
-from mlflow.types.schema import AnyType, ColSpec, Schema
 
+from attrition._lazy import lazy_module
 from attrition._version import __version__
 from attrition.analysis._fairness import audit_model
 from attrition.data._fingerprint import data_fingerprint
@@ -48,17 +42,25 @@ from attrition.exceptions import ConfigError, ModelNotFoundError
 from attrition.models._flat_survival import FlatSurvivalModel
 from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
-from attrition.reporting._plots import calibration_figure, driver_importance_figure
+from attrition.reporting._plots import calibration_figure, close_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
 from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitting_index
 from attrition.tracking._model_cache import (
     model_cache_key,
     read_cached_model,
+    read_missing,
     read_resolved,
     store_stamp,
     write_cached_model,
+    write_missing,
     write_resolved,
 )
+
+if TYPE_CHECKING:
+    from mlflow.models import ModelSignature
+
+#: Imported on first use: scoring with a cached model never imports MLflow (see attrition._lazy).
+mlflow = lazy_module("mlflow")
 
 __all__ = [
     "default_tracking_uri",
@@ -131,7 +133,7 @@ def setup_tracking(tracking_uri: str | None = None, experiment: str = "attrition
         if mlflow.get_experiment_by_name(experiment) is None:
             mlflow.create_experiment(experiment, artifact_location=artifact_location)
         mlflow.set_experiment(experiment)
-    except (MlflowException, ValueError, OSError) as exc:
+    except (mlflow.exceptions.MlflowException, ValueError, OSError) as exc:
         raise ConfigError(
             f"Cannot use the MLflow tracking store {uri!r}: {str(exc).splitlines()[0] if str(exc) else exc}\n"
             "Pass --tracking-uri (tracking_uri in the config, or MLFLOW_TRACKING_URI) with a store "
@@ -140,13 +142,22 @@ def setup_tracking(tracking_uri: str | None = None, experiment: str = "attrition
     return uri
 
 
-class AttritionPyfunc(mlflow.pyfunc.PythonModel):
+class AttritionPyfunc:
     """MLflow pyfunc wrapper: features in, ``<target>_risk`` out.
 
     The wrapper holds no state of its own; :meth:`load_context` reads the
     LightGBM text model and JSON metadata from the logged artefacts.
     Categorical features are passed as strings.
+
+    An instance is an ``mlflow.pyfunc.PythonModel``: the class MLflow sees
+    (:func:`_pyfunc_class`) is made on the first instantiation, so that
+    importing this module does not import MLflow.
     """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is AttritionPyfunc:
+            cls = _pyfunc_class()
+        return super().__new__(cls)
 
     def load_context(self, context) -> None:
         path = context.artifacts["model"]
@@ -157,6 +168,17 @@ class AttritionPyfunc(mlflow.pyfunc.PythonModel):
             return self.model.predict_horizons(model_input).reset_index(drop=True)
         risk = self.model.predict_risk(model_input)
         return pd.DataFrame({f"{self.model.target}_risk": risk})
+
+
+@functools.cache
+def _pyfunc_class() -> type:
+    """:class:`AttritionPyfunc` as an ``mlflow.pyfunc.PythonModel`` (imports MLflow; made once).
+
+    ``predict`` is given again so that MLflow wraps it as it wraps a
+    subclass's own ``predict`` (input checks from its type hints).
+    """
+    return type("AttritionPyfunc", (AttritionPyfunc, mlflow.pyfunc.PythonModel),
+                {"predict": AttritionPyfunc.predict, "__module__": __name__, "__doc__": AttritionPyfunc.__doc__})
 
 
 @dataclass
@@ -190,7 +212,7 @@ def _log_figures(model: AttritionModel, rows: pd.DataFrame, labels: Mapping[str,
         ("plots/driver_importance.png", driver_importance_figure(contributions, labels)),
     ):
         mlflow.log_figure(fig, name)
-        plt.close(fig)
+        close_figure(fig)
 
 
 def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: Mapping[str, str],
@@ -200,7 +222,7 @@ def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: Ma
                                         contributions=contributions)
     for name, fig in figures.items():
         mlflow.log_figure(fig, name)
-        plt.close(fig)
+        close_figure(fig)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "team_rollup_last_validation_month.csv"
         table.to_csv(path, index=False)
@@ -310,6 +332,9 @@ def _log_dataset(frame: pd.DataFrame, *, name: str, fingerprint: str, targets: s
         if isinstance(data[col].dtype, pd.CategoricalDtype):
             data[col] = data[col].astype(object)
     # An explicit source: a string would be resolved as a local path (with a UserWarning).
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.models import infer_signature
+
     source = CodeDatasetSource({"data_fingerprint": fingerprint, "rows": "validation months, no ids"})
     dataset = mlflow.data.from_pandas(data, source=source, name=name, targets=targets,
                                       digest=fingerprint[:32])
@@ -465,6 +490,9 @@ def _integer_tolerant_signature(example: pd.DataFrame, prediction: pd.DataFrame)
     ``any``; the model itself turns them into floats. Other columns keep their
     inferred type.
     """
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
     signature = infer_signature(example, prediction)
     whole = {
         col for col in example.columns
@@ -612,6 +640,9 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
     cached = read_cached_model(known) if known is not None else None
     if cached is not None:
         return cached[0], {**cached[1], "model_uri": uri}
+    missing = read_missing(tracking, uri) if cacheable else None
+    if missing is not None:  # the registry had no such model, and nothing was written to it since
+        raise ModelNotFoundError(_not_found(uri, tracking, missing))
     setup_tracking(tracking)
     stamp = store_stamp(tracking)  # before resolving: a later write never matches this stamp
     try:
@@ -623,13 +654,11 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
             write_resolved(tracking, uri, stamp, key)
             return cached[0], {**cached[1], "model_uri": uri}
         loaded = mlflow.pyfunc.load_model(uri)
-    except MlflowException as exc:
-        raise ModelNotFoundError(
-            f"No model at {uri!r} in the tracking store {tracking}: "
-            f"{exc.message.splitlines()[0]}\nTrain and register one first, e.g. "
-            "`attrition train --data DIR --register attrition`, or pass --model with a valid URI "
-            "(and --tracking-uri if the store is elsewhere)."
-        ) from exc
+    except mlflow.exceptions.MlflowException as exc:
+        message = exc.message.splitlines()[0] if exc.message else ""
+        if cacheable and exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            write_missing(tracking, uri, stamp, message)
+        raise ModelNotFoundError(_not_found(uri, tracking, message)) from exc
     wrapper = loaded.unwrap_python_model()
     if not isinstance(wrapper, AttritionPyfunc):
         raise ModelNotFoundError(f"The model at {uri!r} is not an attrition model.")
@@ -641,6 +670,12 @@ def load_model(uri: str, tracking_uri: str | None = None) -> tuple[AttritionMode
         write_cached_model(key, wrapper.model, info)
         write_resolved(tracking, uri, stamp, key)
     return wrapper.model, info
+
+
+def _not_found(uri: str, tracking: str, message: str) -> str:
+    return (f"No model at {uri!r} in the tracking store {tracking}: {message}\nTrain and register one "
+            "first, e.g. `attrition train --data DIR --register attrition`, or pass --model with a valid "
+            "URI (and --tracking-uri if the store is elsewhere).")
 
 
 def _identity(uri: str, name: str, version: str) -> str:
@@ -712,6 +747,6 @@ def model_fairness(model_info: Mapping[str, str], tracking_uri: str | None = Non
                 run_id=run_id, artifact_path="fairness.json", dst_path=tmp,
                 tracking_uri=tracking_uri or default_tracking_uri())
             return json.loads(Path(local).read_text(encoding="utf-8"))
-    except (MlflowException, OSError, ValueError) as exc:
+    except (mlflow.exceptions.MlflowException, OSError, ValueError) as exc:
         log.info("No fairness audit in run %s (%s)", run_id, str(exc).splitlines()[0] if str(exc) else exc)
         return {}

@@ -18,7 +18,9 @@ alias loads the new version. For a SQLite store the resolution itself is
 remembered with the database file's size and modification time: while the
 file is unchanged (nothing trained, registered or moved since), the alias
 names the same version and the model is read from here without opening the
-store at all; any write to the store makes MLflow resolve it again.
+store at all; any write to the store makes MLflow resolve it again. A URI the
+registry did not know (no quiet-quitting model registered beside the
+attrition model, say) is remembered the same way, until the store changes.
 
 The cache lives in ``models/`` under ``$ATTRITION_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/attrition``, else ``~/.cache/attrition``); set
@@ -42,7 +44,7 @@ from attrition.exceptions import ModelNotFoundError
 from attrition.models._model import AttritionModel
 
 __all__ = ["model_cache_dir", "model_cache_key", "read_cached_model", "write_cached_model",
-           "store_stamp", "read_resolved", "write_resolved"]
+           "store_stamp", "read_resolved", "write_resolved", "read_missing", "write_missing"]
 
 log = logging.getLogger(__name__)
 
@@ -133,26 +135,61 @@ def _resolved_path(root: Path, tracking_uri: str, uri: str) -> Path:
     return root / "resolved" / f"{name}.json"
 
 
-def read_resolved(tracking_uri: str, uri: str) -> str | None:
-    """The cache key ``uri`` resolved to, if the SQLite store has not changed since."""
+def _read_entry(tracking_uri: str, uri: str) -> dict:
+    """What was remembered of ``uri``, if the SQLite store has not changed since (else ``{}``)."""
     root = model_cache_dir()
     stamp = store_stamp(tracking_uri)
     if root is None or stamp is None:
-        return None
+        return {}
     try:
         entry = json.loads(_resolved_path(root, tracking_uri, uri).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return str(entry["key"]) if entry.get("stamp") == stamp and "key" in entry else None
+        return {}
+    return entry if isinstance(entry, dict) and entry.get("stamp") == stamp else {}
 
 
-def write_resolved(tracking_uri: str, uri: str, stamp: list[int] | None, key: str) -> None:
-    """Remember that ``uri`` named the version ``key`` while the store had ``stamp``."""
+def _write_entry(tracking_uri: str, uri: str, stamp: list[int] | None, entry: dict) -> None:
     root = model_cache_dir()
     if root is None or stamp is None:
         return
     path = _resolved_path(root, tracking_uri, uri)
     try:
-        write_json_atomic(path, {"stamp": stamp, "key": key})
+        write_json_atomic(path, {"stamp": stamp, **entry})
     except OSError as exc:
         log.info("Could not cache the resolution of %s (%s)", uri, exc)
+
+
+def read_resolved(tracking_uri: str, uri: str) -> str | None:
+    """The cache key ``uri`` resolved to, if the SQLite store has not changed since."""
+    key = _read_entry(tracking_uri, uri).get("key")
+    return str(key) if key else None
+
+
+def write_resolved(tracking_uri: str, uri: str, stamp: list[int] | None, key: str) -> None:
+    """Remember that ``uri`` named the version ``key`` while the store had ``stamp``."""
+    _write_entry(tracking_uri, uri, stamp, {"key": key})
+
+
+def read_missing(tracking_uri: str, uri: str) -> str | None:
+    """The registry's message if ``uri`` named no model while the store was as it is now, else ``None``."""
+    missing = _read_entry(tracking_uri, uri).get("missing")
+    return str(missing) if missing else None
+
+
+def write_missing(tracking_uri: str, uri: str, stamp: list[int] | None, message: str) -> None:
+    """Remember that the registry knew no ``uri`` (with its ``message``) while the store had ``stamp``.
+
+    >>> import os, tempfile
+    >>> os.environ["ATTRITION_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> db = os.path.join(tempfile.mkdtemp(), "mlflow.db")
+    >>> open(db, "w").close()
+    >>> write_missing(f"sqlite:///{db}", "models:/x@champion", store_stamp(f"sqlite:///{db}"), "no x")
+    >>> read_missing(f"sqlite:///{db}", "models:/x@champion")
+    'no x'
+    >>> with open(db, "a") as fh:  # the store changes: forgotten
+    ...     _ = fh.write("x")
+    >>> read_missing(f"sqlite:///{db}", "models:/x@champion") is None
+    True
+    >>> del os.environ["ATTRITION_CACHE_DIR"]
+    """
+    _write_entry(tracking_uri, uri, stamp, {"missing": message})

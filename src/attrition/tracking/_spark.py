@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import mlflow
 import pandas as pd
 
+from attrition._lazy import lazy_module
 from attrition.exceptions import SchemaError
 from attrition.snapshots._spark import _import_pyspark, snapshot_features_frame
+
+mlflow = lazy_module("mlflow")
 
 __all__ = ["score_spark"]
 
