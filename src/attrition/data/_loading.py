@@ -61,6 +61,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from pandera.errors import SchemaErrorReason, SchemaErrors
 
+from attrition.data._declared import TableDeclaration, declarations_of, declared_schema
 from attrition.data._fingerprint import file_identity, record_file_identity
 from attrition.data._schemas import (
     KEYS,
@@ -70,7 +71,6 @@ from attrition.data._schemas import (
     describe_check,
     effective_scale_max,
 )
-from attrition.data._declared import TableDeclaration, declarations_of, declared_schema
 from attrition.data._tables import TABLE_NAMES, Tables
 from attrition.exceptions import DataQualityWarning, SchemaError, format_examples
 

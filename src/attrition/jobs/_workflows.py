@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from attrition.analysis._forecast import leaver_forecast
 from attrition.data._io import atomic_write_all, table_writer, text_writer
 from attrition.data._loading import read_roster
 from attrition.data._privacy import pseudonymise, resolve_salt
 from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError
 from attrition.jobs._config import Config
-from attrition.analysis._forecast import leaver_forecast
 from attrition.models._model import AttritionModel, validation_start
 from attrition.reporting._forecast import forecast_section
 from attrition.reporting._report import build_report

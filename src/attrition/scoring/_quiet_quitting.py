@@ -13,9 +13,9 @@ from attrition.snapshots._build import default_as_of_dates
 from attrition.snapshots._quiet_quitting import (
     COMPONENTS,
     QuietQuittingDefinition,
+    prevalence_by_month,
     quiet_quitting_band,
     quiet_quitting_index,
-    prevalence_by_month,
     quiet_quitting_prevalence_interval,
 )
 

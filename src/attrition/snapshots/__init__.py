@@ -10,18 +10,18 @@ from attrition.snapshots._build import (
     observation_start,
     population,
 )
+from attrition.snapshots._qq_state import STATE_METHODS
 from attrition.snapshots._quiet_quitting import (
     COMPONENTS,
     QuietQuittingDefinition,
     fit_state_model,
+    prevalence_by_month,
     quiet_quitting_index,
     quiet_quitting_labels,
-    prevalence_by_month,
     quiet_quitting_prevalence_interval,
     quiet_quitting_snapshots,
     state_observations,
 )
-from attrition.snapshots._qq_state import STATE_METHODS
 from attrition.snapshots._spark import build_snapshots_spark, snapshot_features_frame
 from attrition.snapshots._spec import (
     SURVEY_PRIVACY_MODES,

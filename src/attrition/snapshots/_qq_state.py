@@ -210,6 +210,7 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
     ll = -np.inf
     it = 0
     means = variances = None
+    xi_sum = None  # expected transitions, from the E-step of the previous iteration
     u = np.ones((P, T, 2))
     for it in range(1, max_iter + 1):
         # M-step from the responsibilities (times the t weights)

@@ -52,8 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attrition.data._drift import table_schema
 from attrition.data._declared import declarations_of, declared_schema
+from attrition.data._drift import table_schema
 from attrition.data._loading import (
     Problem,
     _after_export,
