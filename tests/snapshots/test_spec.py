@@ -83,7 +83,7 @@ def test_model_adopts_and_saves_the_spec(medium, tmp_path):
     model = AttritionModel(lgbm_params={"n_estimators": 40}).fit(snaps)
     assert model.spec is None  # __init__ stores its arguments only
     assert model.spec_.horizon_days == 60 and model.spec_.windows == (28, 91)
-    assert set(model.spec_.tables) == set(medium.tables.present)
+    assert set(model.spec_.tables) == set(medium.tables.present) | set(medium.tables.declared)
     again = AttritionModel.load(model.save(tmp_path / "m"))
     assert again.spec_ == model.spec_
     assert again.validation_dates_ == model.validation_dates_

@@ -558,7 +558,8 @@ def build_with_engine(
         out.attrs["custom_builders"] = [type(b).__name__ for b in builders]
     # The tables the snapshots came from, the engine's daily tables with their columns.
     schema = {**table_schema(small), **{t: [str(c) for c in cols[t]] for t in extents}}
-    out.attrs["input_schema"] = {t: schema[t] for t in TABLE_NAMES if t in schema}
+    order = [*TABLE_NAMES, *small.declared]  # the contract's tables, then your own (as in pandas)
+    out.attrs["input_schema"] = {t: schema[t] for t in order if t in schema}
     return out
 
 
