@@ -413,8 +413,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 DataQualityWarning, stacklevel=4)
         return spec
 
-    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray, warn_below: int = 30) -> None:
-        for name, mask in (("training", train), ("validation", valid)):
+    def _check_positives(self, y: np.ndarray, train: np.ndarray, valid: np.ndarray, warn_below: int = 30,
+                         *, second: str = "validation", stacklevel: int = 3) -> None:
+        for name, mask in (("training", train), (second, valid)):
             pos = int(y[mask].sum())
             if pos < 5 or pos == int(mask.sum()):
                 raise InsufficientDataError(
@@ -422,8 +423,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
             if pos < warn_below:
-                warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: metrics "
-                              "will be noisy.", DataQualityWarning, stacklevel=3)
+                what = ("the risk level is fitted on them and will be uncertain"
+                        if name == "calibration" else "metrics will be noisy")
+                warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: {what}. "
+                              "A longer history or a larger centre gives more.", DataQualityWarning,
+                              stacklevel=stacklevel)  # at the caller of fit
 
     def _what(self) -> str:
         return "Attrition model" if self.target == "attrition" else "Quiet-quitting model"
@@ -641,7 +645,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         y_h = snapshots["label"].to_numpy(dtype="float64")
         train, stop, cal, gap = self._hazard_split(as_of, y_month, y_h)
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
-        self._check_positives(y_month, train, cal, warn_below=12)
+        self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
+                              stacklevel=4)
         X = self.prepare(snapshots)
         setting = self._fit_hazard_booster(X, y_month, train, stop)
         self._calibrate(self._margin(X[cal]), y_month[cal])
