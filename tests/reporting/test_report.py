@@ -447,8 +447,10 @@ def test_cli_errors_write_nothing(trained, medium):
     res = runner.invoke(cli, ["whatif", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
                               "--employee", "NOPE", "--set", "tenure_days=1"])
     assert res.exit_code == 1 and "NOPE" in res.output
+    emp = medium.tables.employees
+    employed = str(emp.loc[emp["termination_date"].isna(), "employee_id"].iloc[0])
     res = runner.invoke(cli, ["whatif", "--config", str(cfg), "--data", str(root / "data"), "--as-of", as_of,
-                              "--employee", "E000001", "--set", "made_up=1"])
+                              "--employee", employed, "--set", "made_up=1"])
     assert res.exit_code == 1 and "no feature or measure" in res.output
 
 
