@@ -124,3 +124,13 @@ def test_validate_tables_checks_declared_frames(tmp_path):
     with pytest.raises(SchemaError, match="rating"):
         validate_tables(tables.copy(declared={**tables.declared, "performance": bad}))
     assert pd.api.types.is_float_dtype(validate_tables(tables).declared["performance"]["rating"])
+
+
+@pytest.mark.parametrize("declaration", [
+    {"kind": "measures", "date": "d", "columns": ["score", "birth_year"]},
+    {"kind": "events", "date": "d", "event": "gender"},
+])
+def test_a_protected_attribute_cannot_be_declared(declaration):
+    from attrition.data import declarations_of
+    with pytest.raises(ConfigError, match="protected attribute"):
+        declarations_of({"demo": declaration})

@@ -41,7 +41,7 @@ from typing import Any
 
 import pandera.pandas as pa
 
-from attrition.data._schemas import _col
+from attrition.data._schemas import PROTECTED_COLUMNS, _col
 from attrition.data._tables import TABLE_NAMES
 from attrition.exceptions import ConfigError
 
@@ -135,6 +135,11 @@ class TableDeclaration:
                 raise ConfigError(f"{where}: event must name a text column.")
             if self.values is not None and self.event is None:
                 raise ConfigError(f"{where}: values apply with event = \"...\" only.")
+        protected = sorted(({*self.columns, self.event} - {None}) & set(PROTECTED_COLUMNS))
+        if protected:
+            raise ConfigError(f"{where}: {', '.join(protected)} is a protected attribute; it is never a "
+                              "model feature (it is used only to audit fairness, from the employees "
+                              "table). Remove it from the declaration.")
         clash = {"employee_id", self.date} & set(self.columns) | (
             {self.event} & {"employee_id", self.date})
         if clash:

@@ -736,8 +736,12 @@ class _Table:
     def missing_column_fix(self, column: str) -> str:
         found = [str(c) for c in self.raw.columns]
         by_lower = {c.lower().strip(): c for c in found}
-        close = [by_lower[column]] if column in by_lower else difflib.get_close_matches(
-            column, found, n=1, cutoff=0.6)
+        # A column already named as another contract column is not this one under another name;
+        # names are compared in lower case without separators ('EmpID' ~ 'employee_id').
+        others = [c for c in found if c not in self.schema.columns]
+        squashed = {c.lower().replace("_", "").replace(" ", "").replace("-", ""): c for c in others}
+        close = [by_lower[column]] if column in by_lower else [squashed[m] for m in difflib.get_close_matches(
+            column.replace("_", ""), list(squashed), n=1, cutoff=0.6)]
         if close:
             return (f"The file has a column '{close[0]}': if that is {column}, map it in the "
                     f"configuration (columns: {{{self.name}: {{'{close[0]}': {column}}}}}); "

@@ -88,8 +88,9 @@ class HiringFeatures(FeatureBuilder):
         half = np.timedelta64(int(self.class_days), "D")
 
         # Hiring class: same site (the one joined), hire dates within +-class_days, hired by t.
-        has_site = "site" in emp.columns or (
-            tables.employee_history is not None and "site" in tables.employee_history.columns)
+        history = tables.employee_history
+        # With a history, the site comes from it only (hr_attributes never reads the export's).
+        has_site = "site" in (history.columns if history is not None else emp.columns)
         if has_site:
             groups = pd.Series(_attribute_on(tables, ids, hire, "site")).fillna("(none)").to_numpy()
             all_groups = pd.Series(_attribute_on(tables, emp["employee_id"], emp["hire_date"],
