@@ -82,8 +82,18 @@ def centre_in_spark(spark, centre, tmp_path_factory):
 def test_spark_snapshots_equal_pandas(spark, centre, centre_in_spark):
     from attrition.snapshots import build_snapshots_spark
 
-    ref = build_snapshots(centre.tables, horizon_days=90)
+    # A mapping of tables carries the contract's tables only, not your own declared ones.
+    ref = build_snapshots(centre.tables.copy(declared={}, declarations={}), horizon_days=90)
     got = build_snapshots_spark(spark, centre_in_spark, horizon_days=90)
+    assert_same_snapshots(ref, got)
+
+
+def test_spark_snapshots_with_declared_tables_equal_pandas(spark, centre):
+    from attrition.snapshots import build_snapshots_spark
+
+    assert centre.tables.declared  # the simulated centre's performance and coaching tables
+    ref = build_snapshots(centre.tables, horizon_days=90)
+    got = build_snapshots_spark(spark, centre.tables, horizon_days=90)
     assert_same_snapshots(ref, got)
 
 
@@ -118,7 +128,8 @@ def test_spark_refuses_a_missing_column_and_late_rows(spark):
 def registered(centre, tmp_path_factory):
     store = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
     config = Config(tracking_uri=store, experiment="spark-test")
-    train(config, register="spark-attr", tables=centre.tables)
+    # Scored below from a mapping of Spark tables, which carries no declared tables.
+    train(config, register="spark-attr", tables=centre.tables.copy(declared={}, declarations={}))
     return config
 
 
