@@ -443,18 +443,27 @@ def _to_string(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(np.nan, index=s.index, dtype=_STR), s.notna().to_numpy()
 
 
+def _arrow_strings(s: pd.Series):
+    """``s`` as an Arrow string array, or ``None`` when it is not a column of text."""
+    if not _is_stringish(s):
+        return None
+    try:
+        arr = pyarrow.array(s, from_pandas=True)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
+        return None
+    return arr if pyarrow.types.is_string(arr.type) or pyarrow.types.is_large_string(arr.type) else None
+
+
 def _arrow_numbers(s: pd.Series) -> np.ndarray | None:
     """Fast strict parse of a text column with Arrow; ``None`` if any value fails.
 
     Arrow accepts a subset of what :func:`pandas.to_numeric` accepts (no
     surrounding spaces), so the slow path only runs for unusual data.
     """
-    if not _is_stringish(s):
+    arr = _arrow_strings(s)
+    if arr is None:
         return None
     try:
-        arr = pyarrow.array(s, from_pandas=True)
-        if not pyarrow.types.is_string(arr.type) and not pyarrow.types.is_large_string(arr.type):
-            return None
         return pc.cast(arr, pyarrow.float64()).to_numpy(zero_copy_only=False)
     except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
         return None
@@ -516,12 +525,10 @@ def _arrow_dates(s: pd.Series) -> pd.Series | None:
     10 bytes long and lie in 1678–2262. Anything else is left to the slow
     path, which says which rows are wrong.
     """
-    if not _is_stringish(s):
+    arr = _arrow_strings(s)
+    if arr is None:
         return None
     try:
-        arr = pyarrow.array(s, from_pandas=True)
-        if not pyarrow.types.is_string(arr.type) and not pyarrow.types.is_large_string(arr.type):
-            return None
         if pc.any(pc.not_equal(pc.binary_length(arr), 10)).as_py():
             return None
         days = pc.cast(arr, pyarrow.date32())
