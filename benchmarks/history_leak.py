@@ -1,10 +1,11 @@
-"""Job history and your own tables: do they help out of time, and is the export-time leak gone?
+"""Job history and your own tables: is the export-time leak gone, and do they help out of time?
 
 For each seed: simulate a centre with ``employee_history`` and its own
 ``performance`` (measures) and ``coaching`` (events) tables, then pretend the
-exports were taken at an earlier *export date* E (every table cut at E, the
-HR master holding each attribute's value on E, leavers after E still
-employed) and train two models on that export, with the same settings:
+exports were taken at an earlier *export date* E, ``--future-months`` plus
+the 90-day horizon before the end of the run (every table cut at E, the HR
+master holding each attribute's value on E, leavers after E still employed),
+and train two models on that export, with the same settings:
 
 * ``without``: the old behaviour — no history and no declared tables, so
   team, site, role, contract, hours and relative pay come from the HR master
@@ -12,15 +13,24 @@ employed) and train two models on that export, with the same settings:
 * ``with``: the same export plus ``employee_history`` and the two declared
   tables (every attribute as of each date, history and own-table features).
 
-Each model reports its validation ROC AUC (the latest fully observed months
-before E, as ``attrition train`` does). Then both score the *future*, as they
-would in production: each month end m after E (as many as the horizon
-allows), the exports are cut at m and the employees employed on m scored;
-the truth is who left voluntarily within the horizon (from the full run).
+**The leak, paired.** Each model scores the same labelled rows before E
+twice: once with the features the library built from the export at E (what
+``attrition train`` reports on), and once with the features a production run
+on each row's as-of date t would have seen (the exports cut at t: the HR
+attributes then in force). Same rows, same labels, same model: the AUC
+difference *reported − as of t* is how much export-time values flatter the
+metric. The ``with`` model's features must be identical both ways (it prints
+how many feature cells differ). Two row sets: the model's validation months
+(``AttritionModel.validation_mask``; the 90-day label) and every labelled row
+before E (mostly training rows, scored in sample). The interval is a paired
+bootstrap over employees (an employee's rows are resampled together).
 
-The export-time leak shows as a validation AUC above the future AUC (the
-validation months' HR attributes describe E, after the outcome); with the
-history the two should agree within noise.
+**Out of time.** Both models then score the future, as they would in
+production: each month end m after E (``--future-months`` of them), the
+exports cut at m and the employees employed on m scored; the truth is who
+left voluntarily within 90 days (from the full run). Reported per seed
+(pooled months, with a paired bootstrap over employees), as the number of
+month ends where ``with`` beats ``without``, and as the mean over seeds.
 
 Does the model find the simulator's true effects? For the ``with`` model it
 also prints, for each term of :func:`attrition.data.history_effects` (real
@@ -29,7 +39,7 @@ mean absolute contribution (exact TreeSHAP, :meth:`AttritionModel.contributions`
 on the training snapshots: real effects should rank high, the two null ones
 (``skills`` sessions, ``business_value``) low.
 
-Run:  python benchmarks/history_leak.py --employees 300 --months 30 --seeds 0 1 2
+Run:  python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5
 """
 
 from __future__ import annotations
@@ -43,13 +53,15 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, SnapshotSpec, simulate
-from attrition.exceptions import DataQualityWarning
 from attrition.data import history_effects
+from attrition.exceptions import DataQualityWarning
 from attrition.features import hr_attributes
 from attrition.snapshots import make_labels
 
 HORIZON = 90
 ATTRS = ["team_id", "site", "role", "employment_type", "contracted_hours", "hourly_wage"]
+KEYS = ["employee_id", "as_of"]
+BOOT = 1000
 
 
 def cut(tables, export: pd.Timestamp):
@@ -80,20 +92,89 @@ def without_history(tables):
     return tables.copy(employee_history=None, declared={}, declarations={})
 
 
-def future_auc(model, full, export, months: int) -> tuple[float, int, int]:
-    """ROC AUC of the model scoring each month end after ``export`` from the exports of that day."""
+def exports_on(full, day: pd.Timestamp, name: str):
+    """What the ``name`` model would be given by a run on ``day``."""
+    now = cut(full, day)
+    return without_history(now) if name == "without" else now
+
+
+def paired_auc(y: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarray, seed: int):
+    """AUC of ``a`` and of ``b`` on labels ``y``, and ``BOOT`` bootstrap draws of AUC(a) − AUC(b)
+    resampling ``groups`` (employees) with replacement."""
+    codes, n = pd.factorize(groups)[0], len(np.unique(groups))
+    rng = np.random.default_rng(seed)
+    draws = np.empty(BOOT)
+    for i in range(BOOT):
+        w = np.bincount(rng.integers(0, n, n), minlength=n)[codes]
+        keep = w > 0
+        yk, wk = y[keep], w[keep]
+        if yk.min() == yk.max():
+            draws[i] = np.nan
+            continue
+        draws[i] = roc_auc_score(yk, a[keep], sample_weight=wk) - roc_auc_score(yk, b[keep], sample_weight=wk)
+    return roc_auc_score(y, a), roc_auc_score(y, b), draws
+
+
+def ci(draws: np.ndarray) -> str:
+    lo, hi = np.nanpercentile(draws, [2.5, 97.5])
+    return f"[{lo:+.3f}, {hi:+.3f}]"
+
+
+def as_of_t(model, full, name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows``' snapshots rebuilt as a run on each row's as-of date would have built them."""
+    parts = [model.snapshots(exports_on(full, t, name), as_of=[t]) for t in sorted(rows["as_of"].unique())]
+    pit = pd.concat(parts, ignore_index=True).set_index(KEYS)
+    keys = pd.MultiIndex.from_frame(rows[KEYS])
+    assert keys.isin(pit.index).all(), "every row is employed on its as-of date in the exports of that day"
+    return pit.loc[keys].reset_index()
+
+
+def differing_cells(model, a: pd.DataFrame, b: pd.DataFrame) -> int:
+    """Feature cells that differ between two aligned snapshot frames (NaN equals NaN)."""
+    xa, xb = model.prepare(a), model.prepare(b)
+    n = 0
+    for col in xa.columns:
+        u, v = xa[col], xb[col]
+        if isinstance(u.dtype, pd.CategoricalDtype):
+            u, v = u.astype(object), v.astype(object)
+            same = (u == v).to_numpy() | (u.isna() & v.isna()).to_numpy()
+        else:
+            u, v = u.to_numpy(dtype="float64"), v.to_numpy(dtype="float64")
+            same = np.isclose(u, v, rtol=1e-9, atol=1e-12) | (np.isnan(u) & np.isnan(v))
+        n += int((~same).sum())
+    return n
+
+
+def leak_rows(model, full, name, snaps, seed) -> list[dict]:
+    """The paired comparison on the validation rows and on every labelled row before E."""
+    out = []
+    labelled = snaps.loc[snaps["label"].notna()].reset_index(drop=True)
+    pit = as_of_t(model, full, name, labelled)
+    valid = model.validation_mask(labelled)
+    for rows, mask in (("validation", valid), ("all before E", np.ones(len(labelled), bool))):
+        a_rows, b_rows = labelled.loc[mask], pit.loc[mask]
+        y = a_rows["label"].to_numpy(dtype=int)
+        reported, now, draws = paired_auc(y, np.asarray(model.predict_risk(a_rows)),
+                                          np.asarray(model.predict_risk(b_rows)),
+                                          a_rows["employee_id"].to_numpy(), seed)
+        out.append({"seed": seed, "model": name, "rows": rows, "n": int(mask.sum()), "positives": int(y.sum()),
+                    "cells_differ": differing_cells(model, a_rows, b_rows), "auc_reported": round(reported, 3),
+                    "auc_as_of_t": round(now, 3), "flattering": round(reported - now, 3), "ci95": ci(draws),
+                    "_draws": draws})
+    return out
+
+
+def future_scores(model, full, export, name: str, months: int) -> pd.DataFrame:
+    """The model's risk on each month end after ``export`` from the exports of that day, with the truth."""
     final = full.infer_export_date()
     parts = []
     for m in pd.date_range(export + pd.Timedelta(days=1), final - pd.Timedelta(days=HORIZON), freq="ME")[:months]:
-        now = cut(full, m)
-        if model.spec_.declared is None and model.spec_.tables and "employee_history" not in model.spec_.tables:
-            now = without_history(now)
-        snaps = model.snapshots(now, as_of=[m])
-        risk = model.predict_risk(snaps)
+        snaps = model.snapshots(exports_on(full, m, name), as_of=[m])
         lab = make_labels(full.employees, snaps, HORIZON, final)
-        parts.append(pd.DataFrame({"risk": np.asarray(risk), "label": lab["label"].to_numpy()}))
-    rows = pd.concat(parts).dropna(subset=["label"])
-    return roc_auc_score(rows["label"], rows["risk"]), int(rows["label"].sum()), len(rows)
+        parts.append(pd.DataFrame({"employee_id": snaps["employee_id"].to_numpy(), "as_of": m,
+                                   name: np.asarray(model.predict_risk(snaps)),
+                                   "label": lab["label"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True).dropna(subset=["label"])
 
 
 def effect_ranks(model, snaps, seed: int) -> list[dict]:
@@ -105,49 +186,86 @@ def effect_ranks(model, snaps, seed: int) -> list[dict]:
             for e in history_effects().itertuples()]
 
 
-EFFECTS: list[dict] = []
-
-
-def one(n_employees: int, months: int, seed: int, future_months: int) -> list[dict]:
+def one(n_employees: int, months: int, seed: int, future_months: int):
     started = time.perf_counter()
     full = simulate(n_employees=n_employees, months=months, seed=seed).tables
     final = full.infer_export_date()
     export = (final - pd.DateOffset(months=future_months + 3)) + pd.offsets.MonthEnd(0)
     at_e = cut(full, export)
-    out = []
+    fits, leaks, future, effects = [], [], None, []
     for name, tables in (("without", without_history(at_e)), ("with", at_e)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataQualityWarning)
-            snaps = SnapshotSpec(horizon_days=HORIZON).build(tables)
-            model = AttritionModel(random_state=seed).fit(snaps)
-            auc, pos, n = future_auc(model, full, export, future_months)
-            if name == "with":
-                EFFECTS.extend(effect_ranks(model, snaps, seed))
-        out.append({"seed": seed, "model": name, "features": len(model.feature_names_in_),
-                    "valid_auc": round(model.metrics_["valid_roc_auc"], 3), "future_auc": round(auc, 3),
-                    "gap": round(model.metrics_["valid_roc_auc"] - auc, 3), "future_pos": pos,
-                    "future_rows": n})
-    print(f"seed {seed}: {time.perf_counter() - started:.0f}s", flush=True)
-    return out
+        snaps = SnapshotSpec(horizon_days=HORIZON).build(tables)
+        model = AttritionModel(random_state=seed).fit(snaps)
+        leaks += leak_rows(model, full, name, snaps, seed)
+        scores = future_scores(model, full, export, name, future_months)
+        future = scores if future is None else future.merge(scores, on=["employee_id", "as_of", "label"])
+        if name == "with":
+            effects = effect_ranks(model, snaps, seed)
+        fits.append({"seed": seed, "model": name, "features": len(model.feature_names_in_),
+                     "valid_auc": round(model.metrics_["valid_roc_auc"], 3),
+                     "validation": f"{model.validation_dates_[0]}..{model.validation_dates_[-1]}"})
+    print(f"seed {seed}: export date {export:%Y-%m-%d}, {time.perf_counter() - started:.0f}s", flush=True)
+    return fits, leaks, future.assign(seed=seed), effects
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employees", type=int, default=300)
-    parser.add_argument("--months", type=int, default=30)
-    parser.add_argument("--future-months", type=int, default=3)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--future-months", type=int, default=9)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     args = parser.parse_args()
-    rows = [r for s in args.seeds for r in one(args.employees, args.months, s, args.future_months)]
-    frame = pd.DataFrame(rows)
-    print(frame.to_string(index=False))
-    print(frame.groupby("model")[["valid_auc", "future_auc", "gap"]].mean().round(3).to_string())
-    wide = frame.pivot(index="seed", columns="model", values="future_auc")
-    print("future AUC, with − without, per seed:", (wide["with"] - wide["without"]).round(3).tolist())
-    effects = pd.DataFrame(EFFECTS).pivot(index=["term", "real", "feature"], columns="seed", values="rank")
-    print(f"rank of each true-effect feature by mean |contribution| (1 = strongest, "
-          f"of {EFFECTS[0]['of']} features):")
-    print(effects.sort_index(level="real", ascending=False).to_string())
+    fits, leaks, futures, effects = [], [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        for s in args.seeds:
+            f, lk, fu, ef = one(args.employees, args.months, s, args.future_months)
+            fits += f
+            leaks += lk
+            futures.append(fu)
+            effects += ef
+    pd.set_option("display.width", 200)
+    print("\nFitted models (valid_auc: as `attrition train` reports it):")
+    print(pd.DataFrame(fits).to_string(index=False))
+
+    print("\nThe leak, paired: the same rows scored with the features built from the export at E "
+          "(reported) and with those of a run on each row's as-of date (as of t):")
+    leak = pd.DataFrame(leaks)
+    print(leak.drop(columns="_draws").to_string(index=False))
+    for (name, rows), g in leak.groupby(["model", "rows"], sort=False):
+        mean_draws = np.nanmean(np.vstack(g["_draws"].to_list()), axis=0)
+        print(f"mean flattering over seeds, {name}, {rows}: {g['flattering'].mean():+.3f} "
+              f"{ci(mean_draws)}; positive on {(g['flattering'] > 0).sum()} of {len(g)} seeds")
+
+    print("\nOut of time: each month end after E scored from the exports of that day:")
+    per_seed = []
+    boots = []
+    for fu in futures:
+        seed = int(fu["seed"].iloc[0])
+        y = fu["label"].to_numpy(dtype=int)
+        w_auc, wo_auc, draws = paired_auc(y, fu["with"].to_numpy(), fu["without"].to_numpy(),
+                                          fu["employee_id"].to_numpy(), seed)
+        boots.append(draws)
+        monthly = fu.groupby("as_of").apply(
+            lambda g: roc_auc_score(g["label"], g["with"]) - roc_auc_score(g["label"], g["without"]),
+            include_groups=False)
+        per_seed.append({"seed": seed, "months": len(monthly), "positives / rows": f"{y.sum()} / {len(y)}",
+                         "future_auc_without": round(wo_auc, 3), "future_auc_with": round(w_auc, 3),
+                         "with - without": round(w_auc - wo_auc, 3), "ci95": ci(draws),
+                         "months with wins": int((monthly > 0).sum())})
+    table = pd.DataFrame(per_seed)
+    print(table.to_string(index=False))
+    diff = table["with - without"]
+    wins = table["months with wins"].sum()
+    print(f"mean over seeds: without {table['future_auc_without'].mean():.3f}, with "
+          f"{table['future_auc_with'].mean():.3f}, with − without {diff.mean():+.3f} "
+          f"{ci(np.nanmean(np.vstack(boots), axis=0))}; with ahead on {(diff > 0).sum()} of {len(diff)} seeds "
+          f"and {wins} of {table['months'].sum()} month ends")
+
+    frame = pd.DataFrame(effects).pivot(index=["term", "real", "feature"], columns="seed", values="rank")
+    print(f"\nrank of each true-effect feature by mean |contribution| (1 = strongest, of {effects[0]['of']} "
+          "features):")
+    print(frame.sort_index(level="real", ascending=False).to_string())
 
 
 if __name__ == "__main__":
