@@ -45,11 +45,38 @@ from attrition.data._schemas import PROTECTED_COLUMNS, _col
 from attrition.data._tables import TABLE_NAMES
 from attrition.exceptions import ConfigError
 
-__all__ = ["TableDeclaration", "declared_schema", "declarations_of", "DECLARED_KINDS"]
+__all__ = ["TableDeclaration", "declared_schema", "declarations_of", "DECLARED_KINDS", "value_slug",
+           "slug_collisions"]
 
 #: The kinds of declared table.
 DECLARED_KINDS: tuple[str, ...] = ("measures", "events")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def value_slug(value: str) -> str:
+    """An event value as a part of a feature name (lower case, ``_`` between words).
+
+    >>> value_slug("One-to-one")
+    'one_to_one'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_") or "blank"
+
+
+def slug_collisions(values) -> dict[str, list[str]]:
+    """Event values that would share a feature name: ``{slug: [values]}`` for each shared slug.
+
+    >>> slug_collisions(["One-to-one", "one to one", "skills"])
+    {'one_to_one': ['One-to-one', 'one to one']}
+    """
+    by_slug: dict[str, list[str]] = {}
+    for value in values:
+        by_slug.setdefault(value_slug(value), []).append(str(value))
+    return {slug: vals for slug, vals in by_slug.items() if len(vals) > 1}
+
+
+def describe_collisions(collisions: dict[str, list[str]]) -> str:
+    """``'a', 'A' -> a; ...`` for messages."""
+    return "; ".join(", ".join(repr(v) for v in vals) + f" -> {slug}" for slug, vals in collisions.items())
 
 
 @dataclass(frozen=True)
@@ -135,6 +162,12 @@ class TableDeclaration:
                 raise ConfigError(f"{where}: event must name a text column.")
             if self.values is not None and self.event is None:
                 raise ConfigError(f"{where}: values apply with event = \"...\" only.")
+            shared = slug_collisions(self.values or ())
+            if shared:
+                raise ConfigError(f"{where}: event values {describe_collisions(shared)} would share a "
+                                  "feature name (features are named after the value in lower case with "
+                                  "_ between words). List each value once, or rename the values so they "
+                                  "differ in letters or digits.")
         protected = sorted(({*self.columns, self.event} - {None}) & set(PROTECTED_COLUMNS))
         if protected:
             raise ConfigError(f"{where}: {', '.join(protected)} is a protected attribute; it is never a "

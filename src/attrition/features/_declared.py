@@ -36,34 +36,48 @@ Examples
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from attrition.data._declared import TableDeclaration
+from attrition.data._declared import TableDeclaration, describe_collisions, slug_collisions, value_slug
 from attrition.data._tables import Tables
+from attrition.exceptions import SchemaError, format_examples
 from attrition.features._base import FeatureBuilder, latest_before, safe_ratio, snapshot_keys, trailing_sums
 
 __all__ = ["DeclaredFeatures", "event_values", "value_slug"]
 
 
-def value_slug(value: str) -> str:
-    """An event value as a part of a feature name (lower case, ``_`` between words).
+def event_values(frame: pd.DataFrame, decl: TableDeclaration, source: str | None = None) -> tuple[str, ...]:
+    """The event values that get their own features: the declared ones, else those in ``frame``.
 
-    >>> value_slug("One-to-one")
-    'one_to_one'
+    Raises :class:`~attrition.exceptions.SchemaError` (naming ``source``, the
+    file) when two values found in ``frame`` would share a feature name.
+
+    >>> from attrition.data import TableDeclaration
+    >>> decl = TableDeclaration("coaching", "events", "session_date", event="kind")
+    >>> try:
+    ...     event_values(pd.DataFrame({"kind": ["Skills", "skills", "calls"]}), decl)
+    ... except SchemaError as err:
+    ...     print(err.column, err.n_rows)
+    kind 2
     """
-    return re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_") or "blank"
-
-
-def event_values(frame: pd.DataFrame, decl: TableDeclaration) -> tuple[str, ...]:
-    """The event values that get their own features: the declared ones, else those in ``frame``."""
     if decl.event is None:
         return ()
     if decl.values is not None:
         return tuple(decl.values)
-    return tuple(sorted(str(v) for v in frame[decl.event].dropna().unique()))
+    found = tuple(sorted(str(v) for v in frame[decl.event].dropna().unique()))
+    shared = slug_collisions(found)
+    if shared:
+        clash = {v for vals in shared.values() for v in vals}
+        rows = frame.loc[frame[decl.event].astype(str).isin(clash) & frame[decl.event].notna()]
+        where = source or f"<{decl.name} table>"
+        raise SchemaError(
+            f"{where}, column {decl.event!r}: event values {describe_collisions(shared)} would share a "
+            f"feature name ({len(rows)} rows; features are named after the value in lower case with _ "
+            "between words). Make the spellings consistent in the file, or list the values to use "
+            f"under [tables.{decl.name}] values = [...].\n" + format_examples(rows.head(5)),
+            file=where, column=decl.event, n_rows=len(rows), examples=rows.head(5))
+    return found
 
 
 class DeclaredFeatures(FeatureBuilder):
@@ -123,7 +137,7 @@ class DeclaredFeatures(FeatureBuilder):
                     out[f"{decl.name}_{col}_change_{w0}d"] = out[f"{decl.name}_{col}_mean_{w0}d"] - earlier
             return pd.DataFrame(out)
         families = [("", np.ones(len(rows), bool))]
-        for value in event_values(rows, decl):
+        for value in event_values(rows, decl, tables.source(decl.name)):
             families.append((f"_{value_slug(value)}",
                              (rows[decl.event].astype(object) == value).to_numpy(dtype=bool)))
         counts = {f"c{i}": pd.Series(mask) for i, (_, mask) in enumerate(families)}

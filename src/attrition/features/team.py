@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from attrition.data._tables import Tables
+from attrition.exceptions import SchemaError
 from attrition.features._base import FeatureBuilder, safe_ratio, trailing_sums
 
 __all__ = ["TeamFeatures"]
@@ -47,6 +48,13 @@ class TeamFeatures(FeatureBuilder):
 
     def build(self, tables: Tables, frame: pd.DataFrame) -> pd.DataFrame:
         if tables.employee_history is not None:
+            if "team_id" not in tables.employee_history.columns:
+                raise SchemaError(
+                    f"{tables.source('employee_history')} has no team_id column: the job history must "
+                    "name each row's team (required by the data contract), as team membership on each "
+                    "date comes from it. Add the team_id column, or leave employee_history out.",
+                    file=tables.source("employee_history"), column="team_id",
+                    n_rows=len(tables.employee_history))
             return self._from_sums(tables, frame, _membership_from_history(tables))
         emp = tables.employees
         hires = pd.DataFrame({"team_id": emp["team_id"], "date": emp["hire_date"], "hire": 1.0})

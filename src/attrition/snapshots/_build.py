@@ -314,6 +314,47 @@ def _export_time_warning(tables: Tables, features: pd.DataFrame) -> list[str]:
     return names
 
 
+#: A gap (share of employees) in ``employee_history`` coverage between leavers and stayers that warns.
+HISTORY_COVERAGE_GAP = 0.10
+
+
+def _history_coverage_warning(tables: Tables, frame: pd.DataFrame) -> None:
+    """Warn when ``employee_history`` covers leavers and stayers unequally.
+
+    An export of the history of current staff only (or of leavers only)
+    leaves the HR attributes of one group missing, and a missing value then
+    tells the model who left: the label leaks through the missingness. Warns
+    when the share of the snapshot population's leavers with no history row
+    and that of its stayers differ by :data:`HISTORY_COVERAGE_GAP` or more
+    (and at least 5 employees lack a history row).
+    """
+    hist = tables.employee_history
+    if hist is None or len(frame) == 0:
+        return
+    ids = pd.Index(pd.unique(frame["employee_id"].astype(str)))
+    emp = tables.employees.assign(employee_id=tables.employees["employee_id"].astype(str))
+    left = emp.loc[emp["termination_date"].notna(), "employee_id"]
+    leaver = ids.isin(left)
+    covered = ids.isin(hist["employee_id"].astype(str))
+    n_leave, n_stay = int(leaver.sum()), int((~leaver).sum())
+    if not n_leave or not n_stay:
+        return
+    miss_leave = int((leaver & ~covered).sum())
+    miss_stay = int((~leaver & ~covered).sum())
+    if abs(miss_leave / n_leave - miss_stay / n_stay) < HISTORY_COVERAGE_GAP or miss_leave + miss_stay < 5:
+        return
+    examples = ", ".join(ids[~covered][:5])
+    warnings.warn(
+        f"{tables.source('employee_history')} covers leavers and stayers unequally: {miss_leave} of "
+        f"{n_leave} leavers ({miss_leave / n_leave:.0%}) and {miss_stay} of {n_stay} employees still "
+        f"employed ({miss_stay / n_stay:.0%}) have no row in it (e.g. {examples}). Their HR "
+        "attributes and history features are missing, and the missingness tells the model who "
+        "left, which flatters the metrics. Export the job history of every employee in "
+        f"{tables.source('employees')}, leavers included (an HR system's history of current staff "
+        "only is a common cause).",
+        DataQualityWarning, stacklevel=4)
+
+
 #: Why export-time HR values can flatter the metrics (the warning and the model card say it).
 EXPORT_TIME_WORDS = (
     "team, site, role, contract, hours and pay relative to peers come from the employees "
@@ -380,6 +421,7 @@ def build_frame(
     export_time = _export_time_warning(tables, features)
     out = pd.concat([frame, features], axis=1)
     if labels:
+        _history_coverage_warning(tables, frame)
         out = pd.concat([out, make_labels(tables.employees, frame, horizon_days,
                                           tables.infer_export_date())], axis=1)
         out.attrs["horizon_days"] = int(horizon_days)

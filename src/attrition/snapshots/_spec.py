@@ -181,7 +181,8 @@ class SnapshotSpec:
         resolved = {}
         for name, decl in declared.items():
             if decl.kind == "events" and decl.event and decl.values is None and name in tables.declared:
-                decl = dataclasses.replace(decl, values=event_values(tables.declared[name], decl))
+                decl = dataclasses.replace(decl, values=event_values(tables.declared[name], decl,
+                                                                     tables.source(name)))
             resolved[name] = decl.to_dict()
         if not resolved and self.declared is None:
             return self
