@@ -746,7 +746,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`)."""
         cols = [self._calibrated(self._margin(advance_tenure(prepared, j * MONTH_DAYS)))
                 for j in range(months)]
-        return np.column_stack(cols) if cols else np.empty((len(X), 0))
+        return np.column_stack(cols) if cols else np.empty((len(prepared), 0))
 
     def _curve_months(self) -> int:
         longest = max([self.horizon_days, *self._spec().horizons])
