@@ -19,7 +19,7 @@ def _monthly(snaps):
 
 
 def test_rolling_folds_choose_the_trees_before_the_calibration_months(medium_snapshots):
-    model = AttritionModel(stopping_folds=3, lgbm_params=SMALL).fit(medium_snapshots)
+    model = AttritionModel(stopping_folds=3, refit=None, lgbm_params=SMALL).fit(medium_snapshots)
     s = model.training_summary_
     assert s["stopping_folds"] == 3 == len(model.fold_best_iterations_)
     assert 1 <= model.best_iteration_ <= SMALL["n_estimators"]
@@ -41,19 +41,19 @@ def _folds_args(model, snaps):
 
 
 def test_min_trees_is_a_floor(medium_snapshots):
-    model = AttritionModel(min_trees=35, lgbm_params=SMALL).fit(medium_snapshots)
+    model = AttritionModel(min_trees=35, refit=None, lgbm_params=SMALL).fit(medium_snapshots)
     assert 35 <= model.best_iteration_ == model.booster_.num_trees() <= 40
 
 
 def test_refit_keeps_the_trees_count_and_the_metrics_of_the_model_before_it(medium_snapshots):
-    plain = AttritionModel(lgbm_params=SMALL).fit(medium_snapshots)
-    refit = AttritionModel(refit="all", lgbm_params=SMALL).fit(medium_snapshots)
+    plain = AttritionModel(refit=None, level_months=None, lgbm_params=SMALL).fit(medium_snapshots)
+    refit = AttritionModel(refit="all", level_months=None, lgbm_params=SMALL).fit(medium_snapshots)
     assert refit.best_iteration_ == plain.best_iteration_ == refit.booster_.num_trees()
     assert refit.metrics_ == plain.metrics_  # measured before the refit, on months it had not seen
     assert refit.calibration_ == plain.calibration_  # "all": the Platt scaling before the refit is kept
     rows = medium_snapshots.tail(300)
     assert not np.allclose(refit.predict_risk(rows), plain.predict_risk(rows))  # trained on more months
-    again = AttritionModel(refit="stopping", lgbm_params=SMALL).fit(medium_snapshots)
+    again = AttritionModel(refit="stopping", level_months=None, lgbm_params=SMALL).fit(medium_snapshots)
     assert again.calibration_ != plain.calibration_  # refitted on the calibration months
 
 
@@ -64,7 +64,7 @@ def test_level_months_match_the_latest_months_exit_rate(medium_snapshots):
     rows = seen & as_of.isin(np.sort(as_of[seen].unique())[-12:]).to_numpy()
     hazard = model.predict_hazard(medium_snapshots.loc[rows])[:, 0]
     assert hazard.mean() == pytest.approx(y[rows].mean(), rel=1e-6)
-    plain = AttritionModel(lgbm_params=SMALL).fit(medium_snapshots)
+    plain = AttritionModel(level_months=None, lgbm_params=SMALL).fit(medium_snapshots)
     assert model.calibration_[0] == plain.calibration_[0]  # the slope is the calibration months'
 
 
