@@ -464,7 +464,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
             if pos < warn_below:
-                what = ("the risk level is fitted on them and will be uncertain"
+                what = ("the calibration of the risks is fitted on them and will be uncertain"
                         if name == "calibration" else "metrics will be noisy")
                 warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: {what}. "
                               "A longer history or a larger centre gives more.", DataQualityWarning,
