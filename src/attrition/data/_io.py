@@ -71,20 +71,39 @@ def atomic_write_all(outputs: Sequence[tuple[str | Path, Callable[[str], None]]]
     ['a.csv', 'b.html']
     """
     staged: list[tuple[str, Path]] = []
+    published: list[tuple[Path, str | None]] = []  # target, backup of what it held before
     try:
         for path, write in outputs:
             path = Path(path)
+            if any(path.resolve() == done.resolve() for _, done in staged):
+                raise ConfigError(f"{path} is named twice among the outputs; give each output its own file.")
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(fd)
             staged.append((tmp, path))
             write(tmp)
+        # Publish: each existing target is first moved aside, so a rename that
+        # fails half-way puts every earlier target back as it was.
         for tmp, path in staged:
+            backup = None
+            if path.exists() and not path.is_dir():
+                fd, backup = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bak", dir=path.parent)
+                os.close(fd)
+                os.replace(path, backup)
+            published.append((path, backup))
             os.replace(tmp, path)
     except BaseException:
+        for path, backup in reversed(published):
+            if backup is not None:
+                os.replace(backup, path)
+            elif path.exists() and not path.is_dir():
+                path.unlink()
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
         raise
+    for _, backup in published:
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)
     return [path for _, path in staged]
 
 
