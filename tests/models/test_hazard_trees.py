@@ -57,6 +57,12 @@ def test_refit_keeps_the_trees_count_and_the_metrics_of_the_model_before_it(medi
     assert again.calibration_ != plain.calibration_  # refitted on the calibration months
 
 
+def test_refit_uses_the_setting_chosen_among_the_candidates(medium_snapshots):
+    model = AttritionModel(lgbm_candidates=[{"num_leaves": 2}], lgbm_params=SMALL).fit(medium_snapshots)
+    leaves = [tree["num_leaves"] for tree in model.booster_.dump_model()["tree_info"]]
+    assert model.training_summary_["refit"] == "all" and leaves and max(leaves) <= 2
+
+
 def test_level_months_match_the_latest_months_exit_rate(medium_snapshots):
     model = AttritionModel(level_months=12, lgbm_params=SMALL).fit(medium_snapshots)
     as_of, y = _monthly(medium_snapshots)

@@ -267,8 +267,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         the early-stopping months as well (``"stopping"``; the Platt scaling
         is refitted on the calibration months) or on every observed month
         (``"all"``; the Platt scaling of the model before the refit is kept),
-        so the shipped trees learn from the latest months. ``metrics_`` are
-        those of the model before the refit.
+        so the shipped trees learn from the latest months, with the setting
+        chosen (``lgbm_candidates``). ``metrics_`` are those of the model
+        before the refit. A model boosted from the logistic margin
+        (``init_score``, an experiment) is not refitted.
     level_months : int or None, default 12
         Hazard model only: set the risk level (the Platt intercept; the slope
         stays the calibration months') so the mean monthly hazard over the
@@ -560,9 +562,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         again on the calibration months, still out of sample. ``refit="all"``: every observed
         month trains and the Platt scaling of the model before the refit is kept.
         """
-        params = self._params()
+        params = self._params(self._setting_params)
         params.pop("n_estimators", None)
-        params.pop("init_score", None)
+        if params.pop("init_score", None) is not None:
+            log.info("Not refitted: a model boosted from the logistic margin (an experiment) keeps its trees.")
+            return
         booster = lgb.train(params, lgb.Dataset(X[rows], label=y[rows], free_raw_data=True),
                             num_boost_round=self.best_iteration_)
         self.booster_ = lgb.Booster(model_str=booster.model_to_string())
@@ -593,6 +597,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                             folds=None) -> str:
         """One booster, or the best of ``lgbm_candidates`` by the early-stopping months' log loss."""
         candidates = list(self.lgbm_candidates or [])
+        self._setting_params: dict[str, Any] = {}
         if folds is not None and len(folds) > 1 or self.min_trees:
             if candidates:
                 raise ConfigError("lgbm_candidates is chosen on one early-stopping split: use it with "
@@ -610,6 +615,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             if best is None or loss < best[0]:
                 best = (loss, i, self.booster_, self.best_iteration_, self.init_model_)
         _, i, self.booster_, self.best_iteration_, self.init_model_ = best
+        self._setting_params = dict(candidates[i])
         return f"candidate {i}: {json.dumps(candidates[i], sort_keys=True)}"
 
     def _calibrate(self, margin_valid: np.ndarray, y_valid: np.ndarray) -> None:
