@@ -136,3 +136,18 @@ def test_horizon_mismatch_is_refused(medium_snapshots):
 
     with pytest.raises(ConfigError, match="horizon_days: snapshots 90, model 180"):
         AttritionModel(spec=SnapshotSpec(horizon_days=180)).fit(medium_snapshots)
+
+
+def test_contributions_with_the_risk_given_are_those_computed_alone(medium_snapshots, medium_model):
+    # A caller that has predicted the risk passes it: the rescaled TreeSHAP is the same numbers.
+    rows = medium_snapshots.tail(200)
+    alone = medium_model.contributions(rows)
+    given = medium_model.contributions(rows, risk=medium_model.predict_risk(rows))
+    assert medium_model.kind_ == "hazard"
+    np.testing.assert_array_equal(given.to_numpy(), alone.to_numpy())
+
+
+def test_fit_and_prepare_do_not_carry_the_snapshot_attrs(medium_snapshots, medium_model):
+    # pandas deep-copies attrs into every column read: the model matrix carries none.
+    assert medium_snapshots.attrs.get("spec")
+    assert medium_model.prepare(medium_snapshots.head(5)).attrs == {}

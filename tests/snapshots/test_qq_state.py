@@ -18,7 +18,12 @@ from attrition.snapshots import (
     quiet_quitting_index,
     quiet_quitting_prevalence_interval,
 )
-from attrition.snapshots._qq_state import filtered_probability, fit_hmm
+from attrition.snapshots._qq_state import (
+    _forward_backward,
+    _independent_posterior,
+    filtered_probability,
+    fit_hmm,
+)
 
 
 def _panel(seed: int, n: int = 120, T: int = 14, shift: float = 1.5):
@@ -132,3 +137,16 @@ def test_fitted_state_model_travels_with_the_spec(medium, medium_snapshots):
     assert d.state_model is not None and not d.needs_fit
     assert SnapshotSpec.from_dict(spec.to_dict()) == spec  # JSON round trip keeps the parameters
     assert dataclasses.replace(d, state_model=None).needs_fit
+
+
+def test_mixture_posterior_month_by_month_is_the_forward_backward_of_equal_rows():
+    # A mixture's transition matrix has two equal rows: the pass over time gives each month's
+    # own posterior, which the mixture's EM now computes directly.
+    rng = np.random.default_rng(3)
+    e = rng.random((40, 9, 2)) + 0.01
+    real = np.ones((40, 9), dtype=bool)
+    pi = np.array([0.8, 0.2])
+    gamma, _, logc = _forward_backward(e, pi, np.vstack([pi, pi]), real)
+    gamma_direct, logc_direct = _independent_posterior(e, pi)
+    np.testing.assert_allclose(gamma_direct, gamma, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(logc_direct, logc, rtol=1e-12, atol=1e-14)

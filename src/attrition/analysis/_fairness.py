@@ -573,18 +573,22 @@ def audit_model(
     min_group_size: int = 5,
     thresholds: Mapping[str, float] | None = None,
     screen_proxies: bool = True,
+    risk: np.ndarray | None = None,
 ) -> FairnessAudit:
     """Audit a fitted :class:`~attrition.AttritionModel` on labelled snapshot rows.
 
     ``rows`` are snapshot rows with a known ``label`` (e.g. the validation
     months); the protected attributes are looked up in ``employees`` and never
-    reach the model.
+    reach the model. ``risk``: ``model.predict_risk(rows)``, when the caller
+    already has it (aligned to ``rows``; not predicted again).
     """
-    rows = rows[rows["label"].notna()]
+    known = rows["label"].notna().to_numpy()
+    rows = rows[known]
+    risk = model.predict_risk(rows) if risk is None else np.asarray(risk, dtype="float64")[known]
     groups = protected_groups(rows, employees)
     features = rows[list(model.feature_names_in_)] if screen_proxies else None
     return fairness_audit(
-        rows["label"].to_numpy(), model.predict_risk(rows), groups,
+        rows["label"].to_numpy(), risk, groups,
         high_threshold=float(model.thresholds_["high"]), ids=rows["employee_id"].to_numpy(),
         features=features, min_group_size=min_group_size, thresholds=thresholds,
     )

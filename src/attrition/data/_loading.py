@@ -905,22 +905,33 @@ def _fix_for(check: pa.Check, column: str | None, words: str) -> str:
     return f"Correct the values so that {words.replace('x', column or 'x', 1)}."
 
 
-def _run(raws: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+def _run(raws: dict[str, pd.DataFrame], sources: Mapping[str, str],
          problems: Sequence[Problem] = (),
          schemas: Mapping[str, pa.DataFrameSchema] | None = None) -> dict[str, pd.DataFrame]:
     """Convert and validate every table; raise one SchemaError for all problems.
 
     ``schemas`` gives the schema of tables that are not contract tables (the
     declared ones, :func:`attrition.data._declared.declared_schema`).
+    ``raws`` is emptied as the tables are converted: each file's text (Arrow
+    columns) is released once its table is converted and checked, so the
+    text of every file and every converted table are never held together.
     """
     problems = list(problems)
+    unknown: list[Problem] = []
     checked: dict[str, _Table] = {}
-    for name, raw in raws.items():
-        table = _Table(name, raw, sources[name], (schemas or {}).get(name))
+    emp: _Table | None = None
+    # employees first: each other table's ids are checked against it as soon as it is converted
+    for name in sorted(raws, key=lambda n: n != "employees"):
+        table = _Table(name, raws.pop(name), sources[name], (schemas or {}).get(name))
         table.validate()
-        checked[name] = table
         problems.extend(table.problems)
-    problems.extend(_unknown_ids(checked))
+        if name == "employees":
+            emp = table
+        elif emp is not None:
+            unknown.extend(_unknown_ids(emp, name, table))
+        table.raw = None  # the problems hold their example rows: the text is not needed any more
+        checked[name] = table
+    problems.extend(unknown)
     if problems:
         order = {name: i for i, name in enumerate((*TABLE_NAMES, "roster"))}
         problems.sort(key=lambda p: order.get(p.table, len(order)))
@@ -928,20 +939,18 @@ def _run(raws: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
     return {name: t.frame for name, t in checked.items()}
 
 
-def _unknown_ids(checked: Mapping[str, _Table]) -> list[Problem]:
-    """Rows of other tables whose employee_id is not in employees."""
-    emp = checked.get("employees")
-    if emp is None or emp.frame is None or "employee_id" not in emp.frame.columns:
+def _unknown_ids(emp: _Table, name: str, table: _Table) -> list[Problem]:
+    """Rows of ``table`` (not employees) whose employee_id is not in employees."""
+    if emp.frame is None or "employee_id" not in emp.frame.columns:
         return []
     known = emp.frame["employee_id"].dropna()
     problems = []
-    for name, table in checked.items():
-        if name == "employees" or table.frame is None or "employee_id" not in table.frame.columns:
-            continue
+    if table.frame is not None and "employee_id" in table.frame.columns:
         ids = table.frame["employee_id"]
         unknown = ids.notna().to_numpy() & (_positions_in(ids, known) < 0)
-        if not unknown.any():
-            continue
+    else:
+        unknown = np.zeros(0, dtype=bool)
+    if unknown.any():
         rows = np.flatnonzero(unknown)
         n_ids = ids[unknown].nunique()
         some = ", ".join(repr(v) for v in ids[unknown].drop_duplicates().head(5))

@@ -85,7 +85,7 @@ from attrition.models._survival import (
     monthly_label,
     risk_at,
 )
-from attrition.snapshots._build import feature_columns
+from attrition.snapshots._build import bare_frame, feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
 __all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS"]
@@ -662,6 +662,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             if isinstance(snapshots[c].dtype, pd.CategoricalDtype)
         }
         self.spec_ = spec
+        attrs = snapshots.attrs
+        snapshots = bare_frame(snapshots)
         if spec.target == "attrition" and {"duration_days", "event"} <= set(snapshots.columns):
             self.kind_ = "hazard"
             return self._fit_hazard(snapshots)
@@ -690,8 +692,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "n_censored": int((~labelled).sum()),
             "best_iteration": self.best_iteration_,
             "horizon_days": int(spec.horizon_days),
-            "observed_from": snapshots.attrs.get("observed_from"),
-            "export_time_features": [f for f in snapshots.attrs.get("export_time_features", [])
+            "observed_from": attrs.get("observed_from"),
+            "export_time_features": [f for f in attrs.get("export_time_features", [])
                                      if f in self.feature_names_in_],
         }
         if state_seen is not None:
@@ -809,12 +811,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self._calibrate(self._margin(X[cal]), y_month[cal])
         # Bands against the horizon's observed base rate on the early-stopping months, when known.
         known = stop & ~np.isnan(y_h)
-        p_stop = self.predict_risk(snapshots.loc[stop])
+        # The early-stopping rows' hazard curve, once: their risk here, the validation metrics below.
+        stop_curve = self._prepared_hazards(X[stop], self._curve_months())
+        p_stop = risk_at(stop_curve, self.horizon_days)
         base = float(y_h[known].mean()) if known.any() else float(p_stop.mean())
         bands = self.risk_bands or {"medium": 1.0, "high": 2.0}
         self.thresholds_ = {k: float(v * base) for k, v in bands.items()}
         self.base_rate_ = base
-        self.metrics_ = self._evaluate_hazard(snapshots, X, y_month, y_h, train, stop, cal)
+        self.metrics_ = self._evaluate_hazard(snapshots, X, y_month, y_h, train, stop, cal,
+                                              stop_curve=stop_curve)
         if self.refit:
             self._refit_hazard(X, y_month, train | stop | (cal if self.refit == "all" else False), cal)
         if self.level_months:
@@ -848,7 +853,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self._report_fit()
         return self
 
-    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal) -> dict[str, float]:
+    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal,
+                         stop_curve: np.ndarray | None = None) -> dict[str, float]:
         """The horizon risk on the early-stopping months (and the baselines fitted on the
         rows whose horizon ended before them); the monthly hazard on the calibration months.
 
@@ -875,7 +881,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             return -np.expm1(np.log1p(-r) * window / float(self.horizon_days))
 
         if valid.any() and len(np.unique(y_w)) == 2:
-            hazards = self._hazards(snapshots.loc[valid], self._curve_months())
+            hazards = (stop_curve[valid[stop]] if stop_curve is not None
+                       else self._prepared_hazards(X[valid], self._curve_months()))
             p_w = np.empty(len(window))
             for w in np.unique(window):
                 at = window == w
@@ -899,10 +906,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         return metrics
 
     def _hazards(self, X: pd.DataFrame, months: int) -> np.ndarray:
-        prepared = self.prepare(X)
+        return self._prepared_hazards(self.prepare(X), months)
+
+    def _prepared_hazards(self, prepared: pd.DataFrame, months: int) -> np.ndarray:
+        """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`)."""
         cols = [self._calibrated(self._margin(advance_tenure(prepared, j * MONTH_DAYS)))
                 for j in range(months)]
-        return np.column_stack(cols) if cols else np.empty((len(X), 0))
+        return np.column_stack(cols) if cols else np.empty((len(prepared), 0))
 
     def _curve_months(self) -> int:
         longest = max([self.horizon_days, *self._spec().horizons])
@@ -974,6 +984,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 n_rows=len(X),
             )
         out = X.loc[:, self.feature_names_in_].copy()
+        out.attrs = {}  # a bare matrix: pandas deep-copies attrs on every column access
         for col, cats in self.categories_.items():
             out[col] = pd.Categorical(out[col].astype(object).where(out[col].notna(), None), categories=cats)
         for col in out.columns:
@@ -1012,12 +1023,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         """1 where the risk is in the ``high`` band, else 0."""
         return (self.predict_risk(X) >= self.thresholds_["high"]).astype(int)
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, X: pd.DataFrame, *, risk: np.ndarray | None = None) -> pd.DataFrame:
         """Exact TreeSHAP contributions on the calibrated log-odds scale.
 
         Uses LightGBM's own TreeSHAP (``pred_contrib=True``), scaled by the
         Platt slope, so for every row ``bias + sum(contributions)`` equals the
-        calibrated logit of :meth:`predict_risk`.
+        calibrated logit of :meth:`predict_risk`. ``risk``: ``predict_risk(X)``
+        when the caller already has it (the hazard model rescales to it; it is
+        not predicted again).
 
         Returns
         -------
@@ -1031,10 +1044,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         contrib = raw * a
         contrib[:, -1] += b
         if getattr(self, "kind_", "binary") == "hazard":
-            contrib = self._horizon_scale(contrib, X)
+            if risk is None:
+                risk = risk_at(self._prepared_hazards(prepared, self._curve_months()), self.horizon_days)
+            contrib = self._horizon_scale(contrib, risk)
         return pd.DataFrame(contrib, columns=[*self.feature_names_in_, "bias"], index=X.index)
 
-    def _horizon_scale(self, contrib: np.ndarray, X: pd.DataFrame) -> np.ndarray:
+    def _horizon_scale(self, contrib: np.ndarray, risk: np.ndarray) -> np.ndarray:
         """Hazard log-odds contributions rescaled to sum to the log-odds of ``predict_risk``.
 
         TreeSHAP is exact on the monthly hazard's calibrated logit ``z = bias +
@@ -1053,7 +1068,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
         bias = contrib[:, -1]
         z = contrib.sum(axis=1)
-        r = np.clip(self.predict_risk(X), 1e-12, 1 - 1e-12)
+        r = np.clip(np.asarray(risk, dtype="float64"), 1e-12, 1 - 1e-12)
         target = np.log(r) - np.log1p(-r)
         new_bias = horizon_logit(bias)
         dz = z - bias

@@ -438,7 +438,8 @@ def write_text(path: str | Path, text: str) -> Path:
 
 # ---------------------------------------------------------------- MLflow artefacts
 def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str], *, min_group_size: int = 5,
-                       contributions: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
+                       contributions: pd.DataFrame | None = None,
+                       risk: np.ndarray | None = None) -> tuple[dict, pd.DataFrame]:
     """Figures and the team roll-up of a training run, for MLflow (aggregates only).
 
     Parameters
@@ -453,6 +454,9 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
         Teams under this size are pooled in the roll-up.
     contributions : pandas.DataFrame, optional
         ``model.contributions`` of the validation rows, when already computed.
+    risk : ndarray, optional
+        ``model.predict_risk`` of the labelled rows (``label`` known, in the
+        order of ``snapshots``), when already computed.
 
     Returns
     -------
@@ -470,7 +474,10 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
 
     valid = model.validation_mask(snapshots)
     rows = snapshots.loc[valid]
-    known = snapshots.loc[snapshots["label"].notna()]
+    labelled = snapshots["label"].notna().to_numpy()
+    known = snapshots.loc[labelled]
+    # One prediction of the labelled rows: the validation months' risks are among them.
+    risk = model.predict_risk(known) if risk is None else np.asarray(risk, dtype="float64")
     if contributions is None:
         contributions = model.contributions(rows)
     figures = {
@@ -479,17 +486,17 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     }
     if getattr(model, "target", "attrition") == "quiet_quitting":  # entries, not leavers
         figures["plots/expected_vs_actual_qq_entries.png"] = expected_vs_actual_figure(
-            known["as_of"], model.predict_risk(known), known["label"],
+            known["as_of"], risk, known["label"],
             title="Expected vs actual entries into the quiet-quitting state by month",
             outcome="entries into the quiet-quitting state",
             valid_start=model.training_summary_.get("valid_first_as_of"))
     else:
         figures["plots/expected_vs_actual_leavers.png"] = expected_vs_actual_figure(
-            known["as_of"], model.predict_risk(known), known["label"],
+            known["as_of"], risk, known["label"],
             valid_start=model.training_summary_.get("valid_first_as_of"))
     is_last = (pd.to_datetime(rows["as_of"]) == pd.to_datetime(rows["as_of"]).max()).to_numpy()
     last = rows[is_last]
-    risk = model.predict_risk(last)
+    risk = risk[valid[labelled]][is_last]
     scored = pd.DataFrame({"team_id": last["team_id"].astype(object).to_numpy(),
                            "attrition_risk": risk, "risk_band": risk_band(risk, model.thresholds_)})
     if "site" in last.columns:

@@ -173,7 +173,9 @@ def _risk_frame(model: AttritionModel, rows: pd.DataFrame, as_of: pd.Timestamp, 
             out[col] = np.round(horizons[col].to_numpy(), 6)
         out["expected_months_to_exit"] = np.round(months_to_exit, 2)
     if n_drivers > 0 and len(rows):
-        drivers = top_drivers(model.contributions(rows), rows[model.feature_names_in_], n=n_drivers,
+        # the hazard model's TreeSHAP is rescaled to the risk predicted above: not predicted again
+        contributions = model.contributions(rows, risk=risk if hazard else None)
+        drivers = top_drivers(contributions, rows[model.feature_names_in_], n=n_drivers,
                               labels=labels, references=medians)
         out = pd.concat([out, drivers.reset_index(drop=True)], axis=1)
     return out

@@ -389,6 +389,25 @@ def build_frame(
     out.attrs["observed_from"] = None if observed is None else f"{observed:%Y-%m-%d}"
     return out
 
+def bare_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``frame`` without its ``attrs`` (except the keys in ``keep``), sharing its data.
+
+    pandas deep-copies a frame's ``attrs`` into every column or row selection
+    taken from it; on a snapshot frame (its spec, schema and quiet-quitting
+    state model) that copy costs more than the selection itself, thousands of
+    times per fit or training run. Code that reads columns many times and
+    needs no ``attrs`` works on this instead.
+
+    >>> f = pd.DataFrame({"a": [1, 2]}); f.attrs["spec"] = {"windows": [28]}
+    >>> b = bare_frame(f)
+    >>> b.attrs, f.attrs["spec"], b["a"].tolist()
+    ({}, {'windows': [28]}, [1, 2])
+    """
+    out = frame.copy(deep=False)
+    out.attrs = {k: frame.attrs[k] for k in keep if k in frame.attrs}
+    return out
+
+
 def feature_columns(snapshots: pd.DataFrame) -> list[str]:
     """The model features of a snapshot frame (everything but ids and labels).
 

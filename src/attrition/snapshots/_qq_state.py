@@ -152,6 +152,15 @@ def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.nda
     return gamma, xi, np.log(c)
 
 
+def _independent_posterior(e: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior of each step and the log scale factors when both rows of the transition
+    matrix equal ``pi`` (the mixture): each step on its own, what :func:`_forward_backward`
+    gives for such a matrix (up to rounding), without its pass over time."""
+    a = pi * e
+    c = a.sum(axis=-1)
+    return a / c[..., None], np.log(c)
+
+
 def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str], *,
             method: str = "hmm", dof: float | None = 4.0, initial_state: np.ndarray | None = None,
             max_iter: int = 200, tol: float = 1e-6, check: bool = True) -> dict[str, Any]:
@@ -233,7 +242,10 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         le, u = _log_emission(X, means, variances, dof)
         e, m = _scaled(le)
         e = np.where(real[..., None], e, 1.0)
-        gamma, xi_sum, logc = _forward_backward(e, pi, A, real)
+        if method == "mixture" and it > 1:  # no memory from month to month: no pass over time
+            gamma, logc = _independent_posterior(e, pi)
+        else:
+            gamma, xi_sum, logc = _forward_backward(e, pi, A, real)
         gamma = gamma * real[..., None]
         ll = float(((logc + m) * real).sum())
         if it > 2 and abs(ll - previous) <= tol * abs(ll):

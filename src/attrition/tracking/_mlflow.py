@@ -44,6 +44,7 @@ from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, close_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
+from attrition.snapshots._build import bare_frame
 from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitting_index
 from attrition.tracking._model_cache import (
     model_cache_key,
@@ -203,12 +204,12 @@ def _what(model: AttritionModel) -> str:
 
 
 def _log_figures(model: AttritionModel, rows: pd.DataFrame, labels: Mapping[str, str],
-                 contributions: pd.DataFrame) -> None:
-    """Calibration and driver-importance plots of the validation months (aggregates only)."""
+                 contributions: pd.DataFrame, risk: np.ndarray) -> None:
+    """Calibration and driver-importance plots of the validation months (aggregates only);
+    ``risk`` is the model's risk of ``rows``."""
     for name, fig in (
         ("plots/calibration_validation.png",
-         calibration_figure(rows["label"], model.predict_risk(rows),
-                            title="Calibration on the validation months")),
+         calibration_figure(rows["label"], risk, title="Calibration on the validation months")),
         ("plots/driver_importance.png", driver_importance_figure(contributions, labels)),
     ):
         mlflow.log_figure(fig, name)
@@ -216,10 +217,11 @@ def _log_figures(model: AttritionModel, rows: pd.DataFrame, labels: Mapping[str,
 
 
 def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: Mapping[str, str],
-                      contributions: pd.DataFrame) -> None:
-    """shap beeswarm, expected vs actual leavers and the team roll-up (pooled, no ids)."""
+                      contributions: pd.DataFrame, risk: np.ndarray) -> None:
+    """shap beeswarm, expected vs actual leavers and the team roll-up (pooled, no ids);
+    ``risk`` is the model's risk of the labelled rows of ``snapshots``."""
     figures, table = training_artifacts(model, snapshots, labels, min_group_size=model.spec_.min_group_size,
-                                        contributions=contributions)
+                                        contributions=contributions, risk=risk)
     for name, fig in figures.items():
         mlflow.log_figure(fig, name)
         close_figure(fig)
@@ -230,14 +232,14 @@ def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: Ma
 
 
 def _log_fairness(model: AttritionModel, rows: pd.DataFrame, tables: Tables,
-                  thresholds: Mapping[str, float] | None):
+                  thresholds: Mapping[str, float] | None, risk: np.ndarray | None = None):
     """Fairness audit of the validation months: ``fairness.json``, ``fairness.csv``, flags.
 
     Only group aggregates are logged (groups under ``min_group_size``
     employees suppressed); no employee id, gender or birth year of a person.
     """
     audit = audit_model(model, rows, tables.employees, min_group_size=model.spec_.min_group_size,
-                        thresholds=dict(thresholds or {}))
+                        thresholds=dict(thresholds or {}), risk=risk)
     mlflow.log_dict(audit.to_dict(), "fairness.json")
     mlflow.log_text(audit.to_frame().to_csv(index=False, lineterminator="\n"), "fairness.csv")
     mlflow.log_metric("fairness_flags", float(len(audit.flags)))
@@ -409,6 +411,9 @@ def log_training_run(
     """
     uri = setup_tracking(tracking_uri, experiment)
     fingerprint = data_fingerprint(tables)
+    # Columns are read thousands of times below: without the frame's attrs, which pandas would
+    # deep-copy into every selection (the quiet-quitting index checks the windows: kept).
+    snapshots = bare_frame(snapshots, keep=("windows",))
     features = model.feature_names_in_
     labels = model.feature_labels()
     example = snapshots.loc[snapshots["label"].notna(), features].head(5).copy()
@@ -438,14 +443,19 @@ def log_training_run(
         mlflow.log_dict(model.training_summary_, "training_summary.json")
         if run_params is not None:
             mlflow.log_dict(dict(run_params), "config.json")
-        # Exact TreeSHAP of the validation months, computed once for every plot that shows it.
-        rows = snapshots.loc[model.validation_mask(snapshots)]
+        # The risk of every labelled row (expected vs actual by month) and, among them, of the
+        # validation months, predicted once; exact TreeSHAP of the validation months, computed
+        # once: every figure, the roll-up and the fairness audit read them.
+        labelled = snapshots["label"].notna().to_numpy()
+        valid = model.validation_mask(snapshots)
+        risk = model.predict_risk(snapshots.loc[labelled])
+        rows, risk_valid = snapshots.loc[valid], risk[valid[labelled]]
         _log_dataset(rows[[*features, "label"]], name=f"{target}-validation-features",
                      fingerprint=fingerprint, targets="label")
-        contributions = model.contributions(rows)
-        _log_figures(model, rows, labels, contributions)
-        _log_explanations(model, snapshots, labels, contributions)
-        audit = _log_fairness(model, rows, tables, fairness_thresholds)
+        contributions = model.contributions(rows, risk=risk_valid)
+        _log_figures(model, rows, labels, contributions, risk_valid)
+        _log_explanations(model, snapshots, labels, contributions, risk)
+        audit = _log_fairness(model, rows, tables, fairness_thresholds, risk_valid)
         mlflow.log_text(model_card_markdown(model, fingerprint=fingerprint, fairness=audit), "model_card.md")
         model_uri = log_model(model, example)
         result = TrainingRun(run_id=run.info.run_id, model_uri=model_uri, tracking_uri=uri, fairness=audit)
