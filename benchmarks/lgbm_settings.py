@@ -12,6 +12,12 @@ baseline and the origins won, per seed and overall.
         --settings default small stumps small_init
     python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 1 --last 9 \
         --settings small_gap small_nogap select_gap
+    python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 0 3 4 5 --last 9 \
+        --settings previous shipped
+
+Every setting is a set of overrides of the model as it was before the refit on every observed
+month and the 12-month risk level (``AttritionModel(refit=None, level_months=None)``);
+``shipped`` is today's default.
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ SETTINGS = {
     "small_init": {"num_leaves": 4, "min_child_samples": 100, "learning_rate": 0.05, "colsample_bytree": 0.5,
                    "reg_lambda": 10.0, "init_score": "logistic"},
     "default_init": {"init_score": "logistic"},
+    # the shipped model (refit on every observed month, risk level of the latest 12 months) and the
+    # one shipped before it (trees trained before the early-stopping months, level of the 3 calibration months)
+    "shipped": {"_model": {"refit": "all", "level_months": 12}},
+    "previous": {},
     # the shipped setting with / without the purge gap between early-stopping and calibration months
     # (AttritionModel(purge_gap=...); without it, the default, the validation outcomes are purged instead)
     "small_gap": {"_model": {"purge_gap": True}},
@@ -54,6 +64,24 @@ SETTINGS = {
     # (AttritionModel(lgbm_candidates=...): inside the origin's own data), without / with the gap
     "select": {"_model": {"lgbm_candidates": CANDIDATES}},
     "select_gap": {"_model": {"lgbm_candidates": CANDIDATES, "purge_gap": True}},
+    # the number of trees from the mean early-stopping curve over k rolling folds (each moved a
+    # month back; AttritionModel(stopping_folds=k)), a floor on it (min_trees), or a fixed number
+    "folds1": {"_model": {"stopping_folds": 1, "min_trees": 1}},
+    "folds3": {"_model": {"stopping_folds": 3}},
+    "folds5": {"_model": {"stopping_folds": 5}},
+    "floor50": {"_model": {"stopping_folds": 1, "min_trees": 50}},
+    "folds3_floor50": {"_model": {"stopping_folds": 3, "min_trees": 50}},
+    "refit_stop": {"_model": {"refit": "stopping"}},
+    "refit_all": {"_model": {"refit": "all"}},
+    "folds3_refit_stop": {"_model": {"stopping_folds": 3, "refit": "stopping"}},
+    "folds3_refit_all": {"_model": {"stopping_folds": 3, "refit": "all"}},
+    "folds3_floor50_refit_all": {"_model": {"stopping_folds": 3, "min_trees": 50, "refit": "all"}},
+    "fixed200_refit_all": {"n_estimators": 200, "_model": {"min_trees": 200, "refit": "all"}},
+    "folds3_refit_all_level12": {"_model": {"stopping_folds": 3, "refit": "all", "level_months": 12}},
+    "refit_all_level12": {"_model": {"refit": "all", "level_months": 12}},
+    "fixed100": {"n_estimators": 100, "_model": {"min_trees": 100}},
+    "fixed200": {"n_estimators": 200, "_model": {"min_trees": 200}},
+    "fixed300_slow": {"n_estimators": 300, "learning_rate": 0.02, "_model": {"min_trees": 300}},
 }
 
 
@@ -71,7 +99,8 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
         lr = None
         for name in settings:
             params = dict(SETTINGS[name])
-            model_kw = params.pop("_model", {})
+            # every setting overrides the model as shipped before the refit and the 12-month level
+            model_kw = {"refit": None, "level_months": None, **params.pop("_model", {})}
             started = time.perf_counter()
             model = AttritionModel(lgbm_params={**params, "num_threads": 1}, **model_kw).fit(train)
             risk = model.predict_risk(test)
@@ -84,7 +113,8 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
                          "seconds": time.perf_counter() - started, "y": y, "risk": risk, "lr_risk": lr_risk})
             print(f"seed {seed} {origin:%Y-%m} {name:12s} model {rows[-1]['model_auc']:.3f} "
                   f"logistic {rows[-1]['logistic_auc']:.3f} trees {model.best_iteration_} "
-                  f"{model.training_summary_.get('setting', '')}", flush=True)
+                  f"{model.training_summary_.get('setting', '')} folds {getattr(model, 'fold_best_iterations_', '')} "
+                  f"{time.perf_counter() - started:.1f}s", flush=True)
     return pd.DataFrame(rows)
 
 
@@ -99,14 +129,16 @@ def main() -> None:
     warnings.simplefilter("ignore")
     frames = [run(s, args.employees, args.months, args.settings, args.last) for s in args.seeds]
     res = pd.concat(frames, ignore_index=True)
-    print("\n| setting | seed | origins | pooled ROC AUC | logistic | margin | origins won |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| setting | seed | origins | pooled ROC AUC | logistic | margin | origins won | mean risk | observed |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (name, seed), part in list(res.groupby(["setting", "seed"])) + [((n, "all"), p) for n, p in res.groupby("setting")]:
         y = np.concatenate(part["y"].to_list())
         pm = roc_auc_score(y, np.concatenate(part["risk"].to_list()))
         pl = roc_auc_score(y, np.concatenate(part["lr_risk"].to_list()))
         won = int((part["model_auc"] > part["logistic_auc"]).sum())
-        print(f"| {name} | {seed} | {len(part)} | {pm:.3f} | {pl:.3f} | {pm - pl:+.3f} | {won} of {len(part)} |")
+        risk = np.concatenate(part["risk"].to_list())
+        print(f"| {name} | {seed} | {len(part)} | {pm:.3f} | {pl:.3f} | {pm - pl:+.3f} | {won} of {len(part)} "
+              f"| {risk.mean():.3f} | {y.mean():.3f} |")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ def ticks(fig):
 
 
 def test_beeswarm_uses_readable_labels(medium_model, rows):
-    exp = risk_points_explanation(medium_model, rows, feature_labels())
+    # the model's labels: the declared tables' features (performance, coaching) are labelled by its spec
+    exp = risk_points_explanation(medium_model, rows, medium_model.feature_labels())
     fig = beeswarm_figure(exp, max_display=8)
     names = ticks(fig)
     assert len(names) == 8 and any("other measures together" in n for n in names)

@@ -12,9 +12,9 @@ time*, never at random:
 
 LightGBM stops early on the validation log loss; a Platt scaling
 (``a * margin + b``) fitted on the validation margins turns scores into
-calibrated probabilities, and the validation metrics are reported. The model
-that is evaluated is the model that is shipped: it is not refitted on the
-validation months afterwards.
+calibrated probabilities, and the validation metrics are reported. The binary
+model that is evaluated is the model that is shipped: it is not refitted on
+the validation months afterwards (the hazard model is, see below).
 
 **The attrition target is a monthly hazard model** (:mod:`attrition.models._survival`):
 LightGBM learns the probability of a voluntary exit by the next month end
@@ -31,7 +31,17 @@ ones: a Platt scaling of the monthly hazard). The validation outcomes are
 the first calibration month only, scored against the risk over that same
 window, so no exit the calibration was fitted on is scored
 (``purge_gap=True`` moves the early-stopping months back instead, at the
-cost of training on older months). ``predict_risk`` is the risk
+cost of training on older months). Once the number of trees, the Platt
+scaling and the validation metrics are known, the trees are **boosted again
+on every observed month** with that number of trees (``refit="all"``), so
+the shipped model learns from the latest months too (the logistic baseline
+does), and the **risk level** (the Platt intercept) is set so the mean
+monthly hazard of the latest 12 observed months equals their exit rate
+(``level_months=12``): three calibration months of a few hundred agents hold
+a few dozen exits, and a quiet or a busy quarter would otherwise move every
+risk. The validation metrics are those of the model before the refit, on
+months it had not seen; the backtest scores the shipped model on months
+after each origin. ``predict_risk`` is the risk
 within ``horizon_days`` read off the survival curve; ``predict_survival``
 gives the curve over 12 months. Other targets (quiet quitting) use a binary
 model of the label within the horizon, split as described above.
@@ -241,6 +251,31 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         months' monthly log loss; the best is kept (``training_summary_
         ["setting"]``). The choice is made on the data given to :meth:`fit`
         only, so inside each origin of a backtest. Default: the one setting.
+    stopping_folds : int, default 1
+        Hazard model only: choose the number of trees on this many rolling
+        early-stopping folds (each moved one month further back, training on
+        the months before it; folds with fewer training than early-stopping
+        months are skipped): the number minimising the mean of their
+        monthly log-loss curves. 1 is plain early stopping on the
+        early-stopping months.
+    min_trees : int, default 0
+        Hazard model only: a floor on the number of trees early stopping keeps
+        (a fit whose early-stopping months are noisy can otherwise stop at 2).
+    refit : {None, "stopping", "all"}, default "all"
+        Hazard model only: after early stopping, calibration and the
+        validation metrics, boost again with the chosen number of trees on
+        the early-stopping months as well (``"stopping"``; the Platt scaling
+        is refitted on the calibration months) or on every observed month
+        (``"all"``; the Platt scaling of the model before the refit is kept),
+        so the shipped trees learn from the latest months, with the setting
+        chosen (``lgbm_candidates``). ``metrics_`` are those of the model
+        before the refit. A model boosted from the logistic margin
+        (``init_score``, an experiment) is not refitted.
+    level_months : int or None, default 12
+        Hazard model only: set the risk level (the Platt intercept; the slope
+        stays the calibration months') so the mean monthly hazard over the
+        latest ``level_months`` observed months equals their exit rate,
+        instead of the calibration months' rate alone (``None``).
 
     Attributes
     ----------
@@ -296,8 +331,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         stopping_months: int | None = None,
         purge_gap: bool = False,
         lgbm_candidates: list[dict[str, Any]] | None = None,
+        stopping_folds: int = 1,
+        min_trees: int = 0,
+        refit: str | None = "all",
+        level_months: int | None = 12,
     ) -> None:
         self.spec = spec
+        self.level_months = level_months
+        self.refit = refit
+        self.stopping_folds = stopping_folds
+        self.min_trees = min_trees
         self.stopping_months = stopping_months
         self.purge_gap = purge_gap
         self.lgbm_candidates = lgbm_candidates
@@ -423,7 +466,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                     "fit and check a model. Use a longer history or a longer horizon."
                 )
             if pos < warn_below:
-                what = ("the risk level is fitted on them and will be uncertain"
+                what = ("the calibration of the risks is fitted on them and will be uncertain"
                         if name == "calibration" else "metrics will be noisy")
                 warnings.warn(f"{self._what()}: only {pos} positives in the {name} period: {what}. "
                               "A longer history or a larger centre gives more.", DataQualityWarning,
@@ -459,9 +502,108 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.best_iteration_ = int(best)
         return float(booster.best_score.get("validation", {}).get("binary_logloss", np.nan))
 
-    def _fit_hazard_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, stop: np.ndarray) -> str:
+    def _stopping_folds(self, as_of: pd.Series, observed: np.ndarray, train: np.ndarray,
+                        stop: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(train, stop)`` masks of the rolling early-stopping folds, the shipped split first.
+
+        Fold ``j`` moves the early-stopping months ``j`` months back and trains on every
+        observed month before them; a fold with fewer training months than early-stopping
+        months is skipped. Every fold lies before the calibration months.
+        """
+        folds = [(train, stop)]
+        stop_dates = np.sort(as_of[stop].unique())
+        dates = np.sort(as_of[observed & (as_of < pd.Timestamp(stop_dates[-1])).to_numpy()].unique())
+        n = len(stop_dates)
+        last = int(np.searchsorted(dates, stop_dates[-1]))  # index of the last stop date in `dates`
+        for j in range(1, max(1, int(self.stopping_folds))):
+            end = last - j
+            if end - n + 1 < n:  # fewer training months than early-stopping months
+                break
+            fold_dates = dates[end - n + 1:end + 1]
+            fold_stop = observed & as_of.isin(fold_dates).to_numpy()
+            fold_train = observed & (as_of < pd.Timestamp(fold_dates[0])).to_numpy()
+            folds.append((fold_train, fold_stop))
+        return folds
+
+    def _fit_rolling(self, X: pd.DataFrame, y: np.ndarray, folds, extra: dict[str, Any] | None = None) -> float:
+        """Number of trees from the mean early-stopping curve over ``folds``; the first fold's trees.
+
+        Each fold is boosted for ``n_estimators`` rounds recording the monthly log loss of its
+        early-stopping months; the number of trees minimises the mean of the curves (at least
+        ``min_trees``), and the booster of the first fold (the shipped split) keeps that many.
+        """
+        params = self._params(extra)
+        rounds = int(params.pop("n_estimators", 100))
+        if params.pop("init_score", None) is not None:
+            raise ConfigError("init_score='logistic' is an experiment of the single-split early stopping: "
+                              "use stopping_folds=1 with it.")
+        curves, boosters = [], []
+        for fold_train, fold_stop in folds:
+            record: dict = {}
+            train_set = lgb.Dataset(X[fold_train], label=y[fold_train], free_raw_data=True)
+            valid_set = lgb.Dataset(X[fold_stop], label=y[fold_stop], reference=train_set)
+            booster = lgb.train({**params, "metric": "binary_logloss"}, train_set, num_boost_round=rounds,
+                                valid_sets=[valid_set], valid_names=["validation"],
+                                callbacks=[lgb.record_evaluation(record)])
+            curves.append(np.asarray(record["validation"]["binary_logloss"], dtype="float64"))
+            boosters.append(booster)
+        mean = np.mean(np.vstack(curves), axis=0)
+        best = int(np.clip(int(np.argmin(mean)) + 1, min(int(self.min_trees), rounds), rounds))
+        self.init_model_ = None
+        self.booster_ = lgb.Booster(model_str=boosters[0].model_to_string(num_iteration=best))
+        self.best_iteration_ = best
+        self.fold_best_iterations_ = [int(np.argmin(c)) + 1 for c in curves]
+        return float(curves[0][best - 1])
+
+    def _refit_hazard(self, X: pd.DataFrame, y: np.ndarray, rows: np.ndarray, cal: np.ndarray) -> None:
+        """Boost again on ``rows`` with the chosen number of trees (no early stopping).
+
+        ``refit="stopping"``: the early-stopping months train too and the Platt scaling is fitted
+        again on the calibration months, still out of sample. ``refit="all"``: every observed
+        month trains and the Platt scaling of the model before the refit is kept.
+        """
+        params = self._params(self._setting_params)
+        params.pop("n_estimators", None)
+        if params.pop("init_score", None) is not None:
+            log.info("Not refitted: a model boosted from the logistic margin (an experiment) keeps its trees.")
+            return
+        booster = lgb.train(params, lgb.Dataset(X[rows], label=y[rows], free_raw_data=True),
+                            num_boost_round=self.best_iteration_)
+        self.booster_ = lgb.Booster(model_str=booster.model_to_string())
+        self.init_model_ = None
+        if self.refit == "stopping":
+            thresholds, base = self.thresholds_, self.base_rate_
+            self._calibrate(self._margin(X[cal]), y[cal])
+            self.thresholds_, self.base_rate_ = thresholds, base
+
+    def _match_level(self, X: pd.DataFrame, y: np.ndarray, as_of: pd.Series) -> None:
+        """Move the Platt intercept so the mean monthly hazard of the latest ``level_months``
+        observed months equals their exit rate (the slope stays the calibration months')."""
+        observed = ~np.isnan(y)
+        dates = np.sort(as_of[observed].unique())[-int(self.level_months):]
+        rows = observed & as_of.isin(dates).to_numpy()
+        margin, rate = self._margin(X[rows]), float(y[rows].mean())
+        a, b = self.calibration_
+        lo, hi = b - 20.0, b + 20.0
+        for _ in range(100):  # bisection: the mean hazard increases with the intercept
+            mid = (lo + hi) / 2
+            if np.mean(1.0 / (1.0 + np.exp(-(a * margin + mid)))) < rate:
+                lo = mid
+            else:
+                hi = mid
+        self.calibration_ = (a, float((lo + hi) / 2))
+
+    def _fit_hazard_booster(self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, stop: np.ndarray,
+                            folds=None) -> str:
         """One booster, or the best of ``lgbm_candidates`` by the early-stopping months' log loss."""
         candidates = list(self.lgbm_candidates or [])
+        self._setting_params: dict[str, Any] = {}
+        if folds is not None and len(folds) > 1 or self.min_trees:
+            if candidates:
+                raise ConfigError("lgbm_candidates is chosen on one early-stopping split: use it with "
+                                  "stopping_folds=1 and min_trees=0.")
+            self._fit_rolling(X, y, folds or [(train, stop)])
+            return "default"
         if not candidates:
             self._fit_booster(X, y, train, stop)
             return "default"
@@ -473,6 +615,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             if best is None or loss < best[0]:
                 best = (loss, i, self.booster_, self.best_iteration_, self.init_model_)
         _, i, self.booster_, self.best_iteration_, self.init_model_ = best
+        self._setting_params = dict(candidates[i])
         return f"candidate {i}: {json.dumps(candidates[i], sort_keys=True)}"
 
     def _calibrate(self, margin_valid: np.ndarray, y_valid: np.ndarray) -> None:
@@ -641,7 +784,20 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 "a longer history, or fewer validation months.")
         return train, stop, cal, gap
 
+    def _check_hazard_options(self) -> None:
+        if self.refit not in (None, "stopping", "all"):
+            raise ConfigError(f"refit must be None, 'stopping' or 'all', got {self.refit!r}.")
+        for name, low in (("stopping_folds", 1), ("min_trees", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < low:
+                raise ConfigError(f"{name} must be a whole number of at least {low}, got {value!r}.")
+        if self.level_months is not None and (not isinstance(self.level_months, int | np.integer)
+                                              or self.level_months < 1):
+            raise ConfigError(f"level_months must be None or a whole number of at least 1, "
+                              f"got {self.level_months!r}.")
+
     def _fit_hazard(self, snapshots: pd.DataFrame) -> AttritionModel:
+        self._check_hazard_options()
         as_of = pd.to_datetime(snapshots["as_of"]).dt.normalize()
         y_month = monthly_label(as_of, snapshots["duration_days"], snapshots["event"])
         y_h = snapshots["label"].to_numpy(dtype="float64")
@@ -650,7 +806,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
                               stacklevel=4)
         X = self.prepare(snapshots)
-        setting = self._fit_hazard_booster(X, y_month, train, stop)
+        folds = self._stopping_folds(as_of, ~np.isnan(y_month), train, stop)
+        setting = self._fit_hazard_booster(X, y_month, train, stop, folds)
         self._calibrate(self._margin(X[cal]), y_month[cal])
         # Bands against the horizon's observed base rate on the early-stopping months, when known.
         known = stop & ~np.isnan(y_h)
@@ -663,6 +820,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.base_rate_ = base
         self.metrics_ = self._evaluate_hazard(snapshots, X, y_month, y_h, train, stop, cal,
                                               stop_curve=stop_curve)
+        if self.refit:
+            self._refit_hazard(X, y_month, train | stop | (cal if self.refit == "all" else False), cal)
+        if self.level_months:
+            self._match_level(X, y_month, as_of)
         self.validation_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[stop].unique())
         self.calibration_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[cal].unique())
         self.training_summary_ = {
@@ -681,6 +842,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "setting": setting,
             "train_events": int(np.nansum(y_month[train])),
             "best_iteration": self.best_iteration_,
+            "stopping_folds": len(folds),
+            "refit": self.refit,
+            "refit_last_as_of": (f"{as_of[cal if self.refit == 'all' else stop].max():%Y-%m-%d}"
+                                 if self.refit else None),
+            "level_months": self.level_months,
             "horizon_days": int(self.spec_.horizon_days),
             "horizons": [int(d) for d in self.spec_.horizons],
         }

@@ -302,6 +302,10 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
         f"Validated out of time on {summary['valid_first_as_of']} to {summary['valid_last_as_of']} "
         f"({summary['n_valid']:,} employee-months).",
     ]
+    if summary.get("refit_last_as_of"):
+        card["data"].append(
+            f"Then boosted again with the same number of trees on every month end up to "
+            f"{summary['refit_last_as_of']} (the figures below are those of the model before that refit).")
     if "n_censored" in summary:
         card["data"].append(f"Rows left out because their outcome was not yet known: {summary['n_censored']:,}.")
     card["data"] += _history_lines(summary)
