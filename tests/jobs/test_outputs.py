@@ -108,6 +108,10 @@ def test_score_report_has_the_leaver_forecast_and_both_files_or_neither(tmp_path
     assert len(scores.attrs["quiet_quitting_prevalence_by_month"]) > 1
     bare = score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "bare.csv")
     assert bare.attrs["quiet_quitting_prevalence_by_month"] == []
+    # A Parquet scores file keeps the trend for a report built from it later.
+    score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "later.parquet")
+    kept = pd.read_parquet(tmp_path / "later.parquet")
+    assert kept.attrs["quiet_quitting_prevalence_by_month"] == scores.attrs["quiet_quitting_prevalence_by_month"]
     assert (tmp_path / "bare.csv").read_bytes() == (tmp_path / "s.csv").read_bytes()
 
 

@@ -249,7 +249,9 @@ def score(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
         quiet_quitting=True, qq_model=qq_model, snapshots=snaps, history=history,
-        prevalence_trend=report is not None,  # only the report shows the trend (one bootstrap a month)
+        # The trend (one bootstrap a month) is shown by a report: this one, or one built later from a
+        # Parquet scores file, which keeps the frame's attrs (``attrition report scores.parquet``).
+        prevalence_trend=report is not None or (out is not None and Path(out).suffix == ".parquet"),
     )
     scores["employee_pseudonym"] = pseudonymise(scores["employee_id"].astype(str), resolve_salt(config.id_salt))
     html = None
