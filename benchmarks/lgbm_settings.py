@@ -41,7 +41,33 @@ CANDIDATES = [
     {"num_leaves": 15, "min_child_samples": 50, "learning_rate": 0.03, "colsample_bytree": 0.7, "reg_lambda": 5.0},
 ]
 
+#: Directions known from the domain (not read off the simulator's coefficients one by one): risk
+#: falls with tenure and relative pay, rises with sickness absence, night / weekend / late-changed
+#: shifts, erratic start times and high occupancy; team engagement and intent to stay lower it.
+WINDOWS = ("28d", "91d", "182d")
+MONOTONE = {
+    "tenure_days": -1, "log_tenure": -1, "early_tenure": 1, "pay_vs_team": -1, "pay_vs_site": -1,
+    **{f"abs_sick_days_{w}": 1 for w in WINDOWS}, **{f"abs_sick_spells_{w}": 1 for w in WINDOWS},
+    "abs_bradford_365d": 1,
+    **{f"sched_{k}_{w}": 1 for k in ("night_share", "weekend_share", "late_share", "late_changes", "start_std")
+       for w in WINDOWS},
+    **{f"wl_{k}_{w}": 1 for k in ("occupancy_mean", "high_occupancy_share") for w in WINDOWS},
+    "survey_team_engagement_mean": -1, "survey_team_intent_to_stay_mean": -1,
+}
+SHIPPED = {"refit": "all", "level_months": 12}
+REGULARISED = {"num_leaves": 4, "min_child_samples": 300, "reg_lambda": 30.0, "colsample_bytree": 0.3}
+
 SETTINGS = {
+    # issue 14, round 4: each a change of today's shipped model (refit on every month, 12-month level)
+    "stumps_shipped": {"num_leaves": 2, "_model": SHIPPED},
+    "mono_shipped": {"monotone_constraints": MONOTONE, "_model": SHIPPED},
+    "mono_stumps_shipped": {"num_leaves": 2, "monotone_constraints": MONOTONE, "_model": SHIPPED},
+    "reg_shipped": {**REGULARISED, "_model": SHIPPED},
+    "slow_shipped": {"learning_rate": 0.02, "n_estimators": 1500, "_model": SHIPPED},
+    # chosen at each origin by the early-stopping months' monthly log loss, then refitted on every month
+    "select_shipped": {"_model": {**SHIPPED, "lgbm_candidates": [
+        {}, {"num_leaves": 2}, {"monotone_constraints": MONOTONE}, REGULARISED]}},
+
     # the binary model's settings (DEFAULT_LGBM_PARAMS), the hazard model's first default
     "default": {"learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 50, "colsample_bytree": 0.7,
                 "reg_lambda": 5.0},

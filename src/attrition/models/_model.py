@@ -56,6 +56,7 @@ import dataclasses
 import json
 import logging
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +285,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         columns) it saw.
     booster_ : lightgbm.Booster
         The trees (best iteration only).
+    calibration_booster_ : lightgbm.Booster
+        The trees the Platt scaling was fitted with, trained before the
+        calibration months: ``booster_`` itself unless ``refit="all"`` boosted
+        it again on every month (then the trees before that refit). The
+        backtest fits its other calibration methods on their margins, so none
+        is fitted on months its trees trained on. Not saved: a loaded model
+        has ``booster_`` only.
     feature_names_in_ : list of str
     categories_ : dict of str to list
         Categories of each categorical feature seen in training.
@@ -395,6 +403,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     def _params(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         base = HAZARD_LGBM_PARAMS if getattr(self, "kind_", "binary") == "hazard" else DEFAULT_LGBM_PARAMS
         params = {**base, **(extra or {}), **(self.lgbm_params or {})}
+        mono = params.get("monotone_constraints")
+        if isinstance(mono, Mapping):  # by feature name: LightGBM wants one entry per column, in order
+            names = list(getattr(self, "feature_names_in_", []))
+            bad = {k: v for k, v in mono.items() if v not in (-1, 0, 1)}
+            if bad:
+                raise ConfigError(f"monotone_constraints maps features to -1, 0 or 1; got {bad}.")
+            params["monotone_constraints"] = [int(mono.get(f, 0)) for f in names]
         params["random_state"] = self.random_state
         params.setdefault("deterministic", True)
         params.setdefault("force_col_wise", True)
@@ -571,9 +586,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                             num_boost_round=self.best_iteration_)
         self.booster_ = lgb.Booster(model_str=booster.model_to_string())
         self.init_model_ = None
-        if self.refit == "stopping":
+        if self.refit == "stopping":  # still before the calibration months: the Platt scaling is refitted
             thresholds, base = self.thresholds_, self.base_rate_
             self._calibrate(self._margin(X[cal]), y[cal])
+            self.calibration_booster_ = self.booster_
             self.thresholds_, self.base_rate_ = thresholds, base
 
     def _match_level(self, X: pd.DataFrame, y: np.ndarray, as_of: pd.Series) -> None:
@@ -677,6 +693,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self._fit_booster(X, y_all, train, valid)
         margin_valid = self._margin(X[valid])
         self._calibrate(margin_valid, y_all[valid])
+        self.calibration_booster_ = self.booster_
         metrics = self._evaluate(snapshots, X, y_all, train, valid, self._calibrated(margin_valid))
         self.metrics_ = metrics
         as_of = pd.to_datetime(snapshots["as_of"])
@@ -809,6 +826,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         folds = self._stopping_folds(as_of, ~np.isnan(y_month), train, stop)
         setting = self._fit_hazard_booster(X, y_month, train, stop, folds)
         self._calibrate(self._margin(X[cal]), y_month[cal])
+        self.calibration_booster_ = self.booster_  # trained before the calibration months
         # Bands against the horizon's observed base rate on the early-stopping months, when known.
         known = stop & ~np.isnan(y_h)
         # The early-stopping rows' hazard curve, once: their risk here, the validation metrics below.
