@@ -225,6 +225,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     lgbm_params : dict, optional
         Overrides of :data:`HAZARD_LGBM_PARAMS` (the attrition target's
         monthly hazard model) or :data:`DEFAULT_LGBM_PARAMS` (other targets).
+        ``monotone_constraints`` may map feature names to ``1`` (risk never
+        falls as it grows), ``-1`` or ``0``; features not named are free and
+        names the tables do not provide are ignored.
     early_stopping_rounds : int, default 50
         Rounds without validation improvement before training stops.
     risk_bands : dict, optional
