@@ -15,9 +15,13 @@ baseline and the origins won, per seed and overall.
     python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 0 3 4 5 --last 9 \
         --settings previous shipped
 
+    python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 1 --last 9 \
+        --settings unconstrained_shipped stumps_shipped mono_shipped mono_stumps_shipped reg_shipped slow_shipped select_shipped
+
 Every setting is a set of overrides of the model as it was before the refit on every observed
-month and the 12-month risk level (``AttritionModel(refit=None, level_months=None)``);
-``shipped`` is today's default.
+month, the 12-month risk level and the monotone constraints (``AttritionModel(refit=None,
+level_months=None, lgbm_params={"monotone_constraints": {}})``); ``shipped`` is today's default
+and ``unconstrained_shipped`` the default before the constraints (round 4's ``shipped``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, build_snapshots, simulate
 from attrition.analysis._backtest import backtest_origins, training_frame
-from attrition.models import LogisticBaseline
+from attrition.models import HAZARD_MONOTONE, LogisticBaseline
 
 CANDIDATES = [
     {},  # the shipped HAZARD_LGBM_PARAMS
@@ -41,7 +45,25 @@ CANDIDATES = [
     {"num_leaves": 15, "min_child_samples": 50, "learning_rate": 0.03, "colsample_bytree": 0.7, "reg_lambda": 5.0},
 ]
 
+SHIPPED = {"refit": "all", "level_months": 12}
+REGULARISED = {"num_leaves": 4, "min_child_samples": 300, "reg_lambda": 30.0, "colsample_bytree": 0.3}
+
 SETTINGS = {
+    # today's default: refit on every month, 12-month level, the directions of HAZARD_MONOTONE
+    "shipped": {"monotone_constraints": HAZARD_MONOTONE, "_model": SHIPPED},
+    # issue 14, round 4: each a change of the model shipped before the monotone constraints
+    "unconstrained_shipped": {"_model": SHIPPED},
+    "stumps_shipped": {"num_leaves": 2, "_model": SHIPPED},
+    "mono_shipped": {"monotone_constraints": HAZARD_MONOTONE, "_model": SHIPPED},
+    "mono_stumps_shipped": {"num_leaves": 2, "monotone_constraints": HAZARD_MONOTONE, "_model": SHIPPED},
+    "reg_shipped": {**REGULARISED, "_model": SHIPPED},
+    "slow_shipped": {"learning_rate": 0.02, "n_estimators": 1500, "_model": SHIPPED},
+    # boosted from the logistic monthly hazard's margin (fitted on the training months; not refitted)
+    "init_shipped": {"init_score": "logistic", "_model": SHIPPED},
+    # chosen at each origin by the early-stopping months' monthly log loss, then refitted on every month
+    "select_shipped": {"_model": {**SHIPPED, "lgbm_candidates": [
+        {}, {"num_leaves": 2}, {"monotone_constraints": HAZARD_MONOTONE}, REGULARISED]}},
+
     # the binary model's settings (DEFAULT_LGBM_PARAMS), the hazard model's first default
     "default": {"learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 50, "colsample_bytree": 0.7,
                 "reg_lambda": 5.0},
@@ -54,7 +76,6 @@ SETTINGS = {
     "default_init": {"init_score": "logistic"},
     # the shipped model (refit on every observed month, risk level of the latest 12 months) and the
     # one shipped before it (trees trained before the early-stopping months, level of the 3 calibration months)
-    "shipped": {"_model": {"refit": "all", "level_months": 12}},
     "previous": {},
     # the shipped setting with / without the purge gap between early-stopping and calibration months
     # (AttritionModel(purge_gap=...); without it, the default, the validation outcomes are purged instead)
@@ -99,8 +120,13 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
         lr = None
         for name in settings:
             params = dict(SETTINGS[name])
-            # every setting overrides the model as shipped before the refit and the 12-month level
+            # every setting overrides the model as shipped before the refit, the 12-month level and
+            # the monotone constraints
             model_kw = {"refit": None, "level_months": None, **params.pop("_model", {})}
+            if model_kw.get("lgbm_candidates"):
+                model_kw["lgbm_candidates"] = [{"monotone_constraints": {}, **c} for c in model_kw["lgbm_candidates"]]
+            else:
+                params = {"monotone_constraints": {}, **params}
             started = time.perf_counter()
             model = AttritionModel(lgbm_params={**params, "num_threads": 1}, **model_kw).fit(train)
             risk = model.predict_risk(test)
@@ -113,7 +139,7 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
                          "seconds": time.perf_counter() - started, "y": y, "risk": risk, "lr_risk": lr_risk})
             print(f"seed {seed} {origin:%Y-%m} {name:12s} model {rows[-1]['model_auc']:.3f} "
                   f"logistic {rows[-1]['logistic_auc']:.3f} trees {model.best_iteration_} "
-                  f"{model.training_summary_.get('setting', '')} folds {getattr(model, 'fold_best_iterations_', '')} "
+                  f"{model.training_summary_.get('setting', '')[:60]} folds {getattr(model, 'fold_best_iterations_', '')} "
                   f"{time.perf_counter() - started:.1f}s", flush=True)
     return pd.DataFrame(rows)
 

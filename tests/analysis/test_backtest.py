@@ -331,3 +331,23 @@ def test_training_time_to_exit_is_censored_at_the_origin(small_centre, small_sna
     end = pd.to_datetime(train["as_of"]) + pd.to_timedelta(train["duration_days"], unit="D")
     assert (end <= origin).all()
     assert (train["duration_days"] >= 0).all()
+
+
+def test_calibration_methods_are_fitted_on_trees_that_never_saw_the_calibration_months(medium, medium_snapshots):
+    """refit="all" boosts the shipped trees again on the calibration months: the isotonic fit the
+    backtest compares with Platt's is made on the trees before that refit, as the Platt scaling is."""
+    from attrition import AttritionModel
+    from attrition.analysis._backtest import _calibrators
+
+    train = training_frame(medium_snapshots, medium.tables.employees, 90, pd.Timestamp("2025-07-31"))
+    params = {"n_estimators": 60, "learning_rate": 0.08, "num_threads": 1}
+    shipped = AttritionModel(lgbm_params=params, refit="all", level_months=None).fit(train)
+    never = AttritionModel(lgbm_params=params, refit=None, level_months=None).fit(train)
+    X = shipped.prepare(train)
+    assert not np.allclose(shipped.booster_.predict(X, raw_score=True), never.booster_.predict(X, raw_score=True))
+    np.testing.assert_allclose(shipped.calibration_booster_.predict(X, raw_score=True),
+                               never.booster_.predict(X, raw_score=True))
+    assert shipped.calibration_ == pytest.approx(never.calibration_)
+    margins = np.linspace(-7.0, 0.0, 200)
+    np.testing.assert_allclose(_calibrators(shipped, train)["isotonic"](margins),
+                               _calibrators(never, train)["isotonic"](margins))

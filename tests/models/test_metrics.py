@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attrition.models._metrics import classification_metrics, top_share_precision
+from attrition.models._metrics import classification_metrics, reliability_table, top_share_precision
 
 
 def test_perfect_and_inverted_ranking():
@@ -29,3 +29,14 @@ def test_brier_by_hand_and_single_class():
 
 def test_prefix():
     assert "valid_roc_auc" in classification_metrics([0, 1], [0.1, 0.9], prefix="valid_")
+
+
+def test_reliability_interval_holds_the_observed_rate_at_zero_and_one():
+    """A bin without leavers (or only leavers): the Wilson ends must not pass the rate by rounding
+    (a plot's error bars cannot be negative)."""
+    for n in range(1, 300):
+        p = np.linspace(0.01, 0.2, n)
+        for y in (np.zeros(n), np.ones(n)):
+            t = reliability_table(y, p, n_bins=1)
+            assert (t["low"] <= t["observed_rate"]).all() and (t["observed_rate"] <= t["high"]).all()
+            assert (t["low"] >= 0).all() and (t["high"] <= 1).all()

@@ -151,3 +151,17 @@ def test_fit_and_prepare_do_not_carry_the_snapshot_attrs(medium_snapshots, mediu
     # pandas deep-copies attrs into every column read: the model matrix carries none.
     assert medium_snapshots.attrs.get("spec")
     assert medium_model.prepare(medium_snapshots.head(5)).attrs == {}
+
+
+def test_monotone_constraints_by_feature_name_follow_the_feature_order():
+    """LightGBM takes one direction per column, in order; the model accepts them by name (names of
+    features the tables do not provide are ignored: no direction to keep)."""
+    from attrition.exceptions import ConfigError
+
+    model = AttritionModel(lgbm_params={"monotone_constraints": {"b": -1, "a": 1, "absent": 1}})
+    model.feature_names_in_ = ["a", "c", "b"]
+    model.kind_ = "hazard"
+    assert model._params()["monotone_constraints"] == [1, 0, -1]
+    model.lgbm_params = {"monotone_constraints": {"a": 2}}
+    with pytest.raises(ConfigError, match="-1, 0 or 1"):
+        model._params()

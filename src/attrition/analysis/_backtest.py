@@ -36,9 +36,12 @@ so consecutive differences are correlated and the interval is somewhat too
 narrow; read it as a guide, and look at the per-origin rows.
 
 The calibration methods are compared out of time: ``platt`` (what the model
-ships: a logistic fit of the LightGBM margin on the model's own validation
+ships: a logistic fit of the LightGBM margin on the model's own calibration
 months), ``isotonic`` (a monotone fit on the same months) and ``none``
-(LightGBM's own probability).
+(LightGBM's own probability). Both fits are made on the margins of trees
+trained before the calibration months (``AttritionModel.calibration_booster_``),
+never on those of the trees refitted on every month (``refit="all"``), which
+have seen them.
 
 A **fairness audit** (:func:`attrition.fairness.fairness_audit`) runs on the
 pooled out-of-time rows of all origins: each origin's model's risks against
@@ -307,7 +310,13 @@ def _calibrators(model: AttritionModel, train_frame: pd.DataFrame) -> dict:
     """Functions from margin to probability for each calibration method.
 
     For a hazard model the margin is the monthly hazard's, fitted on the
-    model's calibration months against the monthly event.
+    model's calibration months against the monthly event. Every method is
+    fitted on the margins of the trees the Platt scaling was fitted with
+    (``calibration_booster_``): with ``refit="all"`` the shipped trees were
+    boosted again on the calibration months, and an isotonic fit on their
+    margins there would be an in-sample fit beside an out-of-sample Platt
+    scaling. Each method then maps the shipped trees' margins, as the
+    shipped Platt scaling does.
     """
     from sklearn.isotonic import IsotonicRegression
 
@@ -319,7 +328,12 @@ def _calibrators(model: AttritionModel, train_frame: pd.DataFrame) -> dict:
     else:
         rows = train_frame.loc[model.validation_mask(train_frame)]  # the split chosen at fit
         target = rows["label"].to_numpy(dtype="float64")
-    margin = model._margin(model.prepare(rows))
+    prepared = model.prepare(rows)
+    if getattr(model, "init_model_", None) is not None:  # boosted from the logistic margin: never refitted
+        margin = model._margin(prepared)
+    else:
+        booster = getattr(model, "calibration_booster_", model.booster_)
+        margin = np.asarray(booster.predict(prepared, raw_score=True), dtype="float64")
     iso = IsotonicRegression(y_min=1e-4, y_max=1 - 1e-4, out_of_bounds="clip").fit(margin, target)
     return {
         "platt": model._calibrated,

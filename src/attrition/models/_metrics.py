@@ -112,7 +112,9 @@ def reliability_table(y_true, y_prob, n_bins: int = 10) -> pd.DataFrame:
     n, r = out["n"], out["observed_rate"]
     centre = (r + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(r * (1 - r) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    out["low"], out["high"] = centre - half, centre + half
+    # The Wilson interval holds the observed rate; rounding can put an end a hair past it (r = 0 or 1).
+    out["low"] = np.clip(np.minimum(centre - half, r), 0.0, 1.0)
+    out["high"] = np.clip(np.maximum(centre + half, r), 0.0, 1.0)
     return out
 
 
