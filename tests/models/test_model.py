@@ -154,14 +154,43 @@ def test_fit_and_prepare_do_not_carry_the_snapshot_attrs(medium_snapshots, mediu
 
 
 def test_monotone_constraints_by_feature_name_follow_the_feature_order():
-    """LightGBM takes one direction per column, in order; the model accepts them by name (names of
-    features the tables do not provide are ignored: no direction to keep)."""
+    """LightGBM takes one direction per column, in order; the model accepts them by name. A user's
+    mapping must name the model's features and leave categorical ones free; the built-in one skips
+    what the tables do not provide and follows a measure to windows the spec chose."""
     from attrition.exceptions import ConfigError
 
-    model = AttritionModel(lgbm_params={"monotone_constraints": {"b": -1, "a": 1, "absent": 1}})
+    model = AttritionModel(lgbm_params={"monotone_constraints": {"b": -1, "a": 1}})
     model.feature_names_in_ = ["a", "c", "b"]
+    model.categories_ = {"c": ["x", "y"]}
     model.kind_ = "hazard"
     assert model._params()["monotone_constraints"] == [1, 0, -1]
     model.lgbm_params = {"monotone_constraints": {"a": 2}}
     with pytest.raises(ConfigError, match="-1, 0 or 1"):
         model._params()
+    model.lgbm_params = {"monotone_constraints": {"a": 1, "tenure_dayz": -1}}
+    with pytest.raises(ConfigError, match="tenure_dayz"):
+        model._params()
+    model.lgbm_params = {"monotone_constraints": {"c": 1}}  # LightGBM would abort the process
+    with pytest.raises(ConfigError, match="categorical"):
+        model._params()
+    model.lgbm_params = None  # the built-in directions: lenient
+    model.feature_names_in_ = ["tenure_days", "abs_sick_days_56d", "team_id", "absent_feature_91d"]
+    model.categories_ = {"team_id": ["t1"]}
+    assert model._params()["monotone_constraints"] == [-1, 1, 0, 0]
+
+
+def test_monotone_constraints_hold_in_the_fitted_hazard_and_are_on_the_model_card(medium_snapshots,
+                                                                                   medium_model):
+    """The shipped hazard never rises with tenure (everything else fixed), and the card says so."""
+    from attrition.reporting import model_card_markdown
+
+    assert medium_model.training_summary_["monotone"]["tenure_days"] == -1
+    rows = medium_snapshots.iloc[:50].copy()
+    margins = []
+    for days in (10, 60, 200, 500, 1500):
+        rows["tenure_days"] = days
+        X = medium_model.prepare(rows)[medium_model.feature_names_in_]
+        margins.append(medium_model.booster_.predict(X, raw_score=True))
+    assert (np.diff(np.vstack(margins), axis=0) <= 1e-12).all()
+    card = model_card_markdown(medium_model)
+    assert "constrained by assumption" in card and "`tenure_days`" in card

@@ -55,8 +55,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,8 @@ from attrition.models._survival import (
 from attrition.snapshots._build import bare_frame, feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
-__all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE"]
+__all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE",
+           "monotone_list"]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,66 @@ HAZARD_MONOTONE: dict[str, int] = {
     "survey_team_engagement_mean": -1, "survey_team_intent_to_stay_mean": -1,
 }
 
+_WINDOW_SUFFIX = re.compile(r"_\d+d$")
+
+
+def monotone_list(mono: Mapping[str, int], names: Sequence[str], categorical: Iterable[str] = (),
+                  *, strict: bool = True) -> list[int]:
+    """LightGBM's ``monotone_constraints`` list (one entry per column) from a mapping by name.
+
+    Parameters
+    ----------
+    mono : mapping of str to int
+        Feature name to ``1`` (the score never falls as the feature grows),
+        ``-1`` (never rises) or ``0`` (free).
+    names : sequence of str
+        The model's columns, in order.
+    categorical : iterable of str
+        Categorical columns: LightGBM cannot constrain them.
+    strict : bool, default True
+        A mapping a user wrote: every name must be a column and none may be
+        categorical (:class:`ConfigError` otherwise). The built-in
+        :data:`HAZARD_MONOTONE` is not strict: names the tables do not provide
+        are skipped, and a window the spec does not use (``_56d`` instead of
+        ``_28d``) takes the direction its measure has at the default windows.
+
+    Examples
+    --------
+    >>> monotone_list({"tenure_days": -1}, ["team_id", "tenure_days", "abs_sick_days_91d"])
+    [0, -1, 0]
+    >>> monotone_list({"abs_sick_days_28d": 1}, ["abs_sick_days_56d"], strict=False)
+    [1]
+    """
+    bad = {k: v for k, v in mono.items() if v not in (-1, 0, 1)}
+    if bad:
+        raise ConfigError(f"monotone_constraints maps feature names to -1, 0 or 1; got {bad}. "
+                          "Use 1 where risk never falls as the feature grows, -1 where it never rises.")
+    names, categorical = list(names), set(categorical)
+    if strict:
+        unknown = sorted(set(mono) - set(names))
+        if unknown:
+            raise ConfigError(
+                f"monotone_constraints names {len(unknown)} feature(s) the model does not have, e.g. "
+                f"{unknown[:5]}. Use names from the model's feature_names_in_ (or `attrition features`).")
+        fixed = sorted(f for f in categorical if mono.get(f, 0))
+        if fixed:
+            raise ConfigError(
+                f"monotone_constraints sets a direction on categorical feature(s) {fixed}: LightGBM "
+                "cannot keep a category's effect monotone. Remove them from the mapping.")
+        return [int(mono.get(f, 0)) for f in names]
+    stems: dict[str, set[int]] = {}
+    for k, v in mono.items():
+        stems.setdefault(_WINDOW_SUFFIX.sub("", k), set()).add(int(v))
+    out = []
+    for f in names:
+        v = mono.get(f)
+        if v is None and _WINDOW_SUFFIX.search(f):
+            agreed = stems.get(_WINDOW_SUFFIX.sub("", f), set())
+            v = next(iter(agreed)) if len(agreed) == 1 else 0
+        out.append(0 if f in categorical or v is None else int(v))
+    return out
+
+
 #: The monthly hazard model's settings (the attrition target): an event rate of a few per
 #: cent a month, so smaller trees (4 leaves, at least 100 rows a leaf), half the columns per
 #: tree and stronger L2. Chosen out of time on simulated seed 1 (benchmarks/lgbm_settings.py:
@@ -146,7 +208,7 @@ HAZARD_LGBM_PARAMS: dict[str, Any] = {
     "min_child_samples": 100,
     "colsample_bytree": 0.5,
     "reg_lambda": 10.0,
-    "monotone_constraints": HAZARD_MONOTONE,
+    "monotone_constraints": dict(HAZARD_MONOTONE),
 }
 
 
@@ -247,8 +309,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Overrides of :data:`HAZARD_LGBM_PARAMS` (the attrition target's
         monthly hazard model) or :data:`DEFAULT_LGBM_PARAMS` (other targets).
         ``monotone_constraints`` may map feature names to ``1`` (risk never
-        falls as it grows), ``-1`` or ``0``; features not named are free and
-        names the tables do not provide are ignored.
+        falls as it grows), ``-1`` or ``0``; features not named are free. A
+        name the model does not have, or a direction on a categorical
+        feature, raises :class:`ConfigError` (see :func:`monotone_list`).
+        The jobs pass the configuration's ``lgbm_params`` to both targets'
+        models, so a mapping there constrains the quiet-quitting model too.
     early_stopping_rounds : int, default 50
         Rounds without validation improvement before training stops.
     risk_bands : dict, optional
@@ -429,11 +494,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         params = {**base, **(extra or {}), **(self.lgbm_params or {})}
         mono = params.get("monotone_constraints")
         if isinstance(mono, Mapping):  # by feature name: LightGBM wants one entry per column, in order
-            names = list(getattr(self, "feature_names_in_", []))
-            bad = {k: v for k, v in mono.items() if v not in (-1, 0, 1)}
-            if bad:
-                raise ConfigError(f"monotone_constraints maps features to -1, 0 or 1; got {bad}.")
-            params["monotone_constraints"] = [int(mono.get(f, 0)) for f in names]
+            user = isinstance(self.lgbm_params, Mapping) and "monotone_constraints" in self.lgbm_params
+            params["monotone_constraints"] = monotone_list(
+                mono, getattr(self, "feature_names_in_", []), getattr(self, "categories_", {}), strict=user)
         params["random_state"] = self.random_state
         params.setdefault("deterministic", True)
         params.setdefault("force_col_wise", True)
@@ -889,6 +952,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "refit_last_as_of": (f"{as_of[cal if self.refit == 'all' else stop].max():%Y-%m-%d}"
                                  if self.refit else None),
             "level_months": self.level_months,
+            "monotone": {f: v for f, v in zip(self.feature_names_in_,
+                                               self._params(self._setting_params).get("monotone_constraints") or [])
+                         if v},
             "horizon_days": int(self.spec_.horizon_days),
             "horizons": [int(d) for d in self.spec_.horizons],
         }

@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -306,6 +307,7 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
         card["data"].append(
             f"Then boosted again with the same number of trees on every month end up to "
             f"{summary['refit_last_as_of']} (the figures below are those of the model before that refit).")
+    card["data"] += _monotone_lines(summary.get("monotone") or {})
     if "n_censored" in summary:
         card["data"].append(f"Rows left out because their outcome was not yet known: {summary['n_censored']:,}.")
     card["data"] += _history_lines(summary)
@@ -319,6 +321,20 @@ def model_card(model=None, *, model_info: Mapping[str, str] | None = None, finge
             "model. Run `attrition backtest` to see whether the gap holds across origins before relying "
             "on this model.")
     return card
+
+
+def _monotone_lines(monotone: Mapping[str, int]) -> list[str]:
+    """The directions the trees were made to keep (assumptions, not findings)."""
+    if not monotone:
+        return []
+    def measures(sign: int) -> list[str]:  # one entry per measure, whatever its windows
+        return sorted({re.sub(r"_\d+d$", "", f) for f, v in monotone.items() if v * sign > 0})
+
+    up, down = measures(1), measures(-1)
+    parts = ([f"never falls as {', '.join(f'`{f}`' for f in up)} grow"] if up else []) + (
+        [f"never rises as {', '.join(f'`{f}`' for f in down)} grow"] if down else [])
+    return [f"Risk is constrained by assumption (monotone in {len(monotone)} features, not learned from "
+            f"this data): it {'; it '.join(parts)}. Lift with `lgbm_params: {{monotone_constraints: {{}}}}`."]
 
 
 def _history_lines(summary: Mapping[str, Any]) -> list[str]:
