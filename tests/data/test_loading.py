@@ -442,6 +442,22 @@ def test_all_problems_are_reported_at_once(tmp_path, minimal_tables):
     assert err.examples is not None and "01.01.2022" in err.examples.to_string()
 
 
+def test_each_file_is_read_when_its_table_is_converted(tmp_path, minimal_tables, monkeypatch):
+    # One file's text at a time: a file is read only after the previous table is converted.
+    from attrition.data import _loading
+
+    events = []
+    read, validate = _loading._read_file, _loading._Table.validate
+    monkeypatch.setattr(_loading, "_read_file", lambda path, name: events.append(("read", name)) or read(path, name))
+    monkeypatch.setattr(_loading._Table, "validate",
+                        lambda self: events.append(("convert", self.name)) or validate(self))
+    tables = load_tables(write(tmp_path, minimal_tables))
+    names = [name for kind, name in events if kind == "read"]
+    assert names[0] == "employees" and set(names) == set(minimal_tables) and len(names) > 2
+    assert events == [(kind, name) for name in names for kind in ("read", "convert")]
+    assert len(tables.employees) == len(minimal_tables["employees"]["employee_id"])
+
+
 def test_failed_load_writes_nothing(tmp_path, minimal_tables, monkeypatch):
     minimal_tables["employees"]["hire_date"][0] = "not a date"
     folder = write(tmp_path, minimal_tables)

@@ -98,12 +98,17 @@ def test_score_report_has_the_leaver_forecast_and_both_files_or_neither(tmp_path
         score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "s.csv",
                   report=blocked / "report.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]  # no scores without their report
-    score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "s.csv",
-              report=tmp_path / "report.html")
+    scores = score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "s.csv",
+                       report=tmp_path / "report.html")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Leavers expected in the next 12 months" in html
     assert "This forecast assumes today" in html
     assert (tmp_path / "s.csv").is_file()
+    # The prevalence trend (a bootstrap per month) is computed for the report only; the scores are the same.
+    assert len(scores.attrs["quiet_quitting_prevalence_by_month"]) > 1
+    bare = score_job(Config(), as_of, model=medium_model, tables=medium.tables, out=tmp_path / "bare.csv")
+    assert bare.attrs["quiet_quitting_prevalence_by_month"] == []
+    assert (tmp_path / "bare.csv").read_bytes() == (tmp_path / "s.csv").read_bytes()
 
 
 def test_forecast_writes_its_table_and_page_together_or_neither(tmp_path, medium, medium_model, as_of):

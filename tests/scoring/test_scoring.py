@@ -78,6 +78,10 @@ def test_one_build_for_the_date_and_the_state_history_scores_as_separate_builds(
     assert_frame_equal(one, apart)
     assert one.attrs["quiet_quitting_prevalence_by_month"] == apart.attrs["quiet_quitting_prevalence_by_month"]
     assert len(one.attrs["quiet_quitting_prevalence_by_month"]) == 12
+    # Without the trend (the monthly job without a report): the same scores, no bootstraps.
+    bare = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True, prevalence_trend=False)
+    assert_frame_equal(bare, one)
+    assert bare.attrs["quiet_quitting_prevalence_by_month"] == []
 
 
 def test_scores_match_training_pipeline(medium, medium_snapshots, medium_model):

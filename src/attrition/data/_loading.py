@@ -48,7 +48,7 @@ import difflib
 import numbers
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -905,7 +905,7 @@ def _fix_for(check: pa.Check, column: str | None, words: str) -> str:
     return f"Correct the values so that {words.replace('x', column or 'x', 1)}."
 
 
-def _run(raws: dict[str, pd.DataFrame], sources: Mapping[str, str],
+def _run(raws: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]], sources: Mapping[str, str],
          problems: Sequence[Problem] = (),
          schemas: Mapping[str, pa.DataFrameSchema] | None = None) -> dict[str, pd.DataFrame]:
     """Convert and validate every table; raise one SchemaError for all problems.
@@ -915,6 +915,9 @@ def _run(raws: dict[str, pd.DataFrame], sources: Mapping[str, str],
     ``raws`` is emptied as the tables are converted: each file's text (Arrow
     columns) is released once its table is converted and checked, so the
     text of every file and every converted table are never held together.
+    A value of ``raws`` may be a function that reads the file (raising
+    ``_Refused``): it is called when the table's turn comes, so only one
+    file's text is held at a time.
     """
     problems = list(problems)
     unknown: list[Problem] = []
@@ -922,7 +925,15 @@ def _run(raws: dict[str, pd.DataFrame], sources: Mapping[str, str],
     emp: _Table | None = None
     # employees first: each other table's ids are checked against it as soon as it is converted
     for name in sorted(raws, key=lambda n: n != "employees"):
-        table = _Table(name, raws.pop(name), sources[name], (schemas or {}).get(name))
+        raw = raws.pop(name)
+        if callable(raw):  # read now: a file that cannot be read is reported with the others
+            try:
+                raw = raw()
+            except _Refused as refused:
+                problems.extend(refused.problems)
+                continue
+        table = _Table(name, raw, sources[name], (schemas or {}).get(name))
+        del raw
         table.validate()
         problems.extend(table.problems)
         if name == "employees":
@@ -1168,16 +1179,17 @@ def load_tables(
     extra, problems = _declared_files(Path(data_dir), declarations)
     files = {**files, **extra}
     sources = {name: str(path) for name, path in files.items()}
-    raws: dict[str, pd.DataFrame] = {}
     identities: dict[str, list] = {}
-    for name, path in files.items():
-        try:
+
+    def reader(name: str, path: Path) -> Callable[[], pd.DataFrame]:
+        def read() -> pd.DataFrame:
             identities[name] = file_identity(path)  # before reading: a later write moves it
-            raw = _read_file(path, name)
-            raws[name] = _rename(raw, columns.get(name, {}), name, str(path))
-        except _Refused as refused:
-            problems.extend(refused.problems)
-    # the readable files are checked too, so that one error lists everything
+            return _rename(_read_file(path, name), columns.get(name, {}), name, str(path))
+        return read
+
+    # Each file is read when its turn to be converted comes (its text is released before the next
+    # is read); the readable files are checked too, so that one error lists everything.
+    raws = {name: reader(name, path) for name, path in files.items()}
     frames = _run(raws, sources, problems,
                   schemas={name: declared_schema(d) for name, d in declarations.items()})
     late = _after_export(frames, sources, export) + _declared_after_export(

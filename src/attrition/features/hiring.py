@@ -114,10 +114,16 @@ class HiringFeatures(FeatureBuilder):
             "termination_date": emp.loc[vol, "termination_date"].to_numpy()})
         teams = _attribute_on(tables, ids, hire, "team_id")
         before = np.zeros(len(frame), dtype="float64")
+        # Each team's rows as a slice of one sort by team (not a comparison of every row per team).
+        codes, names = pd.factorize(pd.Series(teams, dtype=object))
+        position = {team: k for k, team in enumerate(names)}
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
         for team, part in exits.dropna(subset=["team_id"]).groupby("team_id", sort=False):
-            rows = teams == team
-            if not rows.any():
+            k = position.get(team)
+            if k is None:
                 continue
+            rows = order[bounds[k]:bounds[k + 1]]
             dates = np.sort(part["termination_date"].to_numpy().astype("datetime64[ns]"))
             before[rows] = _count_between(dates, hire[rows] - 90 * _DAY, hire[rows])
         return pd.DataFrame({"hire_class_size": class_size, "team_vol_exits_before_hire_91d": before})

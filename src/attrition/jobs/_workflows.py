@@ -204,7 +204,10 @@ def score(
     tables, model : optional
         Already-loaded tables / a fitted model (then ``model_uri`` is not read).
     report : path, optional
-        Also write the HTML report of these scores (of the roster only).
+        Also write the HTML report of these scores (of the roster only). Only
+        then are the quiet-quitting prevalence's month-by-month intervals
+        computed (the report's trend; ``attrs["quiet_quitting_prevalence_by_month"]``
+        of the result, empty without a report).
     qq_model_uri : str, optional
         The quiet-quitting model. Default: when the attrition model is a
         registered model, ``models:/NAME-quiet-quitting@ALIAS`` if it is
@@ -246,6 +249,7 @@ def score(
         tables, as_of, model, roster=roster_frame, n_drivers=config.n_drivers,
         model_info=info, roster_source=str(roster) if roster is not None else "roster",
         quiet_quitting=True, qq_model=qq_model, snapshots=snaps, history=history,
+        prevalence_trend=report is not None,  # only the report shows the trend (one bootstrap a month)
     )
     scores["employee_pseudonym"] = pseudonymise(scores["employee_id"].astype(str), resolve_salt(config.id_salt))
     html = None

@@ -63,6 +63,7 @@ def quiet_quitting_scores(
     labels: Mapping[str, str] | None = None,
     references: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
+    prevalence_trend: bool = True,
 ) -> pd.DataFrame:
     """The quiet-quitting columns of a scoring output, aligned to ``snapshots``.
 
@@ -90,6 +91,11 @@ def quiet_quitting_scores(
         ``state_window - 1`` of :func:`state_history_dates`): the state
         probability is filtered over them and ``snapshots`` (it reads nothing
         later). Without them the probability reads the current month only.
+    prevalence_trend : bool, default True
+        Attach the centre-wide prevalence of each month read, with its
+        bootstrap interval (``attrs["quiet_quitting_prevalence_by_month"]``,
+        for the report). ``False`` leaves it empty and skips the bootstraps
+        (one per month): the columns are the same either way.
 
     Returns
     -------
@@ -108,10 +114,12 @@ def quiet_quitting_scores(
         both = pd.concat([history, snapshots], ignore_index=True)
         full = quiet_quitting_index(both, definition)
         index = full.iloc[len(history):].set_axis(snapshots.index)
-        trend = prevalence_by_month(both["as_of"], full["quiet_quitting_state_probability"])
+        trend = (prevalence_by_month(both["as_of"], full["quiet_quitting_state_probability"])
+                 if prevalence_trend else [])
     else:
         index = quiet_quitting_index(snapshots, definition)
-        trend = prevalence_by_month(snapshots["as_of"], index["quiet_quitting_state_probability"])
+        trend = (prevalence_by_month(snapshots["as_of"], index["quiet_quitting_state_probability"])
+                 if prevalence_trend else [])
     state = index["quiet_quitting_state"].to_numpy(dtype=bool)
     if model is not None:
         if getattr(model, "target", "attrition") != "quiet_quitting":

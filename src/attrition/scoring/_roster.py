@@ -194,6 +194,7 @@ def score_roster(
     qq_model: AttritionModel | None = None,
     snapshots: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
+    prevalence_trend: bool = True,
 ) -> pd.DataFrame:
     """Score everyone on the roster (default: everyone employed) as of one date.
 
@@ -229,6 +230,11 @@ def score_roster(
         the quiet-quitting state filter reads, as :func:`scoring_snapshots`
         returns them with ``snapshots`` from the same single build. Without
         ``snapshots`` both come from one build here.
+    prevalence_trend : bool, default True
+        With the quiet-quitting columns: attach the centre's prevalence by
+        month (``attrs["quiet_quitting_prevalence_by_month"]``, what the
+        report's trend shows). ``False`` skips its bootstraps; the scores are
+        the same.
 
     Returns
     -------
@@ -279,7 +285,7 @@ def score_roster(
         refs = all_medians[list(qq_model.feature_names_in_)] if qq_model is not None else None
         # The state filter reads the month ends before as_of too (never after it).
         qq = quiet_quitting_scores(snaps, definition, qq_model, n_drivers=n_drivers, labels=labels,
-                                   references=refs, history=history)
+                                   references=refs, history=history, prevalence_trend=prevalence_trend)
         qq.index = snaps["employee_id"].to_numpy()
     medians = all_medians[list(model.feature_names_in_)]
     medians.index = snaps["employee_id"].to_numpy()
