@@ -32,6 +32,20 @@ left voluntarily within 90 days (from the full run). Reported per seed
 (pooled months, with a paired bootstrap over employees), as the number of
 month ends where ``with`` beats ``without``, and as the mean over seeds.
 
+**The ceiling.** How much *could* the history add? The simulator's truth
+holds each row's true monthly hazard and the part of its logit that the job
+history and own tables contribute (``truth["history_logit"]``). On the same
+future rows the benchmark scores the true 90-day risk with and without that
+part: the AUC difference is what a perfect model gains from the history, an
+upper bound for ``with − without``.
+
+**Lean** (``--lean``): a third model, fitted on the ``with`` export's
+point-in-time snapshots restricted to the ``without`` model's columns plus the
+features that measure the simulator's effects (:func:`attrition.data.history_effects`),
+tells whether the ``with`` model loses what the history gives among its
+other ~100 extra features. It is a diagnostic, not a recommended setting:
+in a real centre nobody knows which features carry real effects.
+
 Does the model find the simulator's true effects? For the ``with`` model it
 also prints, for each term of :func:`attrition.data.history_effects` (real
 or not), the rank of the feature that measures it among all features by
@@ -39,7 +53,7 @@ mean absolute contribution (exact TreeSHAP, :meth:`AttritionModel.contributions`
 on the training snapshots: real effects should rank high, the two null ones
 (``skills`` sessions, ``business_value``) low.
 
-Run:  python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5
+Run:  python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lean
 """
 
 from __future__ import annotations
@@ -56,7 +70,7 @@ from attrition import AttritionModel, SnapshotSpec, simulate
 from attrition.data import history_effects
 from attrition.exceptions import DataQualityWarning
 from attrition.features import hr_attributes
-from attrition.snapshots import make_labels
+from attrition.snapshots import feature_columns, make_labels
 
 HORIZON = 90
 ATTRS = ["team_id", "site", "role", "employment_type", "contracted_hours", "hourly_wage"]
@@ -164,12 +178,12 @@ def leak_rows(model, full, name, snaps, seed) -> list[dict]:
     return out
 
 
-def future_scores(model, full, export, name: str, months: int) -> pd.DataFrame:
+def future_scores(model, full, export, name: str, months: int, source: str | None = None) -> pd.DataFrame:
     """The model's risk on each month end after ``export`` from the exports of that day, with the truth."""
     final = full.infer_export_date()
     parts = []
     for m in pd.date_range(export + pd.Timedelta(days=1), final - pd.Timedelta(days=HORIZON), freq="ME")[:months]:
-        snaps = model.snapshots(exports_on(full, m, name), as_of=[m])
+        snaps = model.snapshots(exports_on(full, m, source or name), as_of=[m])
         lab = make_labels(full.employees, snaps, HORIZON, final)
         parts.append(pd.DataFrame({"employee_id": snaps["employee_id"].to_numpy(), "as_of": m,
                                    name: np.asarray(model.predict_risk(snaps)),
@@ -186,26 +200,57 @@ def effect_ranks(model, snaps, seed: int) -> list[dict]:
             for e in history_effects().itertuples()]
 
 
-def one(n_employees: int, months: int, seed: int, future_months: int):
+def ceiling(future: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """The true 90-day risk of each future row, with (``oracle_with``) and without
+    (``oracle_without``) the history's terms of the true logit."""
+    t = truth.rename(columns={"month_end": "as_of"})[["employee_id", "as_of", "exit_hazard_monthly",
+                                                        "history_logit"]]
+    out = future.merge(t, on=["employee_id", "as_of"], how="left", validate="one_to_one")
+    assert out["exit_hazard_monthly"].notna().all(), "every scored row has a truth row"
+    h = out.pop("exit_hazard_monthly").to_numpy()
+    blind = 1.0 / (1.0 + np.exp(-(np.log(h / (1 - h)) - out.pop("history_logit").to_numpy())))
+    return out.assign(oracle_with=1 - (1 - h) ** 3, oracle_without=1 - (1 - blind) ** 3)
+
+
+def lean_frame(snaps: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
+    """``snaps`` without the feature columns outside ``keep`` (keys, labels and attrs kept)."""
+    effects = set(history_effects()["feature"])
+    drop = [c for c in feature_columns(snaps) if c not in keep and c not in effects]
+    out = snaps.drop(columns=drop)
+    out.attrs = snaps.attrs
+    return out
+
+
+def one(n_employees: int, months: int, seed: int, future_months: int, lean: bool = False):
     started = time.perf_counter()
-    full = simulate(n_employees=n_employees, months=months, seed=seed).tables
+    centre = simulate(n_employees=n_employees, months=months, seed=seed)
+    full = centre.tables
     final = full.infer_export_date()
     export = (final - pd.DateOffset(months=future_months + 3)) + pd.offsets.MonthEnd(0)
     at_e = cut(full, export)
-    fits, leaks, future, effects = [], [], None, []
+    fits, leaks, future, effects, without_columns = [], [], None, [], []
     for name, tables in (("without", without_history(at_e)), ("with", at_e)):
         snaps = SnapshotSpec(horizon_days=HORIZON).build(tables)
         model = AttritionModel(random_state=seed).fit(snaps)
         leaks += leak_rows(model, full, name, snaps, seed)
         scores = future_scores(model, full, export, name, future_months)
         future = scores if future is None else future.merge(scores, on=["employee_id", "as_of", "label"])
-        if name == "with":
+        if name == "without":
+            without_columns = list(model.feature_names_in_)
+        else:
             effects = effect_ranks(model, snaps, seed)
         fits.append({"seed": seed, "model": name, "features": len(model.feature_names_in_),
                      "valid_auc": round(model.metrics_["valid_roc_auc"], 3),
                      "validation": f"{model.validation_dates_[0]}..{model.validation_dates_[-1]}"})
+        if name == "with" and lean:
+            model = AttritionModel(random_state=seed).fit(lean_frame(snaps, without_columns))
+            scores = future_scores(model, full, export, "lean", future_months, source="with")
+            future = future.merge(scores, on=["employee_id", "as_of", "label"])
+            fits.append({"seed": seed, "model": "lean", "features": len(model.feature_names_in_),
+                         "valid_auc": round(model.metrics_["valid_roc_auc"], 3),
+                         "validation": f"{model.validation_dates_[0]}..{model.validation_dates_[-1]}"})
     print(f"seed {seed}: export date {export:%Y-%m-%d}, {time.perf_counter() - started:.0f}s", flush=True)
-    return fits, leaks, future.assign(seed=seed), effects
+    return fits, leaks, ceiling(future, centre.truth).assign(seed=seed), effects
 
 
 def main() -> None:
@@ -214,12 +259,14 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--future-months", type=int, default=9)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
+    parser.add_argument("--lean", action="store_true",
+                        help="also fit the lean diagnostic model (without's columns + the effects' features)")
     args = parser.parse_args()
     fits, leaks, futures, effects = [], [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         for s in args.seeds:
-            f, lk, fu, ef = one(args.employees, args.months, s, args.future_months)
+            f, lk, fu, ef = one(args.employees, args.months, s, args.future_months, args.lean)
             fits += f
             leaks += lk
             futures.append(fu)
@@ -239,20 +286,29 @@ def main() -> None:
 
     print("\nOut of time: each month end after E scored from the exports of that day:")
     per_seed = []
-    boots = []
+    boots, oracle_boots, lean_boots = [], [], []
     for fu in futures:
         seed = int(fu["seed"].iloc[0])
         y = fu["label"].to_numpy(dtype=int)
-        w_auc, wo_auc, draws = paired_auc(y, fu["with"].to_numpy(), fu["without"].to_numpy(),
-                                          fu["employee_id"].to_numpy(), seed)
+        groups = fu["employee_id"].to_numpy()
+        w_auc, wo_auc, draws = paired_auc(y, fu["with"].to_numpy(), fu["without"].to_numpy(), groups, seed)
         boots.append(draws)
+        o_w, o_wo, o_draws = paired_auc(y, fu["oracle_with"].to_numpy(), fu["oracle_without"].to_numpy(),
+                                        groups, seed)
+        oracle_boots.append(o_draws)
+        extra = {"ceiling (oracle with - without)": round(o_w - o_wo, 3), "ceiling ci95": ci(o_draws)}
+        if "lean" in fu.columns:
+            l_auc, _, l_draws = paired_auc(y, fu["lean"].to_numpy(), fu["without"].to_numpy(), groups, seed)
+            lean_boots.append(l_draws)
+            extra.update({"future_auc_lean": round(l_auc, 3), "lean - without": round(l_auc - wo_auc, 3),
+                          "lean ci95": ci(l_draws)})
         monthly = fu.groupby("as_of").apply(
             lambda g: roc_auc_score(g["label"], g["with"]) - roc_auc_score(g["label"], g["without"]),
             include_groups=False)
         per_seed.append({"seed": seed, "months": len(monthly), "positives / rows": f"{y.sum()} / {len(y)}",
                          "future_auc_without": round(wo_auc, 3), "future_auc_with": round(w_auc, 3),
                          "with - without": round(w_auc - wo_auc, 3), "ci95": ci(draws),
-                         "months with wins": int((monthly > 0).sum())})
+                         "months with wins": int((monthly > 0).sum()), **extra})
     table = pd.DataFrame(per_seed)
     print(table.to_string(index=False))
     diff = table["with - without"]
@@ -261,6 +317,13 @@ def main() -> None:
           f"{table['future_auc_with'].mean():.3f}, with − without {diff.mean():+.3f} "
           f"{ci(np.nanmean(np.vstack(boots), axis=0))}; with ahead on {(diff > 0).sum()} of {len(diff)} seeds "
           f"and {wins} of {table['months'].sum()} month ends")
+    ceil = table["ceiling (oracle with - without)"]
+    print(f"ceiling (true risk with − without the history's terms, same rows): {ceil.mean():+.3f} "
+          f"{ci(np.nanmean(np.vstack(oracle_boots), axis=0))}")
+    if lean_boots:
+        lean_diff = table["lean - without"]
+        print(f"lean − without: {lean_diff.mean():+.3f} {ci(np.nanmean(np.vstack(lean_boots), axis=0))}; "
+              f"ahead on {(lean_diff > 0).sum()} of {len(lean_diff)} seeds")
 
     frame = pd.DataFrame(effects).pivot(index=["term", "real", "feature"], columns="seed", values="rank")
     print(f"\nrank of each true-effect feature by mean |contribution| (1 = strongest, of {effects[0]['of']} "

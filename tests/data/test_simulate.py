@@ -648,3 +648,26 @@ def test_history_rows_agree_with_the_hr_master(centre):
     assert (first <= emp.loc[first.index, "hire_date"]).all()
     reasons = set(hist["change_reason"])
     assert {"hire", "promotion", "transfer", "pay_change", "hours_change", "manager_change"} <= reasons
+
+
+def test_truth_holds_the_history_terms_of_the_true_logit(centre):
+    from itertools import combinations
+
+    from attrition.data import HISTORY_HAZARD
+
+    plain = simulate(n_employees=30, months=4, seed=3, history=False)
+    assert (plain.truth["history_logit"] == 0).all()
+    coefs = [v for v in HISTORY_HAZARD.values() if v]
+    sums = {round(sum(c), 6) for k in range(len(coefs) + 1) for c in combinations(coefs, k)}
+    truth = centre.truth
+    assert set(truth["history_logit"].round(6)) <= sums
+    # A promotion effective within the year before a month end lowers that month's logit by 0.5.
+    hist = centre.tables.employee_history
+    promo = hist.loc[hist["change_reason"] == "promotion", ["employee_id", "effective_date"]]
+    rows = truth.merge(promo, on="employee_id")
+    recent = rows.loc[(rows["month_end"] >= rows["effective_date"])
+                      & (rows["month_end"] - rows["effective_date"] < pd.Timedelta(days=365))]
+    assert len(recent) > 20
+    others = truth.loc[~truth.set_index(["employee_id", "month_end"]).index.isin(
+        recent.set_index(["employee_id", "month_end"]).index), "history_logit"]
+    assert recent["history_logit"].mean() < others.mean() - 0.3

@@ -177,6 +177,7 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "p_exit_180d",
     "p_exit_365d",
     "quiet_quitting_route",
+    "history_logit",
 )
 
 #: Routes into the quiet-quitting state (truth column ``quiet_quitting_route``: the route of the
@@ -313,6 +314,12 @@ class SimulatedCentre:
             the same at 1, 6 and 12 months: ``1 - (1 - exit_hazard_monthly)
             ** k`` (the truth the survival curve's horizons are checked
             against, with the same state-held-fixed approximation).
+        ``history_logit``
+            the job history's and own tables' terms in the voluntary logit of
+            ``exit_hazard_monthly`` (:data:`attrition.data.HISTORY_HAZARD`; 0 with
+            ``history=False``): ``exit_hazard_monthly`` without them is
+            ``sigmoid(logit(exit_hazard_monthly) - history_logit)``, what a
+            model blind to the history could at best know.
     """
 
     tables: Tables
@@ -458,7 +465,7 @@ def simulate(
     >>> list(centre.truth.columns)  # doctest: +NORMALIZE_WHITESPACE
     ['employee_id', 'month_end', 'tenure_days', 'engagement', 'quiet_quitting',
      'exit_hazard_monthly', 'p_exit_90d', 'p_exit_30d', 'p_exit_180d', 'p_exit_365d',
-     'quiet_quitting_route']
+     'quiet_quitting_route', 'history_logit']
     """
     start_ts = _validate(n_employees, months, seed, start)
     began = time.perf_counter()
@@ -1148,12 +1155,14 @@ class _Simulator:
         target = E["mu"][emp] - (self._strain(x) - _STRAIN_REFERENCE) + 0.3 * x["team_lead_quality"]
         e = target + _ENGAGEMENT_PHI * (e_old - target) + r.normal(0.0, 0.3, len(emp))
         logit = self._voluntary_logit(x, e, qq)
-        if self.history is not None:
-            logit = logit + self.history.logit_terms(emp, me)
+        history_logit = (self.history.logit_terms(emp, me) if self.history is not None
+                         else np.zeros(len(emp)))
+        logit = logit + history_logit
         hazard = _sigmoid(logit)
         self._qq_grow()
         if record:
-            self.truth_buf.append((emp, np.full(len(emp), me), x["tenure_days"], e, qq, hazard))
+            self.truth_buf.append((emp, np.full(len(emp), me), x["tenure_days"], e, qq, hazard,
+                                   history_logit))
             self.route_buf.append(self.qq_route[emp].copy())
 
         # quiet quitting: Markov step for the next month
@@ -1344,7 +1353,7 @@ class _Simulator:
             }
         )
 
-        emp_t, me_t, tenure_t, e_t, qq_t, h_t = _concat(self.truth_buf, 6)
+        emp_t, me_t, tenure_t, e_t, qq_t, h_t, hl_t = _concat(self.truth_buf, 7)
         order = np.lexsort((me_t, position[emp_t]))
         hazard = h_t[order].astype(float)
         truth = pd.DataFrame(
@@ -1363,6 +1372,7 @@ class _Simulator:
                     np.array(QQ_ROUTES, object)[_concat([(r,) for r in self.route_buf], 1)[0][order]],
                     dtype="str",
                 ),
+                "history_logit": hl_t[order].astype(float),
             }
         )
 

@@ -198,18 +198,27 @@ def make_labels(
 _WINDOW = re.compile(r"_(\d+)d(?=$|_)")
 
 
+#: The "first day" of a table that is present but holds no dated row: it has observed nothing,
+#: so every window reaches back before it (masked), exactly as for a table whose rows all lie
+#: after the as-of date. Dropping every row after ``t`` then changes no feature at ``t``.
+_NOTHING_OBSERVED = pd.Timestamp.max.normalize()
+
+
 def _history_start(tables: Tables, table: str | None) -> pd.Timestamp | None:
     """The first day of event table ``table`` (from its extent, wherever the table is kept);
-    ``None`` when there is no such table, row or date, so nothing is masked."""
+    ``None`` when there is no such table, so nothing is masked; :data:`_NOTHING_OBSERVED` when
+    the table is present without a dated row, so every window is masked."""
     if table is not None and table in tables.declared:
         decl = tables.declarations.get(table)
         dates = tables.declared[table][decl.date] if decl is not None else pd.Series(dtype="datetime64[ns]")
-        return None if dates.dropna().empty else pd.Timestamp(dates.min())
+        return _NOTHING_OBSERVED if dates.dropna().empty else pd.Timestamp(dates.min())
     if table == "employee_history":  # a record in force, not a window of activity
         return None
     extent = tables.extent(table) if table in DATE_COLUMNS else None
-    if extent is None or not extent.n_rows:
+    if extent is None:
         return None
+    if not extent.n_rows or extent.first_date is None or pd.isna(extent.first_date):
+        return _NOTHING_OBSERVED
     return extent.first_date
 
 
