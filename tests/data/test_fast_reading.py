@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attrition.data import _loading
-from attrition.data import data_fingerprint, load_tables
+from attrition.data import _loading, data_fingerprint, load_tables
 from attrition.exceptions import SchemaError
 from attrition.snapshots import SnapshotSpec
 

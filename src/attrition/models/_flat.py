@@ -56,7 +56,7 @@ import logging
 import re
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,7 @@ from attrition.exceptions import (
 )
 from attrition.models._baselines import ClassPriorBaseline, LogisticBaseline
 from attrition.models._metrics import capacity_metrics, classification_metrics, expected_calibration_error
-from attrition.models._model import AttritionModel, monotone_list
+from attrition.models._model import AttritionModel, with_monotone_list
 
 __all__ = [
     "fit_table",
@@ -298,10 +298,7 @@ def select_params(
         params = dict(params)
         rounds = int(params.pop("n_estimators"))
         params["random_state"] = random_state
-        if isinstance(params.get("monotone_constraints"), Mapping):  # by name: one entry per column
-            params["monotone_constraints"] = monotone_list(
-                params["monotone_constraints"], list(X.columns),
-                [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)])
+        params = with_monotone_list(params, X)  # a mapping by name: one entry per column
         ds = lgb.Dataset(X, label=y, free_raw_data=False)
         res = lgb.cv({**params, "metric": "auc"}, ds, num_boost_round=rounds, folds=folds,
                      callbacks=[lgb.early_stopping(_EARLY_STOPPING, verbose=False)], return_cvbooster=True)

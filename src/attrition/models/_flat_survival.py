@@ -54,7 +54,7 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,7 @@ from attrition.exceptions import (
     format_examples,
 )
 from attrition.models._flat import FLAT_PROTECTED, _check_ids, _target, flat_features
-from attrition.models._model import monotone_list
+from attrition.models._model import with_monotone_list
 
 __all__ = ["FlatSurvivalModel", "FlatSurvivalFit", "fit_survival_table", "survival_target",
            "kaplan_meier", "DURATION_UNITS", "DEFAULT_HORIZONS"]
@@ -261,10 +261,7 @@ class FlatSurvivalModel(BaseEstimator):
                                         f"({horizons[-1]:g} {self.duration_unit}): too few to fit a hazard model.")
         params = {**_PARAMS, **(self.lgbm_params or {}), "random_state": self.random_state}
         params["min_child_samples"] = max(int(params["min_child_samples"]), int(0.005 * len(long)))
-        if isinstance(params.get("monotone_constraints"), Mapping):  # by name: one entry per column
-            params["monotone_constraints"] = monotone_list(
-                params["monotone_constraints"], list(long.columns),
-                [c for c in long.columns if isinstance(long[c].dtype, pd.CategoricalDtype)])
+        params = with_monotone_list(params, long)  # a mapping by name: one entry per column
         folds = list(GroupKFold(n_splits=self.inner_splits, shuffle=True, random_state=self.random_state)
                      .split(long, label, groups=person))
         ds = lgb.Dataset(long, label=label, weight=weight, free_raw_data=False)

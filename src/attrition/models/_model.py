@@ -91,7 +91,7 @@ from attrition.snapshots._build import bare_frame, feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
 __all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE",
-           "monotone_list"]
+           "monotone_list", "with_monotone_list"]
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +193,16 @@ def monotone_list(mono: Mapping[str, int], names: Sequence[str], categorical: It
             v = next(iter(agreed)) if len(agreed) == 1 else 0
         out.append(0 if f in categorical or v is None else int(v))
     return out
+
+
+def with_monotone_list(params: dict[str, Any], X: pd.DataFrame) -> dict[str, Any]:
+    """``params`` with a ``monotone_constraints`` mapping turned into LightGBM's list for ``X``'s
+    columns (:func:`monotone_list`, strict); other params are returned unchanged."""
+    mono = params.get("monotone_constraints")
+    if not isinstance(mono, Mapping):
+        return params
+    categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    return {**params, "monotone_constraints": monotone_list(mono, list(X.columns), categorical)}
 
 
 #: The monthly hazard model's settings (the attrition target): an event rate of a few per
@@ -501,6 +511,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         params.setdefault("deterministic", True)
         params.setdefault("force_col_wise", True)
         return params
+
+    def _monotone_in_force(self) -> dict[str, int]:
+        """The directions the trees keep, by feature name (only the constrained ones)."""
+        mono = self._params(self._setting_params).get("monotone_constraints") or []
+        return {f: int(v) for f, v in zip(self.feature_names_in_, mono, strict=True) if v}
 
     def _fit_spec(self, snapshots: pd.DataFrame) -> SnapshotSpec:
         """The spec to fit with: the model's, checked against the one the snapshots record."""
@@ -952,9 +967,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "refit_last_as_of": (f"{as_of[cal if self.refit == 'all' else stop].max():%Y-%m-%d}"
                                  if self.refit else None),
             "level_months": self.level_months,
-            "monotone": {f: v for f, v in zip(self.feature_names_in_,
-                                               self._params(self._setting_params).get("monotone_constraints") or [])
-                         if v},
+            "monotone": self._monotone_in_force(),
             "horizon_days": int(self.spec_.horizon_days),
             "horizons": [int(d) for d in self.spec_.horizons],
         }
