@@ -53,7 +53,17 @@ mean absolute contribution (exact TreeSHAP, :meth:`AttritionModel.contributions`
 on the training snapshots: real effects should rank high, the two null ones
 (``skills`` sessions, ``business_value``) low.
 
+**Leads who move** (``--lead-moves``): the centre is simulated with
+``simulate(..., lead_moves=True)``: team leads are also reassigned between
+teams, taking their quality along, and ``manager_id`` is the lead's own id,
+so the supervisor effect follows the lead and only the history's lead
+features (the lead's exits among their reports, tenure as lead, a new lead)
+can follow it; the team's own exit record cannot. It also prints a second
+ceiling, taking out the lead quality's direct term (``truth["lead_logit"]``)
+as well: a loose upper bound, since the team's exit record tells part of it.
+
 Run:  python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lean
+      python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lead-moves
 """
 
 from __future__ import annotations
@@ -204,12 +214,15 @@ def ceiling(future: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """The true 90-day risk of each future row, with (``oracle_with``) and without
     (``oracle_without``) the history's terms of the true logit."""
     t = truth.rename(columns={"month_end": "as_of"})[["employee_id", "as_of", "exit_hazard_monthly",
-                                                        "history_logit"]]
+                                                        "history_logit", "lead_logit"]]
     out = future.merge(t, on=["employee_id", "as_of"], how="left", validate="one_to_one")
     assert out["exit_hazard_monthly"].notna().all(), "every scored row has a truth row"
     h = out.pop("exit_hazard_monthly").to_numpy()
-    blind = 1.0 / (1.0 + np.exp(-(np.log(h / (1 - h)) - out.pop("history_logit").to_numpy())))
-    return out.assign(oracle_with=1 - (1 - h) ** 3, oracle_without=1 - (1 - blind) ** 3)
+    logit, history, lead = np.log(h / (1 - h)), out.pop("history_logit").to_numpy(), out.pop("lead_logit").to_numpy()
+    blind = 1.0 / (1.0 + np.exp(-(logit - history)))
+    no_lead = 1.0 / (1.0 + np.exp(-(logit - history - lead)))
+    return out.assign(oracle_with=1 - (1 - h) ** 3, oracle_without=1 - (1 - blind) ** 3,
+                      oracle_without_lead=1 - (1 - no_lead) ** 3)
 
 
 def lean_frame(snaps: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
@@ -221,9 +234,10 @@ def lean_frame(snaps: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
     return out
 
 
-def one(n_employees: int, months: int, seed: int, future_months: int, lean: bool = False):
+def one(n_employees: int, months: int, seed: int, future_months: int, lean: bool = False,
+        lead_moves: bool = False):
     started = time.perf_counter()
-    centre = simulate(n_employees=n_employees, months=months, seed=seed)
+    centre = simulate(n_employees=n_employees, months=months, seed=seed, lead_moves=lead_moves)
     full = centre.tables
     final = full.infer_export_date()
     export = (final - pd.DateOffset(months=future_months + 3)) + pd.offsets.MonthEnd(0)
@@ -261,12 +275,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     parser.add_argument("--lean", action="store_true",
                         help="also fit the lean diagnostic model (without's columns + the effects' features)")
+    parser.add_argument("--lead-moves", action="store_true",
+                        help="simulate with lead_moves=True (leads reassigned between teams keep their quality)")
     args = parser.parse_args()
     fits, leaks, futures, effects = [], [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         for s in args.seeds:
-            f, lk, fu, ef = one(args.employees, args.months, s, args.future_months, args.lean)
+            f, lk, fu, ef = one(args.employees, args.months, s, args.future_months, args.lean, args.lead_moves)
             fits += f
             leaks += lk
             futures.append(fu)
@@ -286,7 +302,7 @@ def main() -> None:
 
     print("\nOut of time: each month end after E scored from the exports of that day:")
     per_seed = []
-    boots, oracle_boots, lean_boots = [], [], []
+    boots, oracle_boots, lean_boots, lead_boots = [], [], [], []
     for fu in futures:
         seed = int(fu["seed"].iloc[0])
         y = fu["label"].to_numpy(dtype=int)
@@ -297,6 +313,11 @@ def main() -> None:
                                         groups, seed)
         oracle_boots.append(o_draws)
         extra = {"ceiling (oracle with - without)": round(o_w - o_wo, 3), "ceiling ci95": ci(o_draws)}
+        if args.lead_moves:
+            _, o_wl, l_draws = paired_auc(y, fu["oracle_with"].to_numpy(), fu["oracle_without_lead"].to_numpy(),
+                                          groups, seed)
+            lead_boots.append(l_draws)
+            extra.update({"ceiling with lead term": round(o_w - o_wl, 3), "lead ceiling ci95": ci(l_draws)})
         if "lean" in fu.columns:
             l_auc, _, l_draws = paired_auc(y, fu["lean"].to_numpy(), fu["without"].to_numpy(), groups, seed)
             lean_boots.append(l_draws)
@@ -320,6 +341,9 @@ def main() -> None:
     ceil = table["ceiling (oracle with - without)"]
     print(f"ceiling (true risk with − without the history's terms, same rows): {ceil.mean():+.3f} "
           f"{ci(np.nanmean(np.vstack(oracle_boots), axis=0))}")
+    if lead_boots:
+        print(f"ceiling taking out the lead quality's direct term too (loose): "
+              f"{table['ceiling with lead term'].mean():+.3f} {ci(np.nanmean(np.vstack(lead_boots), axis=0))}")
     if lean_boots:
         lean_diff = table["lean - without"]
         print(f"lean − without: {lean_diff.mean():+.3f} {ci(np.nanmean(np.vstack(lean_boots), axis=0))}; "

@@ -178,6 +178,7 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "p_exit_365d",
     "quiet_quitting_route",
     "history_logit",
+    "lead_logit",
 )
 
 #: Routes into the quiet-quitting state (truth column ``quiet_quitting_route``: the route of the
@@ -190,6 +191,14 @@ _QQ_SHOCK_RATE, _QQ_SHOCK_OCCUPANCY, _QQ_SHOCK_ENTRY = 0.02, 0.06, 0.10
 _QQ_NEW_LEAD_MONTHS, _QQ_NEW_LEAD_ENTRY = 4, 0.12
 _QQ_PROMOTION_DAYS, _QQ_PROMOTION_ENTRY = (540, 900), 0.35
 _QQ_DRIFT_SHARE, _QQ_DRIFT_STEP = 0.10, 0.06
+
+#: Team leads (see :func:`simulate`, ``lead_moves``): a team's lead leaves and is replaced by a
+#: new lead with a fresh quality draw at ``_LEAD_LEAVE_MONTHLY`` (both modes, from the main
+#: stream); with ``lead_moves`` a lead is also reassigned to another team of the same site at
+#: ``_LEAD_ROTATE_MONTHLY``, keeping their quality (own stream, :data:`_LEAD_SPAWN_KEY`).
+_LEAD_LEAVE_MONTHLY = 0.015
+_LEAD_ROTATE_MONTHLY = 0.006
+_LEAD_SPAWN_KEY = (14,)
 
 # --------------------------------------------------------------------------------------
 # Constants of the generative model (see the module docstring).
@@ -320,6 +329,12 @@ class SimulatedCentre:
             ``history=False``): ``exit_hazard_monthly`` without them is
             ``sigmoid(logit(exit_hazard_monthly) - history_logit)``, what a
             model blind to the history could at best know.
+        ``lead_logit``
+            the direct term of the current team lead's quality in the same
+            logit (``VOLUNTARY_HAZARD["team_lead_quality"]`` times the quality;
+            the lead also acts through engagement, which this leaves out).
+            With ``lead_moves`` the quality follows the lead from team to team,
+            so only the lead's identity (``manager_id`` in the history) tells it.
     """
 
     tables: Tables
@@ -406,7 +421,7 @@ class SimulatedCentre:
 
 def simulate(
     n_employees: int = 300, months: int = 24, seed: int = 0, start: str = "2024-01-01",
-    *, history: bool = True,
+    *, history: bool = True, lead_moves: bool = False,
 ) -> SimulatedCentre:
     """Simulate a contact centre with known ground truth.
 
@@ -432,6 +447,17 @@ def simulate(
         ground truth is :attr:`SimulatedCentre.effects`). ``False``: the
         contract's first five tables only, drawn exactly as before history
         existed.
+    lead_moves : bool, default False
+        Team leads move as in a real centre: besides leaving (about 17 % a
+        year, replaced by a new lead with a fresh quality, as without it) a
+        lead is reassigned to another team of the same site (about 13 % of
+        leads a year), taking their quality along, and ``manager_id`` in
+        ``employee_history`` is the lead's own id (``L0001``...), the same in
+        every team they lead. The supervisor effect then follows the lead,
+        not the team (:mod:`attrition.data._simulate_history`, "Team leads").
+        ``False``: a lead stays with their team until they leave, and
+        ``manager_id`` is the team's n-th lead (``L001-0``...), as before
+        this option existed.
 
     Returns
     -------
@@ -465,11 +491,12 @@ def simulate(
     >>> list(centre.truth.columns)  # doctest: +NORMALIZE_WHITESPACE
     ['employee_id', 'month_end', 'tenure_days', 'engagement', 'quiet_quitting',
      'exit_hazard_monthly', 'p_exit_90d', 'p_exit_30d', 'p_exit_180d', 'p_exit_365d',
-     'quiet_quitting_route', 'history_logit']
+     'quiet_quitting_route', 'history_logit', 'lead_logit']
     """
     start_ts = _validate(n_employees, months, seed, start)
     began = time.perf_counter()
-    centre = _Simulator(int(n_employees), int(months), int(seed), start_ts, history=bool(history)).run()
+    centre = _Simulator(int(n_employees), int(months), int(seed), start_ts, history=bool(history),
+                        lead_moves=bool(lead_moves)).run()
     employees = centre.tables.employees
     reasons = employees["termination_reason"].value_counts()
     logger.info(
@@ -554,7 +581,7 @@ class _Simulator:
     )  # fmt: skip
 
     def __init__(self, n_employees: int, months: int, seed: int, start: pd.Timestamp,
-                 history: bool = False) -> None:
+                 history: bool = False, lead_moves: bool = False) -> None:
         self.n_target = n_employees
         self.months = months
         self.seed = seed
@@ -582,7 +609,14 @@ class _Simulator:
         site = r.choice(self.n_sites, size=T, p=weights)
         site[: self.n_sites] = np.arange(self.n_sites)
         self.team_site = site
-        self.lead_q = r.normal(0.0, 1.0, T)
+        self.lead_q = r.normal(0.0, 1.0, T)  # the quality of each team's current lead
+        # Team leads as people: each team's lead (an index into lead_quality, which grows as
+        # new leads arrive); their quality is theirs wherever they go.
+        self.team_lead = np.arange(T)
+        self.lead_quality = self.lead_q.copy()
+        self.lead_moves = lead_moves
+        self.rng_lead = (np.random.default_rng(np.random.SeedSequence(seed, spawn_key=_LEAD_SPAWN_KEY))
+                         if lead_moves else None)
         self.team_vol = r.uniform(0.05, 0.40, T)
         self.team_night = np.where(r.random(T) < 0.4, r.choice([0.05, 0.15], T), 0.0)
         self.team_weekend = r.uniform(0.05, 0.50, T)
@@ -722,10 +756,38 @@ class _Simulator:
         )
         self.late_dev = 0.6 * self.late_dev + r.normal(0.0, 0.45, T)
         self.late_rate = _sigmoid(self.late_base + self.late_dev)
-        new_lead = r.random(T) < 0.015
-        self.lead_q[new_lead] = r.normal(0.0, 1.0, int(new_lead.sum()))
+        new_lead = r.random(T) < _LEAD_LEAVE_MONTHLY  # the lead leaves; a new one arrives
+        fresh = r.normal(0.0, 1.0, int(new_lead.sum()))
+        self.lead_q[new_lead] = fresh
+        self.team_lead[new_lead] = len(self.lead_quality) + np.arange(len(fresh))
+        self.lead_quality = np.concatenate([self.lead_quality, fresh])
+        if self.lead_moves:
+            new_lead = new_lead | self._rotate_leads(~new_lead)
+            self.lead_q = self.lead_quality[self.team_lead]
         if self.history is not None:
             self.history.new_leads(new_lead, int(self.bounds[k]))
+
+    def _rotate_leads(self, eligible: np.ndarray) -> np.ndarray:
+        """Reassign leads between teams of one site, keeping their quality; the teams that got one.
+
+        Each eligible team's lead is picked at ``_LEAD_ROTATE_MONTHLY``; the picked leads of a
+        site are rotated among their teams (a lone pick swaps with a random other team's lead
+        of the site), so every picked lead lands in another team.
+        """
+        r, T = self.rng_lead, self.n_teams
+        pick = eligible & (r.random(T) < _LEAD_ROTATE_MONTHLY)
+        moved = np.zeros(T, bool)
+        for site in np.unique(self.team_site[pick]):
+            teams = np.flatnonzero(pick & (self.team_site == site))
+            if len(teams) == 1:
+                others = np.flatnonzero(eligible & ~pick & (self.team_site == site))
+                if not len(others):
+                    continue
+                teams = np.append(teams, others[r.integers(0, len(others))])
+            teams = teams[r.permutation(len(teams))]
+            self.team_lead[teams] = np.roll(self.team_lead[teams], 1)
+            moved[teams] = True
+        return moved
 
     def _behaviour(self, L: dict[str, np.ndarray], ms: int) -> dict[str, np.ndarray]:
         """Per-employee daily behaviour parameters for one month."""
@@ -1162,7 +1224,7 @@ class _Simulator:
         self._qq_grow()
         if record:
             self.truth_buf.append((emp, np.full(len(emp), me), x["tenure_days"], e, qq, hazard,
-                                   history_logit))
+                                   history_logit, VOLUNTARY_HAZARD["team_lead_quality"] * x["team_lead_quality"]))
             self.route_buf.append(self.qq_route[emp].copy())
 
         # quiet quitting: Markov step for the next month
@@ -1353,7 +1415,7 @@ class _Simulator:
             }
         )
 
-        emp_t, me_t, tenure_t, e_t, qq_t, h_t, hl_t = _concat(self.truth_buf, 7)
+        emp_t, me_t, tenure_t, e_t, qq_t, h_t, hl_t, ll_t = _concat(self.truth_buf, 8)
         order = np.lexsort((me_t, position[emp_t]))
         hazard = h_t[order].astype(float)
         truth = pd.DataFrame(
@@ -1373,6 +1435,7 @@ class _Simulator:
                     dtype="str",
                 ),
                 "history_logit": hl_t[order].astype(float),
+                "lead_logit": ll_t[order].astype(float),
             }
         )
 

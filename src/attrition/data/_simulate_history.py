@@ -179,7 +179,8 @@ class HistoryProcess:
         self._record(new, hire, 0)
 
     def new_leads(self, new_lead: np.ndarray, day: int) -> None:
-        """Teams whose lead changed on ``day``: a new manager_id for every member."""
+        """Teams whose lead changed on ``day`` (a new lead or, with ``lead_moves``, one
+        reassigned from another team): a new manager_id for every member."""
         teams = np.flatnonzero(new_lead)
         if not len(teams):
             return
@@ -289,31 +290,34 @@ class HistoryProcess:
                           E["team"][emp].copy(), self.lead_serial[E["team"][emp]].copy(),
                           E["role"][emp].copy(), self.state["grade"][emp].copy(),
                           E["etype"][emp].copy(), E["hours"][emp].astype(float).copy(),
-                          E["wage"][emp].astype(float).copy()))
+                          E["wage"][emp].astype(float).copy(), self.sim.team_lead[E["team"][emp]].copy()))
 
     def frames(self, position: np.ndarray, ids, dates, team_ids: np.ndarray, sites, roles,
                etypes, export: int) -> dict[str, pd.DataFrame]:
         """``employee_history``, ``performance`` and ``coaching`` for the employees kept."""
         sim = self.sim
-        cols = [np.concatenate([row[i] for row in self.rows]) for i in range(10)]
-        emp, day, reason, team, serial, role, grade, etype, hours, wage = cols
+        cols = [np.concatenate([row[i] for row in self.rows]) for i in range(11)]
+        emp, day, reason, team, serial, role, grade, etype, hours, wage, lead = cols
         term = sim.emp["term"][emp]
         keep = (position[emp] >= 0) & (day <= export) & (day <= term)
-        emp, day, reason, team, serial, role, grade, etype, hours, wage = (c[keep] for c in (
-            emp, day, reason, team, serial, role, grade, etype, hours, wage))
+        emp, day, reason, team, serial, role, grade, etype, hours, wage, lead = (c[keep] for c in (
+            emp, day, reason, team, serial, role, grade, etype, hours, wage, lead))
         order = np.lexsort((np.arange(len(emp)), day, position[emp]))
         frame = pd.DataFrame({"employee_id": ids(position[emp]), "effective_date": dates(day),
-                              "team": team, "serial": serial, "reason": reason, "role": role,
+                              "team": team, "serial": serial, "lead": lead, "reason": reason, "role": role,
                               "grade": grade.astype(float), "etype": etype, "contracted_hours": hours,
                               "hourly_wage": wage}).iloc[order]
         # One row per employee and day: the last change of the day wins.
         frame = frame.drop_duplicates(["employee_id", "effective_date"], keep="last").reset_index(drop=True)
+        if sim.lead_moves:  # the lead's own id, the same in every team they lead
+            manager = [f"L{lead + 1:04d}" for lead in frame["lead"]]
+        else:  # the team's n-th lead
+            manager = [f"L{t + 1:03d}-{s}" for t, s in zip(frame["team"], frame["serial"], strict=True)]
         history = pd.DataFrame({
             "employee_id": frame["employee_id"],
             "effective_date": frame["effective_date"],
             "team_id": pd.Series(team_ids[frame["team"]], dtype="str"),
-            "manager_id": pd.Series([f"L{t + 1:03d}-{s}" for t, s in zip(frame["team"], frame["serial"],
-                                                                          strict=True)], dtype="str"),
+            "manager_id": pd.Series(manager, dtype="str"),
             "site": pd.Series(np.asarray(sites, object)[sim.team_site[frame["team"]]], dtype="str"),
             "role": pd.Series(np.asarray(roles, object)[frame["role"]], dtype="str"),
             "employment_type": pd.Series(np.asarray(etypes, object)[frame["etype"]], dtype="str"),
