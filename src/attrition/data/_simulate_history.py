@@ -155,6 +155,7 @@ class HistoryProcess:
         # The current leads were appointed some time before the first simulated day.
         self.lead_since = -self.rng.integers(30, 6 * 365, T)
         self.rows: list[tuple[np.ndarray, ...]] = []  # emp, day, reason code
+        self.pending: list[np.ndarray] = []  # hires whose hire rows wait for next month's leads
         self.state: dict[str, np.ndarray] = {k: np.zeros(0, np.int64) for k in (
             "grade", "last_move", "last_promo", "last_rise", "last_cut", "last_recog", "last_skills")}
         self.reviews: list[tuple[np.ndarray, ...]] = []
@@ -176,11 +177,19 @@ class HistoryProcess:
             st[key] = np.concatenate([st[key], np.full(n, _NEVER)])
         # The existing workforce's last raise lies somewhere in the past year.
         st["last_rise"][new] = np.where(hire < -365, -r.integers(1, 366, n), hire) if initial else hire
-        self._record(new, hire, 0)
+        if self.sim.lead_moves and not initial:
+            # A hiring class starts next month: its hire rows name the lead in force then,
+            # after next month's lead changes (recorded by new_leads).
+            self.pending.append(new)
+        else:
+            self._record(new, hire, 0)
 
     def new_leads(self, new_lead: np.ndarray, day: int) -> None:
         """Teams whose lead changed on ``day`` (a new lead or, with ``lead_moves``, one
         reassigned from another team): a new manager_id for every member."""
+        for new in self.pending:
+            self._record(new, self.sim.emp["hire"][new], 0)
+        self.pending = []
         teams = np.flatnonzero(new_lead)
         if not len(teams):
             return
