@@ -68,6 +68,40 @@ months, the engagement pathway taken at its equilibrium), at or above
 the study's "over 40 %"; it is tied to the team, so the team's own exit
 record shows it with or without the history.
 
+Team leads
+----------
+A team has one lead at a time, a person with an id and a quality (about
+standard normal) that is theirs; the quality acts on the true hazard through
+``team_lead_quality`` in :data:`attrition.data._simulate.VOLUNTARY_HAZARD`,
+directly and through engagement (``truth["lead_logit"]`` holds the direct
+term). Each month a team's lead leaves with probability 1.5 % (about 17 % a
+year) and a new lead with a fresh quality draw takes over. That is all by
+default: a lead stays with their team until they leave, so the team's own
+exit record shows the lead's quality with or without the history.
+
+With ``simulate(..., lead_moves=True)`` leads also move between teams, as
+rotations and re-organisations move them in real centres: each month each
+lead is picked with probability 0.6 % and the picked leads of a site rotate
+among their teams (a lone pick swaps with another lead of the site), so a
+lead changes team about 1.2 % a month (measured over six seeds of 300 agents
+and 24 months: 16 % of team-years got a reassigned lead, 16 % a new one;
+single seeds range from 4 % to 30 % of reassignments). About 30 % of teams
+thus get another lead in a year. No published benchmark of team-lead
+turnover and reassignment in contact centres was found; the rates were
+chosen, before measuring anything, inside the 15-30 % a year the project
+takes as plausible for each, keeping the default's 1.5 % a month for leads
+who leave. Re-organisations that move many leads at once are not simulated.
+A reassigned lead takes their quality along, and ``manager_id`` in
+``employee_history`` is the lead's own id (``L0001``...) in every team they
+lead; the supervisor effect then follows the lead, which is how the
+literature identifies it (Lazear, Shaw & Stanton 2015, "The Value of
+Bosses", *Journal of Labor Economics* 33(4): boss effects estimated from
+workers' changes of boss in a large service firm). Only the history can
+follow it: the lead's exits among their reports over the windows, tenure as
+a lead and a new lead in the last 91 days
+(:class:`attrition.features.HistoryFeatures`) go with the lead's id, the
+team's exit record stays with the team.
+
 ``skills`` sessions and ``business_value`` have **no** effect (the ground
 truth says so): a model that leans on them has found noise. ``rating``
 carries no term of its own but follows engagement, which does.
