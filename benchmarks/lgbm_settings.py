@@ -226,8 +226,8 @@ def main() -> None:
         risk = np.concatenate(part["risk"].to_list())
         print(f"| {name} | {seed} | {len(part)} | {pm:.3f} | {pl:.3f} | {pm - pl:+.3f} | {won} of {len(part)} "
               f"| {risk.mean():.3f} | {y.mean():.3f} |")
-
     print_per_origin(res)
+
 
 if __name__ == "__main__":
     main()
