@@ -42,7 +42,6 @@ from attrition.models._model import (
     risk_band,
     validation_start,
 )
-from attrition.models._threads import limited_threads
 from attrition.models._survival import (
     CURVE_MONTHS,
     MONTH_DAYS,
@@ -51,5 +50,6 @@ from attrition.models._survival import (
     monthly_label,
     risk_at,
 )
+from attrition.models._threads import limited_threads
 
 __all__ = ["AttritionModel", "ConstantHazardModel", "FlatSurvivalModel", "FlatSurvivalFit", "fit_survival_table", "kaplan_meier", "survival_target", "DURATION_UNITS", "DEFAULT_HORIZONS", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED", "MONTH_DAYS", "CURVE_MONTHS", "cumulative_risk", "expected_months", "monthly_label", "risk_at", "limited_threads"]
