@@ -76,6 +76,9 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
           target: str = "attrition") -> TrainResult:
     """Load, build monthly snapshots once, fit out of time, and log to MLflow.
 
+    The whole job runs on one OpenMP thread (:func:`attrition.models.limited_threads`):
+    the same trees as on every core, for far less CPU when the machine is busy.
+
     Parameters
     ----------
     config : Config
