@@ -21,6 +21,7 @@ from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError
 from attrition.jobs._config import Config
 from attrition.models._model import AttritionModel, validation_start
+from attrition.models._threads import limited_threads
 from attrition.reporting._forecast import forecast_section
 from attrition.reporting._report import build_report
 from attrition.scoring._roster import score_roster, scoring_snapshots
@@ -70,9 +71,13 @@ def _register_as(config: Config, register: str | None) -> str | None:
     return name
 
 
+@limited_threads(1)  # one OpenMP thread: the same trees for far less CPU (models/_threads.py)
 def train(config: Config, *, register: str | None = None, tables: Tables | None = None,
           target: str = "attrition") -> TrainResult:
     """Load, build monthly snapshots once, fit out of time, and log to MLflow.
+
+    The whole job runs on one OpenMP thread (:func:`attrition.models.limited_threads`):
+    the same trees as on every core, for far less CPU when the machine is busy.
 
     Parameters
     ----------
