@@ -1,6 +1,7 @@
 """Training under a limited number of OpenMP threads: the same trees."""
 
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_info
 
 from attrition.models import AttritionModel, limited_threads
@@ -32,3 +33,9 @@ def test_one_thread_fits_the_same_model_as_every_thread(medium_snapshots):
     assert one.metrics_ == every.metrics_
     np.testing.assert_array_equal(one.predict_risk(medium_snapshots), every.predict_risk(medium_snapshots))
 
+
+
+@pytest.mark.parametrize("n", [0, -1, 1.5])
+def test_a_count_below_one_or_fractional_is_refused(n):
+    with pytest.raises(ValueError, match="at least 1"), limited_threads(n):
+        pass

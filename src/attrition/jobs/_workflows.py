@@ -71,13 +71,13 @@ def _register_as(config: Config, register: str | None) -> str | None:
     return name
 
 
-@limited_threads(1)  # one OpenMP thread: the same trees for far less CPU (models/_threads.py)
 def train(config: Config, *, register: str | None = None, tables: Tables | None = None,
           target: str = "attrition") -> TrainResult:
     """Load, build monthly snapshots once, fit out of time, and log to MLflow.
 
-    The whole job runs on one OpenMP thread (:func:`attrition.models.limited_threads`):
-    the same trees as on every core, for far less CPU when the machine is busy.
+    The whole job runs on ``config.threads`` OpenMP threads (default one,
+    :func:`attrition.models.limited_threads`): the same trees as on every core,
+    for far less CPU when the machine is busy.
 
     Parameters
     ----------
@@ -96,6 +96,12 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     """
     if target not in TARGETS:
         raise ConfigError(f"target must be one of {', '.join(TARGETS)}, got {target!r}.")
+    with limited_threads(config.threads or None):
+        return _train(config, register=register, tables=tables, target=target)
+
+
+def _train(config: Config, *, register: str | None, tables: Tables | None, target: str) -> TrainResult:
+    """The body of :func:`train`, inside its thread limit."""
     tables = tables if tables is not None else config.load_tables()
     spec = config.snapshot_spec("attrition")
     log.info("Building snapshots (horizon %d days)", spec.horizon_days)

@@ -1,7 +1,7 @@
 """How many OpenMP threads LightGBM (and scikit-learn) use while a job runs.
 
 A contact centre's snapshot frame is tens of thousands of rows, and the models
-are small (4 to 15 leaves a tree): each boosting round is a few milliseconds of
+are small (4 to 15 leaves a tree): each boosting round is tens of milliseconds of
 work split into many short parallel regions, and OpenMP's worker threads spin
 between them. On a machine whose cores are busy with other work those spins cost
 more CPU than the parallel work saves: `attrition train --target all` at 700
@@ -47,5 +47,7 @@ def limited_threads(n: int | None = 1) -> Iterator[None]:
     if n is None:
         yield
         return
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"limited_threads needs a whole number of threads of at least 1 (or None), got {n!r}.")
     with threadpool_limits(limits=int(n), user_api="openmp"):
         yield
