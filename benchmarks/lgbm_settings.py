@@ -18,6 +18,15 @@ baseline and the origins won, per seed and overall.
     python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 1 --last 9 \
         --settings unconstrained_shipped stumps_shipped mono_shipped mono_stumps_shipped reg_shipped slow_shipped select_shipped
 
+    # issue 14, round 5: held-out seeds, a larger centre, per-origin diagnostics (--out keeps the scores)
+    python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 6 7 8 --last 9 --settings shipped
+    python benchmarks/lgbm_settings.py --employees 1000 --months 24 --seeds 0 3 9 --last 9 --settings shipped
+
+After the summary, a per-origin table: test rows and leavers, the training positives, the trees
+kept, both ROC AUCs, the standard error of their difference (paired stratified bootstrap of the
+test rows) and the ROC AUC of the simulator's true 90-day exit probability on the same rows (the
+ceiling at that origin).
+
 Every setting is a set of overrides of the model as it was before the refit on every observed
 month, the 12-month risk level and the monotone constraints (``AttritionModel(refit=None,
 level_months=None, lgbm_params={"monotone_constraints": {}})``); ``shipped`` is today's default
@@ -32,11 +41,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, build_snapshots, simulate
 from attrition.analysis._backtest import backtest_origins, training_frame
-from attrition.models import HAZARD_MONOTONE, LogisticBaseline
+from attrition.models import HAZARD_MONOTONE, LogisticBaseline, monthly_label
 
 CANDIDATES = [
     {},  # the shipped HAZARD_LGBM_PARAMS
@@ -58,6 +68,11 @@ SETTINGS = {
     "mono_stumps_shipped": {"num_leaves": 2, "monotone_constraints": HAZARD_MONOTONE, "_model": SHIPPED},
     "reg_shipped": {**REGULARISED, "_model": SHIPPED},
     "slow_shipped": {"learning_rate": 0.02, "n_estimators": 1500, "_model": SHIPPED},
+    # issue 14, round 5: the shipped (monotone) model with row bagging (70 % of the rows a tree), with
+    # the number of trees from the mean early-stopping curve of three folds (each a month further back)
+    "mono_bag_shipped": {"monotone_constraints": HAZARD_MONOTONE, "bagging_fraction": 0.7, "bagging_freq": 1,
+                         "_model": SHIPPED},
+    "mono_folds3_shipped": {"monotone_constraints": HAZARD_MONOTONE, "_model": {**SHIPPED, "stopping_folds": 3}},
     # boosted from the logistic monthly hazard's margin (fitted on the training months; not refitted)
     "init_shipped": {"init_score": "logistic", "_model": SHIPPED},
     # chosen at each origin by the early-stopping months' monthly log loss, then refitted on every month
@@ -111,12 +126,21 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
     snaps = build_snapshots(centre.tables)
     origins = backtest_origins(snaps["as_of"], centre.tables.infer_export_date(), 90)[-last:]
     as_of = pd.to_datetime(snaps["as_of"])
+    truth = centre.truth.rename(columns={"month_end": "as_of"})[["employee_id", "as_of", "p_exit_90d"]]
     rows = []
     for origin in origins:
         train = training_frame(snaps, centre.tables.employees, 90, origin)
         test = snaps.loc[(as_of == origin).to_numpy() & snaps["label"].notna().to_numpy()]
         y = test["label"].to_numpy()
+        # the simulator's true 90-day exit probability of the same rows: the ceiling at this origin
+        true_risk = test[["employee_id", "as_of"]].merge(
+            truth.astype({"as_of": test["as_of"].dtype}), on=["employee_id", "as_of"], how="left",
+            validate="one_to_one")["p_exit_90d"].to_numpy()
+        true_auc = roc_auc_score(y, true_risk) if np.isfinite(true_risk).all() else np.nan
         labelled = train[train["label"].notna()]
+        # positives the logistic regression trains on, and monthly exits the hazard model sees
+        train_pos = int(labelled["label"].sum())
+        train_events = int(np.nansum(monthly_label(train["as_of"], train["duration_days"], train["event"])))
         lr = None
         for name in settings:
             params = dict(SETTINGS[name])
@@ -134,14 +158,48 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
                 lr = LogisticBaseline(features=model.feature_names_in_).fit(labelled, labelled["label"].astype(int))
                 lr_risk = lr.predict_risk(test)
             rows.append({"seed": seed, "origin": f"{origin:%Y-%m}", "setting": name, "n": len(y),
-                         "leavers": int(y.sum()), "model_auc": roc_auc_score(y, risk),
-                         "logistic_auc": roc_auc_score(y, lr_risk), "trees": model.best_iteration_,
-                         "seconds": time.perf_counter() - started, "y": y, "risk": risk, "lr_risk": lr_risk})
-            print(f"seed {seed} {origin:%Y-%m} {name:12s} model {rows[-1]['model_auc']:.3f} "
-                  f"logistic {rows[-1]['logistic_auc']:.3f} trees {model.best_iteration_} "
+                         "leavers": int(y.sum()), "train_pos": train_pos,
+                         "train_events": train_events, "model_auc": roc_auc_score(y, risk),
+                         "logistic_auc": roc_auc_score(y, lr_risk), "true_auc": true_auc, "trees": model.best_iteration_,
+                         "seconds": time.perf_counter() - started, "y": y, "true_risk": true_risk, "risk": risk, "lr_risk": lr_risk})
+            print(f"seed {seed} {origin:%Y-%m} {name:12s} n {len(y)} leavers {int(y.sum())} "
+                  f"train+ {train_pos} events {train_events} model {rows[-1]['model_auc']:.3f} "
+                  f"logistic {rows[-1]['logistic_auc']:.3f} truth {true_auc:.3f} trees {model.best_iteration_} "
                   f"{model.training_summary_.get('setting', '')[:60]} folds {getattr(model, 'fold_best_iterations_', '')} "
                   f"{time.perf_counter() - started:.1f}s", flush=True)
     return pd.DataFrame(rows)
+
+
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC by the rank-sum (Mann-Whitney) formula, ties shared: fast enough to bootstrap."""
+    r = rankdata(score)
+    n1 = int(y.sum())
+    return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1)))
+
+
+def paired_bootstrap_se(y, a, b, n_boot: int = 300, seed: int = 0) -> float:
+    """Standard error of ``AUC(a) - AUC(b)`` on the same rows, by resampling them (stratified)."""
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y, dtype=int)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    diffs = []
+    for _ in range(n_boot):
+        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        diffs.append(_auc(y[i], a[i]) - _auc(y[i], b[i]))
+    return float(np.std(diffs))
+
+
+def print_per_origin(res: pd.DataFrame) -> None:
+    """Per origin: test rows and leavers, training positives, trees, both AUCs, the truth's, the noise."""
+    print("\n| setting | seed | origin | test rows | leavers | train positives (90-day) | monthly exits | trees "
+          "| model | logistic | margin | ± SE (paired bootstrap) | truth |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in res.itertuples():
+        se = paired_bootstrap_se(r.y, r.risk, r.lr_risk)
+        truth = getattr(r, "true_auc", np.nan)
+        print(f"| {r.setting} | {r.seed} | {r.origin} | {r.n} | {r.leavers} | {r.train_pos} | {r.train_events} "
+              f"| {r.trees} | {r.model_auc:.3f} | {r.logistic_auc:.3f} | {r.model_auc - r.logistic_auc:+.3f} "
+              f"| {se:.3f} | {truth:.3f} |")
 
 
 def main() -> None:
@@ -151,10 +209,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--settings", nargs="+", default=["default", "small", "small_init"])
     parser.add_argument("--last", type=int, default=9, help="evaluate the last N feasible origins")
+    parser.add_argument("--out", help="also write the per-origin results (with the scores) to this pickle")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     frames = [run(s, args.employees, args.months, args.settings, args.last) for s in args.seeds]
     res = pd.concat(frames, ignore_index=True)
+    if args.out:
+        res.to_pickle(args.out)
     print("\n| setting | seed | origins | pooled ROC AUC | logistic | margin | origins won | mean risk | observed |")
     print("|---|---|---|---|---|---|---|---|---|")
     for (name, seed), part in list(res.groupby(["setting", "seed"])) + [((n, "all"), p) for n, p in res.groupby("setting")]:
@@ -165,6 +226,7 @@ def main() -> None:
         risk = np.concatenate(part["risk"].to_list())
         print(f"| {name} | {seed} | {len(part)} | {pm:.3f} | {pl:.3f} | {pm - pl:+.3f} | {won} of {len(part)} "
               f"| {risk.mean():.3f} | {y.mean():.3f} |")
+    print_per_origin(res)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ def test_yaml_and_relative_data_dir(tmp_path):
         ({"columns": {"rota": {"a": "b"}}}, "unknown table 'rota'"),
         ({"risk_bands": {"medium": 2, "high": 1}}, "medium < high"),
         ({"export_date": "yesterday"}, "export_date"),
+        ({"threads": -1}, "threads must be a whole number"),
+        ({"threads": True}, "threads must be a whole number"),
     ],
 )
 def test_invalid_values_say_what_is_wrong(values, message):

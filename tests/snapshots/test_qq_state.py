@@ -19,6 +19,7 @@ from attrition.snapshots import (
     quiet_quitting_prevalence_interval,
 )
 from attrition.snapshots._qq_state import (
+    _each_measure_loglik,
     _forward_backward,
     _independent_posterior,
     filtered_probability,
@@ -150,3 +151,18 @@ def test_mixture_posterior_month_by_month_is_the_forward_backward_of_equal_rows(
     gamma_direct, logc_direct = _independent_posterior(e, pi)
     np.testing.assert_allclose(gamma_direct, gamma, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(logc_direct, logc, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dof", [4.0, None])
+@pytest.mark.parametrize("max_iter", [200, 3])
+def test_each_measure_fits_side_by_side_give_the_single_fits_log_likelihoods_bit_for_bit(dof, max_iter):
+    # The BIC check's per-measure mixtures run together; each must equal its own fit exactly
+    # (uneven sequences, unknown values, a measure with a single value, columns stopping apart).
+    x, ids, order, _ = _panel(5, n=60, T=10)
+    keep = np.random.default_rng(1).random(len(x)) > 0.25  # sequences of different lengths and gaps
+    x, ids, order = x[keep], ids[keep], order[keep]
+    x = np.column_stack([x, np.where(np.arange(len(x)) % 7 == 0, 2.0, np.nan), 10 * x[:, 0]])
+    each = _each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter)
+    single = [fit_hmm(x[:, [j]], ids, order, ["m"], method="mixture", dof=dof, max_iter=max_iter,
+                      check=False)["log_likelihood"] for j in range(x.shape[1])]
+    assert each == single

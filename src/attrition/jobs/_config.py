@@ -72,6 +72,13 @@ class Config:
         stopping, calibration and metrics.
     random_state : int, default 0
         Seed of every random choice in training.
+    threads : int, default 1
+        OpenMP threads of LightGBM and scikit-learn while ``attrition train``
+        runs (:func:`attrition.models.limited_threads`). The models are small
+        and boost in short rounds, so on a busy machine one thread costs far
+        less CPU for the same trees; ``0`` leaves the libraries' default (every
+        core), which may be faster on a quiet machine with many cores. The
+        trees are the same either way.
     lgbm_params : dict
         Overrides of :data:`DEFAULT_LGBM_PARAMS`.
     risk_bands : dict
@@ -132,6 +139,7 @@ class Config:
     registered_model: str | None = None
     valid_months: int = 3
     random_state: int = 0
+    threads: int = 1
     lgbm_params: dict[str, Any] = field(default_factory=dict)
     risk_bands: dict[str, float] = field(default_factory=lambda: {"medium": 1.0, "high": 2.0})
     n_drivers: int = 3
@@ -223,6 +231,8 @@ class Config:
         need(isinstance(self.n_drivers, int) and 0 <= self.n_drivers <= 20,
              f"n_drivers must be from 0 to 20, got {self.n_drivers!r}.")
         need(isinstance(self.random_state, int), "random_state must be an integer.")
+        need(isinstance(self.threads, int) and not isinstance(self.threads, bool) and 0 <= self.threads <= 1024,
+             f"threads must be a whole number from 0 (every core) to 1024, got {self.threads!r}.")
         need(isinstance(self.min_group_size, int) and 2 <= self.min_group_size <= 1000,
              f"min_group_size must be a whole number from 2 to 1000, got {self.min_group_size!r}.")
         need(self.survey_privacy in SURVEY_PRIVACY_MODES,

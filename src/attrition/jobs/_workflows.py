@@ -21,6 +21,7 @@ from attrition.data._tables import Tables
 from attrition.exceptions import ConfigError
 from attrition.jobs._config import Config
 from attrition.models._model import AttritionModel, validation_start
+from attrition.models._threads import limited_threads
 from attrition.reporting._forecast import forecast_section
 from attrition.reporting._report import build_report
 from attrition.scoring._roster import score_roster, scoring_snapshots
@@ -74,6 +75,10 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
           target: str = "attrition") -> TrainResult:
     """Load, build monthly snapshots once, fit out of time, and log to MLflow.
 
+    The whole job runs on ``config.threads`` OpenMP threads (default one,
+    :func:`attrition.models.limited_threads`): the same trees as on every core,
+    for far less CPU when the machine is busy.
+
     Parameters
     ----------
     config : Config
@@ -91,6 +96,12 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
     """
     if target not in TARGETS:
         raise ConfigError(f"target must be one of {', '.join(TARGETS)}, got {target!r}.")
+    with limited_threads(config.threads or None):
+        return _train(config, register=register, tables=tables, target=target)
+
+
+def _train(config: Config, *, register: str | None, tables: Tables | None, target: str) -> TrainResult:
+    """The body of :func:`train`, inside its thread limit."""
     tables = tables if tables is not None else config.load_tables()
     spec = config.snapshot_spec("attrition")
     log.info("Building snapshots (horizon %d days)", spec.horizon_days)
