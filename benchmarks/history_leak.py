@@ -36,8 +36,9 @@ month ends where ``with`` beats ``without``, and as the mean over seeds.
 holds each row's true monthly hazard and the part of its logit that the job
 history and own tables contribute (``truth["history_logit"]``). On the same
 future rows the benchmark scores the true 90-day risk with and without that
-part: the AUC difference is what a perfect model gains from the history, an
-upper bound for ``with − without``.
+part: the AUC difference is what a perfect model gains from the history — a
+yardstick for ``with − without``, not a strict bound: the two fitted models
+fall short of their oracles by different amounts, so their gap can exceed it.
 
 **Lean** (``--lean``): a third model, fitted on the ``with`` export's
 point-in-time snapshots restricted to the ``without`` model's columns plus the
@@ -60,7 +61,7 @@ so the supervisor effect follows the lead and only the history's lead
 features (the lead's exits among their reports, tenure as lead, a new lead)
 can follow it; the team's own exit record cannot. It also prints a second
 ceiling, taking out the lead quality's direct term (``truth["lead_logit"]``)
-as well: a loose upper bound, since the team's exit record tells part of it.
+as well: a loose yardstick, since the team's exit record tells part of it.
 
 Run:  python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lean
       python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lead-moves
