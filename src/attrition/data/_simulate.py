@@ -614,11 +614,10 @@ class _Simulator:
         site = r.choice(self.n_sites, size=T, p=weights)
         site[: self.n_sites] = np.arange(self.n_sites)
         self.team_site = site
-        self.lead_q = r.normal(0.0, 1.0, T)  # the quality of each team's current lead
         # Team leads as people: each team's lead (an index into lead_quality, which grows as
-        # new leads arrive); their quality is theirs wherever they go.
+        # new leads arrive); their quality is theirs wherever they go (``lead_q``: per team).
+        self.lead_quality = r.normal(0.0, 1.0, T)
         self.team_lead = np.arange(T)
-        self.lead_quality = self.lead_q.copy()
         self.lead_moves = lead_moves
         self.rng_lead = (np.random.default_rng(np.random.SeedSequence(seed, spawn_key=_LEAD_SPAWN_KEY))
                          if lead_moves else None)
@@ -763,14 +762,17 @@ class _Simulator:
         self.late_rate = _sigmoid(self.late_base + self.late_dev)
         new_lead = r.random(T) < _LEAD_LEAVE_MONTHLY  # the lead leaves; a new one arrives
         fresh = r.normal(0.0, 1.0, int(new_lead.sum()))
-        self.lead_q[new_lead] = fresh
         self.team_lead[new_lead] = len(self.lead_quality) + np.arange(len(fresh))
         self.lead_quality = np.concatenate([self.lead_quality, fresh])
         if self.lead_moves:
             new_lead = new_lead | self._rotate_leads(~new_lead)
-            self.lead_q = self.lead_quality[self.team_lead]
         if self.history is not None:
             self.history.new_leads(new_lead, int(self.bounds[k]))
+
+    @property
+    def lead_q(self) -> np.ndarray:
+        """The quality of each team's current lead (a new array)."""
+        return self.lead_quality[self.team_lead]
 
     def _rotate_leads(self, eligible: np.ndarray) -> np.ndarray:
         """Reassign leads between teams of one site, keeping their quality; the teams that got one.
@@ -820,7 +822,7 @@ class _Simulator:
     def _simulate_month(self, k: int) -> None:
         ms, me = int(self.bounds[k]), int(self.bounds[k + 1] - 1)
         record = k >= _BURN_IN_MONTHS
-        lead_before = self.lead_q.copy()
+        lead_before = self.lead_q
         self._team_month(k)
         self._qq_team_events(k, lead_before)
         E = self.emp
