@@ -87,6 +87,7 @@ from attrition.models._survival import (
     monthly_label,
     risk_at,
 )
+from attrition.models._treeshap import pred_contrib
 from attrition.snapshots._build import bare_frame, feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
@@ -1147,7 +1148,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
     def contributions(self, X: pd.DataFrame, *, risk: np.ndarray | None = None) -> pd.DataFrame:
         """Exact TreeSHAP contributions on the calibrated log-odds scale.
 
-        Uses LightGBM's own TreeSHAP (``pred_contrib=True``), scaled by the
+        Uses LightGBM's own TreeSHAP (``pred_contrib=True``; for many rows the
+        same numbers bit for bit from :func:`attrition.models._treeshap.pred_contrib`,
+        once per decision pattern), scaled by the
         Platt slope, so for every row ``bias + sum(contributions)`` equals the
         calibrated logit of :meth:`predict_risk`. ``risk``: ``predict_risk(X)``
         when the caller already has it (the hazard model rescales to it; it is
@@ -1160,7 +1163,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         prepared = self.prepare(X)
-        raw = np.asarray(self.booster_.predict(prepared, pred_contrib=True), dtype="float64")
+        raw = pred_contrib(self.booster_, prepared)  # LightGBM's TreeSHAP, bit for bit, per pattern
         a, b = self.calibration_
         contrib = raw * a
         contrib[:, -1] += b

@@ -1,0 +1,63 @@
+"""TreeSHAP by decision pattern equals LightGBM's own ``pred_contrib=True`` bit for bit."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+
+from attrition.models._treeshap import pred_contrib
+
+
+def _frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    X[rng.random((n, 6)) < 0.15] = np.nan  # missing values in every column
+    X[:, 2] = np.round(X[:, 2])  # many exact zeros (zero-as-missing splits)
+    X[rng.random(n) < 0.3, 3] = 0.0
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    frame["team"] = pd.Categorical(rng.choice(list("abcdef"), n))
+    frame.loc[rng.random(n) < 0.05, "team"] = np.nan
+    signal = (np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) * np.nan_to_num(X[:, 2])
+              + frame["team"].isin(["a", "c"]).to_numpy() + rng.normal(size=n))
+    return frame, (signal > 0.3).astype(int)
+
+
+@pytest.mark.parametrize("params", [
+    {"num_leaves": 15},
+    {"num_leaves": 4, "min_data_in_leaf": 5},
+    {"num_leaves": 31, "zero_as_missing": True},
+    {"num_leaves": 7, "use_missing": False},
+    {"num_leaves": 15, "max_depth": 3},
+])
+def test_pred_contrib_equals_lightgbm_bit_for_bit(params):
+    X, y = _frame(1500, seed=3)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "seed": 0, **params},
+                        lgb.Dataset(X, y), num_boost_round=40)
+    expected = booster.predict(X, pred_contrib=True)
+    got = pred_contrib(booster, X, min_rows=1, check=False)
+    assert got.shape == expected.shape
+    assert np.array_equal(got, expected)  # every bit, not within a tolerance
+    # rows scored alone give the same numbers (a row's contributions depend on that row only)
+    assert np.array_equal(pred_contrib(booster, X.iloc[:40], min_rows=1, check=False), expected[:40])
+
+
+def test_pred_contrib_follows_the_best_iteration():
+    X, y = _frame(1200, seed=4)
+    valid, yv = _frame(400, seed=5)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X, y), 200,
+                        valid_sets=[lgb.Dataset(valid, yv)],
+                        callbacks=[lgb.early_stopping(5, verbose=False)])
+    assert 0 < booster.best_iteration < 200
+    assert np.array_equal(pred_contrib(booster, valid, min_rows=1, check=False),
+                          booster.predict(valid, pred_contrib=True))
+
+
+def test_few_rows_and_unsupported_models_use_lightgbm_itself():
+    X, y = _frame(600, seed=6)
+    multi = lgb.train({"objective": "multiclass", "num_class": 3, "verbose": -1, "num_leaves": 4},
+                      lgb.Dataset(X, y + (X["x0"] > 1).to_numpy()), 5)
+    assert np.array_equal(pred_contrib(multi, X, min_rows=1), multi.predict(X, pred_contrib=True))
+    binary = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4}, lgb.Dataset(X, y), 5)
+    assert np.array_equal(pred_contrib(binary, X), binary.predict(X, pred_contrib=True))  # < min_rows
