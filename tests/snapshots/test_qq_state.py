@@ -279,3 +279,23 @@ def test_the_single_state_on_observed_months_is_the_padded_one_bit_for_bit(dof):
     rows, flat, real = _observed_months(ids, order)
     x_rows = np.clip(x, -_Z_CLIP, _Z_CLIP)[rows]
     assert _single_state_loglik(x_rows, _PaddedSum(flat, real.size), dof) == _padded_single_state(x, ids, order, dof)
+
+
+def test_two_state_scaling_and_mixture_posterior_are_the_plain_formulas_bit_for_bit():
+    # _scaled computes one exp per step (the larger state's term is exp(0) = 1) and the
+    # posterior adds the two states elementwise: the same numbers as the plain reductions.
+    rng = np.random.default_rng(7)
+    le = rng.normal(0, 30, (500, 3, 2))
+    le[:5, 0, 1] = le[:5, 0, 0]  # ties
+    le[5, 1, 0] = np.nan
+    le[6, 2, 1] = -np.inf
+    m = le.max(axis=-1, keepdims=True)
+    e, m_fast = _scaled(le)
+    np.testing.assert_array_equal(e, np.exp(le - m))
+    np.testing.assert_array_equal(m_fast, m[..., 0])
+    e = np.exp(le[7:] - m[7:])
+    pi = np.array([[0.7, 0.3], [0.9, 0.1], [0.5, 0.5]])
+    gamma, logc = _independent_posterior(e, pi)
+    a = pi * e
+    np.testing.assert_array_equal(gamma, a / a.sum(axis=-1, keepdims=True))
+    np.testing.assert_array_equal(logc, np.log(a.sum(axis=-1)))

@@ -122,8 +122,22 @@ def _log_emission(x: np.ndarray, means: np.ndarray, variances: np.ndarray, dof: 
 
 
 def _scaled(le: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    m = le.max(axis=-1, keepdims=True)
-    return np.exp(le - m), m[..., 0]
+    """``exp(le - max)`` over the last axis (the states), and the max.
+
+    With two states, elementwise: the larger one's term is ``exp(0) = 1`` and the other's is
+    ``exp(-|le0 - le1|)`` (``x - y`` is exactly ``-(y - x)``), one ``exp`` per step instead of two —
+    the same numbers bit for bit, NaN included.
+    """
+    if le.shape[-1] != 2:
+        m = le.max(axis=-1, keepdims=True)
+        return np.exp(le - m), m[..., 0]
+    le0, le1 = le[..., 0], le[..., 1]
+    d = le0 - le1
+    other = np.exp(-np.abs(d))
+    e = np.empty(le.shape)
+    e[..., 0] = np.where(d >= 0, 1.0, other)
+    e[..., 1] = np.where(d <= 0, 1.0, other)
+    return e, np.maximum(le0, le1)
 
 
 def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray):
@@ -157,7 +171,7 @@ def _independent_posterior(e: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, n
     matrix equal ``pi`` (the mixture): each step on its own, what :func:`_forward_backward`
     gives for such a matrix (up to rounding), without its pass over time."""
     a = pi * e
-    c = a.sum(axis=-1)
+    c = a[..., 0] + a[..., 1]  # what ``a.sum(axis=-1)`` adds, without a reduction per step
     return a / c[..., None], np.log(c)
 
 
