@@ -267,7 +267,7 @@ def test_each_measure_side_by_side_is_each_padded_fit_bit_for_bit(dof, max_iter)
     fits = _fit_mixtures(x[rows][:, :, None], g1[rows], flat, real, dof=dof, max_iter=max_iter, tol=1e-6)
     refs = [_padded_em(x[:, [j]], ids, order, joint=False, dof=dof, max_iter=max_iter) for j in range(x.shape[1])]
     assert len({ref["iterations"] for ref in refs}) > 1 or max_iter == 3
-    for fit, ref in zip(fits, refs):
+    for fit, ref in zip(fits, refs, strict=True):
         _assert_same_fit(fit, ref)
     assert _each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter) == [
         round(ref["log_likelihood"], 6) for ref in refs]

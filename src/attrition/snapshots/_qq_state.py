@@ -306,7 +306,7 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
             active, pi, A = active[keep], pi[keep], A[keep]
             known, xz, gamma, u = known[:, keep], xz[:, keep], gamma[:, keep], u[:, keep]
             if joint:
-                xi, first = [v for v, k in zip(xi, keep) if k], [v for v, k in zip(first, keep) if k]
+                xi, first = [v for v, k in zip(xi, keep, strict=True) if k], [v for v, k in zip(first, keep, strict=True) if k]
             if dof is not None:
                 nu_d, head, half_nu_d = nu_d[:, keep], head[:, keep], half_nu_d[:, keep]
     return results
