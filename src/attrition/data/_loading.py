@@ -62,6 +62,7 @@ import pyarrow.csv as pcsv
 from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from attrition.data._declared import TableDeclaration, declarations_of, declared_schema
+from attrition.data._fast_csv import DATE_MAX, DATE_MIN, STR, read_clean_csv
 from attrition.data._fingerprint import file_identity, record_file_identity
 from attrition.data._schemas import (
     KEYS,
@@ -79,14 +80,10 @@ __all__ = ["load_tables", "validate_tables", "read_roster", "Problem", "SUFFIXES
 #: File suffixes read, in order of preference when listing expectations.
 SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
 
-try:  # pandas >= 2.3: the string dtype that pandas 3 uses by default
-    _STR: Any = pd.StringDtype(na_value=np.nan)
-except TypeError:  # pragma: no cover - older pandas
-    _STR = object
-
+_STR: Any = STR  # the pandas ``str`` dtype (missing: NaN); ``object`` before pandas 2.3
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_DATE_MIN = pd.Timestamp("1678-01-01")
-_DATE_MAX = pd.Timestamp("2262-04-11")
+_DATE_MIN = DATE_MIN
+_DATE_MAX = DATE_MAX
 _ROW_NOTE = (
     "Rows are numbered from 1 after the header: row r is on line r + 1 of a CSV file."
 )
@@ -224,8 +221,57 @@ def _find_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _read_csv(path: Path, table: str | None) -> pd.DataFrame:
-    """A CSV file with every column as strings; empty cells missing."""
+def _read_csv(path: Path, table: str | None) -> pd.DataFrame | _CsvFile:
+    """A CSV file with every column as strings; empty cells missing.
+
+    A file with two or more named columns is not read yet: a :class:`_CsvFile`
+    is returned, which the table's conversion reads, typed, when its turn
+    comes (:func:`attrition.data._fast_csv.read_clean_csv`), or as text
+    (:meth:`_CsvFile.text`, what this function returns for other files) when
+    the file is not clean.
+    """
+    sep, names = _csv_header(path, table)
+    if _STR is not object and len(names) >= 2 and all(str(n).strip() for n in names):
+        return _CsvFile(path, table, sep, names)
+    return _read_csv_text(path, table, sep, names)
+
+
+class _CsvFile:
+    """A CSV file whose header has been checked, not read yet; renamed like a frame.
+
+    ``columns`` are the names after the configured renaming (``rename``, as
+    :func:`_rename` applies it to a frame). :meth:`clean` gives the validated
+    frame of a clean file, :meth:`text` the file as text (every column
+    strings), as the loader's full conversion and validation need it.
+    """
+
+    def __init__(self, path: Path, table: str | None, sep: str, names: Sequence[str],
+                 mapping: Mapping[str, str] | None = None) -> None:
+        self.path, self.table, self.sep, self.names = path, table, sep, list(names)
+        self.mapping = dict(mapping or {})
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.mapping.get(n, n) for n in self.names]
+
+    def rename(self, columns: Mapping[str, str]) -> _CsvFile:
+        current = self.columns
+        mapping = {old: columns.get(new, new) for old, new in zip(self.names, current)}
+        return _CsvFile(self.path, self.table, self.sep, self.names,
+                        {k: v for k, v in mapping.items() if k != v})
+
+    def clean(self, schema: pa.DataFrameSchema, key: Sequence[str]) -> pd.DataFrame | None:
+        """The validated frame, or ``None`` when the file needs the full path."""
+        return read_clean_csv(self.path, self.sep, self.names, self.mapping, schema, key, self.table)
+
+    def text(self) -> pd.DataFrame:
+        """The file as text, renamed (raises ``_Refused`` when it cannot be read)."""
+        frame = _read_csv_text(self.path, self.table, self.sep, self.names)
+        return frame.rename(columns=self.mapping) if self.mapping else frame
+
+
+def _csv_header(path: Path, table: str | None) -> tuple[str, list[str]]:
+    """The separator and column names of a CSV file's header; refuses unreadable headers."""
     src = str(path)
     if path.stat().st_size == 0:
         raise _refuse(src, "the file is empty (0 bytes)",
@@ -253,6 +299,12 @@ def _read_csv(path: Path, table: str | None) -> pd.DataFrame:
     if dupes:
         raise _refuse(src, f"the header repeats column name(s) {', '.join(map(repr, dupes))}",
                       "Give every column a distinct name.", table, column=dupes[0])
+    return sep, names
+
+
+def _read_csv_text(path: Path, table: str | None, sep: str, names: Sequence[str]) -> pd.DataFrame:
+    """The CSV file read with every column as strings; empty cells missing."""
+    src = str(path)
     frame = _read_csv_arrow(path, sep, names)
     if frame is not None:
         return frame
@@ -702,7 +754,7 @@ class _Table:
                  schema: pa.DataFrameSchema | None = None) -> None:
         self.name = name
         self.source = source
-        self.raw = raw.reset_index(drop=True)
+        self.raw = raw if isinstance(raw, _CsvFile) else raw.reset_index(drop=True)
         self.schema = SCHEMAS[name] if schema is None else schema
         self.problems: list[Problem] = []
         self.frame: pd.DataFrame | None = None
@@ -789,7 +841,19 @@ class _Table:
         return frame
 
     def validate(self) -> pd.DataFrame:
-        """Convert, validate with pandera and collect the problems."""
+        """Convert, validate with pandera and collect the problems.
+
+        A CSV file not read yet (:class:`_CsvFile`) is read typed and checked
+        on arrays; only when that cannot vouch for it is it read as text and
+        converted and validated here (raising ``_Refused`` if it cannot be read).
+        """
+        if isinstance(self.raw, _CsvFile):
+            key = [self.schema.unique] if isinstance(self.schema.unique, str) else list(
+                self.schema.unique or [])
+            self.frame = self.raw.clean(self.schema, key)
+            if self.frame is not None:
+                return self.frame
+            self.raw = self.raw.text()
         if self.name in ("employees", "roster") and len(self.raw) == 0:
             what = "employees" if self.name == "employees" else "rows"
             self.problems.append(Problem(
@@ -934,7 +998,11 @@ def _run(raws: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]], sources: Ma
                 continue
         table = _Table(name, raw, sources[name], (schemas or {}).get(name))
         del raw
-        table.validate()
+        try:
+            table.validate()
+        except _Refused as refused:  # a file read only now, that cannot be read
+            problems.extend(refused.problems)
+            continue
         problems.extend(table.problems)
         if name == "employees":
             emp = table
@@ -962,6 +1030,8 @@ def _unknown_ids(emp: _Table, name: str, table: _Table) -> list[Problem]:
     else:
         unknown = np.zeros(0, dtype=bool)
     if unknown.any():
+        if isinstance(table.raw, _CsvFile):  # read typed: the example rows as written
+            table.raw = table.raw.text()
         rows = np.flatnonzero(unknown)
         n_ids = ids[unknown].nunique()
         some = ", ".join(repr(v) for v in ids[unknown].drop_duplicates().head(5))
@@ -983,24 +1053,30 @@ def _unknown_ids(emp: _Table, name: str, table: _Table) -> list[Problem]:
 def _warn_outside_employment(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
                              stacklevel: int) -> None:
     """Warn about schedule/workload rows dated outside the employment."""
-    emp = frames["employees"].drop_duplicates("employee_id").set_index("employee_id")
+    emp = frames["employees"]
+    # each id's first row in employees (as drop_duplicates would keep it), then arrays throughout:
+    # a comparison with NaT (no date, or an id not in employees) is False, as in pandas
+    hires = emp["hire_date"].to_numpy(dtype="datetime64[ns]")
+    ends = emp["termination_date"].to_numpy(dtype="datetime64[ns]")
     for name in ("schedule", "workload"):
         frame = frames.get(name)
         if frame is None or len(frame) == 0:
             continue
-        pos = _positions_in(frame["employee_id"], emp.index.to_series())
-        found = pd.Series(pos >= 0, index=frame.index)
-        hire = pd.Series(emp["hire_date"].to_numpy()[np.maximum(pos, 0)], index=frame.index).where(found)
-        end = pd.Series(emp["termination_date"].to_numpy()[np.maximum(pos, 0)], index=frame.index).where(found)
-        before = (frame["date"] < hire).to_numpy()
-        after = (frame["date"] > end).to_numpy()
+        pos = _positions_in(frame["employee_id"], emp["employee_id"])
+        found = pos >= 0
+        nat = np.datetime64("NaT", "ns")
+        hire = np.where(found, hires[np.maximum(pos, 0)], nat) if len(emp) else np.full(len(pos), nat)
+        end = np.where(found, ends[np.maximum(pos, 0)], nat) if len(emp) else np.full(len(pos), nat)
+        dates = frame["date"].to_numpy(dtype="datetime64[ns]")
+        before = dates < hire
+        after = dates > end
         outside = before | after
         if not outside.any():
             continue
         rows = np.flatnonzero(outside)
         shown = frame.iloc[rows[:5]][["employee_id", "date"]].copy()
-        shown["hire_date"] = hire.iloc[rows[:5]].to_numpy()
-        shown["termination_date"] = end.iloc[rows[:5]].to_numpy()
+        shown["hire_date"] = hire[rows[:5]]
+        shown["termination_date"] = end[rows[:5]]
         for col in ("date", "hire_date", "termination_date"):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d")
         warnings.warn(
@@ -1280,7 +1356,10 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     except _Refused as refused:
         raise _error(refused.problems) from None
     table = _Table("roster", raw, str(path))
-    table.validate()
+    try:
+        table.validate()
+    except _Refused as refused:
+        raise _error(refused.problems) from None
     if table.problems:
         raise _error(table.problems)
     return table.frame
