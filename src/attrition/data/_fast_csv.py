@@ -152,55 +152,96 @@ def _parse(path, sep: str, names: Sequence[str], kinds: Sequence[str],
 
 
 # -------------------------------------------------------------- converting
-def _numbers_into(column: pyarrow.ChunkedArray, out: np.ndarray) -> bool:
-    """Write a float64 column into ``out`` (missing: NaN); False if it holds NaN or ±inf values."""
+def _numbers_into(column: pyarrow.ChunkedArray, out: np.ndarray) -> tuple[float, float] | None:
+    """Write a float64 column into ``out`` (missing: NaN); its smallest and largest value.
+
+    ``None`` when the column holds a NaN or ±inf value (a written ``nan`` or
+    ``inf``, which the loader refuses: only missing cells may be NaN). The
+    extremes ignore missing cells (NaN when every cell is missing).
+    """
     offset = 0
     for chunk in column.chunks:
         n = len(chunk)
         out[offset:offset + n] = chunk.to_numpy(zero_copy_only=False)
         offset += n
-    # the loader refuses a written 'nan' or 'inf': only the missing cells may be non-finite
-    return int(np.count_nonzero(~np.isfinite(out))) == column.null_count
+    if not len(out):
+        return np.nan, np.nan
+    with np.errstate(invalid="ignore", over="ignore"):
+        low, high = np.fmin.reduce(out), np.fmax.reduce(out)  # NaN ignored
+        if np.isinf(low) or np.isinf(high):
+            return None
+        nulls = column.null_count
+        # a sum of finite numbers is never NaN: a NaN sum means a NaN value
+        if (np.isnan(out.sum()) if nulls == 0 else int(np.count_nonzero(np.isnan(out))) != nulls):
+            return None
+    return float(low), float(high)
+
+
+_NS_PER_DAY = np.int64(86_400 * 10**9)
 
 
 def _dates_into(column: pyarrow.ChunkedArray, out: np.ndarray) -> bool:
     """Write a date32 column into ``out`` as ``datetime64[ns]``; False outside 1678–2262."""
-    if column.null_count < len(column):
-        low, high = pc.min_max(column).values()
-        if low.value < _DAY_MIN or high.value > _DAY_MAX:
-            return False
+    ns = out.view(np.int64)
     offset = 0
     for chunk in column.chunks:
         n = len(chunk)
-        out[offset:offset + n] = pc.cast(chunk, pyarrow.timestamp("ns")).to_numpy(zero_copy_only=False)
+        if not n:
+            continue
+        if chunk.null_count == 0:
+            days = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=n, offset=chunk.offset * 4)
+            if days.min() < _DAY_MIN or days.max() > _DAY_MAX:
+                return False
+            np.multiply(days, _NS_PER_DAY, out=ns[offset:offset + n], dtype=np.int64)
+        else:
+            low, high = pc.min_max(chunk).values()
+            if low.is_valid and (low.value < _DAY_MIN or high.value > _DAY_MAX):
+                return False
+            out[offset:offset + n] = pc.cast(chunk, pyarrow.timestamp("ns")).to_numpy(
+                zero_copy_only=False)
         offset += n
     return True
 
 
 # -------------------------------------------------------------- checking
-def _number_check_passes(check: pa.Check, values: np.ndarray) -> bool:
+_PART = 1 << 16
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether every non-missing value is a whole number (``x % 1 == 0``), part by part."""
+    floor = np.empty(min(len(values), _PART))
+    with np.errstate(invalid="ignore"):
+        for start in range(0, len(values), _PART):
+            part = values[start:start + _PART]
+            np.floor(part, out=floor[:len(part)])
+            if np.any(part > floor[:len(part)]):  # NaN > NaN is False: missing passes
+                return False
+    return True
+
+
+def _number_check_passes(check: pa.Check, values: np.ndarray, low: float, high: float) -> bool:
     """Whether every non-missing value passes a column check (missing values pass, as in pandera).
 
-    Each test looks for a breach; a comparison with NaN (missing) is never one.
+    ``low`` and ``high`` are the column's extremes without its missing cells
+    (NaN when all are missing: every comparison with NaN is False, so it passes).
     """
     stats = check.statistics or {}
     name = check.name
-    with np.errstate(invalid="ignore"):
-        if name == "whole_number":  # x % 1 == 0 for finite x
-            return not np.any(values > np.floor(values))
-        if name == "in_range":
-            low, high = stats["min_value"], stats["max_value"]
-            below = values < low if stats.get("include_min", True) else values <= low
-            above = values > high if stats.get("include_max", True) else values >= high
-            return not (np.any(below) or np.any(above))
-        if name == "greater_than_or_equal_to":
-            return not np.any(values < stats["min_value"])
-        if name == "greater_than":
-            return not np.any(values <= stats["min_value"])
-        if name == "less_than_or_equal_to":
-            return not np.any(values > stats["max_value"])
-        if name == "less_than":
-            return not np.any(values >= stats["max_value"])
+    if name == "whole_number":
+        return _whole(values)
+    if name == "in_range":
+        lo, hi = stats["min_value"], stats["max_value"]
+        below = low < lo if stats.get("include_min", True) else low <= lo
+        above = high > hi if stats.get("include_max", True) else high >= hi
+        return not (below or above)
+    if name == "greater_than_or_equal_to":
+        return not low < stats["min_value"]
+    if name == "greater_than":
+        return not low <= stats["min_value"]
+    if name == "less_than_or_equal_to":
+        return not high > stats["max_value"]
+    if name == "less_than":
+        return not high >= stats["max_value"]
     return False  # a check this path does not know: pandera decides
 
 
@@ -249,9 +290,15 @@ def _codes(values: Any) -> tuple[np.ndarray, int]:
 
 
 def _increasing(frame: pd.DataFrame, key: Sequence[str]) -> bool:
-    """Whether every row's key is greater than the previous row's (exports sorted by their key)."""
-    greater = np.zeros(len(frame) - 1, dtype=bool)
-    equal = np.ones(len(frame) - 1, dtype=bool)
+    """Whether every row's key is greater than the previous row's (exports sorted by their key).
+
+    Text is compared in full only for equality with the previous row; which of
+    two different values is greater only where the key columns before it are equal
+    (for the first column: at the rows where its value changes).
+    """
+    n = len(frame)
+    greater = np.zeros(n - 1, dtype=bool)
+    equal = np.ones(n - 1, dtype=bool)
     for col in key:
         values = frame[col].array
         if isinstance(values, pd.arrays.DatetimeArray):
@@ -259,9 +306,16 @@ def _increasing(frame: pd.DataFrame, key: Sequence[str]) -> bool:
             after, same = ns[1:] > ns[:-1], ns[1:] == ns[:-1]
         elif isinstance(values, pd.arrays.ArrowStringArray):
             arr = values._pa_array
-            nxt, prev = arr.slice(1), arr.slice(0, len(arr) - 1)
-            after = pc.greater(nxt, prev).to_numpy(zero_copy_only=False)
-            same = pc.equal(nxt, prev).to_numpy(zero_copy_only=False)
+            same = pc.equal(arr.slice(1), arr.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+            if same.dtype != bool:  # a missing value (never here: key parts are required)
+                return False
+            after = np.zeros(n - 1, dtype=bool)
+            changed = equal & ~same
+            if changed.any():  # the rows where it changes, and the rows before them
+                nxt = pyarrow.array(np.concatenate([[False], changed]))
+                prev = pyarrow.array(np.concatenate([changed, [False]]))
+                after[changed] = pc.greater(arr.filter(nxt), arr.filter(prev)).to_numpy(
+                    zero_copy_only=False)
         else:
             return False
         greater |= equal & after
@@ -344,6 +398,7 @@ def read_clean_csv(path: str | os.PathLike, sep: str, names: Sequence[str],
     number_block = np.empty((len(numbers), n), dtype="float64")
     date_block = np.empty((len(dates), n), dtype="datetime64[ns]")
     texts: dict[str, Any] = {}
+    extremes: dict[str, tuple[float, float]] = {}
     for name in order:
         col = columns.get(name)
         values = arrow.pop(name, None)
@@ -360,8 +415,10 @@ def read_clean_csv(path: str | os.PathLike, sep: str, names: Sequence[str],
         if col is not None and not col.nullable and values.null_count:
             return None
         if name in numbers:
-            if not _numbers_into(values, number_block[numbers.index(name)]):
+            found = _numbers_into(values, number_block[numbers.index(name)])
+            if found is None:
                 return None
+            extremes[name] = found
         elif name in dates:
             if col.checks or not _dates_into(values, date_block[dates.index(name)]):
                 return None
@@ -372,11 +429,12 @@ def read_clean_csv(path: str | os.PathLike, sep: str, names: Sequence[str],
     if table == "surveys" and "item" in texts and "scale_max" in numbers:
         given = pd.DataFrame({"item": pd.Series(texts["item"], copy=False),
                               "scale_max": number_block[numbers.index("scale_max")]})
-        number_block[numbers.index("scale_max")] = effective_scale_max(given).to_numpy()
+        filled = effective_scale_max(given).to_numpy()
+        number_block[numbers.index("scale_max")] = filled
+        extremes["scale_max"] = (float(np.fmin.reduce(filled)), float(np.fmax.reduce(filled)))
     for i, name in enumerate(numbers):
-        if not all(_number_check_passes(c, number_block[i]) for c in columns[name].checks):
-            return None
-        if not columns[name].nullable and np.isnan(number_block[i]).any():
+        low, high = extremes.get(name, (np.nan, np.nan))  # (an absent column: all missing)
+        if not all(_number_check_passes(c, number_block[i], low, high) for c in columns[name].checks):
             return None
     frame = _frame(order, texts, numbers, number_block, dates, date_block, n)
     if not all(_rule_passes(check, frame) for check in schema.checks):

@@ -732,15 +732,44 @@ def _without_unique(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
     return found
 
 
+def _id_runs(ids: pd.Series, known: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first row of each run of equal ids, and that id's position in ``known``, by hashing.
+
+    Rows of a daily table come in runs of one employee's rows, so each run's
+    id is looked up once (every row is its own run when runs are short).
+    Positions are ``-1`` for an id not in ``known`` or missing. ``None`` when
+    the ids are not text columns.
+    """
+    if not (_is_stringish(ids) and _is_stringish(known)):
+        return None
+    try:
+        values = pyarrow.array(ids, from_pandas=True)
+        value_set = pyarrow.array(known, from_pandas=True)
+        n = len(values)
+        if n > 1024:
+            same = pc.equal(values.slice(1), values.slice(0, n - 1)).fill_null(False)
+            heads = np.ones(n, dtype=bool)
+            heads[1:] = ~same.to_numpy(zero_copy_only=False)
+            starts = np.flatnonzero(heads)
+            if len(starts) <= n // 8:
+                pos = pc.index_in(values.filter(pyarrow.array(heads)), value_set=value_set)
+                return starts, pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        pos = pc.index_in(values, value_set=value_set)
+        return np.arange(n), pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
+        return None
+
+
+def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
+    return np.diff(np.append(starts, n))
+
+
 def _positions_in(ids: pd.Series, known: pd.Series) -> np.ndarray:
     """Each id's position in ``known`` (``-1``: not there, or missing), by hashing."""
-    if _is_stringish(ids) and _is_stringish(known):
-        try:
-            pos = pc.index_in(pyarrow.array(ids, from_pandas=True),
-                              value_set=pyarrow.array(known, from_pandas=True))
-            return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
-            pass
+    runs = _id_runs(ids, known)
+    if runs is not None:
+        starts, pos = runs
+        return pos if len(starts) == len(ids) else np.repeat(pos, _run_lengths(starts, len(ids)))
     known = pd.Index(known)
     first = np.flatnonzero(~known.duplicated(keep="first"))  # ids repeated in known: the first
     pos = known[first].get_indexer(ids)
@@ -1026,6 +1055,9 @@ def _unknown_ids(emp: _Table, name: str, table: _Table) -> list[Problem]:
     problems = []
     if table.frame is not None and "employee_id" in table.frame.columns:
         ids = table.frame["employee_id"]
+        runs = _id_runs(ids, known)
+        if runs is not None and (runs[1] >= 0).all():  # every id found: nothing to report
+            return []
         unknown = ids.notna().to_numpy() & (_positions_in(ids, known) < 0)
     else:
         unknown = np.zeros(0, dtype=bool)
@@ -1054,29 +1086,39 @@ def _warn_outside_employment(frames: Mapping[str, pd.DataFrame], sources: Mappin
                              stacklevel: int) -> None:
     """Warn about schedule/workload rows dated outside the employment."""
     emp = frames["employees"]
-    # each id's first row in employees (as drop_duplicates would keep it), then arrays throughout:
-    # a comparison with NaT (no date, or an id not in employees) is False, as in pandas
-    hires = emp["hire_date"].to_numpy(dtype="datetime64[ns]")
-    ends = emp["termination_date"].to_numpy(dtype="datetime64[ns]")
+    # Each id's first row in employees (as drop_duplicates keeps it), then integer arrays: a
+    # comparison with a missing date or an id not in employees is False, as with NaT in pandas.
+    nat = np.iinfo(np.int64).min
+    hires = emp["hire_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    ends = emp["termination_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    hires = np.append(hires, nat)  # position -1: no hire date, so never before it
+    ends = np.append(np.where(ends == nat, np.iinfo(np.int64).max, ends), np.iinfo(np.int64).max)
     for name in ("schedule", "workload"):
         frame = frames.get(name)
         if frame is None or len(frame) == 0:
             continue
-        pos = _positions_in(frame["employee_id"], emp["employee_id"])
-        found = pos >= 0
-        nat = np.datetime64("NaT", "ns")
-        hire = np.where(found, hires[np.maximum(pos, 0)], nat) if len(emp) else np.full(len(pos), nat)
-        end = np.where(found, ends[np.maximum(pos, 0)], nat) if len(emp) else np.full(len(pos), nat)
-        dates = frame["date"].to_numpy(dtype="datetime64[ns]")
-        before = dates < hire
-        after = dates > end
+        dates = frame["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        runs = _id_runs(frame["employee_id"], emp["employee_id"])
+        if runs is not None:  # each run's earliest and latest date against its employment first
+            starts, first = runs
+            if not ((np.minimum.reduceat(dates, starts) < hires[first]).any()
+                    or (np.maximum.reduceat(dates, starts) > ends[first]).any()):
+                continue
+            pos = np.repeat(first, _run_lengths(starts, len(dates)))
+        else:
+            pos = _positions_in(frame["employee_id"], emp["employee_id"])
+        missing = dates == nat
+        before = (dates < hires[pos]) & ~missing
+        after = dates > ends[pos]
         outside = before | after
         if not outside.any():
             continue
         rows = np.flatnonzero(outside)
+        first = pos[rows[:5]]  # the examples' dates as in pandas: NaT where not known
         shown = frame.iloc[rows[:5]][["employee_id", "date"]].copy()
-        shown["hire_date"] = hire[rows[:5]]
-        shown["termination_date"] = end[rows[:5]]
+        shown["hire_date"] = hires[first].view("datetime64[ns]")
+        shown["termination_date"] = np.where(ends[first] == np.iinfo(np.int64).max, nat,
+                                             ends[first]).view("datetime64[ns]")
         for col in ("date", "hire_date", "termination_date"):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d")
         warnings.warn(
