@@ -28,14 +28,20 @@ Conventions of the frames returned (see also :mod:`attrition.tables`):
   those of a Parquet file keep their types.
 * The index is a fresh ``RangeIndex``: row ``i`` is data row ``i + 1`` of the file.
 
-Speed: CSV files are parsed by Arrow's multi-threaded reader, date columns
-by Arrow's strict ISO parser, key uniqueness is checked by sorting integer
-codes and employee ids are matched by hashing, each several times faster
-than its pandas equivalent (see benchmarks/README.md). Each fast path only vouches
-for clean data: whatever it cannot (a ragged row, ``2024-02-30``, a
-duplicated key) goes through the original pandas and pandera path, so every
-message is the one that path gives; ``tests/data/test_fast_reading.py``
-checks that both paths give identical frames, features and errors.
+Speed: a CSV file with two or more columns is first read *typed*
+(:func:`attrition.data._fast_csv.read_clean_csv`): Arrow's multi-threaded
+reader parses numbers straight to ``float64`` and dates to days, text to the
+``str`` dtype's Arrow strings, and every rule of the schema is checked on
+arrays (pandera is not called); for a clean file that is the whole load, in
+about the time of a plain ``pandas.read_csv``. Otherwise the file is read as
+text by Arrow (or pandas), date columns parsed by Arrow's strict ISO parser,
+key uniqueness checked by sorting integer codes and employee ids matched by
+hashing, then validated by pandera. Each fast path only vouches for clean
+data: whatever it cannot (a ragged row, ``2024-02-30``, a duplicated key, a
+number written `` 5``) goes through the original pandas and pandera path, so
+every message is the one that path gives; ``tests/data/test_fast_reading.py``
+and ``tests/data/test_typed_reading.py`` check that the paths give identical
+frames, features and errors (see benchmarks/README.md for the timings).
 """
 
 from __future__ import annotations
@@ -262,7 +268,13 @@ class _CsvFile:
 
     def clean(self, schema: pa.DataFrameSchema, key: Sequence[str]) -> pd.DataFrame | None:
         """The validated frame, or ``None`` when the file needs the full path."""
-        return read_clean_csv(self.path, self.sep, self.names, self.mapping, schema, key, self.table)
+        try:
+            return read_clean_csv(self.path, self.sep, self.names, self.mapping, schema, key,
+                                  self.table)
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - whatever the typed read trips on, the full path says
+            return None
 
     def text(self) -> pd.DataFrame:
         """The file as text, renamed (raises ``_Refused`` when it cannot be read)."""
