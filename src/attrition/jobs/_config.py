@@ -74,7 +74,7 @@ class Config:
         Seed of every random choice in training.
     threads : int, default 1
         OpenMP threads of LightGBM and scikit-learn while ``attrition train``
-        runs (:func:`attrition.models.limited_threads`). The models are small
+        and ``attrition backtest`` run (:func:`attrition.models.limited_threads`). The models are small
         and boost in short rounds, so on a busy machine one thread costs far
         less CPU for the same trees; ``0`` leaves the libraries' default (every
         core), which may be faster on a quiet machine with many cores. The
