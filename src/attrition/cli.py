@@ -616,8 +616,20 @@ def _qq_cell(row) -> str:
     return f"{risk_text}index {row.quiet_quitting_index:.0f} ({row.quiet_quitting_band})"
 
 
+#: OpenBLAS's idle threads spin for 2**28 cycles after each call before they sleep; the baselines'
+#: many small matrix-vector products leave them spinning between calls (about as much CPU as the
+#: work itself, on a busy machine). 2**16 cycles: the same threads doing the same share of each
+#: product, so the same numbers bit for bit. Read when numpy loads OpenBLAS; a value already in
+#: the environment wins.
+_OPENBLAS_THREAD_TIMEOUT = "16"
+
+
 def main() -> None:
     """Entry point of the ``attrition`` console script."""
+    import os
+
+    if "numpy" not in sys.modules:  # only takes effect before OpenBLAS is loaded
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", _OPENBLAS_THREAD_TIMEOUT)
     cli(prog_name="attrition")
 
 

@@ -23,7 +23,9 @@ def centre_dir(small_centre, tmp_path_factory):
 
 
 def _slow(monkeypatch) -> None:
-    """Turn every fast path off: pandas' reader, pandas' dates, pandera's unique rule, map/isin."""
+    """Turn every fast path off: the typed read, pandas' reader, pandas' dates, pandera's unique
+    rule, map/isin."""
+    monkeypatch.setattr(_loading, "read_clean_csv", lambda *a, **k: None)
     monkeypatch.setattr(_loading, "_read_csv_arrow", lambda *a, **k: None)
     monkeypatch.setattr(_loading, "_arrow_dates", lambda *a, **k: None)
     monkeypatch.setattr(_loading, "_without_unique", lambda schema: schema)

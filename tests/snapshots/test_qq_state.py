@@ -19,9 +19,20 @@ from attrition.snapshots import (
     quiet_quitting_prevalence_interval,
 )
 from attrition.snapshots._qq_state import (
+    _VAR_FLOOR,
+    _Z_CLIP,
     _each_measure_loglik,
+    _first_guess,
+    _fit_mixtures,
     _forward_backward,
     _independent_posterior,
+    _log_emission,
+    _observed_months,
+    _padded,
+    _PaddedSum,
+    _scaled,
+    _sequences,
+    _single_state_loglik,
     filtered_probability,
     fit_hmm,
 )
@@ -153,16 +164,138 @@ def test_mixture_posterior_month_by_month_is_the_forward_backward_of_equal_rows(
     np.testing.assert_allclose(logc_direct, logc, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("dof", [4.0, None])
-@pytest.mark.parametrize("max_iter", [200, 3])
-def test_each_measure_fits_side_by_side_give_the_single_fits_log_likelihoods_bit_for_bit(dof, max_iter):
-    # The BIC check's per-measure mixtures run together; each must equal its own fit exactly
-    # (uneven sequences, unknown values, a measure with a single value, columns stopping apart).
+# ------------------------------------------------------------------ the fits on padded sequences
+# The fits as first written: every sequence padded to the longest, sums over the padded months.
+# The package fits on the observed person-months only, several models side by side; it must give
+# these numbers bit for bit.
+def _padded_em(x, ids, order, *, joint, dof, max_iter, tol=1e-6):
+    x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    X, real = _padded(x, person, pos, P, T)
+    known = np.isfinite(X)
+    g1 = np.zeros((P, T))
+    g1[person, pos] = _first_guess(x).astype(float)
+    gamma = np.stack([1 - g1, g1], axis=2) * real[..., None]
+    A, pi = np.array([[0.95, 0.05], [0.15, 0.85]]), np.array([0.85, 0.15])
+    previous, xi_sum, u = -np.inf, None, np.ones((P, T, 2))
+    for it in range(1, max_iter + 1):
+        w = (gamma * u)[..., None] * known[:, :, None, :]
+        xs = np.nan_to_num(X)[:, :, None, :]
+        tot = w.sum(axis=(0, 1))
+        means = np.where(tot > 0, (w * xs).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
+        tot_g = (gamma[..., None] * known[:, :, None, :]).sum(axis=(0, 1))
+        var = (w * (xs - means[None, None]) ** 2).sum(axis=(0, 1)) / np.where(tot_g > 0, tot_g, 1)
+        variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
+        if it > 1:
+            if joint:
+                A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+                pi = gamma[:, 0].sum(axis=0) / gamma[:, 0].sum()
+            else:
+                share = (gamma[..., 1] * real).sum() / real.sum()
+                pi = np.array([1 - share, share])
+                A = np.vstack([pi, pi])
+        le, u = _log_emission(X, means, variances, dof)
+        e, m = _scaled(le)
+        e = np.where(real[..., None], e, 1.0)
+        if not joint and it > 1:
+            gamma, logc = _independent_posterior(e, pi)
+        else:
+            gamma, xi_sum, logc = _forward_backward(e, pi, A, real)
+        gamma = gamma * real[..., None]
+        ll = float(((logc + m) * real).sum())
+        if it > 2 and abs(ll - previous) <= tol * abs(ll):
+            break
+        previous = ll
+    return {"means": means, "variances": variances, "transition": A, "initial": pi, "log_likelihood": ll,
+            "iterations": it}
+
+
+def _padded_single_state(x, ids, order, dof):
+    x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    X, real = _padded(x, person, pos, P, T)
+    known = np.isfinite(X) & real[..., None]
+    xz, u = np.nan_to_num(X), np.ones(X.shape[:-1])
+    for _ in range(50):
+        w = u[..., None] * known
+        tot = w.sum(axis=(0, 1))
+        mean = np.where(tot > 0, (w * xz).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
+        cnt = known.sum(axis=(0, 1))
+        var = np.maximum((w * (xz - mean) ** 2).sum(axis=(0, 1)) / np.maximum(cnt, 1), _VAR_FLOOR)
+        le, weight = _log_emission(np.where(known, X, np.nan), np.vstack([mean, mean]), np.vstack([var, var]), dof)
+        u = weight[..., 0]
+    return float((le[..., 0] * real).sum())
+
+
+def _uneven_panel():
+    """Sequences of different lengths and gaps, unknown values, a measure with a single value."""
     x, ids, order, _ = _panel(5, n=60, T=10)
-    keep = np.random.default_rng(1).random(len(x)) > 0.25  # sequences of different lengths and gaps
+    keep = np.random.default_rng(1).random(len(x)) > 0.25
     x, ids, order = x[keep], ids[keep], order[keep]
     x = np.column_stack([x, np.where(np.arange(len(x)) % 7 == 0, 2.0, np.nan), 10 * x[:, 0]])
-    each = _each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter)
-    single = [fit_hmm(x[:, [j]], ids, order, ["m"], method="mixture", dof=dof, max_iter=max_iter,
-                      check=False)["log_likelihood"] for j in range(x.shape[1])]
-    assert each == single
+    shuffle = np.random.default_rng(2).permutation(len(x))  # rows in no particular order
+    return x[shuffle], ids[shuffle], order[shuffle]
+
+
+def _assert_same_fit(fit, ref):
+    for key in ("means", "variances", "transition", "initial"):
+        np.testing.assert_array_equal(np.asarray(fit[key]), ref[key], err_msg=key)
+    assert (fit["log_likelihood"], fit["iterations"]) == (ref["log_likelihood"], ref["iterations"])
+
+
+@pytest.mark.parametrize("dof", [4.0, None])
+@pytest.mark.parametrize("joint", [False, True])
+@pytest.mark.parametrize("max_iter", [200, 3, 1])
+def test_the_fit_on_observed_months_is_the_padded_fit_bit_for_bit(dof, joint, max_iter):
+    x, ids, order = _uneven_panel()
+    x = np.clip(x, -_Z_CLIP, _Z_CLIP)
+    rows, flat, real = _observed_months(ids, order)
+    fit = _fit_mixtures(x[rows][:, None, :], _first_guess(x)[rows][:, None], flat, real, dof=dof,
+                        max_iter=max_iter, tol=1e-6, joint=joint)[0]
+    _assert_same_fit(fit, _padded_em(x, ids, order, joint=joint, dof=dof, max_iter=max_iter))
+
+
+@pytest.mark.parametrize("dof", [4.0, None])
+@pytest.mark.parametrize("max_iter", [200, 3])
+def test_each_measure_side_by_side_is_each_padded_fit_bit_for_bit(dof, max_iter):
+    # The BIC check's per-measure mixtures run together; each must equal its own fit exactly,
+    # the columns stopping at different iterations.
+    x, ids, order = _uneven_panel()
+    x = np.clip(x, -_Z_CLIP, _Z_CLIP)
+    rows, flat, real = _observed_months(ids, order)
+    g1 = np.column_stack([_first_guess(x[:, [j]]) for j in range(x.shape[1])])
+    fits = _fit_mixtures(x[rows][:, :, None], g1[rows], flat, real, dof=dof, max_iter=max_iter, tol=1e-6)
+    refs = [_padded_em(x[:, [j]], ids, order, joint=False, dof=dof, max_iter=max_iter) for j in range(x.shape[1])]
+    assert len({ref["iterations"] for ref in refs}) > 1 or max_iter == 3
+    for fit, ref in zip(fits, refs, strict=True):
+        _assert_same_fit(fit, ref)
+    assert _each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter) == [
+        round(ref["log_likelihood"], 6) for ref in refs]
+
+
+@pytest.mark.parametrize("dof", [4.0, None])
+def test_the_single_state_on_observed_months_is_the_padded_one_bit_for_bit(dof):
+    x, ids, order = _uneven_panel()
+    rows, flat, real = _observed_months(ids, order)
+    x_rows = np.clip(x, -_Z_CLIP, _Z_CLIP)[rows]
+    assert _single_state_loglik(x_rows, _PaddedSum(flat, real.size), dof) == _padded_single_state(x, ids, order, dof)
+
+
+def test_two_state_scaling_and_mixture_posterior_are_the_plain_formulas_bit_for_bit():
+    # _scaled computes one exp per step (the larger state's term is exp(0) = 1) and the
+    # posterior adds the two states elementwise: the same numbers as the plain reductions.
+    rng = np.random.default_rng(7)
+    le = rng.normal(0, 30, (500, 3, 2))
+    le[:5, 0, 1] = le[:5, 0, 0]  # ties
+    le[5, 1, 0] = np.nan
+    le[6, 2, 1] = -np.inf
+    m = le.max(axis=-1, keepdims=True)
+    e, m_fast = _scaled(le)
+    np.testing.assert_array_equal(e, np.exp(le - m))
+    np.testing.assert_array_equal(m_fast, m[..., 0])
+    e = np.exp(le[7:] - m[7:])
+    pi = np.array([[0.7, 0.3], [0.9, 0.1], [0.5, 0.5]])
+    gamma, logc = _independent_posterior(e, pi)
+    a = pi * e
+    np.testing.assert_array_equal(gamma, a / a.sum(axis=-1, keepdims=True))
+    np.testing.assert_array_equal(logc, np.log(a.sum(axis=-1)))

@@ -28,14 +28,20 @@ Conventions of the frames returned (see also :mod:`attrition.tables`):
   those of a Parquet file keep their types.
 * The index is a fresh ``RangeIndex``: row ``i`` is data row ``i + 1`` of the file.
 
-Speed: CSV files are parsed by Arrow's multi-threaded reader, date columns
-by Arrow's strict ISO parser, key uniqueness is checked by sorting integer
-codes and employee ids are matched by hashing, each several times faster
-than its pandas equivalent (see benchmarks/README.md). Each fast path only vouches
-for clean data: whatever it cannot (a ragged row, ``2024-02-30``, a
-duplicated key) goes through the original pandas and pandera path, so every
-message is the one that path gives; ``tests/data/test_fast_reading.py``
-checks that both paths give identical frames, features and errors.
+Speed: a CSV file with two or more columns is first read *typed*
+(:func:`attrition.data._fast_csv.read_clean_csv`): Arrow's multi-threaded
+reader parses numbers straight to ``float64`` and dates to days, text to the
+``str`` dtype's Arrow strings, and every rule of the schema is checked on
+arrays (pandera is not called); for a clean file that is the whole load, in
+about the time of a plain ``pandas.read_csv``. Otherwise the file is read as
+text by Arrow (or pandas), date columns parsed by Arrow's strict ISO parser,
+key uniqueness checked by sorting integer codes and employee ids matched by
+hashing, then validated by pandera. Each fast path only vouches for clean
+data: whatever it cannot (a ragged row, ``2024-02-30``, a duplicated key, a
+number written `` 5``) goes through the original pandas and pandera path, so
+every message is the one that path gives; ``tests/data/test_fast_reading.py``
+and ``tests/data/test_typed_reading.py`` check that the paths give identical
+frames, features and errors (see benchmarks/README.md for the timings).
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ import pyarrow.csv as pcsv
 from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from attrition.data._declared import TableDeclaration, declarations_of, declared_schema
+from attrition.data._fast_csv import DATE_MAX, DATE_MIN, STR, read_clean_csv
 from attrition.data._fingerprint import file_identity, record_file_identity
 from attrition.data._schemas import (
     KEYS,
@@ -79,14 +86,10 @@ __all__ = ["load_tables", "validate_tables", "read_roster", "Problem", "SUFFIXES
 #: File suffixes read, in order of preference when listing expectations.
 SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
 
-try:  # pandas >= 2.3: the string dtype that pandas 3 uses by default
-    _STR: Any = pd.StringDtype(na_value=np.nan)
-except TypeError:  # pragma: no cover - older pandas
-    _STR = object
-
+_STR: Any = STR  # the pandas ``str`` dtype (missing: NaN); ``object`` before pandas 2.3
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_DATE_MIN = pd.Timestamp("1678-01-01")
-_DATE_MAX = pd.Timestamp("2262-04-11")
+_DATE_MIN = DATE_MIN
+_DATE_MAX = DATE_MAX
 _ROW_NOTE = (
     "Rows are numbered from 1 after the header: row r is on line r + 1 of a CSV file."
 )
@@ -224,8 +227,63 @@ def _find_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _read_csv(path: Path, table: str | None) -> pd.DataFrame:
-    """A CSV file with every column as strings; empty cells missing."""
+def _read_csv(path: Path, table: str | None) -> pd.DataFrame | _CsvFile:
+    """A CSV file with every column as strings; empty cells missing.
+
+    A file with two or more named columns is not read yet: a :class:`_CsvFile`
+    is returned, which the table's conversion reads, typed, when its turn
+    comes (:func:`attrition.data._fast_csv.read_clean_csv`), or as text
+    (:meth:`_CsvFile.text`, what this function returns for other files) when
+    the file is not clean.
+    """
+    sep, names = _csv_header(path, table)
+    if _STR is not object and len(names) >= 2 and all(str(n).strip() for n in names):
+        return _CsvFile(path, table, sep, names)
+    return _read_csv_text(path, table, sep, names)
+
+
+class _CsvFile:
+    """A CSV file whose header has been checked, not read yet; renamed like a frame.
+
+    ``columns`` are the names after the configured renaming (``rename``, as
+    :func:`_rename` applies it to a frame). :meth:`clean` gives the validated
+    frame of a clean file, :meth:`text` the file as text (every column
+    strings), as the loader's full conversion and validation need it.
+    """
+
+    def __init__(self, path: Path, table: str | None, sep: str, names: Sequence[str],
+                 mapping: Mapping[str, str] | None = None) -> None:
+        self.path, self.table, self.sep, self.names = path, table, sep, list(names)
+        self.mapping = dict(mapping or {})
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.mapping.get(n, n) for n in self.names]
+
+    def rename(self, columns: Mapping[str, str]) -> _CsvFile:
+        current = self.columns
+        mapping = {old: columns.get(new, new) for old, new in zip(self.names, current)}
+        return _CsvFile(self.path, self.table, self.sep, self.names,
+                        {k: v for k, v in mapping.items() if k != v})
+
+    def clean(self, schema: pa.DataFrameSchema, key: Sequence[str]) -> pd.DataFrame | None:
+        """The validated frame, or ``None`` when the file needs the full path."""
+        try:
+            return read_clean_csv(self.path, self.sep, self.names, self.mapping, schema, key,
+                                  self.table)
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - whatever the typed read trips on, the full path says
+            return None
+
+    def text(self) -> pd.DataFrame:
+        """The file as text, renamed (raises ``_Refused`` when it cannot be read)."""
+        frame = _read_csv_text(self.path, self.table, self.sep, self.names)
+        return frame.rename(columns=self.mapping) if self.mapping else frame
+
+
+def _csv_header(path: Path, table: str | None) -> tuple[str, list[str]]:
+    """The separator and column names of a CSV file's header; refuses unreadable headers."""
     src = str(path)
     if path.stat().st_size == 0:
         raise _refuse(src, "the file is empty (0 bytes)",
@@ -253,6 +311,12 @@ def _read_csv(path: Path, table: str | None) -> pd.DataFrame:
     if dupes:
         raise _refuse(src, f"the header repeats column name(s) {', '.join(map(repr, dupes))}",
                       "Give every column a distinct name.", table, column=dupes[0])
+    return sep, names
+
+
+def _read_csv_text(path: Path, table: str | None, sep: str, names: Sequence[str]) -> pd.DataFrame:
+    """The CSV file read with every column as strings; empty cells missing."""
+    src = str(path)
     frame = _read_csv_arrow(path, sep, names)
     if frame is not None:
         return frame
@@ -680,15 +744,44 @@ def _without_unique(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
     return found
 
 
+def _id_runs(ids: pd.Series, known: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first row of each run of equal ids, and that id's position in ``known``, by hashing.
+
+    Rows of a daily table come in runs of one employee's rows, so each run's
+    id is looked up once (every row is its own run when runs are short).
+    Positions are ``-1`` for an id not in ``known`` or missing. ``None`` when
+    the ids are not text columns.
+    """
+    if not (_is_stringish(ids) and _is_stringish(known)):
+        return None
+    try:
+        values = pyarrow.array(ids, from_pandas=True)
+        value_set = pyarrow.array(known, from_pandas=True)
+        n = len(values)
+        if n > 1024:
+            same = pc.equal(values.slice(1), values.slice(0, n - 1)).fill_null(False)
+            heads = np.ones(n, dtype=bool)
+            heads[1:] = ~same.to_numpy(zero_copy_only=False)
+            starts = np.flatnonzero(heads)
+            if len(starts) <= n // 8:
+                pos = pc.index_in(values.filter(pyarrow.array(heads)), value_set=value_set)
+                return starts, pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        pos = pc.index_in(values, value_set=value_set)
+        return np.arange(n), pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
+        return None
+
+
+def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
+    return np.diff(np.append(starts, n))
+
+
 def _positions_in(ids: pd.Series, known: pd.Series) -> np.ndarray:
     """Each id's position in ``known`` (``-1``: not there, or missing), by hashing."""
-    if _is_stringish(ids) and _is_stringish(known):
-        try:
-            pos = pc.index_in(pyarrow.array(ids, from_pandas=True),
-                              value_set=pyarrow.array(known, from_pandas=True))
-            return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
-            pass
+    runs = _id_runs(ids, known)
+    if runs is not None:
+        starts, pos = runs
+        return pos if len(starts) == len(ids) else np.repeat(pos, _run_lengths(starts, len(ids)))
     known = pd.Index(known)
     first = np.flatnonzero(~known.duplicated(keep="first"))  # ids repeated in known: the first
     pos = known[first].get_indexer(ids)
@@ -702,7 +795,7 @@ class _Table:
                  schema: pa.DataFrameSchema | None = None) -> None:
         self.name = name
         self.source = source
-        self.raw = raw.reset_index(drop=True)
+        self.raw = raw if isinstance(raw, _CsvFile) else raw.reset_index(drop=True)
         self.schema = SCHEMAS[name] if schema is None else schema
         self.problems: list[Problem] = []
         self.frame: pd.DataFrame | None = None
@@ -789,7 +882,19 @@ class _Table:
         return frame
 
     def validate(self) -> pd.DataFrame:
-        """Convert, validate with pandera and collect the problems."""
+        """Convert, validate with pandera and collect the problems.
+
+        A CSV file not read yet (:class:`_CsvFile`) is read typed and checked
+        on arrays; only when that cannot vouch for it is it read as text and
+        converted and validated here (raising ``_Refused`` if it cannot be read).
+        """
+        if isinstance(self.raw, _CsvFile):
+            key = [self.schema.unique] if isinstance(self.schema.unique, str) else list(
+                self.schema.unique or [])
+            self.frame = self.raw.clean(self.schema, key)
+            if self.frame is not None:
+                return self.frame
+            self.raw = self.raw.text()
         if self.name in ("employees", "roster") and len(self.raw) == 0:
             what = "employees" if self.name == "employees" else "rows"
             self.problems.append(Problem(
@@ -934,7 +1039,11 @@ def _run(raws: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]], sources: Ma
                 continue
         table = _Table(name, raw, sources[name], (schemas or {}).get(name))
         del raw
-        table.validate()
+        try:
+            table.validate()
+        except _Refused as refused:  # a file read only now, that cannot be read
+            problems.extend(refused.problems)
+            continue
         problems.extend(table.problems)
         if name == "employees":
             emp = table
@@ -958,10 +1067,15 @@ def _unknown_ids(emp: _Table, name: str, table: _Table) -> list[Problem]:
     problems = []
     if table.frame is not None and "employee_id" in table.frame.columns:
         ids = table.frame["employee_id"]
+        runs = _id_runs(ids, known)
+        if runs is not None and (runs[1] >= 0).all():  # every id found: nothing to report
+            return []
         unknown = ids.notna().to_numpy() & (_positions_in(ids, known) < 0)
     else:
         unknown = np.zeros(0, dtype=bool)
     if unknown.any():
+        if isinstance(table.raw, _CsvFile):  # read typed: the example rows as written
+            table.raw = table.raw.text()
         rows = np.flatnonzero(unknown)
         n_ids = ids[unknown].nunique()
         some = ", ".join(repr(v) for v in ids[unknown].drop_duplicates().head(5))
@@ -983,24 +1097,40 @@ def _unknown_ids(emp: _Table, name: str, table: _Table) -> list[Problem]:
 def _warn_outside_employment(frames: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
                              stacklevel: int) -> None:
     """Warn about schedule/workload rows dated outside the employment."""
-    emp = frames["employees"].drop_duplicates("employee_id").set_index("employee_id")
+    emp = frames["employees"]
+    # Each id's first row in employees (as drop_duplicates keeps it), then integer arrays: a
+    # comparison with a missing date or an id not in employees is False, as with NaT in pandas.
+    nat = np.iinfo(np.int64).min
+    hires = emp["hire_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    ends = emp["termination_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    hires = np.append(hires, nat)  # position -1: no hire date, so never before it
+    ends = np.append(np.where(ends == nat, np.iinfo(np.int64).max, ends), np.iinfo(np.int64).max)
     for name in ("schedule", "workload"):
         frame = frames.get(name)
         if frame is None or len(frame) == 0:
             continue
-        pos = _positions_in(frame["employee_id"], emp.index.to_series())
-        found = pd.Series(pos >= 0, index=frame.index)
-        hire = pd.Series(emp["hire_date"].to_numpy()[np.maximum(pos, 0)], index=frame.index).where(found)
-        end = pd.Series(emp["termination_date"].to_numpy()[np.maximum(pos, 0)], index=frame.index).where(found)
-        before = (frame["date"] < hire).to_numpy()
-        after = (frame["date"] > end).to_numpy()
+        dates = frame["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        runs = _id_runs(frame["employee_id"], emp["employee_id"])
+        if runs is not None:  # each run's earliest and latest date against its employment first
+            starts, first = runs
+            if not ((np.minimum.reduceat(dates, starts) < hires[first]).any()
+                    or (np.maximum.reduceat(dates, starts) > ends[first]).any()):
+                continue
+            pos = np.repeat(first, _run_lengths(starts, len(dates)))
+        else:
+            pos = _positions_in(frame["employee_id"], emp["employee_id"])
+        missing = dates == nat
+        before = (dates < hires[pos]) & ~missing
+        after = dates > ends[pos]
         outside = before | after
         if not outside.any():
             continue
         rows = np.flatnonzero(outside)
+        first = pos[rows[:5]]  # the examples' dates as in pandas: NaT where not known
         shown = frame.iloc[rows[:5]][["employee_id", "date"]].copy()
-        shown["hire_date"] = hire.iloc[rows[:5]].to_numpy()
-        shown["termination_date"] = end.iloc[rows[:5]].to_numpy()
+        shown["hire_date"] = hires[first].view("datetime64[ns]")
+        shown["termination_date"] = np.where(ends[first] == np.iinfo(np.int64).max, nat,
+                                             ends[first]).view("datetime64[ns]")
         for col in ("date", "hire_date", "termination_date"):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d")
         warnings.warn(
@@ -1280,7 +1410,10 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     except _Refused as refused:
         raise _error(refused.problems) from None
     table = _Table("roster", raw, str(path))
-    table.validate()
+    try:
+        table.validate()
+    except _Refused as refused:
+        raise _error(refused.problems) from None
     if table.problems:
         raise _error(table.problems)
     return table.frame

@@ -106,9 +106,9 @@ def _log_emission(x: np.ndarray, means: np.ndarray, variances: np.ndarray, dof: 
     known = np.isfinite(x)
     xz = np.nan_to_num(x)
     d = known.sum(axis=-1)
-    out = np.empty(x.shape[:-1] + (2,))
-    weight = np.ones(x.shape[:-1] + (2,))
-    for s in (0, 1):
+    out = np.empty(x.shape[:-1] + (len(means),))
+    weight = np.ones(x.shape[:-1] + (len(means),))
+    for s in range(len(means)):
         sq = np.where(known, (xz - means[s]) ** 2 / variances[s], 0.0).sum(axis=-1)
         logdet = np.where(known, np.log(2 * np.pi * variances[s]), 0.0).sum(axis=-1)
         if dof is None:
@@ -122,8 +122,22 @@ def _log_emission(x: np.ndarray, means: np.ndarray, variances: np.ndarray, dof: 
 
 
 def _scaled(le: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    m = le.max(axis=-1, keepdims=True)
-    return np.exp(le - m), m[..., 0]
+    """``exp(le - max)`` over the last axis (the states), and the max.
+
+    With two states, elementwise: the larger one's term is ``exp(0) = 1`` and the other's is
+    ``exp(-|le0 - le1|)`` (``x - y`` is exactly ``-(y - x)``), one ``exp`` per step instead of two —
+    the same numbers bit for bit, NaN included.
+    """
+    if le.shape[-1] != 2:
+        m = le.max(axis=-1, keepdims=True)
+        return np.exp(le - m), m[..., 0]
+    le0, le1 = le[..., 0], le[..., 1]
+    d = le0 - le1
+    other = np.exp(-np.abs(d))
+    e = np.empty(le.shape)
+    e[..., 0] = np.where(d >= 0, 1.0, other)
+    e[..., 1] = np.where(d <= 0, 1.0, other)
+    return e, np.maximum(le0, le1)
 
 
 def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray):
@@ -157,8 +171,145 @@ def _independent_posterior(e: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, n
     matrix equal ``pi`` (the mixture): each step on its own, what :func:`_forward_backward`
     gives for such a matrix (up to rounding), without its pass over time."""
     a = pi * e
-    c = a.sum(axis=-1)
+    c = a[..., 0] + a[..., 1]  # what ``a.sum(axis=-1)`` adds, without a reduction per step
     return a / c[..., None], np.log(c)
+
+
+def _observed_months(ids: Sequence, order: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows in the padded arrays' order (person, then month), each row's place in the padded
+    ``(people, length)`` months, and the real-step mask of those months."""
+    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
+    real = np.zeros((P, T), dtype=bool)
+    real[person, pos] = True
+    rows = np.lexsort((pos, person))
+    return rows, person[rows] * T + pos[rows], real
+
+
+class _PaddedSum:
+    """The sum of per-row values over the padded months, as a sum over the padded ``(P, T)`` array
+    gives it (numpy sums a whole array pairwise, so the order of the additions depends on where the
+    padding falls): the values are placed in a zeroed copy of that array."""
+
+    def __init__(self, flat: np.ndarray, size: int) -> None:
+        self.flat = flat
+        self.buffer = np.zeros(size)
+
+    def __call__(self, values: np.ndarray) -> float:
+        self.buffer[self.flat] = values
+        return self.buffer.sum()
+
+
+def _first_guess(x: np.ndarray) -> np.ndarray:
+    """EM's default starting point: the rows whose mean positive z is in the top 15 %."""
+    pos_x = np.where(np.isfinite(x), np.clip(x, 0, None), 0.0)
+    n_known = np.isfinite(x).sum(axis=1)
+    score = np.where(n_known > 0, pos_x.sum(axis=1) / np.maximum(n_known, 1), -1.0)
+    return score >= np.quantile(score, 0.85)
+
+
+def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
+                  dof: float | None, max_iter: int, tol: float, joint: bool = False) -> list[dict[str, Any]]:
+    """EM of ``K`` two-state models side by side, on the observed person-months only.
+
+    ``x`` is ``(rows, K, d)``: model ``k`` sees the ``d`` dimensions ``x[:, k]`` of every row, the
+    rows in the padded arrays' order (``flat`` their places in the padded ``real.shape`` months);
+    ``g1`` ``(rows, K)`` is each model's first guess of the withdrawn rows. Without ``joint`` a
+    model is a mixture (both rows of its transition matrix equal the share in the state); with it,
+    the chain is fitted with the emissions (``fit_hmm(method="hmm_joint")``).
+
+    Every step is elementwise per model, or a sum over the person-months that adds the same
+    non-zero terms in the same order as over the padded months (the padding adds exact zeros), or
+    — the share in the state and the log-likelihood, which numpy sums pairwise — a sum over a
+    padded copy (:class:`_PaddedSum`); the passes over time (the first iteration, which starts
+    from a persistent chain, and every iteration of a joint fit) run on the padded months. So each
+    model's fit is, bit for bit, the fit of its columns alone on padded sequences. A model stops at
+    its own iteration and leaves the batch.
+
+    Returns, per model: ``means`` and ``variances`` (2 x d), ``transition`` (2 x 2), ``initial``,
+    the unrounded ``log_likelihood`` and ``iterations``.
+    """
+    n_rows, K, d = x.shape
+    P, T = real.shape
+    padded_sum = _PaddedSum(flat, P * T)
+    real_sum = real.sum()
+    known = np.isfinite(x)
+    xz = np.nan_to_num(x)
+    n_known = known.sum(axis=-1)  # (rows, K): the known dimensions of each row, per model
+    if dof is not None:  # the parts of the Student-t log density that do not move between iterations
+        nu = float(dof)
+        nu_d = nu + n_known
+        head = gammaln(nu_d / 2) - gammaln(nu / 2) - 0.5 * n_known * np.log(nu / 2)  # evaluated as in
+        half_nu_d = 0.5 * nu_d  # _log_emission, left to right, so the sums round the same way
+    g1 = np.asarray(g1, dtype=float)
+    gamma = np.stack([1 - g1, g1], axis=-1)  # (rows, K, 2)
+    u = np.ones(gamma.shape)
+    A = np.tile(np.array([[0.95, 0.05], [0.15, 0.85]]), (K, 1, 1))
+    pi = np.tile(np.array([0.85, 0.15]), (K, 1))
+    xi = first = None  # a joint fit's expected transitions and first-month posteriors, per model
+    active = np.arange(K)  # models still iterating
+    results: list[dict[str, Any] | None] = [None] * K
+    previous = np.full(K, -np.inf)
+    for it in range(1, max_iter + 1):
+        # M-step from the responsibilities (times the t weights): sums over the person-months
+        w = (gamma * u)[..., None] * known[:, :, None, :]  # (rows, K, 2, d)
+        xs = xz[:, :, None, :]
+        tot = w.sum(axis=0)
+        means = np.where(tot > 0, (w * xs).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)  # (K, 2, d)
+        tot_g = (gamma[..., None] * known[:, :, None, :]).sum(axis=0)
+        var = (w * (xs - means[None]) ** 2).sum(axis=0) / np.where(tot_g > 0, tot_g, 1)
+        variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
+        if it > 1:
+            if joint:
+                A = np.stack([xi[k] / xi[k].sum(axis=1, keepdims=True) for k in range(len(active))])
+                pi = np.stack([first[k].sum(axis=0) / first[k].sum() for k in range(len(active))])
+            else:
+                share = np.array([padded_sum(gamma[:, k, 1]) for k in range(len(active))]) / real_sum
+                pi = np.stack([1 - share, share], axis=1)
+                A = np.stack([pi, pi], axis=1)
+        # E-step (_log_emission, every model at once)
+        le = np.empty(gamma.shape)
+        for s in (0, 1):
+            sq = np.where(known, (xz - means[None, :, s]) ** 2 / variances[None, :, s], 0.0)
+            logdet = np.where(known, np.log(2 * np.pi * variances[None, :, s]), 0.0)
+            sq, logdet = (sq[..., 0], logdet[..., 0]) if d == 1 else (sq.sum(axis=-1), logdet.sum(axis=-1))
+            if dof is None:
+                le[..., s] = -0.5 * (logdet + sq)
+            else:
+                le[..., s] = head - 0.5 * logdet - half_nu_d * np.log1p(sq / nu)
+                u[..., s] = nu_d / (nu + sq)
+        e, m = _scaled(le)
+        if it > 1 and not joint:  # a mixture has no memory from month to month: no pass over time
+            gamma, logc = _independent_posterior(e, pi[None])
+        else:
+            gamma, logc = np.empty_like(e), np.empty(e.shape[:-1])
+            xi, first = [], []
+            for k in range(len(active)):
+                e_pad = np.ones((P * T, 2))
+                e_pad[flat] = e[:, k]
+                g, xi_k, lc = _forward_backward(e_pad.reshape(P, T, 2), pi[k], A[k], real)
+                g = g * real[..., None]
+                gamma[:, k], logc[:, k] = g.reshape(P * T, 2)[flat], lc.reshape(P * T)[flat]
+                xi.append(xi_k)
+                first.append(g[:, 0])
+        ll = np.array([float(padded_sum(logc[:, k] + m[:, k])) for k in range(len(active))])
+        done = (np.abs(ll - previous) <= tol * np.abs(ll)) if it > 2 else np.zeros(len(active), bool)
+        if it == max_iter:
+            done[:] = True
+        for k in np.flatnonzero(done):
+            results[active[k]] = {"means": means[k], "variances": variances[k], "transition": A[k],
+                                  "initial": pi[k], "log_likelihood": float(ll[k]), "iterations": it}
+        if done.all():
+            break
+        keep = ~done
+        previous = ll[keep]
+        if not keep.all():  # the converged models leave the batch
+            active, pi, A = active[keep], pi[keep], A[keep]
+            known, xz, gamma, u = known[:, keep], xz[:, keep], gamma[:, keep], u[:, keep]
+            if joint:
+                xi, first = [v for v, k in zip(xi, keep, strict=True) if k], [v for v, k in zip(first, keep, strict=True) if k]
+            if dof is not None:
+                nu_d, head, half_nu_d = nu_d[:, keep], head[:, keep], half_nu_d[:, keep]
+    return results
 
 
 def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str], *,
@@ -202,55 +353,14 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
             return {**params, "method": "hmm"}
         return _fit_chain(x, ids, order, params, max_iter=max_iter, tol=tol)
     x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
-    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
-    X, real = _padded(x, person, pos, P, T)
-    known = np.isfinite(X)
+    rows, flat, real = _observed_months(ids, order)
     if initial_state is None:
-        pos_x = np.where(np.isfinite(x), np.clip(x, 0, None), 0.0)
-        n_known = np.isfinite(x).sum(axis=1)
-        score = np.where(n_known > 0, pos_x.sum(axis=1) / np.maximum(n_known, 1), -1.0)
-        initial_state = score >= np.quantile(score, 0.85)
-    g1 = np.zeros((P, T))
-    g1[person, pos] = np.asarray(initial_state, dtype=float)
-    gamma = np.stack([1 - g1, g1], axis=2) * real[..., None]
-    A = np.array([[0.95, 0.05], [0.15, 0.85]])
-    pi = np.array([0.85, 0.15])
-    previous = -np.inf
-    ll = -np.inf
-    it = 0
-    means = variances = None
-    xi_sum = None  # expected transitions, from the E-step of the previous iteration
-    u = np.ones((P, T, 2))
-    for it in range(1, max_iter + 1):
-        # M-step from the responsibilities (times the t weights)
-        w = (gamma * u)[..., None] * known[:, :, None, :]  # (P, T, 2, d)
-        xs = np.nan_to_num(X)[:, :, None, :]
-        tot = w.sum(axis=(0, 1))
-        means = np.where(tot > 0, (w * xs).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
-        tot_g = (gamma[..., None] * known[:, :, None, :]).sum(axis=(0, 1))
-        var = (w * (xs - means[None, None]) ** 2).sum(axis=(0, 1)) / np.where(tot_g > 0, tot_g, 1)
-        variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
-        if it > 1:
-            if method == "hmm_joint":
-                A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
-                pi = gamma[:, 0].sum(axis=0) / gamma[:, 0].sum()
-            else:
-                share = (gamma[..., 1] * real).sum() / real.sum()
-                pi = np.array([1 - share, share])
-                A = np.vstack([pi, pi])
-        # E-step
-        le, u = _log_emission(X, means, variances, dof)
-        e, m = _scaled(le)
-        e = np.where(real[..., None], e, 1.0)
-        if method == "mixture" and it > 1:  # no memory from month to month: no pass over time
-            gamma, logc = _independent_posterior(e, pi)
-        else:
-            gamma, xi_sum, logc = _forward_backward(e, pi, A, real)
-        gamma = gamma * real[..., None]
-        ll = float(((logc + m) * real).sum())
-        if it > 2 and abs(ll - previous) <= tol * abs(ll):
-            break
-        previous = ll
+        initial_state = _first_guess(x)
+    x_rows = x[rows]
+    fit = _fit_mixtures(x_rows[:, None, :], np.asarray(initial_state, dtype=float)[rows][:, None], flat, real,
+                        dof=dof, max_iter=max_iter, tol=tol, joint=method == "hmm_joint")[0]
+    means, variances, A, pi = fit["means"], fit["variances"], fit["transition"], fit["initial"]
+    ll, it = fit["log_likelihood"], fit["iterations"]
     # state 1 is the withdrawn one (larger mean z over the dimensions)
     if means[1].sum() < means[0].sum():
         means, variances = means[::-1], variances[::-1]
@@ -259,13 +369,13 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
     # Is there a shared state at all? Against one distribution, and against a two-group split of
     # each measure on its own (skewed measures such as overtime split by themselves): the
     # withdrawn state must move several measures together (BIC).
-    n_obs = max(int((known.any(axis=-1) & real).sum()), 2)
-    d = X.shape[-1]
+    n_obs = max(int(np.isfinite(x).any(axis=-1).sum()), 2)
+    d = x.shape[-1]
     bic_two = -2 * ll + (4 * d + 1) * np.log(n_obs)
     bic_one = bic_indep = np.inf
     present = True
     if check:
-        ll_one = _single_state_loglik(X, real, dof)
+        ll_one = _single_state_loglik(x_rows, _PaddedSum(flat, real.size), dof)
         bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
         ll_indep = sum(_each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter, tol=tol))
         bic_indep = -2 * ll_indep + 5 * d * np.log(n_obs)
@@ -292,7 +402,7 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
         "bic_two_states": round(float(bic_two), 3),
         "iterations": int(it),
         "n_rows": int(len(x)),
-        "n_sequences": int(P),
+        "n_sequences": int(real.shape[0]),
     }
 
 
@@ -300,14 +410,7 @@ def _each_measure_loglik(x: np.ndarray, ids: Sequence, order: Sequence, *, dof: 
                          max_iter: int = 200, tol: float = 1e-6) -> list[float]:
     """The log-likelihood (rounded as stored) of a two-state mixture fitted to each column of ``x``
     on its own: ``fit_hmm(x[:, [j]], ids, order, ..., method="mixture", check=False)["log_likelihood"]``
-    for every ``j``, the same numbers bit for bit, in a fraction of the time.
-
-    The columns' fits are independent, so they run side by side, on the observed person-months
-    only (the single fit pads every sequence to the longest): every array operation is elementwise
-    per column, or a sum over the person-months that adds the same non-zero terms in the same
-    order (the padding adds exact zeros), or — the share in the state and the log-likelihood —
-    a sum over the padded months, taken over a padded copy. A column stops at its own iteration
-    and leaves the batch.
+    for every ``j``, the columns' fits side by side (:func:`_fit_mixtures`).
 
     Examples
     --------
@@ -322,108 +425,27 @@ def _each_measure_loglik(x: np.ndarray, ids: Sequence, order: Sequence, *, dof: 
     True
     """
     x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
-    n_dims = x.shape[1]
-    person, pos, P, T = _sequences(np.asarray(ids), np.asarray(order))
-    real = np.zeros((P, T), dtype=bool)
-    real[person, pos] = True
-    rows = np.lexsort((pos, person))  # the padded arrays' order: person, then month
-    flat = person[rows] * T + pos[rows]  # each row's place in the padded (P, T) months
-    g1 = np.empty((len(x), n_dims))
-    for j in range(n_dims):  # the default first guess, column by column as fit_hmm makes it
-        xj = x[:, [j]]
-        pos_x = np.where(np.isfinite(xj), np.clip(xj, 0, None), 0.0)
-        n_known = np.isfinite(xj).sum(axis=1)
-        score = np.where(n_known > 0, pos_x.sum(axis=1) / np.maximum(n_known, 1), -1.0)
-        g1[:, j] = np.asarray(score >= np.quantile(score, 0.85), dtype=float)
-    x, g1 = x[rows], g1[rows]
-    gamma = np.stack([1 - g1, g1], axis=2)  # (rows, d, 2)
-    real_sum = real.sum()
-    padded = np.zeros(P * T)
+    rows, flat, real = _observed_months(ids, order)
+    g1 = np.column_stack([_first_guess(x[:, [j]]) for j in range(x.shape[1])])  # as each fit makes it
+    fits = _fit_mixtures(x[rows][:, :, None], g1[rows], flat, real, dof=dof, max_iter=max_iter, tol=tol)
+    return [round(fit["log_likelihood"], 6) for fit in fits]
 
-    def padded_sum(values: np.ndarray) -> float:  # the single fit's sum over its (P, T) months
-        padded[flat] = values
-        return padded.sum()
 
-    active = np.arange(n_dims)  # columns still iterating
-    result: list[float | None] = [None] * n_dims
-    previous = np.full(n_dims, -np.inf)
-    u = np.ones(gamma.shape)
+def _single_state_loglik(x: np.ndarray, padded_sum: _PaddedSum, dof: float | None, n_iter: int = 50) -> float:
+    """Log-likelihood of one (Student t or Gaussian) distribution fitted to every row of ``x``
+    (the observed person-months, in the padded arrays' order; ``padded_sum`` sums over those)."""
     known = np.isfinite(x)
     xz = np.nan_to_num(x)
-    n_known = known.astype(np.int64)  # the single-column fit's ``known.sum(axis=-1)``
-    if dof is not None:  # the parts of the Student-t log density that do not move between iterations
-        nu = float(dof)
-        nu_d = nu + n_known
-        head = gammaln(nu_d / 2) - gammaln(nu / 2) - 0.5 * n_known * np.log(nu / 2)  # evaluated as in
-        half_nu_d = 0.5 * nu_d  # _log_emission, left to right, so the sums round the same way
-    A0 = np.array([[0.95, 0.05], [0.15, 0.85]])
-    pi = np.tile(np.array([0.85, 0.15]), (n_dims, 1))
-    for it in range(1, max_iter + 1):
-        # M-step (fit_hmm's, per column: sums over the person-months)
-        w = (gamma * u) * known[..., None]
-        xs = xz[..., None]
-        tot = w.sum(axis=0)
-        means = np.where(tot > 0, (w * xs).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)
-        tot_g = (gamma * known[..., None]).sum(axis=0)
-        var = (w * (xs - means[None]) ** 2).sum(axis=0) / np.where(tot_g > 0, tot_g, 1)
-        variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)  # (d, 2)
-        if it > 1:
-            share = np.array([padded_sum(gamma[:, k, 1]) for k in range(len(active))]) / real_sum
-            pi = np.stack([1 - share, share], axis=1)
-        # E-step (_log_emission for one column, every column at once)
-        le = np.empty(xz.shape + (2,))
-        for s in (0, 1):
-            sq = np.where(known, (xz - means[:, s]) ** 2 / variances[:, s], 0.0)
-            logdet = np.where(known, np.log(2 * np.pi * variances[:, s]), 0.0)
-            if dof is None:
-                le[..., s] = -0.5 * (logdet + sq)
-            else:
-                le[..., s] = head - 0.5 * logdet - half_nu_d * np.log1p(sq / nu)
-                u[..., s] = nu_d / (nu + sq)
-        e, m = _scaled(le)
-        if it > 1:
-            gamma, logc = _independent_posterior(e, pi)
-        else:  # the first iteration starts from a persistent chain: the pass over time, column by column
-            gamma, logc = np.empty_like(e), np.empty(e.shape[:-1])
-            for k in range(len(active)):
-                e_pad = np.ones((P * T, 2))
-                e_pad[flat] = e[:, k]
-                g, _, lc = _forward_backward(e_pad.reshape(P, T, 2), pi[k], A0, real)
-                gamma[:, k], logc[:, k] = g.reshape(P * T, 2)[flat], lc.reshape(P * T)[flat]
-        ll = np.array([float(padded_sum(logc[:, k] + m[:, k])) for k in range(len(active))])
-        done = (np.abs(ll - previous) <= tol * np.abs(ll)) if it > 2 else np.zeros(len(active), bool)
-        if it == max_iter:
-            done[:] = True
-        for k in np.flatnonzero(done):
-            result[active[k]] = round(float(ll[k]), 6)
-        if done.all():
-            break
-        keep = ~done
-        previous = ll[keep]
-        if not keep.all():  # the converged columns leave the batch
-            active, pi = active[keep], pi[keep]
-            known, xz, n_known = known[:, keep], xz[:, keep], n_known[:, keep]
-            gamma, u = gamma[:, keep], u[:, keep]
-            if dof is not None:
-                nu_d, head, half_nu_d = nu_d[:, keep], head[:, keep], half_nu_d[:, keep]
-    return [float(v) for v in result]
-
-
-def _single_state_loglik(X: np.ndarray, real: np.ndarray, dof: float | None, n_iter: int = 50) -> float:
-    """Log-likelihood of one (Student t or Gaussian) distribution fitted to every step."""
-    known = np.isfinite(X) & real[..., None]
-    xz = np.nan_to_num(X)
-    u = np.ones(X.shape[:-1])
+    u = np.ones(x.shape[:-1])
     for _ in range(n_iter):
         w = u[..., None] * known
-        tot = w.sum(axis=(0, 1))
-        mean = np.where(tot > 0, (w * xz).sum(axis=(0, 1)) / np.where(tot > 0, tot, 1), 0.0)
-        cnt = known.sum(axis=(0, 1))
-        var = np.maximum((w * (xz - mean) ** 2).sum(axis=(0, 1)) / np.maximum(cnt, 1), _VAR_FLOOR)
-        params = np.vstack([mean, mean]), np.vstack([var, var])
-        le, weight = _log_emission(np.where(known, X, np.nan), params[0], params[1], dof)
+        tot = w.sum(axis=0)
+        mean = np.where(tot > 0, (w * xz).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)
+        cnt = known.sum(axis=0)
+        var = np.maximum((w * (xz - mean) ** 2).sum(axis=0) / np.maximum(cnt, 1), _VAR_FLOOR)
+        le, weight = _log_emission(x, mean[None], var[None], dof)
         u = weight[..., 0]
-    return float((le[..., 0] * real).sum())
+    return float(padded_sum(le[..., 0]))
 
 
 def _fit_chain(x: np.ndarray, ids: Sequence, order: Sequence, params: dict[str, Any], *,

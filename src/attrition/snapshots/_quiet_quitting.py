@@ -655,7 +655,8 @@ def prevalence_by_month(as_of, probability, level: float = 0.9) -> list[dict[str
     >>> [(r["as_of"], r["n"], r["prevalence"]) for r in recs]
     [('2024-01-31', 50, 0.0), ('2024-02-29', 50, 0.2)]
     """
-    frame = pd.DataFrame({"as_of": pd.to_datetime(pd.Series(list(as_of))).to_numpy(),
+    as_of = as_of.to_numpy() if isinstance(as_of, (pd.Series, pd.Index)) else list(as_of)  # not one by one
+    frame = pd.DataFrame({"as_of": pd.to_datetime(pd.Series(as_of)).to_numpy(),
                           "p": np.asarray(probability, dtype="float64")})
     out = []
     for t, g in frame.groupby("as_of", sort=True):

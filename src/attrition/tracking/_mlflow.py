@@ -549,16 +549,14 @@ def register_champion(model_uri: str, name: str, *, description: str | None = No
     messages ("Successfully registered model ...") go to this module's log.
     """
     captured = io.StringIO()
-    with redirect_stderr(captured):
-        mv = mlflow.register_model(model_uri, name)
+    with redirect_stderr(captured):  # the tags with the version: one write, not one per tag
+        mv = mlflow.register_model(model_uri, name, tags={key: str(value) for key, value in (tags or {}).items()})
     for line in captured.getvalue().splitlines():
         if line.strip():
             log.info("MLflow: %s", line.strip())
     client = mlflow.MlflowClient()
     if description:
         client.update_model_version(name, mv.version, description=description)
-    for key, value in (tags or {}).items():
-        client.set_model_version_tag(name, mv.version, key, str(value))
     client.set_registered_model_alias(name, CHAMPION, mv.version)
     log.info("Registered %s version %s as @%s", name, mv.version, CHAMPION)
     return str(mv.version)
