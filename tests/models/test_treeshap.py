@@ -61,3 +61,46 @@ def test_few_rows_and_unsupported_models_use_lightgbm_itself():
     assert np.array_equal(pred_contrib(multi, X, min_rows=1), multi.predict(X, pred_contrib=True))
     binary = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4}, lgb.Dataset(X, y), 5)
     assert np.array_equal(pred_contrib(binary, X), binary.predict(X, pred_contrib=True))  # < min_rows
+
+
+def test_infinite_values_follow_lightgbm_at_infinite_thresholds():
+    # Missingness carries the signal, so LightGBM splits at a threshold of +inf, which
+    # dump_model writes as 1e300; an infinite value goes left there.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    X[rng.random(2000) < 0.3, 0] = np.nan
+    y = (np.isnan(X[:, 0]) ^ (X[:, 1] > 0)).astype(int)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X, y), 20)
+    assert "inf" in booster.model_to_string()
+    Z = X.copy()
+    Z[100:200, 0] = np.inf  # beyond the first rows the call checks
+    Z[200:300, 1] = -np.inf
+    assert np.array_equal(pred_contrib(booster, Z, min_rows=1, check=False), booster.predict(Z, pred_contrib=True))
+
+
+def test_values_within_lightgbms_zero_threshold_are_read_as_zero():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    X[rng.random(2000) < 0.4, 0] = 0.0  # many exact zeros: splits at about +-1e-35
+    y = ((X[:, 0] != 0) ^ (X[:, 1] > 0)).astype(int)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X, y), 20)
+    Z = X[:400].copy()
+    tiny = np.float64(np.float32(1e-35))
+    Z[100:200, 0] = -tiny
+    Z[200:300, 0] = tiny
+    Z[300:, 0] = -0.0
+    before = Z.copy()
+    assert np.array_equal(pred_contrib(booster, Z, min_rows=1, check=False), booster.predict(Z, pred_contrib=True))
+    assert np.array_equal(Z, before)  # the caller's values are not changed
+
+
+def test_the_check_covers_the_first_rows_each_features_extremes_and_infinite_rows():
+    from attrition.models._treeshap import CHECK_ROWS, _check_rows
+
+    X = np.zeros((100, 2))
+    X[50, 0], X[60, 0], X[70, 1] = -5.0, 7.0, np.inf
+    X[:, 1][80] = np.nan
+    rows = _check_rows(X)
+    assert set(range(CHECK_ROWS)) <= set(rows)
+    assert {50, 60, 70} <= set(rows)
+    assert list(rows) == sorted(set(rows))

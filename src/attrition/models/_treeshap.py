@@ -9,8 +9,10 @@ which child is the "hot" one at each internal node — and a centre's rows
 share few patterns per tree. :func:`pred_contrib` therefore
 
 1. evaluates each tree's node decisions for every row (LightGBM's own
-   ``Decision`` rules: ``<=`` thresholds, missing values by the node's
-   missing type and default direction, categorical bitsets),
+   ``Decision`` rules: ``<=`` thresholds as the model text holds them, ``inf``
+   included, values of magnitude at most ``kZeroThreshold`` read as 0, missing
+   values by the node's missing type and default direction, categorical
+   bitsets),
 2. runs the recursion once per distinct pattern, vectorised over the
    patterns, with the same floating-point operations in the same order as
    LightGBM's ``ExtendPath``/``UnwindPath``/``UnwoundPathSum`` (no FMA:
@@ -21,7 +23,7 @@ share few patterns per tree. :func:`pred_contrib` therefore
 
 The result equals ``pred_contrib=True`` bit for bit (``np.array_equal``;
 ``tests/models/test_treeshap.py``); each call also checks that on its first
-rows against LightGBM and falls back to LightGBM's own (logged) on any
+rows, each feature's extremes and rows with infinite values against LightGBM and falls back to LightGBM's own (logged) on any
 difference, or for models it does not handle (several trees per iteration,
 linear trees, trees of more than 62 internal nodes), and leaves fewer than
 :data:`PATTERN_MIN_ROWS` rows to LightGBM (faster there).
@@ -257,6 +259,43 @@ def _add_tree(tree: _Tree, XT: np.ndarray, phiT: np.ndarray) -> None:
             acc += ordered[j].take(inverse)
 
 
+def _exact_thresholds(booster, num_iteration: int) -> dict[int, np.ndarray]:
+    """Each tree's split thresholds as LightGBM holds them, by tree index.
+
+    ``dump_model`` writes a threshold of ``±inf`` as ``±1e300`` (LightGBM's
+    ``AvoidInf``), so a value of ``inf`` would go the wrong way at such a
+    split; the model text writes every threshold exactly (``inf`` included),
+    in ``split_index`` order.
+    """
+    out: dict[int, np.ndarray] = {}
+    tree = None
+    for line in booster.model_to_string(num_iteration=num_iteration).splitlines():
+        if line.startswith("Tree="):
+            tree = int(line[5:])
+        elif tree is not None and line.startswith("threshold="):
+            out[tree] = np.array([float(v) for v in line[10:].split()], dtype="float64")
+    return out
+
+
+def _check_rows(matrix: np.ndarray) -> np.ndarray:
+    """The rows compared with LightGBM's own TreeSHAP on every call, in order.
+
+    The first :data:`CHECK_ROWS` rows, the rows holding each feature's smallest
+    and largest value, and up to :data:`CHECK_ROWS` rows with an infinite
+    value: the edges of the decision rules, where a difference would show.
+    """
+    n = len(matrix)
+    picks = [np.arange(min(n, CHECK_ROWS))]
+    if n:
+        finite = np.where(np.isfinite(matrix), matrix, np.nan)
+        seen = ~np.all(np.isnan(finite), axis=0)
+        if seen.any():
+            picks.append(np.nanargmin(finite[:, seen], axis=0))
+            picks.append(np.nanargmax(finite[:, seen], axis=0))
+        picks.append(np.flatnonzero(np.isinf(matrix).any(axis=1))[:CHECK_ROWS])
+    return np.unique(np.concatenate(picks).astype(np.int64))
+
+
 def _supported(dump: dict) -> bool:
     if int(dump.get("num_tree_per_iteration", 1)) != 1 or dump.get("linear_tree", False):
         return False
@@ -270,7 +309,10 @@ def _matrix(booster, X: pd.DataFrame | np.ndarray) -> np.ndarray:
     """The float64 matrix LightGBM predicts from (categories as the training codes, missing NaN)."""
     if isinstance(X, pd.DataFrame):
         X = _data_from_pandas(X, "auto", "auto", booster.pandas_categorical)[0]
-    return np.asarray(X, dtype="float64")
+    X = np.array(X, dtype="float64")  # a copy: the caller's values are not touched
+    # LightGBM's C API reads a value of magnitude at most kZeroThreshold as 0.0.
+    X[np.abs(X) <= _ZERO] = 0.0
+    return X
 
 
 def pred_contrib(booster, X: pd.DataFrame | np.ndarray, *, check: bool = True,
@@ -284,8 +326,8 @@ def pred_contrib(booster, X: pd.DataFrame | np.ndarray, *, check: bool = True,
     X : pandas.DataFrame or numpy.ndarray
         The rows, as they would be passed to ``booster.predict``.
     check : bool, default True
-        Compare the first :data:`CHECK_ROWS` rows with LightGBM's own
-        TreeSHAP and use LightGBM's for every row on any difference (logged).
+        Compare the first :data:`CHECK_ROWS` rows, each feature's extremes and
+        rows with infinite values with LightGBM's own TreeSHAP and use LightGBM's for every row on any difference (logged).
     min_rows : int, optional
         Fewer rows than this (default :data:`PATTERN_MIN_ROWS`) are left to
         LightGBM's own TreeSHAP, which is then faster.
@@ -313,19 +355,24 @@ def pred_contrib(booster, X: pd.DataFrame | np.ndarray, *, check: bool = True,
         return np.asarray(booster.predict(X, pred_contrib=True, num_iteration=num_iteration), dtype="float64")
     matrix = _matrix(booster, X)
     n, n_features = matrix.shape
-    head = min(n, CHECK_ROWS)
-    reference = np.asarray(booster.predict(X[:head] if not isinstance(X, pd.DataFrame) else X.iloc[:head],
+    rows = _check_rows(matrix)
+    reference = np.asarray(booster.predict(X[rows] if not isinstance(X, pd.DataFrame) else X.iloc[rows],
                                            pred_contrib=True, num_iteration=num_iteration), dtype="float64")
     XT = np.ascontiguousarray(matrix.T)
     phiT = np.zeros((n_features + 1, n), dtype="float64")
     phiT[n_features] = reference[0, n_features]  # the expected value: the same for every row
+    thresholds = _exact_thresholds(booster, num_iteration)
     for info in dump["tree_info"]:
         tree = _Tree(info)
         if not tree.single:
+            exact = thresholds[int(info["tree_index"])]
+            for k, node in tree.nodes.items():
+                if node["decision_type"] != "==":  # categorical thresholds are category lists
+                    node["threshold"] = float(exact[k])
             _add_tree(tree, XT, phiT)
     out = np.ascontiguousarray(phiT.T)
-    if check and not np.array_equal(out[:head], reference, equal_nan=True):
-        log.warning("TreeSHAP by decision pattern differs from LightGBM's on the first %d rows; "
-                    "using LightGBM's own for all %d rows.", head, n)
+    if check and not np.array_equal(out[rows], reference, equal_nan=True):
+        log.warning("TreeSHAP by decision pattern differs from LightGBM's on %d checked rows; "
+                    "using LightGBM's own for all %d rows.", len(rows), n)
         return np.asarray(booster.predict(X, pred_contrib=True, num_iteration=num_iteration), dtype="float64")
     return out
