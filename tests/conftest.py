@@ -10,8 +10,11 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+
+from attrition.data import _loading
 
 # Caches (input fingerprints, downloaded models) go to a folder of the test
 # session's own, never to the user's ~/.cache/attrition.
@@ -153,3 +156,25 @@ def _import_pandera_checks_quietly() -> None:
 
 
 _import_pandera_checks_quietly()
+
+
+def _positions_by_pandas(ids, known):
+    """pandas' look-up of each id's first row in ``known`` (the loader's slow path), -1 where absent."""
+    uniq = pd.Index(known).drop_duplicates()
+    pos = pd.Index(known).get_indexer_for(uniq)  # first position of each distinct id
+    got = uniq.get_indexer(ids)
+    if not len(pos):
+        return np.full(len(ids), -1)
+    return np.where(ids.notna().to_numpy() & (got >= 0), pos[np.maximum(got, 0)], -1)
+
+
+def all_slow_paths(m) -> None:
+    """Turn every fast path of the loader off, on a ``monkeypatch`` (context): the typed read,
+    Arrow's reader and dates, the sorted-code key check and hashed id look-ups — the full
+    pandas/pandera path that every fast path must match."""
+    m.setattr(_loading, "read_clean_csv", lambda *a, **k: None)
+    m.setattr(_loading, "_read_csv_arrow", lambda *a, **k: None)
+    m.setattr(_loading, "_arrow_dates", lambda *a, **k: None)
+    m.setattr(_loading, "_without_unique", lambda schema: schema)
+    m.setattr(_loading, "_duplicate_rows", lambda *a, **k: np.zeros(0, dtype=np.int64))
+    m.setattr(_loading, "_positions_in", _positions_by_pandas)

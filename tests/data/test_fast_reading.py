@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from attrition.data import _loading, data_fingerprint, load_tables
 from attrition.exceptions import SchemaError
 from attrition.snapshots import SnapshotSpec
+from conftest import all_slow_paths
 
 
 @pytest.fixture(scope="module")
@@ -22,28 +22,10 @@ def centre_dir(small_centre, tmp_path_factory):
     return folder
 
 
-def _slow(monkeypatch) -> None:
-    """Turn every fast path off: the typed read, pandas' reader, pandas' dates, pandera's unique
-    rule, map/isin."""
-    monkeypatch.setattr(_loading, "read_clean_csv", lambda *a, **k: None)
-    monkeypatch.setattr(_loading, "_read_csv_arrow", lambda *a, **k: None)
-    monkeypatch.setattr(_loading, "_arrow_dates", lambda *a, **k: None)
-    monkeypatch.setattr(_loading, "_without_unique", lambda schema: schema)
-    monkeypatch.setattr(_loading, "_duplicate_rows", lambda *a, **k: np.zeros(0, dtype=np.int64))
-    monkeypatch.setattr(_loading, "_positions_in", _positions_by_pandas)
-
-
-def _positions_by_pandas(ids, known):
-    uniq = pd.Index(known).drop_duplicates()
-    pos = pd.Index(known).get_indexer_for(uniq)  # first position of each distinct id
-    got = uniq.get_indexer(ids)
-    return np.where(ids.notna().to_numpy() & (got >= 0), pos[np.maximum(got, 0)], -1)
-
-
 def test_fast_and_slow_loading_give_identical_tables_and_features(centre_dir, monkeypatch):
     fast = load_tables(centre_dir)
     with monkeypatch.context() as m:
-        _slow(m)
+        all_slow_paths(m)
         slow = load_tables(centre_dir)
     for name, frame in fast:
         pd.testing.assert_frame_equal(frame, getattr(slow, name), check_exact=True)
@@ -62,7 +44,7 @@ def test_duplicate_keys_reported_as_pandera_reports_them(centre_dir, tmp_path, m
     with pytest.raises(SchemaError) as fast:
         load_tables(folder)
     with monkeypatch.context() as m:
-        _slow(m)
+        all_slow_paths(m)
         with pytest.raises(SchemaError) as slow:
             load_tables(folder)
     assert str(fast.value) == str(slow.value)

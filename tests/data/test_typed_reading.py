@@ -13,27 +13,7 @@ import pytest
 
 from attrition.data import _fast_csv, _loading, load_tables, read_roster
 from attrition.exceptions import SchemaError
-from conftest import write_tables
-
-
-def _positions_by_pandas(ids, known):
-    uniq = pd.Index(known).drop_duplicates()
-    pos = pd.Index(known).get_indexer_for(uniq)  # first position of each distinct id
-    got = uniq.get_indexer(ids)
-    if not len(pos):
-        return np.full(len(ids), -1)
-    return np.where(ids.notna().to_numpy() & (got >= 0), pos[np.maximum(got, 0)], -1)
-
-
-def _all_slow(m) -> None:
-    """Every fast path off, the typed read included: the loader's full pandas/pandera path
-    (pandas' reader, pandas' dates, pandera's unique rule, pandas' id look-ups)."""
-    m.setattr(_loading, "read_clean_csv", lambda *a, **k: None)
-    m.setattr(_loading, "_read_csv_arrow", lambda *a, **k: None)
-    m.setattr(_loading, "_arrow_dates", lambda *a, **k: None)
-    m.setattr(_loading, "_without_unique", lambda schema: schema)
-    m.setattr(_loading, "_duplicate_rows", lambda *a, **k: np.zeros(0, dtype=np.int64))
-    m.setattr(_loading, "_positions_in", _positions_by_pandas)
+from conftest import all_slow_paths, write_tables
 
 
 def _outcome(call):
@@ -61,7 +41,7 @@ def _same(call, monkeypatch) -> tuple[object, int]:
         m.setattr(_loading._CsvFile, "text", lambda self: fallbacks.append(self.table) or text(self))
         fast, fast_warnings = _outcome(call)
     with monkeypatch.context() as m:
-        _all_slow(m)
+        all_slow_paths(m)
         slow, slow_warnings = _outcome(call)
     assert fast_warnings == slow_warnings
     if isinstance(slow, SchemaError):

@@ -136,7 +136,7 @@ def _parse(path, sep: str, names: Sequence[str], kinds: Sequence[str],
            quoted: bool) -> pyarrow.Table | None:
     """The file parsed with every column's type; ``None`` when Arrow refuses a value."""
     convert = pcsv.ConvertOptions(
-        column_types={name: _arrow_type(kind) for name, kind in zip(names, kinds)},
+        column_types={name: _arrow_type(kind) for name, kind in zip(names, kinds, strict=True)},
         strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""])
     parse = pcsv.ParseOptions(delimiter=sep, newlines_in_values=quoted)
     try:
@@ -390,7 +390,7 @@ def read_clean_csv(path: str | os.PathLike, sep: str, names: Sequence[str],
     if parsed is None or parsed.num_rows == 0:
         return None
     n = parsed.num_rows
-    arrow = dict(zip(renamed, parsed.columns))
+    arrow = dict(zip(renamed, parsed.columns, strict=True))
     del parsed
     order = list(columns) + [c for c in renamed if c not in columns]
     numbers = [c for c in order if c in columns and column_kind(columns[c]) in _NUMBER]

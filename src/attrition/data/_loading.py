@@ -262,7 +262,7 @@ class _CsvFile:
 
     def rename(self, columns: Mapping[str, str]) -> _CsvFile:
         current = self.columns
-        mapping = {old: columns.get(new, new) for old, new in zip(self.names, current)}
+        mapping = {old: columns.get(new, new) for old, new in zip(self.names, current, strict=True)}
         return _CsvFile(self.path, self.table, self.sep, self.names,
                         {k: v for k, v in mapping.items() if k != v})
 
