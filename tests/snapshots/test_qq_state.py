@@ -30,6 +30,7 @@ from attrition.snapshots._qq_state import (
     _observed_months,
     _padded,
     _PaddedSum,
+    _running_sums,
     _scaled,
     _sequences,
     _single_state_loglik,
@@ -237,10 +238,15 @@ def _uneven_panel():
     return x[shuffle], ids[shuffle], order[shuffle]
 
 
+def _bits(value):
+    value = np.asarray(value)
+    return value.shape, value.dtype, value.tobytes()  # -0.0 is not 0.0, NaN is NaN
+
+
 def _assert_same_fit(fit, ref):
-    for key in ("means", "variances", "transition", "initial"):
-        np.testing.assert_array_equal(np.asarray(fit[key]), ref[key], err_msg=key)
-    assert (fit["log_likelihood"], fit["iterations"]) == (ref["log_likelihood"], ref["iterations"])
+    for key in ("means", "variances", "transition", "initial", "log_likelihood"):
+        assert _bits(fit[key]) == _bits(np.float64(ref[key]) if key == "log_likelihood" else ref[key]), key
+    assert fit["iterations"] == ref["iterations"]
 
 
 @pytest.mark.parametrize("dof", [4.0, None])
@@ -299,3 +305,52 @@ def test_two_state_scaling_and_mixture_posterior_are_the_plain_formulas_bit_for_
     a = pi * e
     np.testing.assert_array_equal(gamma, a / a.sum(axis=-1, keepdims=True))
     np.testing.assert_array_equal(logc, np.log(a.sum(axis=-1)))
+
+
+def _awkward_measures():
+    """One column per case the fit of a single measure on its known rows must get right."""
+    x, ids, order = _uneven_panel()
+    n = len(x)
+    rng = np.random.default_rng(11)
+    some = rng.random(n) < 0.3  # unknown in about 30 % of the rows
+    columns = {
+        "gaps": x[:, 0],
+        "always known": np.nan_to_num(x[:, 1], nan=0.5),
+        "never known": np.full(n, np.nan),
+        "one known row": np.where(np.arange(n) == n // 2, 1.25, np.nan),
+        "constant with gaps": x[:, 3],
+        "-0.0 with gaps": np.where(some, np.nan, -0.0),
+        "-0.0 always": np.full(n, -0.0),
+        "clipped": np.where(some, np.nan, 10 * x[:, 2]),
+    }
+    return np.column_stack(list(columns.values())), ids, order, list(columns)
+
+
+@pytest.mark.parametrize("dof", [4.0, None])
+@pytest.mark.parametrize("max_iter", [1, 2, 3, 200])
+def test_one_measure_on_its_known_rows_is_the_padded_fit_bit_for_bit(dof, max_iter):
+    x, ids, order, names = _awkward_measures()
+    x = np.clip(x, -_Z_CLIP, _Z_CLIP)
+    rows, flat, real = _observed_months(ids, order)
+    g1 = np.column_stack([_first_guess(x[:, [j]]) for j in range(x.shape[1])])
+    fits = _fit_mixtures(x[rows][:, :, None], g1[rows], flat, real, dof=dof, max_iter=max_iter, tol=1e-6)
+    refs = [_padded_em(x[:, [j]], ids, order, joint=False, dof=dof, max_iter=max_iter) for j in range(x.shape[1])]
+    for name, fit, ref in zip(names, fits, refs, strict=True):
+        assert fit["iterations"] == ref["iterations"], name
+        _assert_same_fit(fit, ref)
+    if max_iter == 200:  # the fits stop apart
+        assert len({ref["iterations"] for ref in refs}) > 2
+    # numpy sums -0.0 terms to 0.0 (its sums start from 0.0): the running sums must too
+    assert not np.signbit(fits[names.index("-0.0 always")]["means"]).any()
+
+
+def test_running_sums_add_as_numpy_sums_over_the_first_axis_bit_for_bit():
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 7, 8, 130, 5000):
+        a = rng.standard_normal((n, 3)) * 10.0 ** rng.integers(-9, 9, (n, 3))
+        a[: n // 2, 2] = -0.0  # a column of -0.0 then numbers; one of -0.0 only
+        np.testing.assert_array_equal(_running_sums(a.T.copy()), a.sum(axis=0))
+        assert _bits(_running_sums(a.T.copy())) == _bits(a.sum(axis=0))
+        assert _bits(_running_sums(np.full((1, n), -0.0))) == _bits(np.full((n, 1), -0.0).sum(axis=0))
+    a = rng.standard_normal((1000, 2))
+    assert _running_sums(a.T.copy()).tolist() != [a[:, 0].sum(), a[:, 1].sum()]  # not numpy's pairwise sum

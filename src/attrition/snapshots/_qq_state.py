@@ -131,13 +131,17 @@ def _scaled(le: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if le.shape[-1] != 2:
         m = le.max(axis=-1, keepdims=True)
         return np.exp(le - m), m[..., 0]
-    le0, le1 = le[..., 0], le[..., 1]
+    e = np.empty(le.shape)
+    e[..., 0], e[..., 1], m = _scaled_pair(le[..., 0], le[..., 1])
+    return e, m
+
+
+def _scaled_pair(le0: np.ndarray, le1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_scaled` of two states held in two arrays: ``exp(le0 - max)``, ``exp(le1 - max)`` and
+    the max."""
     d = le0 - le1
     other = np.exp(-np.abs(d))
-    e = np.empty(le.shape)
-    e[..., 0] = np.where(d >= 0, 1.0, other)
-    e[..., 1] = np.where(d <= 0, 1.0, other)
-    return e, np.maximum(le0, le1)
+    return np.where(d >= 0, 1.0, other), np.where(d <= 0, 1.0, other), np.maximum(le0, le1)
 
 
 def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray):
@@ -207,6 +211,98 @@ def _first_guess(x: np.ndarray) -> np.ndarray:
     return score >= np.quantile(score, 0.85)
 
 
+def _running_sums(values: np.ndarray) -> np.ndarray:
+    """Sums along the last axis as numpy sums a 2-D array over its first axis (``a.sum(axis=0)``):
+    from ``0.0``, adding one term after the other (not pairwise, as numpy sums along the last
+    axis). The last running total, plus ``0.0`` (the start: a total of ``-0.0`` terms is ``0.0``)."""
+    if values.shape[-1] == 0:
+        return np.zeros(values.shape[:-1])
+    return np.cumsum(values, axis=-1)[..., -1] + 0.0
+
+
+def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
+                     dof: float | None, max_iter: int, tol: float) -> dict[str, Any]:
+    """The two-state mixture of one measure: ``_fit_mixtures(x[:, None, None], g1[:, None], flat,
+    real, ...)[0]``, bit for bit, computed on the rows where the measure is known.
+
+    A row where it is unknown adds exact zeros to the M-step's sums and has the same density
+    under both states, so after the first iteration (the pass over time) every such row has the
+    same posterior and scale factor, computed once per iteration by the same expressions; the
+    sums over the person-months add the known rows' terms in the same order
+    (:func:`_running_sums`), and the padded sums (:class:`_PaddedSum`) get every row's value. The two states are two rows of
+    ``(2, known rows)`` arrays, so that each operation is one pass over contiguous memory with
+    one parameter per state.
+    """
+    P, T = real.shape
+    real_sum = real.sum()
+    padded = np.zeros(P * T)  # each row's value in its padded month, for the sums numpy takes pairwise
+    known = np.isfinite(x)
+    xk, flat_k, flat_u = x[known], flat[known], flat[~known]
+    if dof is not None:  # the Student-t density's parts that depend on the known dimensions (1 or 0)
+        nu = float(dof)
+        n_known = np.array([1, 0])
+        nu_d = nu + n_known
+        head = gammaln(nu_d / 2) - gammaln(nu / 2) - 0.5 * n_known * np.log(nu / 2)  # as in _fit_mixtures
+        half_nu_d = 0.5 * nu_d
+
+    def density(sq: np.ndarray, logdet: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Log density of each state (rows of ``sq``) and the t weights; ``j`` 0: known rows, 1: not."""
+        if dof is None:
+            return -0.5 * (logdet + sq), None
+        return head[j] - 0.5 * logdet - half_nu_d[j] * np.log1p(sq / nu), nu_d[j] / (nu + sq)
+
+    g1k = np.asarray(g1, dtype=float)[known]
+    gamma = np.stack([1 - g1k, g1k])  # (2, known rows)
+    u = np.ones(gamma.shape)
+    A = np.array([[0.95, 0.05], [0.15, 0.85]])
+    pi = np.array([0.85, 0.15])
+    zero = np.zeros((2, 1))  # an unknown row's squared distance and log determinant
+    previous = -np.inf
+    for it in range(1, max_iter + 1):
+        # M-step: sums over the known person-months, in order
+        w = gamma * u
+        tot = _running_sums(w)
+        total_x = _running_sums(w * xk)
+        means = np.where(tot > 0, total_x / np.where(tot > 0, tot, 1), 0.0)
+        tot_g = _running_sums(gamma)
+        var = _running_sums(w * np.square(xk - means[:, None])) / np.where(tot_g > 0, tot_g, 1)
+        variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
+        if it > 1:
+            padded[flat_k], padded[flat_u] = gamma[1], gamma_u1
+            share = padded.sum() / real_sum
+            pi = np.array([1 - share, share])
+            A = np.stack([pi, pi])
+        # E-step
+        sq = np.square(xk - means[:, None]) / variances[:, None]
+        le, weight = density(sq, np.log(2 * np.pi * variances)[:, None], 0)
+        u = u if weight is None else weight  # Gaussian: the weights stay 1
+        le_u, _ = density(zero, zero, 1)
+        e0, e1, m = _scaled_pair(le[0], le[1])
+        e0_u, e1_u, m_u = _scaled_pair(le_u[0], le_u[1])
+        if it > 1:  # a mixture has no memory from month to month: each month on its own
+            a0, a1 = pi[0] * e0, pi[1] * e1
+            c = a0 + a1
+            gamma, logc = np.stack([a0 / c, a1 / c]), np.log(c)
+            a0, a1 = pi[0] * e0_u, pi[1] * e1_u
+            c = a0 + a1
+            gamma_u1, logc_u = a1 / c, np.log(c)
+        else:  # the first iteration starts from a persistent chain: the pass over time
+            e_pad = np.ones((P * T, 2))
+            e_pad[flat_k, 0], e_pad[flat_k, 1] = e0, e1
+            e_pad[flat_u, 0], e_pad[flat_u, 1] = e0_u, e1_u
+            g, _, lc = _forward_backward(e_pad.reshape(P, T, 2), pi, A, real)
+            g, lc = (g * real[..., None]).reshape(P * T, 2), lc.reshape(P * T)
+            gamma, logc = g[flat_k].T.copy(), lc[flat_k]
+            gamma_u1, logc_u = g[flat_u, 1], lc[flat_u]
+        padded[flat_k], padded[flat_u] = logc + m, logc_u + m_u
+        ll = float(padded.sum())
+        if (it > 2 and abs(ll - previous) <= tol * abs(ll)) or it == max_iter:
+            break
+        previous = ll
+    return {"means": means[:, None], "variances": variances[:, None], "transition": A, "initial": pi,
+            "log_likelihood": ll, "iterations": it}
+
+
 def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
                   dof: float | None, max_iter: int, tol: float, joint: bool = False) -> list[dict[str, Any]]:
     """EM of ``K`` two-state models side by side, on the observed person-months only.
@@ -229,6 +325,9 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
     the unrounded ``log_likelihood`` and ``iterations``.
     """
     n_rows, K, d = x.shape
+    if d == 1 and not joint:  # one measure per model: each on the rows where it is known
+        return [_fit_one_measure(x[:, k, 0], np.asarray(g1)[:, k], flat, real, dof=dof, max_iter=max_iter, tol=tol)
+                for k in range(K)]
     P, T = real.shape
     padded_sum = _PaddedSum(flat, P * T)
     real_sum = real.sum()
