@@ -18,6 +18,7 @@ from attrition.snapshots import (
     quiet_quitting_index,
     quiet_quitting_prevalence_interval,
 )
+from attrition.snapshots._quiet_quitting import _signals
 from attrition.snapshots._qq_state import (
     _VAR_FLOOR,
     _Z_CLIP,
@@ -143,8 +144,19 @@ def test_a_centre_without_withdrawal_gets_a_prevalence_near_zero(monkeypatch):
     assert len(p) > 1000 and p.mean() < 0.03
 
 
-def test_fitted_state_model_travels_with_the_spec(medium, medium_snapshots):
-    qq = SnapshotSpec(target="quiet_quitting").relabel(medium_snapshots, medium.tables)
+def _cut(snapshots):
+    return np.sort(pd.to_datetime(snapshots["as_of"]).unique())[15]
+
+
+@pytest.fixture(scope="module")
+def relabelled(medium, medium_snapshots):
+    """The quiet-quitting frame, the state fitted on the rows before the 16th month end."""
+    return SnapshotSpec(target="quiet_quitting").relabel(medium_snapshots, medium.tables,
+                                                         state_fit_before=_cut(medium_snapshots))
+
+
+def test_fitted_state_model_travels_with_the_spec(relabelled):
+    qq = relabelled
     spec = SnapshotSpec.from_dict(qq.attrs["spec"])
     d = spec.quiet_quitting_definition()
     assert d.state_model is not None and not d.needs_fit
@@ -354,3 +366,17 @@ def test_running_sums_add_as_numpy_sums_over_the_first_axis_bit_for_bit():
         assert _bits(_running_sums(np.full((1, n), -0.0))) == _bits(np.full((n, 1), -0.0).sum(axis=0))
     a = rng.standard_normal((1000, 2))
     assert _running_sums(a.T.copy()).tolist() != [a[:, 0].sum(), a[:, 1].sum()]  # not numpy's pairwise sum
+
+
+def test_relabel_fits_the_state_on_the_rows_before_the_cut_as_those_rows_alone_give(medium_snapshots, relabelled):
+    # quiet_quitting_snapshots computes every row's signals once; the state model is fitted on
+    # those of the rows dated before the cut, which must be what these rows alone give (the
+    # z-scores compare the employees of each as-of date).
+    snaps = medium_snapshots
+    before = (pd.to_datetime(snaps["as_of"]) < _cut(snaps)).to_numpy()
+    every, alone = _signals(snaps, QuietQuittingDefinition())[2], _signals(snaps.loc[before], QuietQuittingDefinition())[2]
+    assert every.keys() == alone.keys()
+    for name, (own, team) in every.items():
+        assert (_bits(own[before]), _bits(team[before])) == (_bits(alone[name][0]), _bits(alone[name][1]))
+    fitted = fit_state_model(snaps.loc[before])
+    assert relabelled.attrs["quiet_quitting_definition"]["state_model"] == fitted.state_model

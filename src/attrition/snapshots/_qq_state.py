@@ -211,13 +211,14 @@ def _first_guess(x: np.ndarray) -> np.ndarray:
     return score >= np.quantile(score, 0.85)
 
 
-def _running_sums(values: np.ndarray) -> np.ndarray:
+def _running_sums(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Sums along the last axis as numpy sums a 2-D array over its first axis (``a.sum(axis=0)``):
     from ``0.0``, adding one term after the other (not pairwise, as numpy sums along the last
-    axis). The last running total, plus ``0.0`` (the start: a total of ``-0.0`` terms is ``0.0``)."""
+    axis). The last running total (``out``: where to keep the running totals), plus ``0.0`` (the
+    start: a total of ``-0.0`` terms is ``0.0``)."""
     if values.shape[-1] == 0:
         return np.zeros(values.shape[:-1])
-    return np.cumsum(values, axis=-1)[..., -1] + 0.0
+    return np.cumsum(values, axis=-1, out=out)[..., -1] + 0.0
 
 
 def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
@@ -229,9 +230,10 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
     under both states, so after the first iteration (the pass over time) every such row has the
     same posterior and scale factor, computed once per iteration by the same expressions; the
     sums over the person-months add the known rows' terms in the same order
-    (:func:`_running_sums`), and the padded sums (:class:`_PaddedSum`) get every row's value. The two states are two rows of
-    ``(2, known rows)`` arrays, so that each operation is one pass over contiguous memory with
-    one parameter per state.
+    (:func:`_running_sums`), and the padded sums (:class:`_PaddedSum`) get every row's value.
+    The two states are the two rows of ``(2, known rows)`` arrays, so that each operation is one
+    pass over contiguous memory with one parameter per state, written in place; the squared
+    distances to the means serve the variances and the densities (the same means).
     """
     P, T = real.shape
     real_sum = real.sum()
@@ -244,45 +246,47 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
         nu_d = nu + n_known
         head = gammaln(nu_d / 2) - gammaln(nu / 2) - 0.5 * n_known * np.log(nu / 2)  # as in _fit_mixtures
         half_nu_d = 0.5 * nu_d
-
-    def density(sq: np.ndarray, logdet: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Log density of each state (rows of ``sq``) and the t weights; ``j`` 0: known rows, 1: not."""
-        if dof is None:
-            return -0.5 * (logdet + sq), None
-        return head[j] - 0.5 * logdet - half_nu_d[j] * np.log1p(sq / nu), nu_d[j] / (nu + sq)
-
     g1k = np.asarray(g1, dtype=float)[known]
     gamma = np.stack([1 - g1k, g1k])  # (2, known rows)
     u = np.ones(gamma.shape)
+    w, dev, le, work, totals = (np.empty(gamma.shape) for _ in range(5))
     A = np.array([[0.95, 0.05], [0.15, 0.85]])
     pi = np.array([0.85, 0.15])
-    zero = np.zeros((2, 1))  # an unknown row's squared distance and log determinant
     previous = -np.inf
     for it in range(1, max_iter + 1):
         # M-step: sums over the known person-months, in order
-        w = gamma * u
-        tot = _running_sums(w)
-        total_x = _running_sums(w * xk)
+        np.multiply(gamma, u, out=w)
+        tot = _running_sums(w, totals)
+        total_x = _running_sums(np.multiply(w, xk, out=work), totals)
         means = np.where(tot > 0, total_x / np.where(tot > 0, tot, 1), 0.0)
-        tot_g = _running_sums(gamma)
-        var = _running_sums(w * np.square(xk - means[:, None])) / np.where(tot_g > 0, tot_g, 1)
+        tot_g = _running_sums(gamma, totals)
+        np.square(np.subtract(xk, means[:, None], out=dev), out=dev)
+        var = _running_sums(np.multiply(w, dev, out=work), totals) / np.where(tot_g > 0, tot_g, 1)
         variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
         if it > 1:
             padded[flat_k], padded[flat_u] = gamma[1], gamma_u1
             share = padded.sum() / real_sum
             pi = np.array([1 - share, share])
             A = np.stack([pi, pi])
-        # E-step
-        sq = np.square(xk - means[:, None]) / variances[:, None]
-        le, weight = density(sq, np.log(2 * np.pi * variances)[:, None], 0)
-        u = u if weight is None else weight  # Gaussian: the weights stay 1
-        le_u, _ = density(zero, zero, 1)
+        # E-step: each state's log density (known rows: sq = dev / variances, and an unknown row)
+        sq = np.divide(dev, variances[:, None], out=dev)
+        logdet = np.log(2 * np.pi * variances)[:, None]
+        if dof is None:
+            np.multiply(np.add(logdet, sq, out=le), -0.5, out=le)
+            le_u = -0.5 * (np.zeros((2, 1)) + np.zeros((2, 1)))
+        else:
+            np.multiply(half_nu_d[0], np.log1p(np.divide(sq, nu, out=work), out=work), out=work)
+            np.subtract(head[0] - 0.5 * logdet, work, out=le)
+            np.divide(nu_d[0], np.add(nu, sq, out=u), out=u)
+            le_u = head[1] - 0.5 * np.zeros((2, 1)) - half_nu_d[1] * np.log1p(np.zeros((2, 1)) / nu)
         e0, e1, m = _scaled_pair(le[0], le[1])
         e0_u, e1_u, m_u = _scaled_pair(le_u[0], le_u[1])
         if it > 1:  # a mixture has no memory from month to month: each month on its own
-            a0, a1 = pi[0] * e0, pi[1] * e1
+            a0, a1 = np.multiply(pi[0], e0, out=e0), np.multiply(pi[1], e1, out=e1)
             c = a0 + a1
-            gamma, logc = np.stack([a0 / c, a1 / c]), np.log(c)
+            np.divide(a0, c, out=gamma[0])
+            np.divide(a1, c, out=gamma[1])
+            logc = np.log(c, out=c)
             a0, a1 = pi[0] * e0_u, pi[1] * e1_u
             c = a0 + a1
             gamma_u1, logc_u = a1 / c, np.log(c)
@@ -294,7 +298,7 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
             g, lc = (g * real[..., None]).reshape(P * T, 2), lc.reshape(P * T)
             gamma, logc = g[flat_k].T.copy(), lc[flat_k]
             gamma_u1, logc_u = g[flat_u, 1], lc[flat_u]
-        padded[flat_k], padded[flat_u] = logc + m, logc_u + m_u
+        padded[flat_k], padded[flat_u] = np.add(logc, m, out=m), logc_u + m_u
         ll = float(padded.sum())
         if (it > 2 and abs(ll - previous) <= tol * abs(ll)) or it == max_iter:
             break
@@ -532,18 +536,28 @@ def _each_measure_loglik(x: np.ndarray, ids: Sequence, order: Sequence, *, dof: 
 
 def _single_state_loglik(x: np.ndarray, padded_sum: _PaddedSum, dof: float | None, n_iter: int = 50) -> float:
     """Log-likelihood of one (Student t or Gaussian) distribution fitted to every row of ``x``
-    (the observed person-months, in the padded arrays' order; ``padded_sum`` sums over those)."""
+    (the observed person-months, in the padded arrays' order; ``padded_sum`` sums over those).
+
+    ``n_iter`` EM iterations; only the last one's density is needed, the others' t weights
+    (``(nu + d) / (nu + sq)``, as :func:`_log_emission` computes them). Gaussian: the weights
+    stay 1, so every iteration gives the same mean and variance as the first.
+    """
     known = np.isfinite(x)
     xz = np.nan_to_num(x)
+    cnt = np.maximum(known.sum(axis=0), 1)
     u = np.ones(x.shape[:-1])
-    for _ in range(n_iter):
+    if dof is not None:
+        nu = float(dof)
+        nu_d = nu + known.sum(axis=-1)
+    for it in range(n_iter if dof is None else 1, n_iter + 1):
         w = u[..., None] * known
         tot = w.sum(axis=0)
         mean = np.where(tot > 0, (w * xz).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)
-        cnt = known.sum(axis=0)
-        var = np.maximum((w * (xz - mean) ** 2).sum(axis=0) / np.maximum(cnt, 1), _VAR_FLOOR)
-        le, weight = _log_emission(x, mean[None], var[None], dof)
-        u = weight[..., 0]
+        dev = (xz - mean) ** 2
+        var = np.maximum((w * dev).sum(axis=0) / cnt, _VAR_FLOOR)
+        if it < n_iter:
+            u = nu_d / (nu + np.where(known, dev / var, 0.0).sum(axis=-1))
+    le, _ = _log_emission(x, mean[None], var[None], dof)
     return float(padded_sum(le[..., 0]))
 
 

@@ -435,7 +435,13 @@ def state_observations(snapshots: pd.DataFrame, definition: QuietQuittingDefinit
     24) they took the state's ROC AUC from 0.98-0.99 down to 0.82-0.83 and over-stated prevalence
     by 70-75 %.
     """
-    _, _, zs = _signals(snapshots, definition)
+    return _state_observations(snapshots, definition, _signals(snapshots, definition)[2], dimensions)
+
+
+def _state_observations(snapshots: pd.DataFrame, definition: QuietQuittingDefinition,
+                        zs: Mapping[str, tuple[np.ndarray, np.ndarray]], dimensions: list[str] | None = None
+                        ) -> tuple[np.ndarray, list[str]]:
+    """:func:`state_observations` from the oriented z-scores ``zs`` of :func:`_signals`."""
     obs = _observation_frame(zs, len(snapshots))
     if dimensions is None:
         known = [k for k, v in obs.items() if np.isfinite(v).any()]
@@ -475,10 +481,18 @@ def fit_state_model(snapshots: pd.DataFrame, definition: QuietQuittingDefinition
     InsufficientDataError
         With fewer than 50 rows carrying an effort signal.
     """
-    definition = definition or QuietQuittingDefinition()
+    return _fit_state_model(snapshots, definition or QuietQuittingDefinition())
+
+
+def _fit_state_model(snapshots: pd.DataFrame, definition: QuietQuittingDefinition,
+                     zs: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> QuietQuittingDefinition:
+    """:func:`fit_state_model`; ``zs``: the oriented z-scores of :func:`_signals` of ``snapshots``, if
+    already computed."""
     if definition.state_method == "threshold":
         return definition
-    x, dims = state_observations(snapshots, definition)
+    if zs is None:
+        zs = _signals(snapshots, definition)[2]
+    x, dims = _state_observations(snapshots, definition, zs)
     known = np.isfinite(x).any(axis=1) if x.shape[1] else np.zeros(len(x), dtype=bool)
     if known.sum() < _MIN_STATE_ROWS:
         raise InsufficientDataError(
@@ -496,12 +510,14 @@ def fit_state_model(snapshots: pd.DataFrame, definition: QuietQuittingDefinition
 
 
 def _state_probability(snapshots: pd.DataFrame, definition: QuietQuittingDefinition,
-                       index: np.ndarray, *, smoothed: bool = False) -> np.ndarray:
+                       index: np.ndarray, zs: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
+                       smoothed: bool = False) -> np.ndarray:
+    """The state probability of each row (``zs``: the oriented z-scores of :func:`_signals`)."""
     if definition.state_method == "threshold":
         prob = (np.nan_to_num(index, nan=-1.0) >= definition.state_threshold).astype("float64")
     else:
         params = definition.state_model
-        x, _ = state_observations(snapshots, definition, list(params["dimensions"]))
+        x, _ = _state_observations(snapshots, definition, zs, list(params["dimensions"]))
         ids, t = _sequence_keys(snapshots)
         prob = (smoothed_probability(x, ids, t, params) if smoothed
                 else filtered_probability(x, ids, t, params, window=definition.state_window))
@@ -553,7 +569,13 @@ def quiet_quitting_index(snapshots: pd.DataFrame,
     >>> out["quiet_quitting_index"].round(1).tolist(), out["quiet_quitting_state"].tolist()
     ([0.0, 100.0, 0.0, 0.0], [False, True, False, False])
     """
-    definition = definition or QuietQuittingDefinition()
+    return _quiet_quitting_index(snapshots, definition or QuietQuittingDefinition())
+
+
+def _quiet_quitting_index(snapshots: pd.DataFrame, definition: QuietQuittingDefinition,
+                          computed: tuple | None = None) -> pd.DataFrame:
+    """:func:`quiet_quitting_index`; ``computed``: what :func:`_signals` gives for ``snapshots`` and
+    ``definition``, if already computed (the signals, their features and the oriented z-scores)."""
     if "as_of" not in snapshots.columns:
         raise SchemaError("quiet_quitting_index needs a snapshot frame with an 'as_of' column; build "
                           "it with attrition.build_snapshots(tables).", column="as_of")
@@ -566,7 +588,7 @@ def quiet_quitting_index(snapshots: pd.DataFrame,
                 f"windows {list(windows)}. Set them to windows the snapshots have, or add the windows "
                 "to the configuration's 'windows'."
             )
-    signals, _, _ = _signals(snapshots, definition)
+    signals, _, zs = computed if computed is not None else _signals(snapshots, definition)
     weights = definition.component_weights()
     n = len(snapshots)
     if not signals:
@@ -584,7 +606,7 @@ def quiet_quitting_index(snapshots: pd.DataFrame,
     if definition.needs_fit and np.isfinite(index).sum() >= _MIN_STATE_ROWS:
         log.info("Quiet quitting: fitting the %s state model on these %d snapshot rows",
                  definition.state_method, n)
-        definition = fit_state_model(snapshots, definition)
+        definition = _fit_state_model(snapshots, definition, zs)
     elif definition.needs_fit and np.isfinite(index).any():
         log.warning("Quiet quitting: %d rows with an index are too few to fit the state model (%d "
                     "needed); the state is left unknown. Pass a fitted definition (a model's "
@@ -593,7 +615,7 @@ def quiet_quitting_index(snapshots: pd.DataFrame,
     if definition.needs_fit:  # no signal, or too little to fit
         prob = np.full(n, np.nan)
     else:
-        prob = _state_probability(snapshots, definition, index)
+        prob = _state_probability(snapshots, definition, index, zs)
     out = {"quiet_quitting_index": index,
            "quiet_quitting_state_probability": prob,
            "quiet_quitting_state": np.nan_to_num(prob, nan=0.0) >= 0.5,
@@ -821,19 +843,24 @@ def quiet_quitting_snapshots(snapshots: pd.DataFrame, tables, horizon_days: int,
         train`` passes it). Default: every row.
     """
     definition = definition or QuietQuittingDefinition()
+    # Every row's signals, once, for the fit, the index and the labels. The z-scores compare the
+    # employees of each as-of date: those of the dates the state model is fitted on are the ones
+    # that the fitting rows alone give.
+    computed = _signals(snapshots, definition) if "as_of" in snapshots.columns else None
     if definition.needs_fit:
-        rows = snapshots
+        rows, zs = snapshots, None if computed is None else computed[2]
         if state_fit_before is not None:
-            rows = snapshots.loc[(pd.to_datetime(snapshots["as_of"])
-                                  < pd.Timestamp(state_fit_before)).to_numpy()]
+            fit = (pd.to_datetime(snapshots["as_of"]) < pd.Timestamp(state_fit_before)).to_numpy()
+            rows = snapshots.loc[fit]
+            zs = None if zs is None else {name: (own[fit], team[fit]) for name, (own, team) in zs.items()}
         log.info("Quiet quitting: fitting the %s state model on %d snapshot rows%s",
                  definition.state_method, len(rows),
                  "" if state_fit_before is None else f" dated before {pd.Timestamp(state_fit_before):%Y-%m-%d}")
-        definition = fit_state_model(rows, definition)
-    index = quiet_quitting_index(snapshots, definition)
+        definition = _fit_state_model(rows, definition, zs)
+    index = _quiet_quitting_index(snapshots, definition, computed)
     if definition.state_method != "threshold":
-        smooth = _state_probability(snapshots, definition,
-                                    index["quiet_quitting_index"].to_numpy(dtype="float64"), smoothed=True)
+        smooth = _state_probability(snapshots, definition, index["quiet_quitting_index"].to_numpy(dtype="float64"),
+                                    computed[2], smoothed=True)
         index = index.assign(qq_label_state=np.nan_to_num(smooth, nan=0.0) >= 0.5)
     labels = quiet_quitting_labels(snapshots, index, tables.employees, horizon_days,
                                    tables.infer_export_date(), entry_months=definition.entry_months)
