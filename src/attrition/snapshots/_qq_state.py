@@ -323,7 +323,9 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
     padded copy (:class:`_PaddedSum`); the passes over time (the first iteration, which starts
     from a persistent chain, and every iteration of a joint fit) run on the padded months. So each
     model's fit is, bit for bit, the fit of its columns alone on padded sequences. A model stops at
-    its own iteration and leaves the batch.
+    its own iteration and leaves the batch. Mixtures of one measure each (``d = 1``, the BIC
+    check's per-measure fits) are fitted one by one on their known rows
+    (:func:`_fit_one_measure`, the same numbers).
 
     Returns, per model: ``means`` and ``variances`` (2 x d), ``transition`` (2 x 2), ``initial``,
     the unrounded ``log_likelihood`` and ``iterations``.
@@ -513,7 +515,8 @@ def _each_measure_loglik(x: np.ndarray, ids: Sequence, order: Sequence, *, dof: 
                          max_iter: int = 200, tol: float = 1e-6) -> list[float]:
     """The log-likelihood (rounded as stored) of a two-state mixture fitted to each column of ``x``
     on its own: ``fit_hmm(x[:, [j]], ids, order, ..., method="mixture", check=False)["log_likelihood"]``
-    for every ``j``, the columns' fits side by side (:func:`_fit_mixtures`).
+    for every ``j``, each column's fit on the rows where it is known (:func:`_fit_mixtures`,
+    :func:`_fit_one_measure`).
 
     Examples
     --------
