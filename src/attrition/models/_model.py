@@ -77,6 +77,7 @@ from attrition.exceptions import (
     SchemaError,
 )
 from attrition.models._baselines import LogisticBaseline, TenureBaseline
+from attrition.models._curve import monthly_raw_scores
 from attrition.models._metrics import classification_metrics
 from attrition.models._survival import (
     CURVE_MONTHS,
@@ -1032,9 +1033,18 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     def _prepared_hazards(self, prepared: pd.DataFrame, months: int) -> np.ndarray:
         """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`)."""
-        cols = [self._calibrated(self._margin(advance_tenure(prepared, j * MONTH_DAYS)))
-                for j in range(months)]
+        cols = [self._calibrated(m) for m in self._monthly_margins(prepared, months)]
         return np.column_stack(cols) if cols else np.empty((len(prepared), 0))
+
+    def _monthly_margins(self, prepared: pd.DataFrame, months: int) -> list[np.ndarray]:
+        """``self._margin(advance_tenure(prepared, j * MONTH_DAYS))`` for ``j < months``, bit for bit,
+        the trees' part at about the cost of one prediction (:func:`monthly_raw_scores`)."""
+        raw = monthly_raw_scores(self.booster_, prepared, months)
+        margins = [np.ascontiguousarray(raw[j]) for j in range(int(months))]
+        if getattr(self, "init_model_", None) is not None:  # the logistic margin moves with tenure too
+            margins = [m + self._init_margin(advance_tenure(prepared, j * MONTH_DAYS))
+                       for j, m in enumerate(margins)]
+        return margins
 
     def _curve_months(self) -> int:
         longest = max([self.horizon_days, *self._spec().horizons])

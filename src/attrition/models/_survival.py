@@ -40,6 +40,7 @@ __all__ = [
     "monthly_label",
     "next_month_end",
     "advance_tenure",
+    "advanced_columns",
     "cumulative_risk",
     "risk_at",
     "expected_months",
@@ -96,14 +97,34 @@ def advance_tenure(X: pd.DataFrame, days: float) -> pd.DataFrame:
     >>> advance_tenure(X, 61).round(3).to_dict("list")
     {'tenure_days': [121.0], 'early_tenure': [0.0], 'log_tenure': [4.804]}
     """
-    if days == 0 or "tenure_days" not in X.columns:
+    columns = advanced_columns(X, days)
+    if not columns:
         return X
     out = X.copy()
-    tenure = out["tenure_days"].to_numpy(dtype="float64") + float(days)
-    out["tenure_days"] = tenure
-    if "early_tenure" in out.columns:
+    for name, values in columns.items():
+        out[name] = values
+    return out
+
+
+def advanced_columns(X: pd.DataFrame, days: float) -> dict[str, np.ndarray]:
+    """The columns :func:`advance_tenure` replaces, by name, with their values ``days`` later.
+
+    Empty when nothing moves (``days == 0`` or no ``tenure_days``): every
+    other column, and these at ``days == 0``, keep ``X``'s own values.
+
+    >>> X = pd.DataFrame({"tenure_days": [60.0, np.nan], "early_tenure": [1.0, np.nan], "team": [1, 2]})
+    >>> {k: v.tolist() for k, v in advanced_columns(X, 31).items()}
+    {'tenure_days': [91.0, nan], 'early_tenure': [0.0, nan]}
+    >>> advanced_columns(X, 0)
+    {}
+    """
+    if days == 0 or "tenure_days" not in X.columns:
+        return {}
+    tenure = X["tenure_days"].to_numpy(dtype="float64") + float(days)
+    out = {"tenure_days": tenure}
+    if "early_tenure" in X.columns:
         out["early_tenure"] = np.where(np.isnan(tenure), np.nan, (tenure <= EARLY_TENURE_DAYS).astype("float64"))
-    if "log_tenure" in out.columns:
+    if "log_tenure" in X.columns:
         out["log_tenure"] = np.log1p(np.clip(tenure, 0, None))
     return out
 
