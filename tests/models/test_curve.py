@@ -136,7 +136,7 @@ def test_a_difference_from_lightgbm_falls_back_to_it(monkeypatch, caplog):
 
 
 def test_the_hazard_model_curve_is_the_month_by_month_one(medium_snapshots, medium_model):
-    rows = medium_snapshots.iloc[:400]
+    rows = medium_snapshots.iloc[:200]
     prepared = medium_model.prepare(rows)
 
     def reference(model):

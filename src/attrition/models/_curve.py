@@ -17,9 +17,9 @@ columns. :func:`monthly_raw_scores` gives every month's raw score
 
 Month 0 of the numpy sum must equal LightGBM's for every row, and the last
 month must equal LightGBM's prediction of the advanced frame on check rows
-(the first rows, each feature's extremes, rows with infinite values: see
-:func:`attrition.models._treeshap._check_rows`); on any difference the curve
-is predicted month by month with LightGBM instead (logged). Models it does not
+(the first rows, the moving columns' extremes, rows with an infinite moving
+value: :func:`attrition.models._treeshap._check_rows`); on any difference the
+curve is predicted month by month with LightGBM instead (logged). Models it does not
 handle (several trees per iteration, linear trees, averaged output) and small
 inputs (fewer than :data:`MIN_ROWS` rows, where LightGBM's fixed cost per call
 is lower) are predicted month by month too. ``tests/models/test_curve.py``

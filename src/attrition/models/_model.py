@@ -1119,8 +1119,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         out.attrs = {}  # a bare matrix: pandas deep-copies attrs on every column access
         for col, cats in self.categories_.items():
             out[col] = pd.Categorical(out[col].astype(object).where(out[col].notna(), None), categories=cats)
-        for col in out.columns:
-            if col not in self.categories_:
+        float64 = np.dtype("float64")
+        for col in out.columns:  # a float64 column is already what this makes of it (a copy, above)
+            if col not in self.categories_ and out[col].dtype != float64:
                 out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
         return out
 
