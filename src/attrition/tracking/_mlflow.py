@@ -56,6 +56,7 @@ from attrition.tracking._model_cache import (
     write_missing,
     write_resolved,
 )
+from attrition.tracking._store_template import create_sqlite_store
 
 if TYPE_CHECKING:
     from mlflow.models import ModelSignature
@@ -106,14 +107,10 @@ def _create_sqlite_store(uri: str, artifact_root: str) -> None:
 
     MLflow creates the ``Default`` experiment with the tables; left to itself it
     puts that experiment's artefacts under the working directory (``./mlruns``).
+    The migrated tables come from a template in the user cache when possible
+    (:func:`attrition.tracking._store_template.create_sqlite_store`).
     """
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    try:
-        store = SqlAlchemyStore(uri, artifact_root)
-        store.engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - MLflow itself then reports what is wrong with the store
-        log.debug("Could not create the SQLite store %s here: %s", uri, exc)
+    create_sqlite_store(Path(uri[len("sqlite:///"):]), artifact_root)
 
 
 def setup_tracking(tracking_uri: str | None = None, experiment: str = "attrition") -> str:
