@@ -55,6 +55,16 @@ def test_points_by_hand():
     assert probability_points(0.2, -1.0) < 0
 
 
+def test_points_of_huge_contributions_without_overflow_warning():
+    """A contribution of hundreds of log-odds takes the whole risk, silently (exp overflows to inf)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = probability_points(np.array([0.3, 0.3, 0.3]), np.array([800.0, -800.0, 0.0]))
+    np.testing.assert_allclose(got, [30.0, -70.0, 0.0], atol=1e-9)
+
+
 def test_team_median_reference(scores, scoring_rows):
     """The reference beside a value is the median of the person's team that day."""
     from attrition.analysis._drivers import format_feature_value

@@ -150,11 +150,16 @@ def probability_points(p, phi):
     0.0
     >>> round(float(probability_points(0.1, -1.0)), 2)
     -13.2
+    >>> float(probability_points(0.5, 800.0))  # the risk without it: 0, without a warning
+    50.0
     """
     p = np.clip(np.asarray(p, dtype="float64"), 1e-12, 1 - 1e-12)
     phi = np.asarray(phi, dtype="float64")
     logit = np.log(p) - np.log1p(-p)
-    out = 100.0 * (p - 1.0 / (1.0 + np.exp(-(logit - phi))))
+    # exp overflows to inf for a contribution of hundreds of log-odds: the risk without it is
+    # then 0, which is the right answer, so numpy's overflow warning would only alarm the user.
+    with np.errstate(over="ignore"):
+        out = 100.0 * (p - 1.0 / (1.0 + np.exp(-(logit - phi))))
     return float(out) if out.ndim == 0 else out
 
 
