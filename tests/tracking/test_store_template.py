@@ -7,7 +7,6 @@ from pathlib import Path
 import mlflow
 import mlflow.store.db.utils as db_utils
 import pytest
-from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 from attrition.tracking import _store_template
 from attrition.tracking._mlflow import _sqlite_artifact_root, setup_tracking
