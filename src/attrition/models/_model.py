@@ -87,6 +87,7 @@ from attrition.models._survival import (
     expected_months,
     monthly_label,
     risk_at,
+    risk_months,
 )
 from attrition.models._treeshap import pred_contrib
 from attrition.snapshots._build import bare_frame, feature_columns
@@ -1144,7 +1145,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         quiet-quitting state) within the horizon."""
         self._check_fitted()
         if getattr(self, "kind_", "binary") == "hazard":
-            return risk_at(self._hazards(X, self._curve_months()), self.horizon_days)
+            # only the months the horizon covers: the later ones of the curve do not count
+            return risk_at(self._hazards(X, risk_months(self.horizon_days)), self.horizon_days)
         return self._calibrated(self._margin(self.prepare(X)))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -1180,7 +1182,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         contrib[:, -1] += b
         if getattr(self, "kind_", "binary") == "hazard":
             if risk is None:
-                risk = risk_at(self._prepared_hazards(prepared, self._curve_months()), self.horizon_days)
+                risk = risk_at(self._prepared_hazards(prepared, risk_months(self.horizon_days)), self.horizon_days)
             contrib = self._horizon_scale(contrib, risk)
         return pd.DataFrame(contrib, columns=[*self.feature_names_in_, "bias"], index=X.index)
 

@@ -43,6 +43,7 @@ __all__ = [
     "advanced_columns",
     "cumulative_risk",
     "risk_at",
+    "risk_months",
     "expected_months",
 ]
 
@@ -135,12 +136,30 @@ def cumulative_risk(hazard: np.ndarray) -> np.ndarray:
     return 1.0 - np.cumprod(1.0 - h, axis=1)
 
 
-def risk_at(hazard: np.ndarray, days: float) -> np.ndarray:
-    """Risk of an exit within ``days`` days from monthly hazards (fractional months interpolated)."""
-    h = np.clip(np.asarray(hazard, dtype="float64"), 0.0, 1.0 - 1e-12)
+def _months(days: float) -> tuple[int, float]:
     months = float(days) / MONTH_DAYS
     whole = int(np.floor(months + 1e-9))
-    frac = months - whole
+    return whole, months - whole
+
+
+def risk_months(days: float) -> int:
+    """How many months of hazards :func:`risk_at` reads for ``days`` (the columns after them never count).
+
+    >>> risk_months(90), risk_months(2 * MONTH_DAYS), risk_months(365), risk_months(0)
+    (3, 2, 12, 0)
+    """
+    whole, frac = _months(days)
+    return whole + int(frac > 1e-9)
+
+
+def risk_at(hazard: np.ndarray, days: float) -> np.ndarray:
+    """Risk of an exit within ``days`` days from monthly hazards (fractional months interpolated).
+
+    Only the first :func:`risk_months` columns of ``hazard`` are read.
+    """
+    h = np.clip(np.asarray(hazard, dtype="float64"), 0.0, 1.0 - 1e-12)
+    whole, frac = _months(days)
+    months = float(days) / MONTH_DAYS
     if whole + (frac > 1e-9) > h.shape[1]:
         raise ValueError(f"{days} days need {months:.2f} months of hazards; {h.shape[1]} given.")
     log_s = np.log1p(-h[:, :whole]).sum(axis=1)
