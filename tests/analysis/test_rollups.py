@@ -127,6 +127,28 @@ def test_dominant_drivers_rank_by_people_then_points():
     assert out.loc[0, "dominant_drivers"] == "Handle time (3); Late changes (2)"  # the counts read in order
 
 
+def test_dominant_drivers_read_once_equal_those_of_each_groups_frame():
+    """The roll-up reads the driver columns once and takes each group's rows by position: the same
+    text as reading each group's own frame (teams interleaved, pooled, missing and text sizes)."""
+    from attrition.analysis._rollups import _assign, _dominant_drivers
+
+    rng = np.random.default_rng(3)
+    s = frame([7, 2, 9, 1, 12, 6], parents=["A", "A", "B", "B", "B", "A"], risk=None).sample(frac=1, random_state=4)
+    feats = np.array(["sched_late_changes_28d", "sched_late_changes_91d", "wl_aht_28d", "tenure_days",
+                      "abs_days_91d", "wl_aht_28d_vs_team"])
+    for k in (1, 2, 3):
+        s[f"driver_{k}_feature"] = rng.choice(feats, len(s))
+        s[f"driver_{k}_points"] = rng.choice([-2.0, 0.0, 0.5, 1.0, 3.0, np.nan], len(s))
+    s["driver_2_points"] = s["driver_2_points"].astype(object)
+    s.loc[s.index[:3], "driver_2_points"] = ["n/a", "2.5", None]
+    labels = {f: f.replace("_", " ") for f in feats}
+    out = rollup(s, min_group_size=5, parent="site", labels=labels)
+    display, _ = _assign(s, "team_id", 5, "site")
+    expected = {name: _dominant_drivers(g, labels, 3) for name, g in s.groupby(display.to_numpy(), sort=False)}
+    assert out["dominant_drivers"].tolist() == [expected[t] for t in out["team_id"]]
+    assert len(set(out["dominant_drivers"])) > 1
+
+
 def test_unknown_grouping_column():
     with pytest.raises(ConfigError, match="no 'site' column"):
         rollup(frame([5]), "site")

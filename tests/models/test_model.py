@@ -194,3 +194,21 @@ def test_monotone_constraints_hold_in_the_fitted_hazard_and_are_on_the_model_car
     assert (np.diff(np.vstack(margins), axis=0) <= 1e-12).all()
     card = model_card_markdown(medium_model)
     assert "constrained by assumption" in card and "`tenure_days`" in card
+
+
+def test_prepare_makes_every_numeric_column_float64_and_copies(medium_snapshots, medium_model):
+    rows = medium_snapshots.iloc[:30].copy()
+    numeric = [c for c in medium_model.feature_names_in_ if c not in medium_model.categories_]
+    ints, small, objs = numeric[:3], numeric[3:6], numeric[6:9]
+    for c in ints:
+        rows[c] = np.arange(len(rows), dtype="int32")
+    for c in small:
+        rows[c] = rows[c].astype("float32")
+    for c in objs:
+        rows[c] = rows[c].astype(object)
+    X = medium_model.prepare(rows)
+    assert all(X[c].dtype == np.float64 for c in numeric)
+    for c in numeric:
+        assert np.array_equal(X[c].to_numpy(), pd.to_numeric(rows[c]).astype("float64").to_numpy(), equal_nan=True)
+    X[numeric[-1]] = -1.0  # the matrix is a copy: the caller's frame is not touched
+    assert not (rows[numeric[-1]] == -1.0).all()

@@ -11,6 +11,7 @@ from scipy.stats import spearmanr
 
 from attrition import AttritionModel, Tables
 from attrition.models import MONTH_DAYS, cumulative_risk, monthly_label, risk_at
+from attrition.models._survival import risk_months
 from attrition.scoring import score_roster
 from attrition.snapshots import make_labels, population
 
@@ -34,6 +35,24 @@ def test_hazard_model_interface(medium_snapshots, medium_model):
     # the first rows are long-serving staff of the first month end, whose tenure splits are behind them)
     young = medium_model.predict_hazard(medium_snapshots[medium_snapshots["tenure_days"] < 180].head(100))
     assert not np.allclose(young[:, 0], young[:, -1])
+
+
+def test_risk_reads_only_the_horizons_months_bit_for_bit(medium_snapshots, medium_model):
+    """predict_risk predicts the months the horizon covers only: the same numbers as off the whole curve."""
+    rows = medium_snapshots.sample(300, random_state=0)
+    hazard = medium_model.predict_hazard(rows)
+    assert np.array_equal(medium_model.predict_risk(rows), risk_at(hazard, medium_model.horizon_days))
+    contrib = medium_model.contributions(rows)
+    assert np.array_equal(contrib.to_numpy(),
+                          medium_model.contributions(rows, risk=risk_at(hazard, 90)).to_numpy())
+    for days in (0, 1, 29.9, MONTH_DAYS, 45, 90, 2 * MONTH_DAYS, 180, 364.9, 365, 365.25):
+        k = risk_months(days)
+        assert np.array_equal(risk_at(hazard[:, :k], days), risk_at(hazard, days)), days
+        with pytest.raises(ValueError):
+            if k:
+                risk_at(hazard[:, :k - 1], days)
+            else:
+                raise ValueError
 
 
 def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):

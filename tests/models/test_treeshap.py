@@ -104,3 +104,16 @@ def test_the_check_covers_the_first_rows_each_features_extremes_and_infinite_row
     assert set(range(CHECK_ROWS)) <= set(rows)
     assert {50, 60, 70} <= set(rows)
     assert list(rows) == sorted(set(rows))
+
+
+def test_linear_trees_are_left_to_lightgbm_which_refuses_them(monkeypatch):
+    from attrition.models import _treeshap
+
+    X, y = _frame(600, seed=8)
+    X = X.drop(columns=["team"]).fillna(0.0)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4, "linear_tree": True},
+                        lgb.Dataset(X, y), 5)
+    assert _treeshap._linear(booster.dump_model())  # the dump has no model-wide flag: its leaves tell
+    monkeypatch.setattr(_treeshap, "_add_tree", lambda *a: pytest.fail("a linear tree went per pattern"))
+    with pytest.raises(lgb.basic.LightGBMError, match="linear trees"):  # LightGBM's own answer
+        pred_contrib(booster, X, min_rows=1, check=False)

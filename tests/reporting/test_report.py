@@ -478,3 +478,36 @@ def test_quickstart_ends_with_the_report_path(tmp_path, monkeypatch):
     assert "Has the model been right?" in html and "Model card" in html
     scores = pd.read_csv(tmp_path / "qs" / "scores.csv")
     assert not any(f">{e}<" in html for e in scores["employee_id"])
+
+
+def test_training_beeswarm_draws_a_fixed_sample_of_a_large_validation_set(monkeypatch, medium_snapshots,
+                                                                          medium_model):
+    """Above POINT_ROWS validation rows the beeswarm draws a seeded sample (named in its title);
+    the roll-up and the expected-vs-actual figure read every row, as before."""
+    from attrition.reporting import _report
+
+    labels = medium_model.feature_labels()
+    rows = medium_snapshots.loc[medium_model.validation_mask(medium_snapshots)]
+    full_figs, full_table = _report.training_artifacts(medium_model, medium_snapshots, labels)
+    monkeypatch.setattr(_report, "POINT_ROWS", 50)
+    figs, table = _report.training_artifacts(medium_model, medium_snapshots, labels)
+    figs2, _ = _report.training_artifacts(medium_model, medium_snapshots, labels)
+    pd.testing.assert_frame_equal(table, full_table)
+
+    def dots(fig):
+        return [len(c.get_offsets()) for c in fig.axes[0].collections if len(c.get_offsets())]
+
+    bees, full_bees = figs["plots/driver_beeswarm_validation.png"], full_figs["plots/driver_beeswarm_validation.png"]
+    # one dot per row and measure shown (shap draws the missing values apart, in grey)
+    shown = len(bees.axes[0].get_yticks())
+    assert sum(dots(bees)) == 50 * shown and sum(dots(full_bees)) == len(rows) * shown
+    assert f"a random sample of 50 of the {len(rows):,} validation rows" in bees._suptitle.get_text()
+    assert "sample" not in full_bees._suptitle.get_text()
+    def xs(fig):  # shap shuffles the drawing order of the dots itself: compare the points as sets
+        return [sorted(np.asarray(c.get_offsets())[:, 0].tolist()) for c in fig.axes[0].collections
+                if len(c.get_offsets())]
+
+    assert xs(bees) == xs(figs2["plots/driver_beeswarm_validation.png"])  # the same rows every time
+    ev = "plots/expected_vs_actual_leavers.png"
+    assert [line.get_ydata().tolist() for line in figs[ev].axes[0].lines] == \
+        [line.get_ydata().tolist() for line in full_figs[ev].axes[0].lines]

@@ -220,30 +220,44 @@ def _driver_parts(scores: pd.DataFrame) -> list[int]:
     return sorted(ks)
 
 
-def _dominant_drivers(frame: pd.DataFrame, labels: Mapping[str, str], top: int) -> str:
+def _driver_arrays(scores: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each driver's feature names (as text) and size (points, else contribution; ``NaN`` if not a number)."""
+    out = []
+    for k in _driver_parts(scores):
+        size_col = f"driver_{k}_points" if f"driver_{k}_points" in scores else f"driver_{k}_contribution"
+        out.append((scores[f"driver_{k}_feature"].astype(str).to_numpy(),
+                    pd.to_numeric(scores[size_col], errors="coerce").to_numpy(dtype="float64")))
+    return out
+
+
+def _dominant_drivers(frame: pd.DataFrame, labels: Mapping[str, str], top: int,
+                      drivers: list[tuple[np.ndarray, np.ndarray]] | None = None) -> str:
     """The measures that raise risk for the most people in the group (ties: more summed points first).
 
     Ranked by the count shown beside each measure, so the list reads in order.
+    ``drivers``: :func:`_driver_arrays` of ``frame``, when the caller has them.
     """
     totals: dict[str, float] = {}
     people: dict[str, set] = {}
     names: dict[str, str] = {}
-    for k in _driver_parts(frame):
-        feat = frame[f"driver_{k}_feature"].astype(str).to_numpy()
-        size_col = f"driver_{k}_points" if f"driver_{k}_points" in frame else f"driver_{k}_contribution"
-        size = pd.to_numeric(frame[size_col], errors="coerce").to_numpy(dtype="float64")
+    family: dict[str, str] = {}
+    for feat, size in (_driver_arrays(frame) if drivers is None else drivers):
         for i, (f, v) in enumerate(zip(feat, size, strict=True)):
             if not np.isfinite(v) or v <= 0:
                 continue
-            fam = feature_family(f)
+            fam = family.get(f)
+            if fam is None:
+                fam = family[f] = feature_family(f)
             totals[fam] = totals.get(fam, 0.0) + v
             people.setdefault(fam, set()).add(i)
-            names.setdefault(fam, measure_label(labels.get(f, f)))
+            if fam not in names:  # the first feature seen names the measure
+                names[fam] = measure_label(labels.get(f, f))
     ranked = sorted(totals, key=lambda f: (-len(people[f]), -totals[f]))[:top]
     return "; ".join(f"{names[f]} ({len(people[f])})" for f in ranked)
 
 
-def _stats(frame: pd.DataFrame, level: float, labels, top_drivers: int) -> dict:
+def _stats(frame: pd.DataFrame, level: float, labels, top_drivers: int,
+           drivers: list[tuple[np.ndarray, np.ndarray]] | None = None) -> dict:
     risk = pd.to_numeric(frame["attrition_risk"], errors="raise").to_numpy(dtype="float64")
     expected, low, high = poisson_binomial_interval(risk, level)
     out = {
@@ -261,7 +275,7 @@ def _stats(frame: pd.DataFrame, level: float, labels, top_drivers: int) -> dict:
         out["quiet_quitting_mean_index"] = round(
             float(pd.to_numeric(frame["quiet_quitting_index"], errors="coerce").mean()), 4)
     if _driver_parts(frame):
-        out["dominant_drivers"] = _dominant_drivers(frame, labels, top_drivers)
+        out["dominant_drivers"] = _dominant_drivers(frame, labels, top_drivers, drivers)
     return out
 
 
@@ -320,7 +334,10 @@ def rollup(
         labels = feature_labels()
     display, pooled_of = _assign(scores, by, min_group_size, parent)
     rows = []
-    for name, frame in scores.groupby(display.to_numpy(), sort=False):
+    groups = scores.groupby(display.to_numpy(), sort=False)
+    positions = groups.indices  # each group's rows, in the order the groupby gives its frame
+    drivers = _driver_arrays(scores)  # read once, not once per group
+    for name, frame in groups:
         if name == "(suppressed)":
             continue
         row = {by: name}
@@ -328,7 +345,8 @@ def rollup(
         if parent:
             pars = frame[parent].astype(object).unique()
             row[parent] = pars[0] if len(pars) == 1 else "(several)"
-        row.update(_stats(frame, level, labels, top_drivers))
+        pos = positions[name]
+        row.update(_stats(frame, level, labels, top_drivers, [(f[pos], v[pos]) for f, v in drivers]))
         row["pooled_groups"] = len(members) if members else 1
         rows.append(row)
     cols = [by] + ([parent] if parent else [])

@@ -77,6 +77,7 @@ from attrition.exceptions import (
     SchemaError,
 )
 from attrition.models._baselines import LogisticBaseline, TenureBaseline
+from attrition.models._curve import monthly_raw_scores
 from attrition.models._metrics import classification_metrics
 from attrition.models._survival import (
     CURVE_MONTHS,
@@ -86,6 +87,7 @@ from attrition.models._survival import (
     expected_months,
     monthly_label,
     risk_at,
+    risk_months,
 )
 from attrition.models._treeshap import pred_contrib
 from attrition.snapshots._build import bare_frame, feature_columns
@@ -1032,9 +1034,18 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     def _prepared_hazards(self, prepared: pd.DataFrame, months: int) -> np.ndarray:
         """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`)."""
-        cols = [self._calibrated(self._margin(advance_tenure(prepared, j * MONTH_DAYS)))
-                for j in range(months)]
+        cols = [self._calibrated(m) for m in self._monthly_margins(prepared, months)]
         return np.column_stack(cols) if cols else np.empty((len(prepared), 0))
+
+    def _monthly_margins(self, prepared: pd.DataFrame, months: int) -> list[np.ndarray]:
+        """``self._margin(advance_tenure(prepared, j * MONTH_DAYS))`` for ``j < months``, bit for bit,
+        the trees' part at about the cost of one prediction (:func:`monthly_raw_scores`)."""
+        raw = monthly_raw_scores(self.booster_, prepared, months)
+        margins = [np.ascontiguousarray(raw[j]) for j in range(int(months))]
+        if getattr(self, "init_model_", None) is not None:  # the logistic margin moves with tenure too
+            margins = [m + self._init_margin(advance_tenure(prepared, j * MONTH_DAYS))
+                       for j, m in enumerate(margins)]
+        return margins
 
     def _curve_months(self) -> int:
         longest = max([self.horizon_days, *self._spec().horizons])
@@ -1109,8 +1120,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         out.attrs = {}  # a bare matrix: pandas deep-copies attrs on every column access
         for col, cats in self.categories_.items():
             out[col] = pd.Categorical(out[col].astype(object).where(out[col].notna(), None), categories=cats)
-        for col in out.columns:
-            if col not in self.categories_:
+        float64 = np.dtype("float64")
+        for col in out.columns:  # a float64 column is already what this makes of it (a copy, above)
+            if col not in self.categories_ and out[col].dtype != float64:
                 out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
         return out
 
@@ -1133,7 +1145,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         quiet-quitting state) within the horizon."""
         self._check_fitted()
         if getattr(self, "kind_", "binary") == "hazard":
-            return risk_at(self._hazards(X, self._curve_months()), self.horizon_days)
+            # only the months the horizon covers: the later ones of the curve do not count
+            return risk_at(self._hazards(X, risk_months(self.horizon_days)), self.horizon_days)
         return self._calibrated(self._margin(self.prepare(X)))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -1169,7 +1182,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         contrib[:, -1] += b
         if getattr(self, "kind_", "binary") == "hazard":
             if risk is None:
-                risk = risk_at(self._prepared_hazards(prepared, self._curve_months()), self.horizon_days)
+                risk = risk_at(self._prepared_hazards(prepared, risk_months(self.horizon_days)), self.horizon_days)
             contrib = self._horizon_scale(contrib, risk)
         return pd.DataFrame(contrib, columns=[*self.feature_names_in_, "bias"], index=X.index)
 

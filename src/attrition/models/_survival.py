@@ -40,8 +40,10 @@ __all__ = [
     "monthly_label",
     "next_month_end",
     "advance_tenure",
+    "advanced_columns",
     "cumulative_risk",
     "risk_at",
+    "risk_months",
     "expected_months",
 ]
 
@@ -96,14 +98,34 @@ def advance_tenure(X: pd.DataFrame, days: float) -> pd.DataFrame:
     >>> advance_tenure(X, 61).round(3).to_dict("list")
     {'tenure_days': [121.0], 'early_tenure': [0.0], 'log_tenure': [4.804]}
     """
-    if days == 0 or "tenure_days" not in X.columns:
+    columns = advanced_columns(X, days)
+    if not columns:
         return X
     out = X.copy()
-    tenure = out["tenure_days"].to_numpy(dtype="float64") + float(days)
-    out["tenure_days"] = tenure
-    if "early_tenure" in out.columns:
+    for name, values in columns.items():
+        out[name] = values
+    return out
+
+
+def advanced_columns(X: pd.DataFrame, days: float) -> dict[str, np.ndarray]:
+    """The columns :func:`advance_tenure` replaces, by name, with their values ``days`` later.
+
+    Empty when nothing moves (``days == 0`` or no ``tenure_days``): every
+    other column, and these at ``days == 0``, keep ``X``'s own values.
+
+    >>> X = pd.DataFrame({"tenure_days": [60.0, np.nan], "early_tenure": [1.0, np.nan], "team": [1, 2]})
+    >>> {k: v.tolist() for k, v in advanced_columns(X, 31).items()}
+    {'tenure_days': [91.0, nan], 'early_tenure': [0.0, nan]}
+    >>> advanced_columns(X, 0)
+    {}
+    """
+    if days == 0 or "tenure_days" not in X.columns:
+        return {}
+    tenure = X["tenure_days"].to_numpy(dtype="float64") + float(days)
+    out = {"tenure_days": tenure}
+    if "early_tenure" in X.columns:
         out["early_tenure"] = np.where(np.isnan(tenure), np.nan, (tenure <= EARLY_TENURE_DAYS).astype("float64"))
-    if "log_tenure" in out.columns:
+    if "log_tenure" in X.columns:
         out["log_tenure"] = np.log1p(np.clip(tenure, 0, None))
     return out
 
@@ -114,12 +136,30 @@ def cumulative_risk(hazard: np.ndarray) -> np.ndarray:
     return 1.0 - np.cumprod(1.0 - h, axis=1)
 
 
-def risk_at(hazard: np.ndarray, days: float) -> np.ndarray:
-    """Risk of an exit within ``days`` days from monthly hazards (fractional months interpolated)."""
-    h = np.clip(np.asarray(hazard, dtype="float64"), 0.0, 1.0 - 1e-12)
+def _months(days: float) -> tuple[int, float]:
     months = float(days) / MONTH_DAYS
     whole = int(np.floor(months + 1e-9))
-    frac = months - whole
+    return whole, months - whole
+
+
+def risk_months(days: float) -> int:
+    """How many months of hazards :func:`risk_at` reads for ``days`` (the columns after them never count).
+
+    >>> risk_months(90), risk_months(2 * MONTH_DAYS), risk_months(365), risk_months(0)
+    (3, 2, 12, 0)
+    """
+    whole, frac = _months(days)
+    return whole + int(frac > 1e-9)
+
+
+def risk_at(hazard: np.ndarray, days: float) -> np.ndarray:
+    """Risk of an exit within ``days`` days from monthly hazards (fractional months interpolated).
+
+    Only the first :func:`risk_months` columns of ``hazard`` are read.
+    """
+    h = np.clip(np.asarray(hazard, dtype="float64"), 0.0, 1.0 - 1e-12)
+    whole, frac = _months(days)
+    months = float(days) / MONTH_DAYS
     if whole + (frac > 1e-9) > h.shape[1]:
         raise ValueError(f"{days} days need {months:.2f} months of hazards; {h.shape[1]} given.")
     log_s = np.log1p(-h[:, :whole]).sum(axis=1)

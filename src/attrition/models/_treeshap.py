@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from lightgbm.basic import _data_from_pandas
 
-__all__ = ["pred_contrib"]
+__all__ = ["pred_contrib", "exact_trees"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class _Tree:
         self.leaves: dict[int, dict] = {}
         root = info["tree_structure"]
         self.single = "split_index" not in root
+        self.value = float(root.get("leaf_value", 0.0)) if self.single else None  # a one-leaf tree's output
         if not self.single:
             self.root = self._walk(root)
 
@@ -93,17 +94,17 @@ def _goes_left(node: dict, x: np.ndarray) -> np.ndarray:
             as_int = np.where(ok, np.trunc(np.where(ok, x, 0.0)), -1.0)
         return ok & (as_int >= 0) & np.isin(as_int, np.asarray(cats, dtype="float64"))
     missing = node["missing_type"]
-    nan = np.isnan(x)
-    v = x if missing == "NaN" else np.where(nan, 0.0, x)
-    if missing == "Zero":
-        is_missing = (v >= -_ZERO) & (v <= _ZERO)
-    elif missing == "NaN":
-        is_missing = nan
-    else:
-        is_missing = np.zeros(len(x), dtype=bool)
+    threshold = float(node["threshold"])
+    default_left = bool(node["default_left"])
     with np.errstate(invalid="ignore"):
-        left = v <= float(node["threshold"])
-    return np.where(is_missing, bool(node["default_left"]), left)
+        left = x <= threshold  # NaN compares False
+    if missing == "NaN":  # NaN takes the default side; everything else compares
+        return left | np.isnan(x) if default_left else left
+    if missing == "Zero":  # NaN reads as 0.0; zeros take the default side
+        is_missing = np.isnan(x) | ((x >= -_ZERO) & (x <= _ZERO))
+        return np.where(is_missing, default_left, left)
+    # no missing type: NaN reads as 0.0 and compares as 0.0
+    return left | np.isnan(x) if 0.0 <= threshold else left
 
 
 class _Path:
@@ -259,6 +260,23 @@ def _add_tree(tree: _Tree, XT: np.ndarray, phiT: np.ndarray) -> None:
             acc += ordered[j].take(inverse)
 
 
+def _text_arrays(booster, num_iteration: int, key: str) -> dict[int, np.ndarray]:
+    """One array of every tree of the model text (``threshold``, ``leaf_value``, ...), by tree index.
+
+    The model text writes every number exactly (17 significant digits, ``inf``
+    as ``inf``), in ``split_index`` (or ``leaf_index``) order.
+    """
+    out: dict[int, np.ndarray] = {}
+    tree = None
+    prefix = f"{key}="
+    for line in booster.model_to_string(num_iteration=num_iteration).splitlines():
+        if line.startswith("Tree="):
+            tree = int(line[5:])
+        elif tree is not None and line.startswith(prefix):
+            out[tree] = np.array([float(v) for v in line[len(prefix):].split()], dtype="float64")
+    return out
+
+
 def _exact_thresholds(booster, num_iteration: int) -> dict[int, np.ndarray]:
     """Each tree's split thresholds as LightGBM holds them, by tree index.
 
@@ -267,14 +285,34 @@ def _exact_thresholds(booster, num_iteration: int) -> dict[int, np.ndarray]:
     split; the model text writes every threshold exactly (``inf`` included),
     in ``split_index`` order.
     """
-    out: dict[int, np.ndarray] = {}
-    tree = None
-    for line in booster.model_to_string(num_iteration=num_iteration).splitlines():
-        if line.startswith("Tree="):
-            tree = int(line[5:])
-        elif tree is not None and line.startswith("threshold="):
-            out[tree] = np.array([float(v) for v in line[10:].split()], dtype="float64")
-    return out
+    return _text_arrays(booster, num_iteration, "threshold")
+
+
+def exact_trees(booster, dump: dict, num_iteration: int) -> list[_Tree]:
+    """The trees of ``dump`` (``booster.dump_model(num_iteration=...)``) with LightGBM's exact numbers.
+
+    Numerical thresholds and leaf values come from the model text (see
+    :func:`_exact_thresholds`); categorical thresholds stay the dump's
+    category lists. Tree order is LightGBM's.
+    """
+    thresholds = _exact_thresholds(booster, num_iteration)
+    leaf_values = _text_arrays(booster, num_iteration, "leaf_value")
+    trees = []
+    for info in dump["tree_info"]:
+        tree = _Tree(info)
+        index = int(info["tree_index"])
+        values = leaf_values[index]
+        if tree.single:
+            tree.value = float(values[0])
+        else:
+            exact = thresholds[index]
+            for k, node in tree.nodes.items():
+                if node["decision_type"] != "==":  # categorical thresholds are category lists
+                    node["threshold"] = float(exact[k])
+            for k, leaf in tree.leaves.items():
+                leaf["leaf_value"] = float(values[k])
+        trees.append(tree)
+    return trees
 
 
 def _check_rows(matrix: np.ndarray) -> np.ndarray:
@@ -296,8 +334,18 @@ def _check_rows(matrix: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(picks).astype(np.int64))
 
 
+def _linear(dump: dict) -> bool:
+    """Whether any tree is a linear tree (its leaves carry ``leaf_const``; the dump has no model-wide flag)."""
+    def linear(node: dict) -> bool:
+        if "split_index" not in node:
+            return "leaf_const" in node
+        return linear(node["left_child"]) or linear(node["right_child"])
+
+    return any(linear(info["tree_structure"]) for info in dump["tree_info"])
+
+
 def _supported(dump: dict) -> bool:
-    if int(dump.get("num_tree_per_iteration", 1)) != 1 or dump.get("linear_tree", False):
+    if int(dump.get("num_tree_per_iteration", 1)) != 1 or _linear(dump):
         return False
     for info in dump["tree_info"]:
         if int(info.get("num_leaves", 1)) - 1 > _MAX_NODES:
@@ -361,14 +409,8 @@ def pred_contrib(booster, X: pd.DataFrame | np.ndarray, *, check: bool = True,
     XT = np.ascontiguousarray(matrix.T)
     phiT = np.zeros((n_features + 1, n), dtype="float64")
     phiT[n_features] = reference[0, n_features]  # the expected value: the same for every row
-    thresholds = _exact_thresholds(booster, num_iteration)
-    for info in dump["tree_info"]:
-        tree = _Tree(info)
+    for tree in exact_trees(booster, dump, num_iteration):
         if not tree.single:
-            exact = thresholds[int(info["tree_index"])]
-            for k, node in tree.nodes.items():
-                if node["decision_type"] != "==":  # categorical thresholds are category lists
-                    node["threshold"] = float(exact[k])
             _add_tree(tree, XT, phiT)
     out = np.ascontiguousarray(phiT.T)
     if check and not np.array_equal(out[rows], reference, equal_nan=True):

@@ -71,7 +71,7 @@ from attrition.reporting._templates import render_template
 from attrition.snapshots._spec import feature_labels
 
 __all__ = ["build_report", "write_report", "write_text", "figure_to_data_uri", "report_pseudonyms",
-           "training_artifacts", "render_template"]
+           "training_artifacts", "render_template", "POINT_ROWS", "point_sample", "point_sample_note"]
 
 log = logging.getLogger(__name__)
 
@@ -437,6 +437,44 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 # ---------------------------------------------------------------- MLflow artefacts
+#: The most rows a training run's beeswarm draws (one dot per row and measure): a larger validation set
+#: is drawn on a fixed random sample of this many rows; every aggregate and table uses every row.
+POINT_ROWS = 2000
+
+
+def point_sample(n: int, limit: int | None = None, seed: int = 0) -> np.ndarray:
+    """Positions of the rows a figure of individual points draws: all ``n``, or ``limit`` of them
+    (default :data:`POINT_ROWS`).
+
+    The sample is drawn without replacement by a generator of fixed ``seed``
+    (the same rows on every run of the same data) and kept in row order.
+
+    Examples
+    --------
+    >>> point_sample(5).tolist()
+    [0, 1, 2, 3, 4]
+    >>> s = point_sample(10_000, limit=3)
+    >>> s.tolist() == point_sample(10_000, limit=3).tolist(), len(s), bool((s[1:] > s[:-1]).all())
+    (True, 3, True)
+    """
+    limit = POINT_ROWS if limit is None else int(limit)
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def point_sample_note(n: int, limit: int | None = None) -> str | None:
+    """What a figure drawn on :func:`point_sample` shows of ``n`` rows (``None``: every row).
+
+    >>> point_sample_note(100) is None
+    True
+    >>> point_sample_note(8123)
+    'a random sample of 2,000 of the 8,123 validation rows'
+    """
+    limit = POINT_ROWS if limit is None else int(limit)
+    return None if n <= limit else f"a random sample of {limit:,} of the {n:,} validation rows"
+
+
 def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str], *, min_group_size: int = 5,
                        contributions: pd.DataFrame | None = None,
                        risk: np.ndarray | None = None) -> tuple[dict, pd.DataFrame]:
@@ -462,7 +500,9 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     -------
     figures : dict of str to Figure
         shap's beeswarm of the validation months
-        (``plots/driver_beeswarm_validation.png``) and expected vs actual
+        (``plots/driver_beeswarm_validation.png``; of :data:`POINT_ROWS` of
+        them, a fixed random sample named in its title, when there are more)
+        and expected vs actual
         leavers by month over every labelled month
         (``plots/expected_vs_actual_leavers.png``; for the quiet-quitting
         model, entries into the state: ``plots/expected_vs_actual_qq_entries.png``).
@@ -480,9 +520,13 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     risk = model.predict_risk(known) if risk is None else np.asarray(risk, dtype="float64")
     if contributions is None:
         contributions = model.contributions(rows)
+    # One dot per row and measure: a large validation set is drawn on a fixed sample of its rows.
+    pick, note = point_sample(len(rows)), point_sample_note(len(rows))
+    explained = (risk_points_explanation(model, rows, labels, contributions=contributions) if note is None
+                 else risk_points_explanation(model, rows.iloc[pick], labels, contributions=contributions.iloc[pick]))
     figures = {
         "plots/driver_beeswarm_validation.png": beeswarm_figure(
-            risk_points_explanation(model, rows, labels, contributions=contributions)),
+            explained, title="What drives risk across everyone scored" + (f" ({note})" if note else "")),
     }
     if getattr(model, "target", "attrition") == "quiet_quitting":  # entries, not leavers
         figures["plots/expected_vs_actual_qq_entries.png"] = expected_vs_actual_figure(

@@ -43,7 +43,7 @@ from attrition.models._flat_survival import FlatSurvivalModel
 from attrition.models._model import AttritionModel
 from attrition.reporting._model_card import model_card_markdown
 from attrition.reporting._plots import calibration_figure, close_figure, driver_importance_figure
-from attrition.reporting._report import training_artifacts
+from attrition.reporting._report import point_sample_note, training_artifacts
 from attrition.snapshots._build import bare_frame
 from attrition.snapshots._quiet_quitting import prevalence_by_month, quiet_quitting_index
 from attrition.tracking._model_cache import (
@@ -56,6 +56,7 @@ from attrition.tracking._model_cache import (
     write_missing,
     write_resolved,
 )
+from attrition.tracking._store_template import create_sqlite_store
 
 if TYPE_CHECKING:
     from mlflow.models import ModelSignature
@@ -106,14 +107,10 @@ def _create_sqlite_store(uri: str, artifact_root: str) -> None:
 
     MLflow creates the ``Default`` experiment with the tables; left to itself it
     puts that experiment's artefacts under the working directory (``./mlruns``).
+    The migrated tables come from a template in the user cache when possible
+    (:func:`attrition.tracking._store_template.create_sqlite_store`).
     """
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    try:
-        store = SqlAlchemyStore(uri, artifact_root)
-        store.engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - MLflow itself then reports what is wrong with the store
-        log.debug("Could not create the SQLite store %s here: %s", uri, exc)
+    create_sqlite_store(Path(uri[len("sqlite:///"):]), artifact_root)
 
 
 def setup_tracking(tracking_uri: str | None = None, experiment: str = "attrition") -> str:
@@ -229,6 +226,23 @@ def _log_explanations(model: AttritionModel, snapshots: pd.DataFrame, labels: Ma
         path = Path(tmp) / "team_rollup_last_validation_month.csv"
         table.to_csv(path, index=False)
         mlflow.log_artifact(str(path), "rollups")
+
+
+def _figures_note(n_valid: int) -> str:
+    """The model card's lines on the run's figures drawn on a sample of the ``n_valid`` validation rows.
+
+    >>> _figures_note(100)
+    ''
+    >>> print(_figures_note(5000).strip().splitlines()[0])
+    ## Figures of this run
+    """
+    note = point_sample_note(n_valid)
+    if note is None:
+        return ""
+    return ("\n## Figures of this run\n"
+            f"- shap's beeswarm (`plots/driver_beeswarm_validation.png`) draws {note} (a fixed seed: the "
+            "same rows on every run of the same data); every other figure, metric and table of the run "
+            "uses every row.\n")
 
 
 def _log_fairness(model: AttritionModel, rows: pd.DataFrame, tables: Tables,
@@ -456,7 +470,8 @@ def log_training_run(
         _log_figures(model, rows, labels, contributions, risk_valid)
         _log_explanations(model, snapshots, labels, contributions, risk)
         audit = _log_fairness(model, rows, tables, fairness_thresholds, risk_valid)
-        mlflow.log_text(model_card_markdown(model, fingerprint=fingerprint, fairness=audit), "model_card.md")
+        mlflow.log_text(model_card_markdown(model, fingerprint=fingerprint, fairness=audit)
+                        + _figures_note(len(rows)), "model_card.md")
         model_uri = log_model(model, example)
         result = TrainingRun(run_id=run.info.run_id, model_uri=model_uri, tracking_uri=uri, fairness=audit)
     if register:
