@@ -62,6 +62,66 @@ def test_contributions_sum_to_the_horizon_risk(medium_snapshots, medium_model):
     np.testing.assert_allclose(p, medium_model.predict_risk(rows), atol=1e-9)
 
 
+_TENURE_FEATURES = ("tenure_days", "log_tenure", "early_tenure")
+
+
+def test_horizon_contributions_keep_the_hazards_signs(medium_snapshots, medium_model):
+    """Restated on the horizon risk, every feature but tenure keeps its hazard contribution's sign
+    and proportions (one positive factor per row, bounded by the horizon map's slopes), and the
+    months ahead (tenure growing along the curve) go to the tenure measure alone. Scaling that
+    difference onto every feature flipped all signs of some rows and blew up rows whose features
+    summed to almost nothing."""
+    from attrition.models._treeshap import pred_contrib
+
+    model = medium_model
+    rows = medium_snapshots.iloc[::7]
+    out = model.contributions(rows)
+    prepared = model.prepare(rows)
+    a, b = model.calibration_
+    hazard = pred_contrib(model.booster_, prepared) * a
+    names = list(model.feature_names_in_)
+    others = [i for i, c in enumerate(names) if c not in _TENURE_FEATURES]
+    h, o = hazard[:, others], out.to_numpy()[:, others]
+    assert (np.sign(o) == np.sign(h)).all()
+    # one factor per row, the same for every (non-tenure) feature: the slope of the horizon map
+    moved = np.abs(h) > 1e-6
+    ratio = np.where(moved, o / np.where(moved, h, 1.0), np.nan)
+    spread = np.nanmax(ratio, axis=1) - np.nanmin(ratio, axis=1)
+    assert np.nanmax(spread) < 1e-9
+    months = model.horizon_days / MONTH_DAYS
+    assert np.nanmin(ratio) > min(1.0, months) - 1e-6 and np.nanmax(ratio) < max(1.0, months) + 1e-6
+    # the bias is the horizon risk of the constant bias hazard, the same for every row
+    assert np.ptp(out["bias"].to_numpy()) < 1e-12
+    # and the whole still adds up to the horizon risk
+    p = 1 / (1 + np.exp(-out.sum(axis=1).to_numpy()))
+    np.testing.assert_allclose(p, model.predict_risk(rows), atol=1e-9)
+
+
+def test_horizon_contributions_when_the_features_sum_to_nothing(medium_snapshots, medium_model):
+    """A row whose features move the monthly hazard by (almost) nothing: no feature is blown up,
+    and what the months ahead add is the tenure measure's."""
+    model = medium_model
+    rows = medium_snapshots.head(50)
+    n = len(rows)
+    k = len(model.feature_names_in_)
+    rng = np.random.default_rng(0)
+    contrib = np.zeros((n, k + 1))
+    contrib[:, -1] = np.log(0.02 / 0.98)
+    tiny = rng.normal(0.0, 1e-8, (n, k))
+    tiny[:, 0] = -tiny[:, 1:].sum(axis=1) + rng.normal(0, 3e-8, n)  # the features cancel out
+    contrib[:, :k] = tiny
+    risk = model.predict_risk(rows)
+    out = model._horizon_scale(contrib, risk)
+    months = model.horizon_days / MONTH_DAYS
+    names = list(model.feature_names_in_)
+    tenure = next(names.index(c) for c in _TENURE_FEATURES if c in names)
+    others = [i for i in range(k) if i != tenure]
+    assert np.abs(out[:, others]).max() <= max(1.0, months) * 1e-7
+    target = np.log(risk) - np.log1p(-risk)
+    np.testing.assert_allclose(out.sum(axis=1), target, atol=1e-9)
+    np.testing.assert_allclose(out[:, tenure], target - out[:, -1], atol=1e-6)
+
+
 def test_risks_agree_with_the_simulators_truth(medium, medium_snapshots, medium_model):
     """At every horizon the mean predicted risk on the latest months agrees with the simulator's
     true risk, and the ranking follows the truth.

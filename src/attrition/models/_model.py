@@ -1187,14 +1187,31 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(contrib, columns=[*self.feature_names_in_, "bias"], index=X.index)
 
     def _horizon_scale(self, contrib: np.ndarray, risk: np.ndarray) -> np.ndarray:
-        """Hazard log-odds contributions rescaled to sum to the log-odds of ``predict_risk``.
+        """Hazard log-odds contributions restated on the log-odds of the horizon risk ``risk``.
 
         TreeSHAP is exact on the monthly hazard's calibrated logit ``z = bias +
-        sum(phi)``. Each row's contributions are multiplied by one factor,
-        ``(logit(risk) - logit(risk_bias)) / (z - bias)`` (``risk_bias`` the
-        horizon risk of the constant hazard ``sigmoid(bias)``), so their
-        proportions and signs are the hazard's and ``bias' + sum = logit(risk)``:
-        the drivers' probability points are points of the horizon risk.
+        sum(phi)`` at the as-of date. Two things take that to the risk within
+        the horizon, ``logit(risk)``:
+
+        * **The horizon.** Held for the whole horizon, the hazard ``sigmoid(z)``
+          gives the horizon log-odds ``H(z)`` (``H`` increasing). Every
+          feature's contribution is multiplied by one positive factor per row,
+          ``(H(z) - H(bias)) / (z - bias)`` (the slope of ``H`` between the
+          two; ``H'(z)`` when they coincide), and the bias becomes ``H(bias)``:
+          signs and proportions stay the hazard's, and the factor lies between
+          the smallest and the largest slope of ``H`` (about 1 to the number of
+          months).
+        * **The months ahead.** Along the curve tenure grows (the other
+          features keep their as-of values), so ``logit(risk)`` differs from
+          ``H(z)``; that difference is tenure's doing and is added to the
+          tenure measure (``tenure_days``, else ``log_tenure`` or
+          ``early_tenure``; the bias when the model has none of them).
+
+        So ``bias + sum = logit(risk)`` for every row, and the drivers'
+        probability points are points of the horizon risk. (Scaling the whole
+        difference onto the features instead, as before, flipped every sign of
+        a row whose months ahead moved the risk against its features and blew
+        the points up where the features summed to almost nothing.)
         """
         m = self.horizon_days / MONTH_DAYS
 
@@ -1208,15 +1225,21 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         r = np.clip(np.asarray(risk, dtype="float64"), 1e-12, 1 - 1e-12)
         target = np.log(r) - np.log1p(-r)
         new_bias = horizon_logit(bias)
+        at_z = horizon_logit(z)
         dz = z - bias
         eps = 1e-6
         slope = (horizon_logit(z + eps) - horizon_logit(z - eps)) / (2 * eps)
-        small = np.abs(dz) < 1e-9
-        factor = np.where(small, slope, (target - new_bias) / np.where(small, 1.0, dz))
+        # H is increasing, so the secant slope is positive; where z and bias (nearly) coincide
+        # or rounding leaves a secant of the wrong sign, the slope at z stands in.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            secant = (at_z - new_bias) / dz
+        factor = np.where((np.abs(dz) < 1e-6) | ~(secant > 0), slope, secant)
         out = contrib * factor[:, None]
         out[:, -1] = new_bias
-        # Rows whose features sum to nothing keep the difference in the bias (tenure alone moves them).
-        out[small, -1] = target[small]
+        ahead = target - out.sum(axis=1)  # the months ahead: tenure advancing along the curve
+        tenure = next((self.feature_names_in_.index(c) for c in ("tenure_days", "log_tenure", "early_tenure")
+                       if c in self.feature_names_in_), None)
+        out[:, -1 if tenure is None else tenure] += ahead
         return out
 
     # ------------------------------------------------------------ persist
