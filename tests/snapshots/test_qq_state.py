@@ -18,7 +18,6 @@ from attrition.snapshots import (
     quiet_quitting_index,
     quiet_quitting_prevalence_interval,
 )
-from attrition.snapshots._quiet_quitting import _signals
 from attrition.snapshots._qq_state import (
     _VAR_FLOOR,
     _Z_CLIP,
@@ -38,6 +37,7 @@ from attrition.snapshots._qq_state import (
     filtered_probability,
     fit_hmm,
 )
+from attrition.snapshots._quiet_quitting import _signals
 
 
 def _panel(seed: int, n: int = 120, T: int = 14, shift: float = 1.5):

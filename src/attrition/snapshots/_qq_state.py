@@ -253,6 +253,7 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
     A = np.array([[0.95, 0.05], [0.15, 0.85]])
     pi = np.array([0.85, 0.15])
     previous = -np.inf
+    gamma_u1 = None  # the unknown rows' posterior: set by each E-step, read by the next M-step
     for it in range(1, max_iter + 1):
         # M-step: sums over the known person-months, in order
         np.multiply(gamma, u, out=w)
