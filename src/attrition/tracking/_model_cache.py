@@ -52,10 +52,14 @@ def model_cache_dir() -> Path | None:
     """The model cache folder (``models/`` in :func:`attrition.data._cache.cache_root`), or ``None`` when off.
 
     >>> import os
+    >>> before = os.environ.get("ATTRITION_CACHE_DIR")
     >>> os.environ["ATTRITION_CACHE_DIR"] = "/tmp/attrition-cache-doctest"
     >>> str(model_cache_dir())
     '/tmp/attrition-cache-doctest/models'
-    >>> del os.environ["ATTRITION_CACHE_DIR"]
+    >>> if before is None:
+    ...     del os.environ["ATTRITION_CACHE_DIR"]
+    ... else:
+    ...     os.environ["ATTRITION_CACHE_DIR"] = before
     """
     root = cache_root()
     return None if root is None else root / "models"
@@ -180,6 +184,7 @@ def write_missing(tracking_uri: str, uri: str, stamp: list[int] | None, message:
     """Remember that the registry knew no ``uri`` (with its ``message``) while the store had ``stamp``.
 
     >>> import os, tempfile
+    >>> before = os.environ.get("ATTRITION_CACHE_DIR")
     >>> os.environ["ATTRITION_CACHE_DIR"] = tempfile.mkdtemp()
     >>> db = os.path.join(tempfile.mkdtemp(), "mlflow.db")
     >>> open(db, "w").close()
@@ -190,6 +195,9 @@ def write_missing(tracking_uri: str, uri: str, stamp: list[int] | None, message:
     ...     _ = fh.write("x")
     >>> read_missing(f"sqlite:///{db}", "models:/x@champion") is None
     True
-    >>> del os.environ["ATTRITION_CACHE_DIR"]
+    >>> if before is None:
+    ...     del os.environ["ATTRITION_CACHE_DIR"]
+    ... else:
+    ...     os.environ["ATTRITION_CACHE_DIR"] = before
     """
     _write_entry(tracking_uri, uri, stamp, {"missing": message})

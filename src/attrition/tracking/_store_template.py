@@ -54,13 +54,17 @@ def template_path(head: str) -> Path | None:
     """Where the migrated, empty store of these versions and schema ``head`` is kept (``None``: cache off).
 
     >>> import os
+    >>> before = os.environ.get("ATTRITION_CACHE_DIR")
     >>> os.environ["ATTRITION_CACHE_DIR"] = "/tmp/attrition-cache-doctest"
     >>> p = template_path("abc123")
     >>> (p.parent.name, p.suffix)
     ('mlflow-store', '.db')
     >>> p == template_path("abc123") != template_path("def456")
     True
-    >>> del os.environ["ATTRITION_CACHE_DIR"]
+    >>> if before is None:
+    ...     del os.environ["ATTRITION_CACHE_DIR"]
+    ... else:
+    ...     os.environ["ATTRITION_CACHE_DIR"] = before
     """
     root = cache_root()
     if root is None:
