@@ -161,11 +161,19 @@ def test_shap_package_agrees_with_lightgbm_treeshap(medium_model, scoring_rows):
     np.testing.assert_allclose(exp.values, contrib[medium_model.feature_names_in_].to_numpy(), atol=1e-10)
     a, b = medium_model.calibration_
     raw = np.asarray(shap.TreeExplainer(medium_model.booster_).shap_values(medium_model.prepare(scoring_rows)))
-    # The hazard model scales each row's TreeSHAP by one factor (points of the horizon risk, see
-    # AttritionModel.contributions): the shap package's values times that factor, row by row.
+    # The hazard model scales each row's TreeSHAP by one positive factor (points of the horizon
+    # risk, see AttritionModel.contributions) and counts the months ahead to tenure: every other
+    # feature is the shap package's value times that factor, row by row.
     scaled = a * raw
-    factor = exp.values.sum(axis=1) / scaled.sum(axis=1)
-    np.testing.assert_allclose(exp.values, factor[:, None] * scaled, atol=1e-6)
+    names = list(medium_model.feature_names_in_)
+    others = [i for i, c in enumerate(names) if c not in ("tenure_days", "log_tenure", "early_tenure")]
+    assert len(others) < len(names)  # the medium model has tenure features
+    values, scaled = exp.values[:, others], scaled[:, others]
+    pick = np.argmax(np.abs(scaled), axis=1)
+    at = np.arange(len(scaled))
+    factor = values[at, pick] / scaled[at, pick]
+    assert (factor > 0).all()
+    np.testing.assert_allclose(values, factor[:, None] * scaled, atol=1e-6)
     logit = np.log(medium_model.predict_risk(scoring_rows)) - np.log1p(-medium_model.predict_risk(scoring_rows))
     np.testing.assert_allclose(exp.base_values + exp.values.sum(axis=1), logit, atol=1e-8)
 
