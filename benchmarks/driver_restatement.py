@@ -25,17 +25,9 @@ import numpy as np
 
 from attrition.data import load_tables
 from attrition.models import MONTH_DAYS
-from attrition.models._survival import risk_at
+from attrition.models._survival import TENURE_COLUMNS, horizon_logit, risk_at
 from attrition.models._treeshap import pred_contrib
 from attrition.tracking import load_model
-
-TENURE = ("tenure_days", "log_tenure", "early_tenure")
-
-
-def horizon_logit(z: np.ndarray, months: float) -> np.ndarray:
-    log_s = months * np.log1p(-1.0 / (1.0 + np.exp(-z)))
-    r = np.clip(-np.expm1(log_s), 1e-12, 1 - 1e-12)
-    return np.log(r) - np.log1p(-r)
 
 
 def main() -> None:
@@ -61,7 +53,7 @@ def main() -> None:
     old = np.where(np.abs(dz) < 1e-9, np.nan, old)
     new = model.contributions(rows, risk=risk).to_numpy()
     names = list(model.feature_names_in_)
-    others = [i for i, c in enumerate(names) if c not in TENURE]
+    others = [i for i, c in enumerate(names) if c not in TENURE_COLUMNS]
     n = len(rows)
     print(f"{n:,} people employed on {a.as_of}; horizon {model.horizon_days} days, {len(model.booster_.dump_model()['tree_info'])} trees")
     print(f"old proportional factor: negative (every driver's sign flipped) on {int((old < 0).sum()):,} rows "

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from attrition.features import history_phrase
+from attrition.models._survival import TENURE_COLUMNS
 
 __all__ = [
     "probability_points",
@@ -303,7 +304,7 @@ def _format_value(value) -> str:
     return str(value)
 
 
-_TENURE = frozenset({"tenure_days", "log_tenure", "early_tenure"})
+_TENURE = frozenset(TENURE_COLUMNS)
 
 
 def feature_family(name: str) -> str:

@@ -82,9 +82,11 @@ from attrition.models._metrics import classification_metrics
 from attrition.models._survival import (
     CURVE_MONTHS,
     MONTH_DAYS,
+    TENURE_COLUMNS,
     advance_tenure,
     cumulative_risk,
     expected_months,
+    horizon_logit,
     monthly_label,
     risk_at,
     risk_months,
@@ -1214,21 +1216,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         the points up where the features summed to almost nothing.)
         """
         m = self.horizon_days / MONTH_DAYS
-
-        def horizon_logit(z):
-            log_s = m * np.log1p(-1.0 / (1.0 + np.exp(-z)))
-            r = np.clip(-np.expm1(log_s), 1e-12, 1 - 1e-12)
-            return np.log(r) - np.log1p(-r)
-
         bias = contrib[:, -1]
         z = contrib.sum(axis=1)
         r = np.clip(np.asarray(risk, dtype="float64"), 1e-12, 1 - 1e-12)
         target = np.log(r) - np.log1p(-r)
-        new_bias = horizon_logit(bias)
-        at_z = horizon_logit(z)
+        new_bias = horizon_logit(bias, m)
+        at_z = horizon_logit(z, m)
         dz = z - bias
         eps = 1e-6
-        slope = (horizon_logit(z + eps) - horizon_logit(z - eps)) / (2 * eps)
+        slope = (horizon_logit(z + eps, m) - horizon_logit(z - eps, m)) / (2 * eps)
         # H is increasing, so the secant slope is positive; where z and bias (nearly) coincide
         # or rounding leaves a secant of the wrong sign, the slope at z stands in.
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1237,7 +1233,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         out = contrib * factor[:, None]
         out[:, -1] = new_bias
         ahead = target - out.sum(axis=1)  # the months ahead: tenure advancing along the curve
-        tenure = next((self.feature_names_in_.index(c) for c in ("tenure_days", "log_tenure", "early_tenure")
+        tenure = next((self.feature_names_in_.index(c) for c in TENURE_COLUMNS
                        if c in self.feature_names_in_), None)
         out[:, -1 if tenure is None else tenure] += ahead
         return out

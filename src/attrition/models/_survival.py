@@ -54,6 +54,9 @@ CURVE_MONTHS: int = 12
 #: Tenure at or below which ``early_tenure`` is 1 (:class:`attrition.features.TenureFeatures`).
 EARLY_TENURE_DAYS: float = 90.0
 
+#: The features :func:`advance_tenure` moves along the curve (the only ones the months ahead change).
+TENURE_COLUMNS: tuple[str, ...] = ("tenure_days", "log_tenure", "early_tenure")
+
 
 def next_month_end(as_of) -> np.ndarray:
     """The month end after each as-of date (the end of the hazard's month).
@@ -140,6 +143,18 @@ def _months(days: float) -> tuple[int, float]:
     months = float(days) / MONTH_DAYS
     whole = int(np.floor(months + 1e-9))
     return whole, months - whole
+
+
+def horizon_logit(z, months: float) -> np.ndarray:
+    """Log-odds of an exit within ``months`` months at a constant monthly hazard ``sigmoid(z)``
+    (clipped to ``[1e-12, 1 - 1e-12]``): increasing in ``z``.
+
+    >>> float(horizon_logit(0.0, 1.0)), round(float(horizon_logit(-3.0, 3.0)), 3)
+    (0.0, -1.852)
+    """
+    log_s = months * np.log1p(-1.0 / (1.0 + np.exp(-np.asarray(z, dtype="float64"))))
+    r = np.clip(-np.expm1(log_s), 1e-12, 1 - 1e-12)
+    return np.log(r) - np.log1p(-r)
 
 
 def risk_months(days: float) -> int:
