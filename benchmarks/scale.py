@@ -39,7 +39,7 @@ so that one step's memory never hides another's:
     command-line process into a new SQLite store, with no cached models or
     fingerprints: wall time and peak RSS (that child's own, from
     ``os.wait4``). MLflow's migrated store template is made before, untimed
-    (it is made once per MLflow version, on the first store ever; about 4 s).
+    (it is made once per MLflow version, on the first store ever).
 ``cli_score``
     ``attrition score --data DIR --as-of <last month end> --model
     models:/NAME@champion`` (three drivers, both models), as a fresh process,
