@@ -86,6 +86,20 @@ def test_hmm_recovers_the_chain_of_a_known_panel(panel_params):
     assert p.mean() == pytest.approx(state.mean(), rel=0.25)
 
 
+@pytest.mark.parametrize("max_iter", [0, -1, 2.5, True])
+@pytest.mark.parametrize("method", ["mixture", "hmm"])
+def test_fit_hmm_refuses_fewer_than_one_iteration(method, max_iter):
+    x, ids, order, _ = _panel(0)
+    with pytest.raises(ValueError, match="max_iter must be a whole number"):
+        fit_hmm(x, ids, order, [f"m{i}" for i in range(x.shape[1])], method=method, max_iter=max_iter)
+
+
+def test_fit_hmm_stops_after_one_iteration_when_asked():
+    x, ids, order, _ = _panel(0)
+    params = fit_hmm(x, ids, order, [f"m{i}" for i in range(x.shape[1])], method="mixture", max_iter=1)
+    assert params["iterations"] == 1
+
+
 def test_prevalence_interval_covers_and_is_zero_without_anyone_in_the_state():
     none = quiet_quitting_prevalence_interval(np.zeros(200))
     assert none["prevalence"] == 0 and none["high"] == 0

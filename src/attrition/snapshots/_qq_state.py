@@ -451,6 +451,8 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
     """
     if method not in ("hmm", "mixture", "hmm_joint"):
         raise ValueError(f"method must be 'hmm' or 'mixture', got {method!r}.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be a whole number of EM iterations, at least 1; got {max_iter!r}.")
     if method == "hmm":
         # Two stages: the emissions month by month (a mixture), then the chain on top.
         params = fit_hmm(x, ids, order, names, method="mixture", dof=dof, initial_state=initial_state,
