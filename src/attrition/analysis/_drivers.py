@@ -48,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ _PLAIN = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def plain_label(label: str) -> str:
     """A feature label in an HR partner's words: no units in brackets, no statistics jargon.
 
