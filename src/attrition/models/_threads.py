@@ -1,4 +1,4 @@
-"""How many OpenMP and BLAS threads LightGBM, scikit-learn and numpy use while a job runs.
+"""How many OpenMP threads LightGBM (and scikit-learn) use while a job runs.
 
 A contact centre's snapshot frame is tens of thousands of rows, and the models
 are small (4 to 15 leaves a tree): each boosting round is tens of milliseconds of
@@ -10,14 +10,6 @@ agents fitted both models in 47 s of CPU with LightGBM's default threads and in
 metrics (benchmarks/README.md, issue 16, fifth round). LightGBM's
 ``force_col_wise`` histograms (the models' setting) give each feature's histogram
 to one thread, so the trees do not depend on the number of threads.
-
-The BLAS (OpenBLAS) threads of numpy and scikit-learn are limited alike: the
-logistic-regression baselines' solver is matrix-vector products over the
-training rows, whose second thread spins as OpenMP's do. On the 2,700-agent
-centre the attrition model's logistic baseline took 4.2-4.4 s of CPU on one
-BLAS thread against 9.0-9.3 s on two, with the same coefficients bit for bit
-(each product's element is summed by one thread either way; benchmarks/README.md,
-issue 16, the non-LightGBM costs).
 """
 
 from __future__ import annotations
@@ -32,7 +24,7 @@ __all__ = ["limited_threads"]
 
 @contextmanager
 def limited_threads(n: int | None = 1) -> Iterator[None]:
-    """Limit the OpenMP threads of LightGBM and scikit-learn, and the BLAS threads, to ``n`` inside the block.
+    """Limit the OpenMP threads of LightGBM and scikit-learn to ``n`` inside the block.
 
     Parameters
     ----------
@@ -57,5 +49,5 @@ def limited_threads(n: int | None = 1) -> Iterator[None]:
         return
     if isinstance(n, bool) or int(n) != n or n < 1:
         raise ValueError(f"limited_threads needs a whole number of threads of at least 1 (or None), got {n!r}.")
-    with threadpool_limits(limits=int(n), user_api="openmp"), threadpool_limits(limits=int(n), user_api="blas"):
+    with threadpool_limits(limits=int(n), user_api="openmp"):
         yield
