@@ -103,6 +103,20 @@ def test_logistic_equals_the_scikit_learn_pipeline_with_its_imputer(n):
     assert base.flagged_.tolist() == [c in ("night_share", "whole") for c in base.numeric_]
 
 
+def test_logistic_fits_on_one_blas_thread_whatever_the_callers_limit():
+    """The solver runs on one BLAS thread inside fit and predict, so the caller's thread count does
+    not reach the coefficients (OpenBLAS rounds some products differently on several threads)."""
+    from threadpoolctl import threadpool_limits
+
+    X, y = _frame(3000, seed=5)
+    fits = []
+    for n in (1, 2):
+        with threadpool_limits(limits=n, user_api="blas"):
+            base = LogisticBaseline().fit(X, y)
+            fits.append((base.pipeline_[-1].coef_.copy(), base.predict_risk(X)))
+    assert np.array_equal(fits[0][0], fits[1][0]) and np.array_equal(fits[0][1], fits[1][1])
+
+
 def test_logistic_needs_the_fitted_columns_and_a_fit():
     X, y = _frame()
     with pytest.raises(NotFittedError):
