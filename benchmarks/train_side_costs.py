@@ -24,8 +24,8 @@ import time
 from attrition.analysis._fairness import audit_model
 from attrition.jobs import Config
 from attrition.jobs import _workflows as wf
-from attrition.models import limited_threads
 from attrition.models import _baselines as B
+from attrition.models import limited_threads
 from attrition.reporting._plots import calibration_figure, driver_importance_figure
 from attrition.reporting._report import training_artifacts
 from attrition.snapshots import _qq_state as Q
@@ -46,6 +46,7 @@ def main() -> None:
         return fit_hmm(*a, **k)
 
     QQ.fit_hmm = recording_fit_hmm
+    originals = {cls: cls.fit for cls in (B.LogisticBaseline, B.TenureBaseline)}
     for name, cls in (("lr", B.LogisticBaseline), ("tenure", B.TenureBaseline)):
         def fit(self, X, y, _orig=cls.fit, _name=name):
             seen[_name].append((self.get_params(), X.copy(), y.copy()))
@@ -55,9 +56,9 @@ def main() -> None:
     cpu: dict[str, float] = {}
     out = {}
 
-    def tick(name, fn):
+    def tick(name, fn, *args, **kwargs):
         t = time.process_time()
-        result = fn()
+        result = fn(*args, **kwargs)
         cpu[name] = cpu.get(name, 0.0) + time.process_time() - t
         return result
 
@@ -70,14 +71,16 @@ def main() -> None:
         frames = {"attrition": snaps, "quiet_quitting": cfg.snapshot_spec("quiet_quitting").relabel(
             snaps, tables, state_fit_before=first_valid)}
         models = {t: wf._fit(cfg, frames[t], t) for t in frames}
-        QQ.fit_hmm = fit_hmm
+        QQ.fit_hmm = fit_hmm  # recorded: the timed calls below are the library's own
+        for cls, fit in originals.items():
+            cls.fit = fit
         import shap  # noqa: F401  (imported before the clock, as the job has by then)
         for i, (params, X, y) in enumerate(seen["lr"]):
-            out[f"lr{i}"] = tick("lr_baseline", lambda p=params, X=X, y=y: B.LogisticBaseline(**p).fit(X, y)).predict_risk(X)
+            out[f"lr{i}"] = tick("lr_baseline", B.LogisticBaseline(**params).fit, X, y).predict_risk(X)
         for params, X, y in seen["tenure"]:
-            tick("tenure_baseline", lambda p=params, X=X, y=y: B.TenureBaseline(**p).fit(X, y))
+            tick("tenure_baseline", B.TenureBaseline(**params).fit, X, y)
         for a, k in seen["hmm"]:
-            out["state_model"] = tick("fit_hmm", lambda a=a, k=k: Q.fit_hmm(*a, **k))
+            out["state_model"] = tick("fit_hmm", Q.fit_hmm, *a, **k)
         for t, model in models.items():
             frame = frames[t]
             labelled = frame["label"].notna().to_numpy()
@@ -85,16 +88,15 @@ def main() -> None:
             risk = model.predict_risk(frame.loc[labelled])
             rows, risk_valid = frame.loc[valid], risk[valid[labelled]]
             labels = model.feature_labels()
-            contrib = tick("contributions", lambda: model.contributions(rows, risk=risk_valid))
-            figures = tick("figures_made", lambda: [calibration_figure(rows["label"], risk_valid, title="x"),
-                                                    driver_importance_figure(contrib, labels)])
-            more, table = tick("training_artifacts", lambda: training_artifacts(
-                model, frame, labels, min_group_size=model.spec_.min_group_size, contributions=contrib, risk=risk))
+            contrib = tick("contributions", model.contributions, rows, risk=risk_valid)
+            figures = [tick("figures_made", calibration_figure, rows["label"], risk_valid, title="x"),
+                       tick("figures_made", driver_importance_figure, contrib, labels)]
+            more, table = tick("training_artifacts", training_artifacts, model, frame, labels,
+                               min_group_size=model.spec_.min_group_size, contributions=contrib, risk=risk)
             for fig in figures + list(more.values()):
-                tick("png", lambda fig=fig: fig.savefig(io.BytesIO(), format="png"))
-            audit = tick("fairness", lambda: audit_model(model, rows, tables.employees,
-                                                         min_group_size=model.spec_.min_group_size,
-                                                         thresholds={}, risk=risk_valid))
+                tick("png", fig.savefig, io.BytesIO(), format="png")
+            audit = tick("fairness", audit_model, model, rows, tables.employees,
+                         min_group_size=model.spec_.min_group_size, thresholds={}, risk=risk_valid)
             out[f"audit_{t}"], out[f"rollup_{t}"] = audit.to_dict(), table.to_csv()
     print(json.dumps({k: round(v, 2) for k, v in cpu.items()}))
     with open(args.out, "wb") as fh:
