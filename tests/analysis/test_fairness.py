@@ -13,6 +13,10 @@ from attrition import Config, build_snapshots
 from attrition.analysis._fairness import (
     AGE_BANDS,
     DEFAULT_FAIRNESS_THRESHOLDS,
+    _by_group,
+    _metric_functions,
+    _proxies,
+    _rank_auc,
     age_band,
     audit_model,
     fairness_audit,
@@ -53,6 +57,87 @@ def test_metrics_by_group_match_a_direct_computation():
         leavers = m & (y == 1)
         assert r["false_negative_rate"] == pytest.approx((risk[leavers] < 0.4).mean())
     assert table.loc["a", "roc_auc"] == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_figures_by_group_equal_fairlearns_metricframe(seed):
+    """The audit computes each group's figures itself: the same numbers, bit for bit, as fairlearn's
+    MetricFrame (which it used to call) on the same metrics and per-row parameters — groups unsorted
+    in the rows, one without leavers, one of a single row, ties in the risk, a threshold per row."""
+    from fairlearn.metrics import MetricFrame
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    sens = rng.choice(["m", "f", "x", "missing", "25-34"], n, p=[0.4, 0.4, 0.05, 0.1, 0.05])
+    sens[7] = "solo"
+    y = ((rng.random(n) < 0.25) & (sens != "x")).astype(float)
+    risk = np.round(rng.uniform(0, 1, n), 2)  # ties
+    high = np.where(rng.random(n) < 0.5, 0.3, 0.6)
+    ids = rng.integers(0, 120, n).astype(str)
+    params = {"n_employees": {"ids": ids}, "flagged_share": {"high": high}, "false_negative_rate": {"high": high}}
+    ours = _by_group(_metric_functions(risk), y, risk, sens, params)
+    ours.index.name = "gender"
+    theirs = MetricFrame(metrics=_metric_functions(risk), y_true=y, y_pred=risk,
+                         sensitive_features={"gender": sens}, sample_params=params).by_group
+    pd.testing.assert_frame_equal(ours, theirs.astype("float64"), check_exact=True, check_index_type=False)
+    assert np.isnan(ours.loc["x", "roc_auc"]) and ours.loc["solo", "n_rows"] == 1.0
+
+
+def _proxies_one_by_one(features, groups, ids, min_group_size):
+    """The proxy screen as it was: every feature ranked again for every attribute, a category's
+    share by a pandas group-by."""
+    from scipy.stats import rankdata
+
+    rows = []
+    for attr in groups.columns:
+        sens = groups[attr].astype(str).to_numpy()
+        counts = pd.Series(ids).groupby(sens).nunique()
+        candidates = [g for g, c in counts.items() if c >= max(min_group_size, 30) and g != "missing"]
+        if len(candidates) < 2:
+            continue
+        for col in features.columns:
+            x = features[col]
+            is_cat = isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object
+            if is_cat:
+                keys = x.astype(object).where(x.notna(), "__missing__").astype(str).to_numpy()
+            else:
+                vals = pd.to_numeric(x, errors="coerce").to_numpy(dtype="float64")
+                if not np.isfinite(vals).any() or np.nanstd(vals) == 0:
+                    continue
+                ranks = rankdata(np.where(np.isnan(vals), np.nanmin(vals) - 1.0, vals))
+            best = (0.5, "")
+            for g in candidates:
+                target = sens == g
+                if is_cat:
+                    score = pd.Series(target.astype(float)).groupby(keys).transform("mean").to_numpy()
+                    auc = _rank_auc(target, score)
+                else:
+                    auc = _rank_auc(target, ranks=ranks)
+                auc = max(auc, 1.0 - auc)
+                if auc > best[0]:
+                    best = (float(auc), g)
+            rows.append({"feature": col, "attribute": attr, "group": best[1], "proxy_auc": best[0]})
+    out = pd.DataFrame(rows, columns=["feature", "attribute", "group", "proxy_auc"])
+    return out.sort_values("proxy_auc", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def test_proxy_screen_equals_the_screen_feature_by_feature_and_attribute():
+    """Each feature is ranked (or its categories counted) once for every attribute: the same table."""
+    rng = np.random.default_rng(4)
+    n = 900
+    groups = pd.DataFrame({"gender": rng.choice(["f", "m", "x", "missing"], n, p=[.45, .45, .05, .05]),
+                           "age_band": rng.choice(["<25", "25-34", "35-44"], n)})
+    num = rng.normal(size=n) + (groups["gender"] == "f") * 0.8
+    num[rng.random(n) < 0.1] = np.nan
+    features = pd.DataFrame({
+        "num": num, "flat": np.ones(n), "empty": np.full(n, np.nan), "ints": rng.integers(0, 4, n),
+        "cat": pd.Categorical(rng.choice(["a", "b", None], n)),
+        "obj": np.where(groups["age_band"] == "<25", "young", rng.choice(["p", "q"], n)).astype(object),
+    })
+    ids = rng.integers(0, 400, n)
+    ours = _proxies(features, groups, ids, 5)
+    pd.testing.assert_frame_equal(ours, _proxies_one_by_one(features, groups, ids, 5), check_exact=True)
+    assert {"num", "ints", "cat"} <= set(ours["feature"]) and "flat" not in set(ours["feature"])
 
 
 def test_small_groups_are_suppressed_by_people_not_rows():

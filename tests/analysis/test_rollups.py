@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 from scipy.stats import binom
 
 from attrition import ConfigError
-from attrition.analysis._rollups import poisson_binomial_interval, rollup, summary, suppressed_groups
+from attrition.analysis._rollups import (
+    _poisson_binomial_pmf,
+    poisson_binomial_interval,
+    rollup,
+    summary,
+    suppressed_groups,
+)
 
 
 def frame(sizes, parents=None, risk=0.1, seed=0):
@@ -35,6 +41,27 @@ def test_interval_matches_simulation_for_unequal_risks():
     draws = (rng.random((200_000, len(p))) < p).sum(axis=1)
     assert lo == int(np.quantile(draws, 0.05, method="inverted_cdf"))
     assert hi == int(np.quantile(draws, 0.95, method="inverted_cdf"))
+
+
+def _pmf_over_every_count(p):
+    pmf = np.zeros(len(p) + 1)
+    pmf[0] = 1.0
+    for i, pi in enumerate(p):
+        pmf[1:i + 2] = pmf[1:i + 2] * (1 - pi) + pmf[:i + 1] * pi
+        pmf[0] *= 1 - pi
+    return pmf
+
+
+@pytest.mark.parametrize("kind", ["small", "large", "certain", "tiny", "nan"])
+def test_distribution_in_place_equals_the_recurrence(kind):
+    """Written in place: the same distribution, bit for bit, as the recurrence with new arrays
+    (tails underflowing to 0, risks of 0 and 1, a missing risk)."""
+    rng = np.random.default_rng(len(kind))
+    p = {"small": rng.beta(0.5, 8, 60), "large": rng.beta(0.5, 8, 3000), "tiny": rng.random(900) * 1e-6,
+         "certain": np.r_[np.ones(400), rng.random(500), np.zeros(300), [0.5]],
+         "nan": np.r_[rng.random(50), np.nan, rng.random(50)]}[kind]
+    ours, theirs = _poisson_binomial_pmf(p), _pmf_over_every_count(p)
+    assert np.array_equal(ours, theirs, equal_nan=True)
 
 
 def test_normal_approximation_above_the_exact_limit(monkeypatch):

@@ -58,6 +58,65 @@ def test_logistic_learns_numbers_categories_and_missing_values():
     assert np.isfinite(base.predict_risk(odd)).all()
 
 
+def _scikit_learn_pipeline(X, y, numeric, categorical, C=0.1):
+    """The logistic baseline as one scikit-learn pipeline, median imputation and flags included
+    (how it was built before the medians were taken out of it)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    def frame(X):
+        out = X.loc[:, categorical + numeric].copy()
+        for c in categorical:
+            out[c] = out[c].astype(object).where(out[c].notna(), "(missing)").astype(str)
+        for c in numeric:
+            out[c] = pd.to_numeric(out[c], errors="raise").astype("float64")
+        return out
+
+    prep = ColumnTransformer(
+        [("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), numeric),
+         ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), categorical)], remainder="drop")
+    pipe = Pipeline([("prep", prep), ("lr", LogisticRegression(C=C, max_iter=2000))]).fit(frame(X), y)
+    return pipe, frame
+
+
+@pytest.mark.parametrize("n", [401, 600])  # odd and even counts of known values: one or two middle values
+def test_logistic_equals_the_scikit_learn_pipeline_with_its_imputer(n):
+    """Medians and missing-value flags computed before the pipeline: the same design matrix, the same
+    coefficients and risks, bit for bit, as SimpleImputer(strategy="median", add_indicator=True)."""
+    X, y = _frame(n, seed=n)
+    rng = np.random.default_rng(n)
+    X["whole"] = rng.integers(0, 5, n).astype(float)  # ties at the median
+    X.loc[rng.random(n) < 0.3, "whole"] = np.nan
+    X["full"] = rng.normal(size=n)  # never missing: no flag
+    X["kind"] = pd.Series(rng.choice(["a", "b", "c", None], n), dtype=object)
+    X.loc[:3, "kind"] = "rare"  # under min_frequency
+    base = LogisticBaseline().fit(X, y)
+    pipe, frame = _scikit_learn_pipeline(X, y, base.numeric_, base.categorical_)
+    test = X.sample(frac=1.0, random_state=2)
+    test.loc[test.index[:5], "night_share"] = np.nan
+    assert np.array_equal(base.pipeline_[:-1].transform(base._frame(test)), pipe[:-1].transform(frame(test)))
+    assert np.array_equal(base.pipeline_[-1].coef_, pipe[-1].coef_)
+    assert np.array_equal(base.predict_risk(test), pipe.predict_proba(frame(test))[:, 1])
+    assert base.flagged_.tolist() == [c in ("night_share", "whole") for c in base.numeric_]
+
+
+def test_logistic_fits_on_one_blas_thread_whatever_the_callers_limit():
+    """The solver runs on one BLAS thread inside fit and predict, so the caller's thread count does
+    not reach the coefficients (OpenBLAS rounds some products differently on several threads)."""
+    from threadpoolctl import threadpool_limits
+
+    X, y = _frame(3000, seed=5)
+    fits = []
+    for n in (1, 2):
+        with threadpool_limits(limits=n, user_api="blas"):
+            base = LogisticBaseline().fit(X, y)
+            fits.append((base.pipeline_[-1].coef_.copy(), base.predict_risk(X)))
+    assert np.array_equal(fits[0][0], fits[1][0]) and np.array_equal(fits[0][1], fits[1][1])
+
+
 def test_logistic_needs_the_fitted_columns_and_a_fit():
     X, y = _frame()
     with pytest.raises(NotFittedError):

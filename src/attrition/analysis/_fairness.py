@@ -2,8 +2,10 @@
 
 The model never sees ``gender`` or ``birth_year``; this module is the only
 place that reads them, to check that the risks it produces serve every group
-alike. :func:`fairness_audit` computes, per group of each protected attribute,
-with fairlearn's :class:`~fairlearn.metrics.MetricFrame`:
+alike. :func:`fairness_audit` computes, per group of each protected attribute
+(the numbers of fairlearn's :class:`~fairlearn.metrics.MetricFrame` ``by_group``,
+computed directly on each group's rows; ``tests/analysis/test_fairness.py``
+checks them against fairlearn):
 
 * ``roc_auc`` — how well the risk ranks leavers above stayers inside the group;
 * ``mean_risk`` and ``observed_rate`` — the mean predicted risk and the
@@ -227,6 +229,53 @@ def _count_ids(y, p, ids) -> float:
     return float(len(pd.unique(np.asarray(ids))))
 
 
+def _metric_functions(p: np.ndarray) -> dict[str, Any]:
+    """The per-group figures as ``metric(y, p, **params)`` (``ece`` over the deciles of all of ``p``)."""
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, 11))) if len(p) else np.array([0.0, 1.0])
+    if len(edges) < 2:
+        edges = np.array([edges[0], edges[0] + 1e-12])
+    return {
+        "n_employees": _count_ids,
+        "n_rows": lambda a, b: float(len(a)),
+        "positives": lambda a, b: float(np.sum(a)),
+        "roc_auc": _auc,
+        "mean_risk": lambda a, b: float(np.mean(b)),
+        "observed_rate": lambda a, b: float(np.mean(a)),
+        "ece": _ece(edges),
+        "flagged_share": _flagged_share,
+        "false_negative_rate": _false_negative_rate,
+    }
+
+
+def _by_group(metrics: Mapping[str, Any], y: np.ndarray, p: np.ndarray, sens: np.ndarray,
+              sample_params: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:
+    """``metric(y, p, **params)`` of each group's rows, one row per group (sorted), one column per metric.
+
+    What fairlearn's ``MetricFrame(metrics=metrics, y_true=y, y_pred=p,
+    sensitive_features=sens, sample_params=sample_params).by_group`` holds:
+    each metric gets the group's rows in their original order, so every
+    figure is the same number; without the frame's per-group pandas
+    machinery (most of the audit's time on a large centre) and without the
+    overall figures, which the audit does not use.
+
+    >>> y, p = np.array([1.0, 0, 0, 1]), np.array([0.9, 0.2, 0.4, 0.3])
+    >>> _by_group({"n": lambda a, b: float(len(a)), "mean_risk": lambda a, b: float(np.mean(b))},
+    ...           y, p, np.array(["m", "f", "m", "f"]), {}).to_dict("index")
+    {'f': {'n': 2.0, 'mean_risk': 0.25}, 'm': {'n': 2.0, 'mean_risk': 0.65}}
+    """
+    codes, uniques = pd.factorize(pd.Series(sens, dtype=object), sort=True)
+    order = np.argsort(codes, kind="stable")  # each group's rows, in their order
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    records = []
+    for k in range(len(uniques)):
+        rows = order[bounds[k]:bounds[k + 1]]
+        records.append([float(fn(y[rows], p[rows], **{name: np.asarray(v)[rows]
+                                                      for name, v in sample_params.get(key, {}).items()}))
+                        for key, fn in metrics.items()])
+    return pd.DataFrame(records, index=pd.Index(list(uniques), dtype=object),
+                        columns=list(metrics), dtype="float64")
+
+
 @dataclass
 class FairnessAudit:
     """Result of :func:`fairness_audit`.
@@ -334,8 +383,6 @@ def fairness_audit(
     thresholds : mapping, optional
         Overrides of :data:`DEFAULT_FAIRNESS_THRESHOLDS`.
     """
-    from fairlearn.metrics import MetricFrame
-
     th = fairness_thresholds(thresholds)
     y = np.asarray(y_true, dtype="float64")
     p = np.asarray(risk, dtype="float64")
@@ -343,26 +390,14 @@ def fairness_audit(
         raise ValueError(f"y_true ({len(y)}), risk ({len(p)}) and groups ({len(groups)}) must align.")
     ids = np.arange(len(y)) if ids is None else np.asarray(ids)
     high = _row_thresholds(high_threshold, len(y))
-    edges = np.unique(np.quantile(p, np.linspace(0, 1, 11))) if len(p) else np.array([0.0, 1.0])
-    if len(edges) < 2:
-        edges = np.array([edges[0], edges[0] + 1e-12])
-    metrics = {
-        "n_employees": _count_ids,
-        "n_rows": lambda a, b: float(len(a)),
-        "positives": lambda a, b: float(np.sum(a)),
-        "roc_auc": _auc,
-        "mean_risk": lambda a, b: float(np.mean(b)),
-        "observed_rate": lambda a, b: float(np.mean(a)),
-        "ece": _ece(edges),
-        "flagged_share": _flagged_share,
-        "false_negative_rate": _false_negative_rate,
-    }
+    metrics = _metric_functions(p)
+    sample_params = {"n_employees": {"ids": ids}, "flagged_share": {"high": high},
+                     "false_negative_rate": {"high": high}}
     parts = []
     for attr in groups.columns:
         sens = groups[attr].astype(str).to_numpy()
-        frame = MetricFrame(metrics=metrics, y_true=y, y_pred=p, sensitive_features={attr: sens},
-                            sample_params={"n_employees": {"ids": ids}, "flagged_share": {"high": high},
-                                           "false_negative_rate": {"high": high}}).by_group
+        frame = _by_group(metrics, y, p, sens, sample_params)
+        frame.index.name = attr
         frame = frame.reset_index().rename(columns={attr: "group"})
         frame.insert(0, "attribute", attr)
         parts.append(frame)
@@ -532,6 +567,24 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
 
     rows = []
     least = max(int(min_group_size), PROXY_MIN_EMPLOYEES)
+    screened: dict[str, tuple[bool, np.ndarray] | None] = {}  # per feature, for every attribute
+
+    def screen(col: str) -> tuple[bool, np.ndarray] | None:
+        """A categorical feature's category codes, or a numeric one's ranks (None: constant)."""
+        if col not in screened:
+            x = features[col]
+            if isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object:
+                keys = x.astype(object).where(x.notna(), "__missing__").astype(str).to_numpy()
+                screened[col] = (True, pd.factorize(keys)[0])
+            else:
+                vals = pd.to_numeric(x, errors="coerce").to_numpy(dtype="float64")
+                if not np.isfinite(vals).any() or np.nanstd(vals) == 0:
+                    screened[col] = None
+                else:
+                    filled = np.where(np.isnan(vals), np.nanmin(vals) - 1.0, vals)
+                    screened[col] = (False, rankdata(filled))  # the same score for every group
+        return screened[col]
+
     for attr in groups.columns:
         sens = groups[attr].astype(str).to_numpy()
         counts = pd.Series(ids).groupby(sens).nunique()
@@ -539,24 +592,20 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
         if len(candidates) < 2:
             continue
         for col in features.columns:
-            x = features[col]
-            is_cat = isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object
+            got = screen(col)
+            if got is None:
+                continue
+            is_cat, codes = got
             if is_cat:
-                keys = x.astype(object).where(x.notna(), "__missing__").astype(str).to_numpy()
-            else:
-                vals = pd.to_numeric(x, errors="coerce").to_numpy(dtype="float64")
-                if not np.isfinite(vals).any() or np.nanstd(vals) == 0:
-                    continue
-                filled = np.where(np.isnan(vals), np.nanmin(vals) - 1.0, vals)
-                ranks = rankdata(filled)  # the same score for every group: ranked once
+                size = np.bincount(codes).astype("float64")
             best = (0.5, "")
             for g in candidates:
                 target = sens == g
-                if is_cat:  # score each row by the group's share in its category
-                    score = pd.Series(target.astype(float)).groupby(keys).transform("mean").to_numpy()
+                if is_cat:  # score each row by the group's share in its category (whole counts: exact)
+                    score = (np.bincount(codes, weights=target.astype(float), minlength=len(size)) / size)[codes]
                     auc = _rank_auc(target, score)
                 else:
-                    auc = _rank_auc(target, ranks=ranks)
+                    auc = _rank_auc(target, ranks=codes)
                 auc = max(auc, 1.0 - auc)
                 if auc > best[0]:
                     best = (float(auc), g)

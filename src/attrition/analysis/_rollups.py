@@ -80,6 +80,29 @@ def quiet_quitting_prevalence(scores: pd.DataFrame) -> float:
         return float("nan")
     return float((band[known] == "in_state").mean())
 
+def _poisson_binomial_pmf(p: np.ndarray) -> np.ndarray:
+    """The distribution of a sum of independent Bernoullis ``p`` (probabilities in [0, 1]), by the
+    recurrence ``pmf[k] <- pmf[k] * (1 - p_i) + pmf[k - 1] * p_i`` over the ``p_i`` in order, written
+    in place (no new arrays per person; the same products and sums, bit for bit:
+    ``tests/analysis/test_rollups.py``).
+
+    >>> _poisson_binomial_pmf(np.array([0.5, 0.5])).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    n = len(p)
+    pmf = np.zeros(n + 1)
+    pmf[0] = 1.0
+    tmp = np.empty(n)
+    for i, pi in enumerate(p.tolist()):
+        q = 1 - pi
+        hi, t = pmf[1:i + 2], tmp[:i + 1]
+        np.multiply(pmf[:i + 1], pi, out=t)  # from the counts before this person
+        np.multiply(hi, q, out=hi)
+        np.add(hi, t, out=hi)
+        pmf[0] *= q
+    return pmf
+
+
 def poisson_binomial_interval(p, level: float = 0.9) -> tuple[float, int, int]:
     """Expected count and equal-tailed interval of a sum of independent Bernoullis.
 
@@ -96,12 +119,7 @@ def poisson_binomial_interval(p, level: float = 0.9) -> tuple[float, int, int]:
         return 0.0, 0, 0
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     if len(p) <= EXACT_LIMIT:
-        pmf = np.zeros(len(p) + 1)
-        pmf[0] = 1.0
-        for i, pi in enumerate(p):
-            pmf[1:i + 2] = pmf[1:i + 2] * (1 - pi) + pmf[:i + 1] * pi
-            pmf[0] *= 1 - pi
-        cdf = np.cumsum(pmf)
+        cdf = np.cumsum(_poisson_binomial_pmf(p))
         low = int(np.searchsorted(cdf, lo_q - 1e-12))
         high = int(np.searchsorted(cdf, hi_q - 1e-12))
         return round(expected, 6), low, min(high, len(p))
