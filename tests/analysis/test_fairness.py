@@ -154,6 +154,17 @@ def test_small_groups_are_suppressed_by_people_not_rows():
     assert not rows.loc["c", "suppressed"]
 
 
+def test_a_missing_group_value_is_its_own_group_not_dropped():
+    y, risk, groups, ids = synthetic()
+    groups = groups.astype(object)
+    attr = groups.columns[0]
+    groups.loc[groups.index[:40], attr] = None
+    table = fairness_audit(y, risk, groups, high_threshold=0.4, min_group_size=1).to_frame()
+    mine = table.loc[table["attribute"] == attr].set_index("group")
+    assert "missing" in mine.index and mine.loc["missing", "n_rows"] == 40
+    assert mine["n_rows"].sum() == len(y)  # every row counted once
+
+
 def test_disparities_are_flagged_and_thresholds_configurable():
     y, risk, groups, ids = synthetic()
     audit = fairness_audit(y, risk, groups, high_threshold=0.4, ids=ids)

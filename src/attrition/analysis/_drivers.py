@@ -94,7 +94,7 @@ _PLAIN = (
 )
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096, typed=True)
 def plain_label(label: str) -> str:
     """A feature label in an HR partner's words: no units in brackets, no statistics jargon.
 

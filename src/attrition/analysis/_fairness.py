@@ -247,6 +247,16 @@ def _metric_functions(p: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _group_labels(values: pd.Series) -> np.ndarray:
+    """Each row's group as text; a missing value is the group ``"missing"`` (as in
+    :func:`protected_groups`), reported like any other, never dropped.
+
+    >>> _group_labels(pd.Series(["f", None, "m", np.nan])).tolist()
+    ['f', 'missing', 'm', 'missing']
+    """
+    return values.astype(object).where(values.notna(), "missing").astype(str).to_numpy(dtype=object)
+
+
 def _by_group(metrics: Mapping[str, Any], y: np.ndarray, p: np.ndarray, sens: np.ndarray,
               sample_params: Mapping[str, Mapping[str, np.ndarray]]) -> pd.DataFrame:
     """``metric(y, p, **params)`` of each group's rows, one row per group (sorted), one column per metric.
@@ -264,6 +274,9 @@ def _by_group(metrics: Mapping[str, Any], y: np.ndarray, p: np.ndarray, sens: np
     {'f': {'n': 2.0, 'mean_risk': 0.25}, 'm': {'n': 2.0, 'mean_risk': 0.65}}
     """
     codes, uniques = pd.factorize(pd.Series(sens, dtype=object), sort=True)
+    if (codes < 0).any():
+        raise ValueError(f"{int((codes < 0).sum())} rows have no group: label missing values first "
+                         "(_group_labels).")
     order = np.argsort(codes, kind="stable")  # each group's rows, in their order
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     records = []
@@ -395,7 +408,7 @@ def fairness_audit(
                      "false_negative_rate": {"high": high}}
     parts = []
     for attr in groups.columns:
-        sens = groups[attr].astype(str).to_numpy()
+        sens = _group_labels(groups[attr])
         frame = _by_group(metrics, y, p, sens, sample_params)
         frame.index.name = attr
         frame = frame.reset_index().rename(columns={attr: "group"})
@@ -498,7 +511,7 @@ def _disparity_flags(table: pd.DataFrame, th: Mapping[str, float], y: np.ndarray
         part = part.set_index("group")
         if len(part) < 2:
             continue
-        sens = groups[attr].astype(str).to_numpy()
+        sens = _group_labels(groups[attr])
         low, up = _intervals(y, p, sens, list(part.index), high, ids)
         enough = part.index[part["positives"] >= FLAG_MIN_POSITIVES].tolist()
 
@@ -586,7 +599,7 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
         return screened[col]
 
     for attr in groups.columns:
-        sens = groups[attr].astype(str).to_numpy()
+        sens = _group_labels(groups[attr])
         counts = pd.Series(ids).groupby(sens).nunique()
         candidates = [g for g, c in counts.items() if c >= least and g != "missing"]
         if len(candidates) < 2:

@@ -61,6 +61,10 @@ BASELINES: tuple[str, ...] = ("class_prior", "tenure_only", "logistic")
 def one_blas_thread() -> threadpool_limits:
     """A block in which numpy's and scikit-learn's BLAS use one thread (the baselines' solver).
 
+    The limit is threadpoolctl's: process-wide while the block runs, and put back as it was on
+    leaving, also on an error. The library fits its baselines from one thread; code that fits
+    them from several Python threads at once should limit BLAS itself around the threads.
+
     >>> from threadpoolctl import threadpool_info
     >>> with one_blas_thread():
     ...     {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
