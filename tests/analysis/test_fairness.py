@@ -97,7 +97,8 @@ def _proxies_one_by_one(features, groups, ids, min_group_size):
             continue
         for col in features.columns:
             x = features[col]
-            is_cat = isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object
+            is_cat = (isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object
+                      or pd.api.types.is_string_dtype(x.dtype))
             if is_cat:
                 keys = x.astype(object).where(x.notna(), "__missing__").astype(str).to_numpy()
             else:
@@ -137,7 +138,7 @@ def test_proxy_screen_equals_the_screen_feature_by_feature_and_attribute():
     ids = rng.integers(0, 400, n)
     ours = _proxies(features, groups, ids, 5)
     pd.testing.assert_frame_equal(ours, _proxies_one_by_one(features, groups, ids, 5), check_exact=True)
-    assert {"num", "ints", "cat"} <= set(ours["feature"]) and "flat" not in set(ours["feature"])
+    assert {"num", "ints", "cat", "obj"} <= set(ours["feature"]) and "flat" not in set(ours["feature"])
 
 
 def test_small_groups_are_suppressed_by_people_not_rows():
@@ -185,6 +186,18 @@ def test_calibration_and_flagged_share_flags():
     audit = fairness_audit(y, risk, pd.DataFrame({"gender": g}), high_threshold=0.3)
     assert any(f.startswith("gender = y: the model over-states risk") for f in audit.flags)
     assert any("share flagged high risk ranges from 0.0% (x) to 100.0% (y)" in f for f in audit.flags)
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_text_features_are_screened_as_categories(dtype):
+    rng = np.random.default_rng(4)
+    n = 400
+    g = rng.choice(["f", "m"], n)
+    values = np.where(g == "f", "north", "south").astype(object)
+    feats = pd.DataFrame({"site": pd.Series(values, dtype=dtype)})
+    audit = fairness_audit((rng.random(n) < 0.2).astype(float), rng.random(n), pd.DataFrame({"gender": g}),
+                           high_threshold=0.5, features=feats)
+    assert any(f.startswith("proxy:") and "'site'" in f for f in audit.flags)
 
 
 def test_proxy_features_are_flagged():

@@ -586,7 +586,8 @@ def _proxies(features: pd.DataFrame, groups: pd.DataFrame, ids, min_group_size: 
         """A categorical feature's category codes, or a numeric one's ranks (None: constant)."""
         if col not in screened:
             x = features[col]
-            if isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object:
+            if (isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object
+                    or pd.api.types.is_string_dtype(x.dtype)):
                 keys = x.astype(object).where(x.notna(), "__missing__").astype(str).to_numpy()
                 screened[col] = (True, pd.factorize(keys)[0])
             else:
