@@ -135,20 +135,35 @@ def exports_on(full, day: pd.Timestamp, name: str):
     return without_history(now) if name == "without" else now
 
 
+def resample_weights(groups: np.ndarray, seed: int):
+    """``BOOT`` bootstrap resamples of ``groups`` (employees) with replacement, as row weights
+    (how many times each row's employee was drawn), in chunks of draws (``draws × rows`` arrays)."""
+    codes, n = pd.factorize(groups)[0], len(np.unique(groups))
+    rng = np.random.default_rng(seed)
+    for first in range(0, BOOT, 100):
+        yield np.stack([np.bincount(rng.integers(0, n, n), minlength=n)[codes]
+                        for _ in range(first, min(first + 100, BOOT))]).astype("float64")
+
+
+def weighted_auc(y: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """ROC AUC of scores ``s`` on labels ``y`` under each row of weights ``w`` (``draws × rows``):
+    ``roc_auc_score(y, s, sample_weight=w_i)`` for every draw ``i`` at once (ties count half;
+    ``NaN`` where a draw holds one class only)."""
+    order = np.argsort(s, kind="stable")
+    ss, yy, ww = s[order], y[order].astype("float64"), w[:, order]
+    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
+    pos = np.add.reduceat(ww * yy, starts, axis=1)
+    neg = np.add.reduceat(ww * (1 - yy), starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+
+
 def paired_auc(y: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarray, seed: int):
     """AUC of ``a`` and of ``b`` on labels ``y``, and ``BOOT`` bootstrap draws of AUC(a) − AUC(b)
     resampling ``groups`` (employees) with replacement."""
-    codes, n = pd.factorize(groups)[0], len(np.unique(groups))
-    rng = np.random.default_rng(seed)
-    draws = np.empty(BOOT)
-    for i in range(BOOT):
-        w = np.bincount(rng.integers(0, n, n), minlength=n)[codes]
-        keep = w > 0
-        yk, wk = y[keep], w[keep]
-        if yk.min() == yk.max():
-            draws[i] = np.nan
-            continue
-        draws[i] = roc_auc_score(yk, a[keep], sample_weight=wk) - roc_auc_score(yk, b[keep], sample_weight=wk)
+    draws = np.concatenate([weighted_auc(y, a, w) - weighted_auc(y, b, w)
+                            for w in resample_weights(groups, seed)])
     return roc_auc_score(y, a), roc_auc_score(y, b), draws
 
 
@@ -167,15 +182,11 @@ def paired_scores(y: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarra
     """:func:`paired_auc` of ``a`` and ``b`` plus the same for two proper scoring rules, mean log
     loss and Brier score (lower is better), each difference ``a − b`` with ``BOOT`` draws over the
     same resamples of employees (the AUC draws are :func:`paired_auc`'s)."""
-    auc_a, auc_b, auc_draws = paired_auc(y, a, b, groups, seed)
-    codes, n = pd.factorize(groups)[0], len(np.unique(groups))
-    rng = np.random.default_rng(seed)
-    out = {"auc": (auc_a, auc_b, auc_draws)}
+    out = {"auc": paired_auc(y, a, b, groups, seed)}
     rules = {"log_loss": (log_loss_rows(y, a), log_loss_rows(y, b)), "brier": ((a - y) ** 2, (b - y) ** 2)}
-    weights = [np.bincount(rng.integers(0, n, n), minlength=n)[codes] for _ in range(BOOT)]
     for name, (la, lb) in rules.items():
         d = la - lb
-        draws = np.array([np.sum(w * d) / np.sum(w) for w in weights])
+        draws = np.concatenate([w @ d / w.sum(axis=1) for w in resample_weights(groups, seed)])
         out[name] = (float(la.mean()), float(lb.mean()), draws)
     return out
 
