@@ -32,6 +32,16 @@ left voluntarily within 90 days (from the full run). Reported per seed
 (pooled months, with a paired bootstrap over employees), as the number of
 month ends where ``with`` beats ``without``, and as the mean over seeds.
 
+**Proper scoring rules.** AUC only ranks, and a small gain in ranking is
+noisy. On the same future rows the benchmark also reports two proper
+scoring rules, mean log loss and Brier score (lower is better), of ``with``
+minus ``without``, with the same paired bootstrap over employees (the same
+resamples as the AUC's), per seed and as the mean over seeds (each draw the
+mean of the seeds' draws), and the same for the oracle below. Each seed's
+line is printed as soon as the seed is done; ``--save DIR`` writes its
+scored future rows, and ``--pool DIR/future_seed*.csv`` recomputes the
+out-of-time tables over seeds run by several processes (same bootstrap).
+
 **The ceiling.** How much *could* the history add? The simulator's truth
 holds each row's true monthly hazard and the part of its logit that the job
 history and own tables contribute (``truth["history_logit"]``). On the same
@@ -65,6 +75,7 @@ as well: a loose yardstick, since the team's exit record tells part of it.
 
 Run:  python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lean
       python benchmarks/history_leak.py --employees 300 --months 36 --future-months 9 --seeds 0 1 2 3 4 5 --lead-moves
+      python benchmarks/history_leak.py --lead-moves --pool out/future_seed*.csv   (after runs with --save out)
 """
 
 from __future__ import annotations
@@ -72,6 +83,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -123,26 +135,60 @@ def exports_on(full, day: pd.Timestamp, name: str):
     return without_history(now) if name == "without" else now
 
 
+def resample_weights(groups: np.ndarray, seed: int):
+    """``BOOT`` bootstrap resamples of ``groups`` (employees) with replacement, as row weights
+    (how many times each row's employee was drawn), in chunks of draws (``draws × rows`` arrays)."""
+    codes, n = pd.factorize(groups)[0], len(np.unique(groups))
+    rng = np.random.default_rng(seed)
+    for first in range(0, BOOT, 100):
+        yield np.stack([np.bincount(rng.integers(0, n, n), minlength=n)[codes]
+                        for _ in range(first, min(first + 100, BOOT))]).astype("float64")
+
+
+def weighted_auc(y: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """ROC AUC of scores ``s`` on labels ``y`` under each row of weights ``w`` (``draws × rows``):
+    ``roc_auc_score(y, s, sample_weight=w_i)`` for every draw ``i`` at once (ties count half;
+    ``NaN`` where a draw holds one class only)."""
+    order = np.argsort(s, kind="stable")
+    ss, yy, ww = s[order], y[order].astype("float64"), w[:, order]
+    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
+    pos = np.add.reduceat(ww * yy, starts, axis=1)
+    neg = np.add.reduceat(ww * (1 - yy), starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+
+
 def paired_auc(y: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarray, seed: int):
     """AUC of ``a`` and of ``b`` on labels ``y``, and ``BOOT`` bootstrap draws of AUC(a) − AUC(b)
     resampling ``groups`` (employees) with replacement."""
-    codes, n = pd.factorize(groups)[0], len(np.unique(groups))
-    rng = np.random.default_rng(seed)
-    draws = np.empty(BOOT)
-    for i in range(BOOT):
-        w = np.bincount(rng.integers(0, n, n), minlength=n)[codes]
-        keep = w > 0
-        yk, wk = y[keep], w[keep]
-        if yk.min() == yk.max():
-            draws[i] = np.nan
-            continue
-        draws[i] = roc_auc_score(yk, a[keep], sample_weight=wk) - roc_auc_score(yk, b[keep], sample_weight=wk)
+    draws = np.concatenate([weighted_auc(y, a, w) - weighted_auc(y, b, w)
+                            for w in resample_weights(groups, seed)])
     return roc_auc_score(y, a), roc_auc_score(y, b), draws
 
 
-def ci(draws: np.ndarray) -> str:
+def ci(draws: np.ndarray, digits: int = 3) -> str:
     lo, hi = np.nanpercentile(draws, [2.5, 97.5])
-    return f"[{lo:+.3f}, {hi:+.3f}]"
+    return f"[{lo:+.{digits}f}, {hi:+.{digits}f}]"
+
+
+def log_loss_rows(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Each row's log loss (natural log; the risk clipped to [1e-15, 1 − 1e-15])."""
+    p = np.clip(p, 1e-15, 1 - 1e-15)
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def paired_scores(y: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarray, seed: int) -> dict:
+    """:func:`paired_auc` of ``a`` and ``b`` plus the same for two proper scoring rules, mean log
+    loss and Brier score (lower is better), each difference ``a − b`` with ``BOOT`` draws over the
+    same resamples of employees (the AUC draws are :func:`paired_auc`'s)."""
+    out = {"auc": paired_auc(y, a, b, groups, seed)}
+    rules = {"log_loss": (log_loss_rows(y, a), log_loss_rows(y, b)), "brier": ((a - y) ** 2, (b - y) ** 2)}
+    for name, (la, lb) in rules.items():
+        d = la - lb
+        draws = np.concatenate([w @ d / w.sum(axis=1) for w in resample_weights(groups, seed)])
+        out[name] = (float(la.mean()), float(lb.mean()), draws)
+    return out
 
 
 def as_of_t(model, full, name: str, rows: pd.DataFrame) -> pd.DataFrame:
@@ -268,6 +314,95 @@ def one(n_employees: int, months: int, seed: int, future_months: int, lean: bool
     return fits, leaks, ceiling(future, centre.truth).assign(seed=seed), effects
 
 
+RULES = (("log_loss", "log loss"), ("brier", "Brier"))
+
+
+def seed_out_of_time(fu: pd.DataFrame, lead_moves: bool) -> tuple[dict, dict, dict]:
+    """One seed's out-of-time comparison: its row of the AUC table, its row of the scoring
+    rules' table and the bootstrap draws of every difference."""
+    seed = int(fu["seed"].iloc[0])
+    y = fu["label"].to_numpy(dtype=int)
+    groups = fu["employee_id"].to_numpy()
+    model = paired_scores(y, fu["with"].to_numpy(), fu["without"].to_numpy(), groups, seed)
+    oracle = paired_scores(y, fu["oracle_with"].to_numpy(), fu["oracle_without"].to_numpy(), groups, seed)
+    (w_auc, wo_auc, draws), (o_w, o_wo, o_draws) = model["auc"], oracle["auc"]
+    boots = {"auc": draws, "oracle auc": o_draws}
+    extra = {"ceiling (oracle with - without)": round(o_w - o_wo, 3), "ceiling ci95": ci(o_draws)}
+    if lead_moves:
+        _, o_wl, l_draws = paired_auc(y, fu["oracle_with"].to_numpy(), fu["oracle_without_lead"].to_numpy(),
+                                      groups, seed)
+        boots["lead"] = l_draws
+        extra.update({"ceiling with lead term": round(o_w - o_wl, 3), "lead ceiling ci95": ci(l_draws)})
+    if "lean" in fu.columns:
+        l_auc, _, l_draws = paired_auc(y, fu["lean"].to_numpy(), fu["without"].to_numpy(), groups, seed)
+        boots["lean"] = l_draws
+        extra.update({"future_auc_lean": round(l_auc, 3), "lean - without": round(l_auc - wo_auc, 3),
+                      "lean ci95": ci(l_draws)})
+    monthly = fu.groupby("as_of").apply(
+        lambda g: roc_auc_score(g["label"], g["with"]) - roc_auc_score(g["label"], g["without"]),
+        include_groups=False)
+    auc_row = {"seed": seed, "months": len(monthly), "positives / rows": f"{y.sum()} / {len(y)}",
+               "future_auc_without": round(wo_auc, 3), "future_auc_with": round(w_auc, 3),
+               "with - without": round(w_auc - wo_auc, 3), "ci95": ci(draws),
+               "months with wins": int((monthly > 0).sum()), **extra}
+    rule_row = {"seed": seed}
+    for key, label in RULES:
+        (a, b, d), (oa, ob, od) = model[key], oracle[key]
+        boots[key], boots[f"oracle {key}"] = d, od
+        rule_row.update({f"{label} without": round(b, 4), f"{label} with": round(a, 4),
+                         f"{label} with - without": round(a - b, 4), f"{label} ci95": ci(d, 4),
+                         f"{label} oracle with - without": round(oa - ob, 4), f"{label} oracle ci95": ci(od, 4)})
+    return auc_row, rule_row, boots
+
+
+def seed_line(auc_row: dict, rule_row: dict) -> str:
+    """One line per seed, printed as soon as the seed is done."""
+    parts = [f"seed {auc_row['seed']} out of time ({auc_row['positives / rows']}): AUC with − without "
+             f"{auc_row['with - without']:+.3f} {auc_row['ci95']} (oracle {auc_row['ceiling (oracle with - without)']:+.3f} "
+             f"{auc_row['ceiling ci95']})"]
+    for _, label in RULES:
+        parts.append(f"{label} {rule_row[f'{label} with - without']:+.4f} {rule_row[f'{label} ci95']} "
+                     f"(oracle {rule_row[f'{label} oracle with - without']:+.4f} {rule_row[f'{label} oracle ci95']})")
+    return "; ".join(parts)
+
+
+def report_out_of_time(results: list[tuple[dict, dict, dict]]) -> None:
+    """The out-of-time tables and the means over seeds."""
+    table = pd.DataFrame([r[0] for r in results])
+    rules = pd.DataFrame([r[1] for r in results])
+
+    def pooled(key: str) -> np.ndarray:
+        return np.nanmean(np.vstack([r[2][key] for r in results]), axis=0)
+
+    print(table.to_string(index=False))
+    diff = table["with - without"]
+    wins = table["months with wins"].sum()
+    print(f"mean over seeds: without {table['future_auc_without'].mean():.3f}, with "
+          f"{table['future_auc_with'].mean():.3f}, with − without {diff.mean():+.3f} "
+          f"{ci(pooled('auc'))}; with ahead on {(diff > 0).sum()} of {len(diff)} seeds "
+          f"and {wins} of {table['months'].sum()} month ends")
+    ceil = table["ceiling (oracle with - without)"]
+    print(f"ceiling (true risk with − without the history's terms, same rows): {ceil.mean():+.3f} "
+          f"{ci(pooled('oracle auc'))}")
+    if "ceiling with lead term" in table.columns:
+        print(f"ceiling taking out the lead quality's direct term too (loose): "
+              f"{table['ceiling with lead term'].mean():+.3f} {ci(pooled('lead'))}")
+    if "lean - without" in table.columns:
+        lean_diff = table["lean - without"]
+        print(f"lean − without: {lean_diff.mean():+.3f} {ci(pooled('lean'))}; "
+              f"ahead on {(lean_diff > 0).sum()} of {len(lean_diff)} seeds")
+
+    print("\nOut of time, proper scoring rules on the same rows (mean per row, lower is better; "
+          "differences with − without, paired bootstrap over employees):")
+    print(rules.to_string(index=False))
+    for key, label in RULES:
+        d, od = rules[f"{label} with - without"], rules[f"{label} oracle with - without"]
+        print(f"{label}, mean over seeds: without {rules[f'{label} without'].mean():.4f}, with "
+              f"{rules[f'{label} with'].mean():.4f}, with − without {d.mean():+.4f} {ci(pooled(key), 4)}; "
+              f"with better (lower) on {(d < 0).sum()} of {len(d)} seeds; oracle with − without "
+              f"{od.mean():+.4f} {ci(pooled(f'oracle {key}'), 4)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--employees", type=int, default=300)
@@ -278,17 +413,31 @@ def main() -> None:
                         help="also fit the lean diagnostic model (without's columns + the effects' features)")
     parser.add_argument("--lead-moves", action="store_true",
                         help="simulate with lead_moves=True (leads reassigned between teams keep their quality)")
+    parser.add_argument("--save", metavar="DIR",
+                        help="write each seed's scored future rows to DIR/future_seed<N>.csv as it finishes")
+    parser.add_argument("--pool", metavar="CSV", nargs="+",
+                        help="only the out-of-time comparison, over seeds saved by --save (no simulation)")
     args = parser.parse_args()
-    fits, leaks, futures, effects = [], [], [], []
+    pd.set_option("display.width", 250)
+    if args.pool:
+        futures = [pd.read_csv(f, parse_dates=["as_of"]) for f in args.pool]
+        print("Out of time, from the saved rows of seeds "
+              f"{', '.join(str(int(fu['seed'].iloc[0])) for fu in futures)}:")
+        report_out_of_time([seed_out_of_time(fu, args.lead_moves) for fu in futures])
+        return
+    fits, leaks, results, effects = [], [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         for s in args.seeds:
             f, lk, fu, ef = one(args.employees, args.months, s, args.future_months, args.lean, args.lead_moves)
             fits += f
             leaks += lk
-            futures.append(fu)
             effects += ef
-    pd.set_option("display.width", 200)
+            if args.save:
+                Path(args.save).mkdir(parents=True, exist_ok=True)
+                fu.to_csv(Path(args.save) / f"future_seed{s}.csv", index=False)
+            results.append(seed_out_of_time(fu, args.lead_moves))
+            print(seed_line(*results[-1][:2]), flush=True)
     print("\nFitted models (valid_auc: as `attrition train` reports it):")
     print(pd.DataFrame(fits).to_string(index=False))
 
@@ -302,53 +451,7 @@ def main() -> None:
               f"{ci(mean_draws)}; positive on {(g['flattering'] > 0).sum()} of {len(g)} seeds")
 
     print("\nOut of time: each month end after E scored from the exports of that day:")
-    per_seed = []
-    boots, oracle_boots, lean_boots, lead_boots = [], [], [], []
-    for fu in futures:
-        seed = int(fu["seed"].iloc[0])
-        y = fu["label"].to_numpy(dtype=int)
-        groups = fu["employee_id"].to_numpy()
-        w_auc, wo_auc, draws = paired_auc(y, fu["with"].to_numpy(), fu["without"].to_numpy(), groups, seed)
-        boots.append(draws)
-        o_w, o_wo, o_draws = paired_auc(y, fu["oracle_with"].to_numpy(), fu["oracle_without"].to_numpy(),
-                                        groups, seed)
-        oracle_boots.append(o_draws)
-        extra = {"ceiling (oracle with - without)": round(o_w - o_wo, 3), "ceiling ci95": ci(o_draws)}
-        if args.lead_moves:
-            _, o_wl, l_draws = paired_auc(y, fu["oracle_with"].to_numpy(), fu["oracle_without_lead"].to_numpy(),
-                                          groups, seed)
-            lead_boots.append(l_draws)
-            extra.update({"ceiling with lead term": round(o_w - o_wl, 3), "lead ceiling ci95": ci(l_draws)})
-        if "lean" in fu.columns:
-            l_auc, _, l_draws = paired_auc(y, fu["lean"].to_numpy(), fu["without"].to_numpy(), groups, seed)
-            lean_boots.append(l_draws)
-            extra.update({"future_auc_lean": round(l_auc, 3), "lean - without": round(l_auc - wo_auc, 3),
-                          "lean ci95": ci(l_draws)})
-        monthly = fu.groupby("as_of").apply(
-            lambda g: roc_auc_score(g["label"], g["with"]) - roc_auc_score(g["label"], g["without"]),
-            include_groups=False)
-        per_seed.append({"seed": seed, "months": len(monthly), "positives / rows": f"{y.sum()} / {len(y)}",
-                         "future_auc_without": round(wo_auc, 3), "future_auc_with": round(w_auc, 3),
-                         "with - without": round(w_auc - wo_auc, 3), "ci95": ci(draws),
-                         "months with wins": int((monthly > 0).sum()), **extra})
-    table = pd.DataFrame(per_seed)
-    print(table.to_string(index=False))
-    diff = table["with - without"]
-    wins = table["months with wins"].sum()
-    print(f"mean over seeds: without {table['future_auc_without'].mean():.3f}, with "
-          f"{table['future_auc_with'].mean():.3f}, with − without {diff.mean():+.3f} "
-          f"{ci(np.nanmean(np.vstack(boots), axis=0))}; with ahead on {(diff > 0).sum()} of {len(diff)} seeds "
-          f"and {wins} of {table['months'].sum()} month ends")
-    ceil = table["ceiling (oracle with - without)"]
-    print(f"ceiling (true risk with − without the history's terms, same rows): {ceil.mean():+.3f} "
-          f"{ci(np.nanmean(np.vstack(oracle_boots), axis=0))}")
-    if lead_boots:
-        print(f"ceiling taking out the lead quality's direct term too (loose): "
-              f"{table['ceiling with lead term'].mean():+.3f} {ci(np.nanmean(np.vstack(lead_boots), axis=0))}")
-    if lean_boots:
-        lean_diff = table["lean - without"]
-        print(f"lean − without: {lean_diff.mean():+.3f} {ci(np.nanmean(np.vstack(lean_boots), axis=0))}; "
-              f"ahead on {(lean_diff > 0).sum()} of {len(lean_diff)} seeds")
+    report_out_of_time(results)
 
     frame = pd.DataFrame(effects).pivot(index=["term", "real", "feature"], columns="seed", values="rank")
     print(f"\nrank of each true-effect feature by mean |contribution| (1 = strongest, of {effects[0]['of']} "

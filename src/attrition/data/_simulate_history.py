@@ -17,6 +17,22 @@ Every change moves the agent's state (team, lead, role, wage, hours), so the
 ``employees`` export holds the *last* values, as a real HR master does: a
 stayer's wage includes every later raise, a leaver's froze at exit.
 
+The workforce already there on the first simulated day has a past the run
+did not simulate; its rows say only what the truth uses. Each person's hire
+row; for those hired more than a year before the start, their last annual
+raise, a ``pay_change`` row on a day in the year before the start (the day
+the true ``no_raise_15m`` term counts from), the hire row carrying the wage
+before that raise: today's divided by 1.025, the mean raise, rounded to the
+cent. Earlier raises are not written, so the first wage on record is an
+approximation of the pay a year or so back, not the pay at hire. Each team's
+lead was appointed some time before the start (``lead_since``, the day the
+true ``new_lead_91d`` term counts from); for people hired before that day the
+rows before it name the predecessor, ``P`` and the team's number (``P001``), a
+``manager_change`` row on that day names the current lead, so a lead's tenure
+read from the history starts on their appointment (or on their earliest
+report's hire, if later). These rows use no random draws: every other table
+and the truth are those of a run without them.
+
 Effects on the true voluntary hazard
 ------------------------------------
 Added on the logit scale to :data:`attrition.data._simulate.VOLUNTARY_HAZARD`
@@ -145,6 +161,8 @@ SIMULATED_DECLARATIONS = MappingProxyType({
 _SESSION_TYPES = ("one_to_one", "skills", "recognition")
 _REASONS = ("hire", "transfer", "manager_change", "promotion", "pay_change", "hours_change")
 _NEVER = -(10**9)  # "no such event yet" day
+#: The initial workforce's wage before its last raise is today's divided by this (the mean raise).
+_TYPICAL_RAISE = 1.025
 
 
 def history_effects() -> pd.DataFrame:
@@ -211,12 +229,36 @@ class HistoryProcess:
             st[key] = np.concatenate([st[key], np.full(n, _NEVER)])
         # The existing workforce's last raise lies somewhere in the past year.
         st["last_rise"][new] = np.where(hire < -365, -r.integers(1, 366, n), hire) if initial else hire
-        if self.sim.lead_moves and not initial:
+        if initial:
+            self._initial_rows(new, hire)
+        elif self.sim.lead_moves:
             # A hiring class starts next month: its hire rows name the lead in force then,
             # after next month's lead changes (recorded by new_leads).
             self.pending.append(new)
         else:
             self._record(new, hire, 0)
+
+    def _initial_rows(self, new: np.ndarray, hire: np.ndarray) -> None:
+        """The initial workforce's rows before the first simulated day (no random draws).
+
+        The hire row; for people hired more than a year before the start, the
+        last annual raise (a ``pay_change`` row on ``last_rise``), the hire
+        row carrying the wage before it (:data:`_TYPICAL_RAISE`); for people
+        hired before their team's lead was appointed (``lead_since``), the
+        rows before that day name the predecessor (``P`` + team number) and a
+        ``manager_change`` row on ``lead_since`` names the current lead.
+        """
+        E = self.sim.emp
+        rise = self.state["last_rise"][new]
+        raised = hire < -365
+        since = self.lead_since[E["team"][new]]
+        before = hire < since
+        wage = E["wage"][new].astype(float)
+        wage_before = np.where(raised, np.round(wage / _TYPICAL_RAISE, 2), wage)
+        self._record(new, hire, 0, wage=wage_before, predecessor=before)
+        self._record(new[raised], rise[raised], 4, predecessor=rise[raised] < since[raised])
+        self._record(new[before], since[before], 2,
+                     wage=np.where(since[before] < rise[before], wage_before[before], wage[before]))
 
     def new_leads(self, new_lead: np.ndarray, day: int) -> None:
         """Teams whose lead changed on ``day`` (a new lead or, with ``lead_moves``, one
@@ -324,16 +366,24 @@ class HistoryProcess:
             self._record(who, np.full(len(who), day), 5)
 
     # ----------------------------------------------------------------- output
-    def _record(self, emp: np.ndarray, days: np.ndarray, reason: int) -> None:
-        """A history row per person: their attributes now, dated ``days``."""
+    def _record(self, emp: np.ndarray, days: np.ndarray, reason: int, wage: np.ndarray | None = None,
+                predecessor: np.ndarray | None = None) -> None:
+        """A history row per person: their attributes now, dated ``days``.
+
+        ``wage`` replaces the current wage; where ``predecessor`` is true the row
+        names the team's lead before its current one (serial and lead ``-1``).
+        """
         if not len(emp):
             return
         E = self.sim.emp
+        serial = self.lead_serial[E["team"][emp]].copy()
+        lead = self.sim.team_lead[E["team"][emp]].copy()
+        if predecessor is not None:
+            serial[predecessor] = lead[predecessor] = -1
         self.rows.append((emp.copy(), days.astype(np.int64), np.full(len(emp), reason),
-                          E["team"][emp].copy(), self.lead_serial[E["team"][emp]].copy(),
-                          E["role"][emp].copy(), self.state["grade"][emp].copy(),
+                          E["team"][emp].copy(), serial, E["role"][emp].copy(), self.state["grade"][emp].copy(),
                           E["etype"][emp].copy(), E["hours"][emp].astype(float).copy(),
-                          E["wage"][emp].astype(float).copy(), self.sim.team_lead[E["team"][emp]].copy()))
+                          (E["wage"][emp] if wage is None else wage).astype(float).copy(), lead))
 
     def frames(self, position: np.ndarray, ids, dates, team_ids: np.ndarray, sites, roles,
                etypes, export: int) -> dict[str, pd.DataFrame]:
@@ -353,9 +403,11 @@ class HistoryProcess:
         # One row per employee and day: the last change of the day wins.
         frame = frame.drop_duplicates(["employee_id", "effective_date"], keep="last").reset_index(drop=True)
         if sim.lead_moves:  # the lead's own id, the same in every team they lead
-            manager = [f"L{lead + 1:04d}" for lead in frame["lead"]]
+            manager = [f"L{lead + 1:04d}" if lead >= 0 else f"P{t + 1:03d}"
+                       for t, lead in zip(frame["team"], frame["lead"], strict=True)]
         else:  # the team's n-th lead
-            manager = [f"L{t + 1:03d}-{s}" for t, s in zip(frame["team"], frame["serial"], strict=True)]
+            manager = [f"L{t + 1:03d}-{s}" if s >= 0 else f"P{t + 1:03d}"
+                       for t, s in zip(frame["team"], frame["serial"], strict=True)]
         history = pd.DataFrame({
             "employee_id": frame["employee_id"],
             "effective_date": frame["effective_date"],
