@@ -149,6 +149,8 @@ def weighted_auc(y: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.ndarray:
     """ROC AUC of scores ``s`` on labels ``y`` under each row of weights ``w`` (``draws × rows``):
     ``roc_auc_score(y, s, sample_weight=w_i)`` for every draw ``i`` at once (ties count half;
     ``NaN`` where a draw holds one class only)."""
+    if not np.isfinite(s).all():  # roc_auc_score refuses them; sorting would put them last silently
+        raise ValueError(f"{int((~np.isfinite(s)).sum())} scores are not finite numbers.")
     order = np.argsort(s, kind="stable")
     ss, yy, ww = s[order], y[order].astype("float64"), w[:, order]
     starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
