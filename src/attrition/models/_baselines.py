@@ -219,12 +219,14 @@ class LogisticBaseline(_Baseline):
              ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), self.categorical_)],
             remainder="drop",
         )
-        self.pipeline_ = Pipeline([("prep", prep),
-                                   ("lr", LogisticRegression(C=self.C, solver="newton-cholesky", tol=1e-6,
-                                                           max_iter=100))])
+        lr = LogisticRegression(C=self.C, solver="newton-cholesky", tol=1e-6, max_iter=100)
         frame = self._frame(X)
+        del num  # the solver needs only the design matrix: no other copy of the numbers while it runs
         with one_blas_thread():
-            self.pipeline_.fit(frame, np.asarray(y, dtype=int))
+            design = prep.fit_transform(frame)  # what Pipeline.fit does, step by step
+            del frame
+            lr.fit(design, np.asarray(y, dtype=int))
+        self.pipeline_ = Pipeline([("prep", prep), ("lr", lr)])
         self.fitted_ = True
         return self
 
