@@ -573,9 +573,14 @@ def _cumulative_per_code(cols: Sequence[np.ndarray], codes: np.ndarray) -> np.nd
     cum = np.empty((m, len(cols)), dtype="float64", order="F")
     floats = [j for j, c in enumerate(cols) if c.dtype.kind == "f"]
     if floats:
-        block = pd.DataFrame(np.column_stack([cols[j] for j in floats]), copy=False)
-        cum[:, floats] = block.groupby(codes, sort=False).cumsum().to_numpy(dtype="float64")
+        # Stacked row-wise (contiguous copies) and seen column-wise: the same frame as a
+        # column_stack, without its strided writes. Each column's sums are its own.
+        block = pd.DataFrame(np.stack([cols[j] for j in floats]).T, copy=False)
+        summed = block.groupby(codes, sort=False).cumsum().to_numpy(dtype="float64")
         del block
+        for i, j in enumerate(floats):
+            cum[:, j] = summed[:, i]
+        del summed
     for j, c in enumerate(cols):
         if c.dtype.kind != "f":
             cum[:, j] = _group_cumsum(c, starts, m)
