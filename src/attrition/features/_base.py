@@ -264,7 +264,10 @@ def encode_keys(events: Sequence, queries: Sequence) -> tuple[np.ndarray, np.nda
 
 def _pack(code: np.ndarray, time: np.ndarray) -> np.ndarray:
     """One sortable int64 per (code, time): ``code * 2**32 + time + 2**31``."""
-    return (code.astype(np.int64) << 32) | (time.astype(np.int64) + _TIME_OFFSET)
+    packed = code.astype(np.int64)  # a copy, shifted in place
+    packed <<= 32
+    packed |= time.astype(np.int64, copy=False) + _TIME_OFFSET
+    return packed
 
 
 def asof_positions(
