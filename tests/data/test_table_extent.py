@@ -54,6 +54,24 @@ def test_extent_of_empty_or_unworked_tables_has_no_dates():
         TableExtent.of(EMP, "employees")
 
 
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_schedule_extent_read_off_the_dates_integers_equals_the_rows_selected(unit):
+    """The newest worked day is found without selecting the rows; it is what the selection gives:
+    the same Timestamp and resolution, missing dates and missing worked minutes skipped."""
+    dates = pd.Series(pd.to_datetime(["2024-01-02", None, "2024-03-01", "2024-02-01", None])
+                      ).astype(f"datetime64[{unit}]")
+    sched = pd.DataFrame({"date": dates, "worked_minutes": [1.0, 5.0, 0.0, np.nan, np.nan]})
+    extent = TableExtent.of(sched, "schedule")
+    by_rows = sched["date"][(sched["worked_minutes"] > 0).to_numpy()].max()
+    assert extent == TableExtent(ts("2024-01-02"), by_rows, 5)
+    assert extent.last_date.unit == by_rows.unit == unit
+    never = sched.assign(worked_minutes=[0.0, 5.0, 0.0, 0.0, np.nan])  # worked only on a missing date
+    assert TableExtent.of(never, "schedule") == TableExtent(ts("2024-01-02"), None, 5)
+    # Dates pandas holds outside numpy (with a time zone): the rows are selected, as before.
+    zoned = sched.assign(date=dates.dt.tz_localize("UTC"))
+    assert TableExtent.of(zoned, "schedule").last_date == pd.Timestamp("2024-01-02", tz="UTC")
+
+
 def test_tables_carry_extents_of_tables_kept_elsewhere():
     wl = pd.DataFrame({"employee_id": ["a"], "date": pd.to_datetime(["2024-01-05"])})
     kept = TableExtent(ts("2023-12-01"), ts("2024-03-31"), 1000)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from attrition.features import _base
 from attrition.features._base import (
     _cumulative_per_code,
     _encode_rows_and_queries,
@@ -271,3 +272,23 @@ def test_latest_before_with_a_lag_keeps_a_missing_as_of_date_missing():
     for lag in (0, 7):
         got = latest_before(ev, "d", ["v"], fr, lag_days=lag)["v"].tolist()
         assert np.isnan(got[0]) and got[1] == 2.0
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("sort", [True, False])
+def test_key_codes_from_runs_equal_factorizing_every_row(monkeypatch, dtype, sort):
+    """A key column sorted into runs is factorized one value per run: the same codes (order of
+    first appearance, -1 for missing) and uniques as factorizing every row, runs or not."""
+    monkeypatch.setattr(_base, "_RUNS_MIN_ROWS", 8)
+    rng = np.random.default_rng(5)
+    ids = np.array([f"E{i}" for i in rng.integers(0, 12, 400)], dtype=object)
+    if sort:
+        ids.sort()
+    ids[rng.random(400) < 0.05] = None  # missing keys break runs and stay -1
+    keys = pd.Series(ids, dtype=dtype)
+    codes, uniques = _base._as_str_codes(keys)
+    want_codes, want_uniques = pd.factorize(keys.astype("str"), use_na_sentinel=True)
+    assert (_base._run_heads(keys.astype("str")) is not None) == sort
+    assert np.array_equal(codes, want_codes) and codes.dtype == np.int64
+    assert uniques.equals(pd.Index(want_uniques)) and uniques.dtype == pd.Index(want_uniques).dtype
+    assert (codes[keys.isna().to_numpy()] == -1).all()

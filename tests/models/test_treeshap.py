@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attrition.models._treeshap import pred_contrib
+from attrition.models._treeshap import _distinct, pred_contrib
 
 
 def _frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -117,3 +117,13 @@ def test_linear_trees_are_left_to_lightgbm_which_refuses_them(monkeypatch):
     monkeypatch.setattr(_treeshap, "_add_tree", lambda *a: pytest.fail("a linear tree went per pattern"))
     with pytest.raises(lgb.basic.LightGBMError, match="linear trees"):  # LightGBM's own answer
         pred_contrib(booster, X, min_rows=1, check=False)
+
+
+def test_patterns_are_numbered_by_first_appearance_and_each_row_finds_its_own():
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 40, 500) * 7919  # repeated decision-pattern codes, in no order
+    first, inverse = _distinct(codes)
+    assert np.array_equal(codes[first][inverse], codes)  # every row gets its own pattern back
+    assert np.array_equal(np.sort(codes[first]), np.unique(codes))  # each distinct code once
+    assert np.all(np.diff(first) > 0) and first[0] == 0  # first rows, in order of appearance
+    assert all(inverse[f] == k for k, f in enumerate(first))

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Tables", "TableExtent", "TABLE_NAMES", "OPTIONAL_TABLES", "DATE_COLUMNS"]
@@ -46,6 +47,24 @@ def _timestamp(value: Any) -> pd.Timestamp | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value)
+
+
+def _masked_max(values: np.ndarray, mask: np.ndarray) -> pd.Timestamp | None:
+    """The newest of the numpy dates ``values`` where ``mask`` holds (``NaT`` skipped), as
+    ``Series.max`` of those rows gives it; ``None`` when there is none.
+
+    On the integers under the dates (``NaT`` is the smallest), so no row is copied.
+
+    >>> d = np.array(["2024-01-02", "NaT", "2024-01-09"], dtype="datetime64[ns]")
+    >>> _masked_max(d, np.array([True, True, False])), _masked_max(d, np.array([False, True, False]))
+    (Timestamp('2024-01-02 00:00:00'), None)
+    """
+    nat = np.iinfo(np.int64).min
+    ints = values.view("int64")
+    latest = np.max(ints, initial=nat, where=mask)
+    if latest == nat:
+        return None
+    return pd.Timestamp(np.array(latest, dtype="int64").view(values.dtype)[()])
 
 
 @dataclass(frozen=True)
@@ -94,7 +113,11 @@ class TableExtent:
         if table == "schedule":  # published future shifts have not happened
             worked = (pd.to_numeric(frame["worked_minutes"], errors="coerce") if "worked_minutes"
                       in frame.columns else pd.Series(float("nan"), index=frame.index))
-            happened = dates[(worked > 0).to_numpy()]
+            mask = (worked > 0).to_numpy()
+            values = dates.to_numpy()
+            if values.dtype.kind == "M":  # numpy dates: the newest worked day without copying the rows
+                return cls(_timestamp(dates.min()), _masked_max(values, mask), len(frame))
+            happened = dates[mask]
         return cls(_timestamp(dates.min()), _timestamp(happened.max()), len(frame))
 
 

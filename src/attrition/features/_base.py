@@ -220,8 +220,45 @@ def _as_str_codes(values) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values, pd.Categorical):
         return _as_str_codes(pd.Series(values))
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
-    codes, uniques = pd.factorize(series.astype("str"), use_na_sentinel=True)
+    text = series.astype("str")
+    heads = _run_heads(text) if len(text) >= _RUNS_MIN_ROWS else None
+    if heads is not None:  # a table sorted by its key: hash one value per run of equal values
+        codes, uniques = pd.factorize(text.iloc[heads], use_na_sentinel=True)
+        codes = np.repeat(codes, np.diff(np.append(heads, len(text))))
+    else:
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+#: From this many rows :func:`_as_str_codes` looks for runs of equal keys first.
+_RUNS_MIN_ROWS = 1 << 16
+
+
+def _run_heads(text: pd.Series) -> np.ndarray | None:
+    """The first row of each run of equal values of ``text`` (a missing value is a run of its
+    own), or ``None`` when the runs are too short to be worth it (fewer than four rows each).
+
+    Factorizing these rows and repeating each code over its run gives the codes and uniques
+    of factorizing every row (codes number the values in order of first appearance).
+
+    >>> _run_heads(pd.Series(["a"] * 8 + [None, None] + ["b"] * 8 + ["a"] * 8, dtype="str")).tolist()
+    [0, 8, 9, 10, 18]
+    >>> _run_heads(pd.Series(["a", "b", "a", "b"], dtype="str")) is None
+    True
+    """
+    n = len(text)
+    if n < 2:
+        return None
+    arr = text.array
+    differ = arr[1:] != arr[:-1]
+    differ = (differ.to_numpy(dtype=bool, na_value=True) if hasattr(differ, "to_numpy")
+              else np.asarray(differ, dtype=bool))
+    missing = text.isna().to_numpy()
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    starts[1:] = differ | missing[1:] | missing[:-1]
+    heads = np.flatnonzero(starts)
+    return heads if 4 * len(heads) <= n else None
 
 
 def encode_keys(events: Sequence, queries: Sequence) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +301,10 @@ def encode_keys(events: Sequence, queries: Sequence) -> tuple[np.ndarray, np.nda
 
 def _pack(code: np.ndarray, time: np.ndarray) -> np.ndarray:
     """One sortable int64 per (code, time): ``code * 2**32 + time + 2**31``."""
-    return (code.astype(np.int64) << 32) | (time.astype(np.int64) + _TIME_OFFSET)
+    packed = code.astype(np.int64)  # a copy, shifted in place
+    packed <<= 32
+    packed |= time.astype(np.int64, copy=False) + _TIME_OFFSET
+    return packed
 
 
 def asof_positions(
@@ -573,9 +613,14 @@ def _cumulative_per_code(cols: Sequence[np.ndarray], codes: np.ndarray) -> np.nd
     cum = np.empty((m, len(cols)), dtype="float64", order="F")
     floats = [j for j, c in enumerate(cols) if c.dtype.kind == "f"]
     if floats:
-        block = pd.DataFrame(np.column_stack([cols[j] for j in floats]), copy=False)
-        cum[:, floats] = block.groupby(codes, sort=False).cumsum().to_numpy(dtype="float64")
+        # Stacked row-wise (contiguous copies) and seen column-wise: the same frame as a
+        # column_stack, without its strided writes. Each column's sums are its own.
+        block = pd.DataFrame(np.stack([cols[j] for j in floats]).T, copy=False)
+        summed = block.groupby(codes, sort=False).cumsum().to_numpy(dtype="float64")
         del block
+        for i, j in enumerate(floats):
+            cum[:, j] = summed[:, i]
+        del summed
     for j, c in enumerate(cols):
         if c.dtype.kind != "f":
             cum[:, j] = _group_cumsum(c, starts, m)

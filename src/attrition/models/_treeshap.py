@@ -231,6 +231,22 @@ def _visit_rank(tree: _Tree, left: np.ndarray) -> dict[int, np.ndarray]:
     return ranks
 
 
+def _distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct code, in order of appearance, and each row's pattern number.
+
+    A hash table (``pandas.factorize``), not a sort: the patterns are numbered
+    by first appearance instead of by code, which changes no pattern's terms
+    (each is computed on its own).
+
+    >>> first, inverse = _distinct(np.array([5, 3, 5, 9, 3]))
+    >>> first.tolist(), inverse.tolist()
+    ([0, 1, 3], [0, 1, 0, 2, 1])
+    """
+    inverse, _ = pd.factorize(codes)
+    seen = np.maximum.accumulate(inverse)  # numbers appear in order: 0, 1, 2, ...
+    return np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]), inverse
+
+
 def _add_tree(tree: _Tree, XT: np.ndarray, phiT: np.ndarray) -> None:
     """Add one tree's TreeSHAP terms into ``phiT`` (features x rows), in LightGBM's order.
 
@@ -243,7 +259,7 @@ def _add_tree(tree: _Tree, XT: np.ndarray, phiT: np.ndarray) -> None:
     for k, node in tree.nodes.items():
         decisions[:, k] = _goes_left(node, XT[int(node["split_feature"])])
     codes = decisions.astype(np.int64) @ (np.int64(1) << np.arange(n_nodes, dtype=np.int64))
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    first, inverse = _distinct(codes)
     left = decisions[first]
     ranks = _visit_rank(tree, left)
     by_feature: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}

@@ -138,8 +138,9 @@ def quiet_quitting_scores(
     points = index[[f"qq_points_{c}" for c in COMPONENTS]].to_numpy(dtype="float64")
     names = list(COMPONENTS)
     text = []
-    for row in points:
-        order = [k for k in np.argsort(-np.nan_to_num(row), kind="stable") if row[k] > 0][:3]
+    ranked = np.argsort(-np.nan_to_num(points), axis=1, kind="stable")  # each row's own order
+    for row, by_size in zip(points, ranked, strict=True):
+        order = [k for k in by_size if row[k] > 0][:3]
         text.append("; ".join(f"{COMPONENTS[names[k]].label} {row[k]:.1f}" for k in order))
     out = pd.DataFrame(
         {
