@@ -760,10 +760,17 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.thresholds_ = {k: float(v * base_rate) for k, v in bands.items()}
         self.base_rate_ = base_rate
 
-    def _evaluate(self, snapshots, X, y, train, valid, p_valid) -> dict[str, float]:
+    def _evaluate(self, snapshots, X, y, train, valid, p_valid,
+                  baselines: dict[str, float] | None = None) -> dict[str, float]:
         metrics = classification_metrics(y[valid], p_valid, prefix="valid_")
         metrics.update(classification_metrics(y[train], self._calibrated(self._margin_of(X, train)),
                                               prefix="train_"))
+        metrics.update(self._baselines(snapshots, y, train, valid) if baselines is None else baselines)
+        return metrics
+
+    def _baselines(self, snapshots, y, train, valid) -> dict[str, float]:
+        """The baselines' validation metrics of :meth:`_evaluate` (only the columns they read are copied)."""
+        metrics: dict[str, float] = {}
         if "tenure_days" in snapshots.columns:
             tenure = TenureBaseline().fit(snapshots.loc[train, ["tenure_days"]], y[train])
             metrics.update(classification_metrics(y[valid], tenure.predict_risk(snapshots.loc[valid, ["tenure_days"]]),
@@ -807,12 +814,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                                          self.valid_months)
         y_all = snapshots["label"].to_numpy(dtype="float64")
         self._check_positives(y_all, train, valid)
+        # The baselines before the trees' matrix: their frames and it are never in memory together.
+        baselines = self._baselines(snapshots, y_all, train, valid)
         X = self._fit_matrix(snapshots)
         self._fit_booster(X, y_all, train, valid)
         margin_valid = self._margin(X[valid])
         self._calibrate(margin_valid, y_all[valid])
         self.calibration_booster_ = self.booster_
-        metrics = self._evaluate(snapshots, X, y_all, train, valid, self._calibrated(margin_valid))
+        metrics = self._evaluate(snapshots, X, y_all, train, valid, self._calibrated(margin_valid),
+                                 baselines=baselines)
         self.metrics_ = metrics
         as_of = pd.to_datetime(snapshots["as_of"])
         self.validation_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[valid].unique())
@@ -940,6 +950,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
                               stacklevel=4)
+        # The baselines before the trees' matrix: their frames and it are never in memory together.
+        baselines = self._hazard_baselines(snapshots, y_h, stop, cal)
         X = self._fit_matrix(snapshots)
         folds = self._stopping_folds(as_of, ~np.isnan(y_month), train, stop)
         setting = self._fit_hazard_booster(X, y_month, train, stop, folds)
@@ -955,7 +967,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.thresholds_ = {k: float(v * base) for k, v in bands.items()}
         self.base_rate_ = base
         self.metrics_ = self._evaluate_hazard(snapshots, X, y_month, y_h, train, stop, cal,
-                                              stop_curve=stop_curve)
+                                              stop_curve=stop_curve, baselines=baselines)
         if self.refit:
             self._refit_hazard(X, y_month, train | stop | (cal if self.refit == "all" else False), cal)
         if self.level_months:
@@ -990,17 +1002,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self._report_fit()
         return self
 
-    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal,
-                         stop_curve: np.ndarray | None = None) -> dict[str, float]:
-        """The horizon risk on the early-stopping months (and the baselines fitted on the
-        rows whose horizon ended before them); the monthly hazard on the calibration months.
-
-        Purged of the calibration months: a validation row's outcome counts the exits up to the
-        first calibration month only (its window is ``min(horizon_days, days to it)``), and the
-        risks compared are those of the same window, read off the curve (the baselines' horizon
-        risks scaled to it at a constant hazard). Exits the Platt scaling was fitted on are never
-        scored. With the purge gap (every window ends by then) this is the plain horizon outcome.
-        """
+    def _purged_outcomes(self, snapshots, y_h, stop, cal):
+        """``(valid, fit_rows, window, y_w)`` of :meth:`_evaluate_hazard`: the validation rows, the
+        baselines' rows, each validation row's window and its outcome within it."""
         as_of = pd.to_datetime(snapshots["as_of"])
         valid = stop & ~np.isnan(y_h)
         first_stop = as_of[stop].min()
@@ -1011,12 +1015,48 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         dur = snapshots["duration_days"].to_numpy(dtype="float64")[valid]
         event = snapshots["event"].to_numpy(dtype="float64")[valid]
         y_w = np.where((event == 1) & (dur <= window), 1.0, 0.0)
-        metrics: dict[str, float] = {"valid_window_days_mean": float(window.mean()) if len(window) else float("nan")}
+        return valid, fit_rows, window, y_w
+
+    def _hazard_baselines(self, snapshots, y_h, stop, cal) -> dict[str, float]:
+        """The baselines' metrics of :meth:`_evaluate_hazard` (empty when it scores none): fitted on
+        the rows whose horizon ended before the early-stopping months, their horizon risks scaled
+        to each validation row's window. Only the columns they read are copied."""
+        valid, fit_rows, window, y_w = self._purged_outcomes(snapshots, y_h, stop, cal)
+        if not (valid.any() and len(np.unique(y_w)) == 2 and fit_rows.any()
+                and len(np.unique(y_h[fit_rows])) == 2):
+            return {}
 
         def scaled(risk: np.ndarray) -> np.ndarray:  # a horizon risk over each row's window
             r = np.clip(np.asarray(risk, dtype="float64"), 0.0, 1.0 - 1e-12)
             return -np.expm1(np.log1p(-r) * window / float(self.horizon_days))
 
+        metrics: dict[str, float] = {}
+        if "tenure_days" in snapshots.columns:
+            tenure = TenureBaseline().fit(snapshots.loc[fit_rows, ["tenure_days"]], y_h[fit_rows])
+            metrics.update(classification_metrics(
+                y_w, scaled(tenure.predict_risk(snapshots.loc[valid, ["tenure_days"]])), prefix="baseline_valid_"))
+        features = self.feature_names_in_
+        lr = LogisticBaseline(features=features).fit(snapshots.loc[fit_rows, features], y_h[fit_rows])
+        metrics.update(classification_metrics(y_w, scaled(lr.predict_risk(snapshots.loc[valid, features])),
+                                              prefix="lr_baseline_valid_"))
+        metrics.update(classification_metrics(
+            y_w, scaled(np.full(int(valid.sum()), y_h[fit_rows].mean())), prefix="prior_baseline_valid_"))
+        return metrics
+
+    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal,
+                         stop_curve: np.ndarray | None = None,
+                         baselines: dict[str, float] | None = None) -> dict[str, float]:
+        """The horizon risk on the early-stopping months (and the baselines fitted on the
+        rows whose horizon ended before them); the monthly hazard on the calibration months.
+
+        Purged of the calibration months: a validation row's outcome counts the exits up to the
+        first calibration month only (its window is ``min(horizon_days, days to it)``), and the
+        risks compared are those of the same window, read off the curve (the baselines' horizon
+        risks scaled to it at a constant hazard). Exits the Platt scaling was fitted on are never
+        scored. With the purge gap (every window ends by then) this is the plain horizon outcome.
+        """
+        valid, _, window, y_w = self._purged_outcomes(snapshots, y_h, stop, cal)
+        metrics: dict[str, float] = {"valid_window_days_mean": float(window.mean()) if len(window) else float("nan")}
         if valid.any() and len(np.unique(y_w)) == 2:
             hazards = (stop_curve[valid[stop]] if stop_curve is not None
                        else self._prepared_hazards(X[valid], self._curve_months()))
@@ -1025,18 +1065,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 at = window == w
                 p_w[at] = risk_at(hazards[at], w)
             metrics.update(classification_metrics(y_w, p_w, prefix="valid_"))
-            if fit_rows.any() and len(np.unique(y_h[fit_rows])) == 2:
-                if "tenure_days" in snapshots.columns:
-                    tenure = TenureBaseline().fit(snapshots.loc[fit_rows, ["tenure_days"]], y_h[fit_rows])
-                    metrics.update(classification_metrics(
-                        y_w, scaled(tenure.predict_risk(snapshots.loc[valid, ["tenure_days"]])),
-                        prefix="baseline_valid_"))
-                features = self.feature_names_in_  # the baselines' rows: only the columns they read
-                lr = LogisticBaseline(features=features).fit(snapshots.loc[fit_rows, features], y_h[fit_rows])
-                metrics.update(classification_metrics(y_w, scaled(lr.predict_risk(snapshots.loc[valid, features])),
-                                                      prefix="lr_baseline_valid_"))
-                metrics.update(classification_metrics(
-                    y_w, scaled(np.full(int(valid.sum()), y_h[fit_rows].mean())), prefix="prior_baseline_valid_"))
+            metrics.update(self._hazard_baselines(snapshots, y_h, stop, cal) if baselines is None else baselines)
         hazard_cal = self._calibrated(self._margin(X[cal]))
         metrics.update(classification_metrics(y_month[cal], hazard_cal, prefix="calibration_month_"))
         metrics.update(classification_metrics(y_month[train], self._calibrated(self._margin_of(X, train)),
