@@ -118,7 +118,7 @@ def _numpy_scores(trees: list[_Tree], XT: np.ndarray, moving: dict[int, np.ndarr
 
 
 def monthly_raw_scores(booster, prepared: pd.DataFrame | np.ndarray, months: int, *, check: bool = True,
-                       min_rows: int | None = None) -> np.ndarray:
+                       min_rows: int | None = None, own: bool = False) -> np.ndarray:
     """``booster.predict(advance_tenure(prepared, j * MONTH_DAYS), raw_score=True)`` for every month.
 
     Parameters
@@ -135,6 +135,9 @@ def monthly_raw_scores(booster, prepared: pd.DataFrame | np.ndarray, months: int
         LightGBM's predictions; predict month by month on any difference (logged).
     min_rows : int, optional
         Fewer rows than this (default :data:`MIN_ROWS`) are predicted month by month.
+    own : bool, default False
+        ``prepared`` is a float64 matrix the caller hands over (it is not used afterwards): it
+        is read in place, its values LightGBM reads as 0.0 set to 0.0, instead of copied.
 
     Returns
     -------
@@ -164,7 +167,7 @@ def monthly_raw_scores(booster, prepared: pd.DataFrame | np.ndarray, months: int
     dump = booster.dump_model(num_iteration=num_iteration) if n >= min_rows and months > 1 else {}
     if not dump or not _supported(dump):
         return _month_by_month(booster, prepared, months, num_iteration, names)
-    matrix = _matrix(booster, prepared)
+    matrix = _matrix(booster, prepared, own=own)
     # LightGBM's prediction of its own float matrix: the frame's, without converting it again
     # (the values LightGBM reads as 0.0 are 0.0 in it already).
     first = np.asarray(booster.predict(matrix, raw_score=True, num_iteration=num_iteration), dtype="float64")

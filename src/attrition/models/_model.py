@@ -960,7 +960,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Bands against the horizon's observed base rate on the early-stopping months, when known.
         known = stop & ~np.isnan(y_h)
         # The early-stopping rows' hazard curve, once: their risk here, the validation metrics below.
-        stop_curve = self._prepared_hazards(X[stop], self._curve_months())
+        stop_curve = self._prepared_hazards(X[stop], self._curve_months(), own=True)
         p_stop = risk_at(stop_curve, self.horizon_days)
         base = float(y_h[known].mean()) if known.any() else float(p_stop.mean())
         bands = self.risk_bands or {"medium": 1.0, "high": 2.0}
@@ -1059,7 +1059,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         metrics: dict[str, float] = {"valid_window_days_mean": float(window.mean()) if len(window) else float("nan")}
         if valid.any() and len(np.unique(y_w)) == 2:
             hazards = (stop_curve[valid[stop]] if stop_curve is not None
-                       else self._prepared_hazards(X[valid], self._curve_months()))
+                       else self._prepared_hazards(X[valid], self._curve_months(), own=True))
             p_w = np.empty(len(window))
             for w in np.unique(window):
                 at = window == w
@@ -1074,23 +1074,25 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         return metrics
 
     def _hazards(self, X: pd.DataFrame, months: int) -> np.ndarray:
-        return self._prepared_hazards(self._input(X), months)
+        return self._prepared_hazards(self._input(X), months, own=True)
 
     def _input(self, X: pd.DataFrame) -> pd.DataFrame | np.ndarray:
         """What the trees predict ``X`` from: its design matrix (:meth:`design`), or the prepared
         frame for a model boosted from the logistic margin (its regression reads a frame)."""
         return self.prepare(X) if getattr(self, "init_model_", None) is not None else self.design(X)
 
-    def _prepared_hazards(self, prepared: pd.DataFrame | np.ndarray, months: int) -> np.ndarray:
+    def _prepared_hazards(self, prepared: pd.DataFrame | np.ndarray, months: int, *, own: bool = False) -> np.ndarray:
         """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`, or the
-        float matrix of :meth:`design`)."""
-        cols = [self._calibrated(m) for m in self._monthly_margins(prepared, months)]
+        float matrix of :meth:`design`; ``own``: a matrix not used afterwards, read in place)."""
+        cols = [self._calibrated(m) for m in self._monthly_margins(prepared, months, own=own)]
         return np.column_stack(cols) if cols else np.empty((len(prepared), 0))
 
-    def _monthly_margins(self, prepared: pd.DataFrame, months: int) -> list[np.ndarray]:
+    def _monthly_margins(self, prepared: pd.DataFrame | np.ndarray, months: int, *,
+                         own: bool = False) -> list[np.ndarray]:
         """``self._margin(advance_tenure(prepared, j * MONTH_DAYS))`` for ``j < months``, bit for bit,
         the trees' part at about the cost of one prediction (:func:`monthly_raw_scores`)."""
-        raw = monthly_raw_scores(self.booster_, prepared, months)
+        init = getattr(self, "init_model_", None) is not None  # it reads prepared again below
+        raw = monthly_raw_scores(self.booster_, prepared, months, own=own and not init)
         margins = [np.ascontiguousarray(raw[j]) for j in range(int(months))]
         if getattr(self, "init_model_", None) is not None:  # the logistic margin moves with tenure too
             margins = [m + self._init_margin(advance_tenure(prepared, j * MONTH_DAYS))
