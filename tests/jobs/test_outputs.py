@@ -125,3 +125,30 @@ def test_forecast_writes_its_table_and_page_together_or_neither(tmp_path, medium
     forecast_job(Config(), as_of, months=3, model=medium_model, tables=medium.tables,
                  out=tmp_path / "f.csv", report=tmp_path / "f.html")
     assert (tmp_path / "f.csv").is_file() and (tmp_path / "f.html").is_file()
+
+
+def test_release_free_memory_runs_where_glibc_has_malloc_trim_and_is_a_no_op_elsewhere(monkeypatch):
+    import ctypes.util
+    import platform
+
+    from attrition.jobs import _workflows
+
+    ran = _workflows.release_free_memory()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert ran is True
+    calls = []
+
+    class NoTrim:  # a C library without malloc_trim (macOS, musl)
+        pass
+
+    class Trim:
+        def malloc_trim(self, pad):
+            calls.append(pad)
+
+    monkeypatch.setattr(_workflows, "_libc", lambda: NoTrim())
+    assert _workflows.release_free_memory() is False
+    monkeypatch.setattr(_workflows, "_libc", lambda: None)
+    assert _workflows.release_free_memory() is False
+    monkeypatch.setattr(_workflows, "_libc", lambda: Trim())
+    assert _workflows.release_free_memory() is True and calls == [0]
+    assert ctypes.util.find_library("c") is None or _workflows._libc() is not None

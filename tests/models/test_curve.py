@@ -149,3 +149,35 @@ def test_the_hazard_model_curve_is_the_month_by_month_one(medium_snapshots, medi
     boosted.init_model_ = LogisticBaseline(features=list(prepared.columns)).fit(
         prepared, rows["label"].fillna(0).astype(int).to_numpy())
     assert np.array_equal(boosted._prepared_hazards(prepared, 13), reference(boosted))
+
+
+def test_the_float_matrix_gives_the_frames_curve():
+    """monthly_raw_scores of LightGBM's float matrix of a frame (AttritionModel.design) equals the
+    frame's, by the numpy rule and month by month, check rows included."""
+    from lightgbm.basic import _data_from_pandas
+
+    X, y = _frame(900, seed=7)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4}, lgb.Dataset(X, y), 30)
+    matrix = _data_from_pandas(X, "auto", "auto", booster.pandas_categorical)[0]
+    expected = _month_by_month(booster, X, 12)
+    assert np.array_equal(monthly_raw_scores(booster, matrix, 12, min_rows=1), expected)
+    assert np.array_equal(monthly_raw_scores(booster, matrix, 12, min_rows=10_000), expected)
+    assert np.array_equal(matrix, _data_from_pandas(X, "auto", "auto", booster.pandas_categorical)[0],
+                          equal_nan=True)  # the caller's matrix is not touched
+
+
+def test_a_matrix_handed_over_is_read_in_place_with_the_same_curve():
+    from lightgbm.basic import _data_from_pandas
+
+    X, y = _frame(700, seed=8)
+    X.loc[3, "x1"] = 1e-40  # LightGBM reads it as 0.0
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4}, lgb.Dataset(X, y), 30)
+    expected = _month_by_month(booster, X, 12)
+    matrix = np.array(_data_from_pandas(X, "auto", "auto", booster.pandas_categorical)[0])
+    kept = matrix.copy()
+    assert np.array_equal(monthly_raw_scores(booster, matrix, 12, min_rows=1), expected)
+    assert np.array_equal(matrix, kept, equal_nan=True)  # not handed over: untouched
+    assert np.array_equal(monthly_raw_scores(booster, matrix, 12, min_rows=1, own=True), expected)
+    assert matrix[3, list(X.columns).index("x1")] == 0.0  # handed over: set as LightGBM reads it
+    assert np.array_equal(monthly_raw_scores(booster, X, 12, min_rows=1, own=True), expected)
+    assert X.loc[3, "x1"] == 1e-40  # a frame is never written

@@ -212,3 +212,69 @@ def test_prepare_makes_every_numeric_column_float64_and_copies(medium_snapshots,
         assert np.array_equal(X[c].to_numpy(), pd.to_numeric(rows[c]).astype("float64").to_numpy(), equal_nan=True)
     X[numeric[-1]] = -1.0  # the matrix is a copy: the caller's frame is not touched
     assert not (rows[numeric[-1]] == -1.0).all()
+
+
+def _converted_by_lightgbm(model, X):
+    """The float matrix LightGBM makes of the prepared frame on every predict and Dataset."""
+    from lightgbm.basic import _data_from_pandas
+
+    return _data_from_pandas(model.prepare(X), "auto", "auto", model.booster_.pandas_categorical)[0]
+
+
+def test_design_is_the_matrix_lightgbm_makes_of_the_prepared_frame(medium_snapshots, medium_model):
+    rows = medium_snapshots.iloc[:400].copy()
+    numeric = [c for c in medium_model.feature_names_in_ if c not in medium_model.categories_]
+    rows[numeric[0]] = np.arange(len(rows), dtype="int32")  # other dtypes become float64 as in prepare
+    rows[numeric[1]] = rows[numeric[1]].astype("float32")
+    rows[numeric[2]] = rows[numeric[2]].astype(object)
+    cat = next(iter(medium_model.categories_))
+    rows[cat] = rows[cat].cat.add_categories(["never seen"])
+    rows.iloc[:5, rows.columns.get_loc(cat)] = "never seen"  # unknown at scoring: NaN, as LightGBM makes it
+    rows.iloc[5:9, rows.columns.get_loc(cat)] = np.nan
+    expected = _converted_by_lightgbm(medium_model, rows)
+    got = medium_model.design(rows)
+    assert got.dtype == np.float64 and got.flags["F_CONTIGUOUS"]
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.isnan(got[:9, medium_model.feature_names_in_.index(cat)]).all()
+    some = np.zeros(len(rows), dtype=bool)
+    some[::3] = True
+    assert np.array_equal(medium_model.design(rows, some), expected[some], equal_nan=True)
+    with pytest.raises(SchemaError, match="missing"):
+        medium_model.design(rows.drop(columns=[numeric[0]]))
+
+
+def test_a_dataset_of_the_design_matrix_grows_the_frames_trees_and_model_text(medium_snapshots, medium_model):
+    """Feature names, categorical columns and their categories go with the matrix: the same
+    trees and the same saved text (its pandas_categorical line included) as from the frame."""
+    import lightgbm as lgb
+
+    y = medium_snapshots["label"].fillna(0).to_numpy()
+    train = np.arange(len(y)) % 4 != 0
+    params = {k: v for k, v in medium_model._params().items() if k != "n_estimators"}
+    prepared, matrix = medium_model.prepare(medium_snapshots), medium_model.design(medium_snapshots)
+    from_frame = lgb.train(params, lgb.Dataset(prepared[train], label=y[train]), 15,
+                           valid_sets=[lgb.Dataset(prepared[~train], label=y[~train])])
+    train_set = medium_model._dataset(matrix[train], y[train])
+    from_matrix = lgb.train(params, train_set, 15,
+                            valid_sets=[medium_model._dataset(matrix[~train], y[~train], reference=train_set)])
+    assert from_matrix.model_to_string() == from_frame.model_to_string()
+    assert "pandas_categorical:null" not in from_matrix.model_to_string()
+    assert np.array_equal(from_matrix.predict(prepared), from_frame.predict(matrix))
+
+
+def test_margins_in_chunks_are_those_of_one_prediction(medium_snapshots, medium_model, monkeypatch):
+    from attrition.models import _model
+
+    matrix = medium_model.design(medium_snapshots)
+    rows = np.arange(len(matrix)) % 3 != 1
+    whole = medium_model._margin(matrix[rows])
+    monkeypatch.setattr(_model, "PREDICT_ROWS", 100)
+    assert np.array_equal(medium_model._margin_of(matrix, rows), whole)
+
+
+def test_risk_from_the_design_matrix_is_the_prepared_frames(medium_snapshots, medium_model):
+    from attrition.models._survival import risk_at, risk_months
+
+    h = medium_model.horizon_days
+    from_frame = risk_at(medium_model._prepared_hazards(medium_model.prepare(medium_snapshots), risk_months(h)), h)
+    assert np.array_equal(medium_model.predict_risk(medium_snapshots), from_frame)

@@ -169,17 +169,22 @@ class LogisticBaseline(_Baseline):
         self.C = C
         self.features = features
 
-    def _numbers(self, X: pd.DataFrame) -> np.ndarray:
-        """The numeric features as one float array (rows x ``numeric_``)."""
-        if not self.numeric_:
-            return np.empty((len(X), 0))
-        return np.column_stack([pd.to_numeric(X[c], errors="raise").to_numpy(dtype="float64")
-                                for c in self.numeric_])
+    def _numbers(self, X: pd.DataFrame, rows: int = 0) -> np.ndarray:
+        """The numeric features as one float array, column ``j`` in row ``j`` (``numeric_`` x rows),
+        with ``rows`` more rows left unset below them (one C-ordered buffer: its transpose is the
+        rows x columns matrix, a view)."""
+        out = np.empty((len(self.numeric_) + rows, len(X)), dtype="float64")
+        for j, c in enumerate(self.numeric_):
+            out[j] = pd.to_numeric(X[c], errors="raise").to_numpy(dtype="float64")
+        return out
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """The pipeline's input: categories as text, numbers imputed with the training medians,
         then a 0/1 flag of each number that had missing values in fit (what
-        ``SimpleImputer(strategy="median", add_indicator=True)`` outputs, in its order)."""
+        ``SimpleImputer(strategy="median", add_indicator=True)`` outputs, in its order).
+
+        The numbers and flags are one float block, filled in place (no copy of it is made: a
+        frame of the transposed buffer keeps it as its block, the layout scikit-learn read before)."""
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise SchemaError(
@@ -190,12 +195,15 @@ class LogisticBaseline(_Baseline):
         out = X.loc[:, self.categorical_].copy()
         for c in self.categorical_:
             out[c] = out[c].astype(object).where(out[c].notna(), "(missing)").astype(str)
-        num = self._numbers(X)
-        unknown = np.isnan(num)
-        imputed = np.where(unknown, self.medians_, num)
-        flags = unknown[:, self.flagged_].astype("float64")
-        block = pd.DataFrame(np.hstack([imputed, flags]), columns=self._numeric_inputs(), index=X.index)
-        return pd.concat([out, block], axis=1)
+        flag_row = len(self.numeric_) + np.cumsum(self.flagged_) - 1  # the flag's row, if flagged
+        block = self._numbers(X, rows=int(self.flagged_.sum()))
+        for j in range(len(self.numeric_)):
+            unknown = np.isnan(block[j])
+            if self.flagged_[j]:
+                block[flag_row[j]] = unknown
+            np.copyto(block[j], self.medians_[j], where=unknown)
+        numbers = pd.DataFrame(block.T, columns=self._numeric_inputs(), index=X.index, copy=False)
+        return pd.concat([out, numbers], axis=1)
 
     def _numeric_inputs(self) -> list[str]:
         return [*self.numeric_, *(f"missingindicator_{self.numeric_[j]}" for j in np.flatnonzero(self.flagged_))]
@@ -212,8 +220,9 @@ class LogisticBaseline(_Baseline):
         num = self._numbers(X)
         # Each column's median of its known values: the numbers of SimpleImputer's masked-array
         # median (the middle value, or the mean of the two middle ones), at a fraction of its cost.
-        self.medians_ = np.nanmedian(num, axis=0) if num.shape[1] else np.empty(0)
-        self.flagged_ = np.isnan(num).any(axis=0)  # SimpleImputer's indicator: missing in fit
+        self.medians_ = np.nanmedian(num.T, axis=0) if len(num) else np.empty(0)
+        self.flagged_ = np.isnan(num).any(axis=1)  # SimpleImputer's indicator: missing in fit
+        del num
         prep = ColumnTransformer(
             [("num", StandardScaler(), self._numeric_inputs()),
              ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), self.categorical_)],

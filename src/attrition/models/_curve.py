@@ -32,7 +32,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from attrition.models._survival import MONTH_DAYS, advance_tenure, advanced_columns
+from attrition.models._survival import MONTH_DAYS, TENURE_COLUMNS, advance_tenure, advanced_columns
 from attrition.models._treeshap import _ZERO, _check_rows, _goes_left, _linear, _matrix, _Tree, exact_trees
 
 __all__ = ["monthly_raw_scores"]
@@ -46,11 +46,32 @@ log = logging.getLogger(__name__)
 MIN_ROWS = 64
 
 
-def _month_by_month(booster, prepared: pd.DataFrame, months: int, num_iteration: int) -> np.ndarray:
+def _tenure(prepared: pd.DataFrame | np.ndarray, names: list[str]) -> pd.DataFrame:
+    """The columns :func:`advanced_columns` reads: ``prepared`` itself, or a matrix's tenure columns."""
+    if isinstance(prepared, pd.DataFrame):
+        return prepared
+    return pd.DataFrame({c: prepared[:, names.index(c)] for c in TENURE_COLUMNS if c in names})
+
+
+def _advanced(prepared: pd.DataFrame | np.ndarray, days: float, names: list[str]) -> pd.DataFrame | np.ndarray:
+    """:func:`advance_tenure` of a prepared frame or of its float matrix (columns ``names``)."""
+    if isinstance(prepared, pd.DataFrame):
+        return advance_tenure(prepared, days)
+    columns = advanced_columns(_tenure(prepared, names), days)
+    if not columns:
+        return prepared
+    out = prepared.copy()
+    for name, values in columns.items():
+        out[:, names.index(name)] = values
+    return out
+
+
+def _month_by_month(booster, prepared: pd.DataFrame | np.ndarray, months: int, num_iteration: int,
+                    names: list[str]) -> np.ndarray:
     """The reference: one LightGBM prediction per month, tenure advanced (shape ``(months, n)``)."""
     out = np.empty((months, len(prepared)), dtype="float64")
     for j in range(months):
-        out[j] = booster.predict(advance_tenure(prepared, j * MONTH_DAYS), raw_score=True,
+        out[j] = booster.predict(_advanced(prepared, j * MONTH_DAYS, names), raw_score=True,
                                  num_iteration=num_iteration)
     return out
 
@@ -96,16 +117,17 @@ def _numpy_scores(trees: list[_Tree], XT: np.ndarray, moving: dict[int, np.ndarr
     return total
 
 
-def monthly_raw_scores(booster, prepared: pd.DataFrame, months: int, *, check: bool = True,
-                       min_rows: int | None = None) -> np.ndarray:
+def monthly_raw_scores(booster, prepared: pd.DataFrame | np.ndarray, months: int, *, check: bool = True,
+                       min_rows: int | None = None, own: bool = False) -> np.ndarray:
     """``booster.predict(advance_tenure(prepared, j * MONTH_DAYS), raw_score=True)`` for every month.
 
     Parameters
     ----------
     booster : lightgbm.Booster
         A single-output model.
-    prepared : pandas.DataFrame
-        The model matrix (:meth:`AttritionModel.prepare`).
+    prepared : pandas.DataFrame or numpy.ndarray
+        The model matrix (:meth:`AttritionModel.prepare`), or the float matrix LightGBM makes of
+        it (:meth:`AttritionModel.design`; its columns are the booster's features).
     months : int
         Months of the curve (month ``j`` is tenure advanced by ``j`` months).
     check : bool, default True
@@ -113,6 +135,9 @@ def monthly_raw_scores(booster, prepared: pd.DataFrame, months: int, *, check: b
         LightGBM's predictions; predict month by month on any difference (logged).
     min_rows : int, optional
         Fewer rows than this (default :data:`MIN_ROWS`) are predicted month by month.
+    own : bool, default False
+        ``prepared`` is a float64 matrix the caller hands over (it is not used afterwards): it
+        is read in place, its values LightGBM reads as 0.0 set to 0.0, instead of copied.
 
     Returns
     -------
@@ -136,18 +161,21 @@ def monthly_raw_scores(booster, prepared: pd.DataFrame, months: int, *, check: b
     min_rows = MIN_ROWS if min_rows is None else max(int(min_rows), 1)
     num_iteration = booster.best_iteration if booster.best_iteration > 0 else -1
     n = len(prepared)
+    names = list(prepared.columns) if isinstance(prepared, pd.DataFrame) else booster.feature_name()
     if months <= 0 or n == 0:
         return np.empty((max(months, 0), n), dtype="float64")
     dump = booster.dump_model(num_iteration=num_iteration) if n >= min_rows and months > 1 else {}
     if not dump or not _supported(dump):
-        return _month_by_month(booster, prepared, months, num_iteration)
-    first = np.asarray(booster.predict(prepared, raw_score=True, num_iteration=num_iteration), dtype="float64")
-    names = list(prepared.columns)
-    matrix = _matrix(booster, prepared)
+        return _month_by_month(booster, prepared, months, num_iteration, names)
+    matrix = _matrix(booster, prepared, own=own)
+    # LightGBM's prediction of its own float matrix: the frame's, without converting it again
+    # (the values LightGBM reads as 0.0 are 0.0 in it already).
+    first = np.asarray(booster.predict(matrix, raw_score=True, num_iteration=num_iteration), dtype="float64")
     XT = np.ascontiguousarray(matrix.T)
+    tenure = _tenure(prepared, names)
     moving: dict[int, np.ndarray] = {}
     for j in range(months):
-        for name, values in advanced_columns(prepared, j * MONTH_DAYS).items():
+        for name, values in advanced_columns(tenure, j * MONTH_DAYS).items():
             f = names.index(name)
             if f not in moving:  # month 0 (and any month that does not move it) reads X's own values
                 moving[f] = np.broadcast_to(XT[f], (months, n)).copy()
@@ -155,13 +183,13 @@ def monthly_raw_scores(booster, prepared: pd.DataFrame, months: int, *, check: b
     out = _numpy_scores(exact_trees(booster, dump, num_iteration), XT, moving, months)
     if check:  # the first rows, the moving columns' extremes, rows with infinite values
         rows = _check_rows(matrix[:, sorted(moving)] if moving else matrix[:, :0])
-        last = prepared.iloc[rows]
-        reference = booster.predict(advance_tenure(last, (months - 1) * MONTH_DAYS), raw_score=True,
+        last = prepared.iloc[rows] if isinstance(prepared, pd.DataFrame) else prepared[rows]
+        reference = booster.predict(_advanced(last, (months - 1) * MONTH_DAYS, names), raw_score=True,
                                     num_iteration=num_iteration)
         if not (np.array_equal(out[0], first, equal_nan=True)
                 and np.array_equal(out[-1, rows], reference, equal_nan=True)):
             log.warning("The hazard curve by LightGBM's rule in numpy differs from LightGBM's predictions; "
                         "predicting %d rows month by month with LightGBM instead.", n)
-            return _month_by_month(booster, prepared, months, num_iteration)
+            return _month_by_month(booster, prepared, months, num_iteration, names)
     out[0] = first
     return out

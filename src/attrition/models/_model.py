@@ -100,6 +100,11 @@ __all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band
 
 log = logging.getLogger(__name__)
 
+#: Rows predicted at a time from a design matrix (:meth:`AttritionModel._margin_of`): the copy
+#: of the selected rows stays about this many rows times the features (65,536 x 180 x 8 bytes:
+#: 94 MB) instead of growing with the centre.
+PREDICT_ROWS = 65_536
+
 _FORMAT_VERSION = 3
 #: Model folders this version reads (2: binary models saved before the hazard model).
 _READABLE_FORMATS = (2, 3)
@@ -292,6 +297,11 @@ def risk_band(risk: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
     risk = np.asarray(risk, dtype="float64")
     return np.where(risk >= thresholds["high"], "high",
                     np.where(risk >= thresholds["medium"], "medium", "low")).astype(object)
+
+
+def _as_categories(values: pd.Series, categories: list) -> pd.Categorical:
+    """``values`` as the model's categories (:meth:`AttritionModel.prepare`): any other value missing."""
+    return pd.Categorical(values.astype(object).where(values.notna(), None), categories=categories)
 
 
 def _with_fitted_state(spec: SnapshotSpec, built: SnapshotSpec) -> SnapshotSpec:
@@ -608,8 +618,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         if init == "logistic":  # boost from the logistic regression's margin (experimental)
             self.init_model_ = LogisticBaseline(features=list(X.columns)).fit(X[train], y[train].astype(int))
             init_train, init_valid = self._init_margin(X[train]), self._init_margin(X[valid])
-        train_set = lgb.Dataset(X[train], label=y[train], init_score=init_train, free_raw_data=True)
-        valid_set = lgb.Dataset(X[valid], label=y[valid], init_score=init_valid, reference=train_set)
+        train_set = self._dataset(X[train], y[train], init_score=init_train, free_raw_data=True)
+        valid_set = self._dataset(X[valid], y[valid], init_score=init_valid, reference=train_set)
         booster = lgb.train(
             {**params, "metric": "binary_logloss"},
             train_set,
@@ -662,8 +672,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         curves, boosters = [], []
         for fold_train, fold_stop in folds:
             record: dict = {}
-            train_set = lgb.Dataset(X[fold_train], label=y[fold_train], free_raw_data=True)
-            valid_set = lgb.Dataset(X[fold_stop], label=y[fold_stop], reference=train_set)
+            train_set = self._dataset(X[fold_train], y[fold_train], free_raw_data=True)
+            valid_set = self._dataset(X[fold_stop], y[fold_stop], reference=train_set)
             booster = lgb.train({**params, "metric": "binary_logloss"}, train_set, num_boost_round=rounds,
                                 valid_sets=[valid_set], valid_names=["validation"],
                                 callbacks=[lgb.record_evaluation(record)])
@@ -689,7 +699,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         if params.pop("init_score", None) is not None:
             log.info("Not refitted: a model boosted from the logistic margin (an experiment) keeps its trees.")
             return
-        booster = lgb.train(params, lgb.Dataset(X[rows], label=y[rows], free_raw_data=True),
+        booster = lgb.train(params, self._dataset(X[rows], y[rows], free_raw_data=True),
                             num_boost_round=self.best_iteration_)
         self.booster_ = lgb.Booster(model_str=booster.model_to_string())
         self.init_model_ = None
@@ -705,7 +715,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         observed = ~np.isnan(y)
         dates = np.sort(as_of[observed].unique())[-int(self.level_months):]
         rows = observed & as_of.isin(dates).to_numpy()
-        margin, rate = self._margin(X[rows]), float(y[rows].mean())
+        margin, rate = self._margin_of(X, rows), float(y[rows].mean())
         a, b = self.calibration_
         lo, hi = b - 20.0, b + 20.0
         for _ in range(100):  # bisection: the mean hazard increases with the intercept
@@ -750,16 +760,24 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self.thresholds_ = {k: float(v * base_rate) for k, v in bands.items()}
         self.base_rate_ = base_rate
 
-    def _evaluate(self, snapshots, X, y, train, valid, p_valid) -> dict[str, float]:
+    def _evaluate(self, snapshots, X, y, train, valid, p_valid,
+                  baselines: dict[str, float] | None = None) -> dict[str, float]:
         metrics = classification_metrics(y[valid], p_valid, prefix="valid_")
-        metrics.update(classification_metrics(y[train], self._calibrated(self._margin(X[train])),
+        metrics.update(classification_metrics(y[train], self._calibrated(self._margin_of(X, train)),
                                               prefix="train_"))
+        metrics.update(self._baselines(snapshots, y, train, valid) if baselines is None else baselines)
+        return metrics
+
+    def _baselines(self, snapshots, y, train, valid) -> dict[str, float]:
+        """The baselines' validation metrics of :meth:`_evaluate` (only the columns they read are copied)."""
+        metrics: dict[str, float] = {}
         if "tenure_days" in snapshots.columns:
-            tenure = TenureBaseline().fit(snapshots.loc[train], y[train])
-            metrics.update(classification_metrics(y[valid], tenure.predict_risk(snapshots.loc[valid]),
+            tenure = TenureBaseline().fit(snapshots.loc[train, ["tenure_days"]], y[train])
+            metrics.update(classification_metrics(y[valid], tenure.predict_risk(snapshots.loc[valid, ["tenure_days"]]),
                                                   prefix="baseline_valid_"))
-        lr = LogisticBaseline(features=self.feature_names_in_).fit(snapshots.loc[train], y[train])
-        metrics.update(classification_metrics(y[valid], lr.predict_risk(snapshots.loc[valid]),
+        features = self.feature_names_in_  # the baselines' rows: only the columns they read
+        lr = LogisticBaseline(features=features).fit(snapshots.loc[train, features], y[train])
+        metrics.update(classification_metrics(y[valid], lr.predict_risk(snapshots.loc[valid, features]),
                                               prefix="lr_baseline_valid_"))
         metrics.update(classification_metrics(y[valid], np.full(int(valid.sum()), y[train].mean()),
                                               prefix="prior_baseline_valid_"))
@@ -796,12 +814,15 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                                          self.valid_months)
         y_all = snapshots["label"].to_numpy(dtype="float64")
         self._check_positives(y_all, train, valid)
-        X = self.prepare(snapshots)
+        # The baselines before the trees' matrix: their frames and it are never in memory together.
+        baselines = self._baselines(snapshots, y_all, train, valid)
+        X = self._fit_matrix(snapshots)
         self._fit_booster(X, y_all, train, valid)
         margin_valid = self._margin(X[valid])
         self._calibrate(margin_valid, y_all[valid])
         self.calibration_booster_ = self.booster_
-        metrics = self._evaluate(snapshots, X, y_all, train, valid, self._calibrated(margin_valid))
+        metrics = self._evaluate(snapshots, X, y_all, train, valid, self._calibrated(margin_valid),
+                                 baselines=baselines)
         self.metrics_ = metrics
         as_of = pd.to_datetime(snapshots["as_of"])
         self.validation_dates_ = sorted(f"{d:%Y-%m-%d}" for d in as_of[valid].unique())
@@ -929,7 +950,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
                               stacklevel=4)
-        X = self.prepare(snapshots)
+        # The baselines before the trees' matrix: their frames and it are never in memory together.
+        baselines = self._hazard_baselines(snapshots, y_h, stop, cal)
+        X = self._fit_matrix(snapshots)
         folds = self._stopping_folds(as_of, ~np.isnan(y_month), train, stop)
         setting = self._fit_hazard_booster(X, y_month, train, stop, folds)
         self._calibrate(self._margin(X[cal]), y_month[cal])
@@ -937,14 +960,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Bands against the horizon's observed base rate on the early-stopping months, when known.
         known = stop & ~np.isnan(y_h)
         # The early-stopping rows' hazard curve, once: their risk here, the validation metrics below.
-        stop_curve = self._prepared_hazards(X[stop], self._curve_months())
+        stop_curve = self._prepared_hazards(X[stop], self._curve_months(), own=True)
         p_stop = risk_at(stop_curve, self.horizon_days)
         base = float(y_h[known].mean()) if known.any() else float(p_stop.mean())
         bands = self.risk_bands or {"medium": 1.0, "high": 2.0}
         self.thresholds_ = {k: float(v * base) for k, v in bands.items()}
         self.base_rate_ = base
         self.metrics_ = self._evaluate_hazard(snapshots, X, y_month, y_h, train, stop, cal,
-                                              stop_curve=stop_curve)
+                                              stop_curve=stop_curve, baselines=baselines)
         if self.refit:
             self._refit_hazard(X, y_month, train | stop | (cal if self.refit == "all" else False), cal)
         if self.level_months:
@@ -979,17 +1002,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         self._report_fit()
         return self
 
-    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal,
-                         stop_curve: np.ndarray | None = None) -> dict[str, float]:
-        """The horizon risk on the early-stopping months (and the baselines fitted on the
-        rows whose horizon ended before them); the monthly hazard on the calibration months.
-
-        Purged of the calibration months: a validation row's outcome counts the exits up to the
-        first calibration month only (its window is ``min(horizon_days, days to it)``), and the
-        risks compared are those of the same window, read off the curve (the baselines' horizon
-        risks scaled to it at a constant hazard). Exits the Platt scaling was fitted on are never
-        scored. With the purge gap (every window ends by then) this is the plain horizon outcome.
-        """
+    def _purged_outcomes(self, snapshots, y_h, stop, cal):
+        """``(valid, fit_rows, window, y_w)`` of :meth:`_evaluate_hazard`: the validation rows, the
+        baselines' rows, each validation row's window and its outcome within it."""
         as_of = pd.to_datetime(snapshots["as_of"])
         valid = stop & ~np.isnan(y_h)
         first_stop = as_of[stop].min()
@@ -1000,49 +1015,84 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         dur = snapshots["duration_days"].to_numpy(dtype="float64")[valid]
         event = snapshots["event"].to_numpy(dtype="float64")[valid]
         y_w = np.where((event == 1) & (dur <= window), 1.0, 0.0)
-        metrics: dict[str, float] = {"valid_window_days_mean": float(window.mean()) if len(window) else float("nan")}
+        return valid, fit_rows, window, y_w
+
+    def _hazard_baselines(self, snapshots, y_h, stop, cal) -> dict[str, float]:
+        """The baselines' metrics of :meth:`_evaluate_hazard` (empty when it scores none): fitted on
+        the rows whose horizon ended before the early-stopping months, their horizon risks scaled
+        to each validation row's window. Only the columns they read are copied."""
+        valid, fit_rows, window, y_w = self._purged_outcomes(snapshots, y_h, stop, cal)
+        if not (valid.any() and len(np.unique(y_w)) == 2 and fit_rows.any()
+                and len(np.unique(y_h[fit_rows])) == 2):
+            return {}
 
         def scaled(risk: np.ndarray) -> np.ndarray:  # a horizon risk over each row's window
             r = np.clip(np.asarray(risk, dtype="float64"), 0.0, 1.0 - 1e-12)
             return -np.expm1(np.log1p(-r) * window / float(self.horizon_days))
 
+        metrics: dict[str, float] = {}
+        if "tenure_days" in snapshots.columns:
+            tenure = TenureBaseline().fit(snapshots.loc[fit_rows, ["tenure_days"]], y_h[fit_rows])
+            metrics.update(classification_metrics(
+                y_w, scaled(tenure.predict_risk(snapshots.loc[valid, ["tenure_days"]])), prefix="baseline_valid_"))
+        features = self.feature_names_in_
+        lr = LogisticBaseline(features=features).fit(snapshots.loc[fit_rows, features], y_h[fit_rows])
+        metrics.update(classification_metrics(y_w, scaled(lr.predict_risk(snapshots.loc[valid, features])),
+                                              prefix="lr_baseline_valid_"))
+        metrics.update(classification_metrics(
+            y_w, scaled(np.full(int(valid.sum()), y_h[fit_rows].mean())), prefix="prior_baseline_valid_"))
+        return metrics
+
+    def _evaluate_hazard(self, snapshots, X, y_month, y_h, train, stop, cal,
+                         stop_curve: np.ndarray | None = None,
+                         baselines: dict[str, float] | None = None) -> dict[str, float]:
+        """The horizon risk on the early-stopping months (and the baselines fitted on the
+        rows whose horizon ended before them); the monthly hazard on the calibration months.
+
+        Purged of the calibration months: a validation row's outcome counts the exits up to the
+        first calibration month only (its window is ``min(horizon_days, days to it)``), and the
+        risks compared are those of the same window, read off the curve (the baselines' horizon
+        risks scaled to it at a constant hazard). Exits the Platt scaling was fitted on are never
+        scored. With the purge gap (every window ends by then) this is the plain horizon outcome.
+        """
+        valid, _, window, y_w = self._purged_outcomes(snapshots, y_h, stop, cal)
+        metrics: dict[str, float] = {"valid_window_days_mean": float(window.mean()) if len(window) else float("nan")}
         if valid.any() and len(np.unique(y_w)) == 2:
             hazards = (stop_curve[valid[stop]] if stop_curve is not None
-                       else self._prepared_hazards(X[valid], self._curve_months()))
+                       else self._prepared_hazards(X[valid], self._curve_months(), own=True))
             p_w = np.empty(len(window))
             for w in np.unique(window):
                 at = window == w
                 p_w[at] = risk_at(hazards[at], w)
             metrics.update(classification_metrics(y_w, p_w, prefix="valid_"))
-            if fit_rows.any() and len(np.unique(y_h[fit_rows])) == 2:
-                if "tenure_days" in snapshots.columns:
-                    tenure = TenureBaseline().fit(snapshots.loc[fit_rows], y_h[fit_rows])
-                    metrics.update(classification_metrics(
-                        y_w, scaled(tenure.predict_risk(snapshots.loc[valid])), prefix="baseline_valid_"))
-                lr = LogisticBaseline(features=self.feature_names_in_).fit(snapshots.loc[fit_rows], y_h[fit_rows])
-                metrics.update(classification_metrics(y_w, scaled(lr.predict_risk(snapshots.loc[valid])),
-                                                      prefix="lr_baseline_valid_"))
-                metrics.update(classification_metrics(
-                    y_w, scaled(np.full(int(valid.sum()), y_h[fit_rows].mean())), prefix="prior_baseline_valid_"))
+            metrics.update(self._hazard_baselines(snapshots, y_h, stop, cal) if baselines is None else baselines)
         hazard_cal = self._calibrated(self._margin(X[cal]))
         metrics.update(classification_metrics(y_month[cal], hazard_cal, prefix="calibration_month_"))
-        metrics.update(classification_metrics(y_month[train], self._calibrated(self._margin(X[train])),
+        metrics.update(classification_metrics(y_month[train], self._calibrated(self._margin_of(X, train)),
                                               prefix="train_month_"))
         metrics.setdefault("valid_roc_auc", metrics["calibration_month_roc_auc"])
         return metrics
 
     def _hazards(self, X: pd.DataFrame, months: int) -> np.ndarray:
-        return self._prepared_hazards(self.prepare(X), months)
+        return self._prepared_hazards(self._input(X), months, own=True)
 
-    def _prepared_hazards(self, prepared: pd.DataFrame, months: int) -> np.ndarray:
-        """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`)."""
-        cols = [self._calibrated(m) for m in self._monthly_margins(prepared, months)]
+    def _input(self, X: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+        """What the trees predict ``X`` from: its design matrix (:meth:`design`), or the prepared
+        frame for a model boosted from the logistic margin (its regression reads a frame)."""
+        return self.prepare(X) if getattr(self, "init_model_", None) is not None else self.design(X)
+
+    def _prepared_hazards(self, prepared: pd.DataFrame | np.ndarray, months: int, *, own: bool = False) -> np.ndarray:
+        """The calibrated monthly hazards of an already prepared matrix (:meth:`prepare`, or the
+        float matrix of :meth:`design`; ``own``: a matrix not used afterwards, read in place)."""
+        cols = [self._calibrated(m) for m in self._monthly_margins(prepared, months, own=own)]
         return np.column_stack(cols) if cols else np.empty((len(prepared), 0))
 
-    def _monthly_margins(self, prepared: pd.DataFrame, months: int) -> list[np.ndarray]:
+    def _monthly_margins(self, prepared: pd.DataFrame | np.ndarray, months: int, *,
+                         own: bool = False) -> list[np.ndarray]:
         """``self._margin(advance_tenure(prepared, j * MONTH_DAYS))`` for ``j < months``, bit for bit,
         the trees' part at about the cost of one prediction (:func:`monthly_raw_scores`)."""
-        raw = monthly_raw_scores(self.booster_, prepared, months)
+        init = getattr(self, "init_model_", None) is not None  # it reads prepared again below
+        raw = monthly_raw_scores(self.booster_, prepared, months, own=own and not init)
         margins = [np.ascontiguousarray(raw[j]) for j in range(int(months))]
         if getattr(self, "init_model_", None) is not None:  # the logistic margin moves with tenure too
             margins = [m + self._init_margin(advance_tenure(prepared, j * MONTH_DAYS))
@@ -1105,6 +1155,19 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Raises :class:`SchemaError` (a readable diff of the column lists) when a
         feature the model was trained on is missing.
         """
+        self._check_columns(X)
+        out = X.loc[:, self.feature_names_in_].copy()
+        out.attrs = {}  # a bare matrix: pandas deep-copies attrs on every column access
+        for col, cats in self.categories_.items():
+            out[col] = _as_categories(out[col], cats)
+        float64 = np.dtype("float64")
+        for col in out.columns:  # a float64 column is already what this makes of it (a copy, above)
+            if col not in self.categories_ and out[col].dtype != float64:
+                out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
+        return out
+
+    def _check_columns(self, X: pd.DataFrame) -> None:
+        """A :class:`SchemaError` (a readable diff of the column lists) when a feature is missing."""
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             extra = sorted(set(feature_columns(X)) - set(self.feature_names_in_))
@@ -1118,15 +1181,43 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                 column=missing[0],
                 n_rows=len(X),
             )
-        out = X.loc[:, self.feature_names_in_].copy()
-        out.attrs = {}  # a bare matrix: pandas deep-copies attrs on every column access
-        for col, cats in self.categories_.items():
-            out[col] = pd.Categorical(out[col].astype(object).where(out[col].notna(), None), categories=cats)
-        float64 = np.dtype("float64")
-        for col in out.columns:  # a float64 column is already what this makes of it (a copy, above)
-            if col not in self.categories_ and out[col].dtype != float64:
-                out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
-        return out
+
+    def design(self, X: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+        """The float matrix LightGBM makes of ``self.prepare(X)`` (of its rows ``rows``), built once.
+
+        LightGBM converts a data frame to a dense float64 matrix on every ``predict`` and
+        ``Dataset`` (categories as their codes in training order, an unknown or missing one NaN);
+        this is that matrix, value for value, built column by column without the prepared frame:
+        the trees see the same numbers from it, and the model fits and predicts the row subsets
+        of one matrix instead of converting a frame each time.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Rows with the model's features (other columns are ignored).
+        rows : numpy.ndarray of bool, optional
+            Only these rows of ``X`` (default all).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(rows, features)``, float64, column-major (what LightGBM's own conversion
+            gives: it reads it without a copy).
+        """
+        self._check_columns(X)
+        n = len(X) if rows is None else int(np.count_nonzero(rows))
+        out = np.empty((len(self.feature_names_in_), n), dtype="float64")
+        for j, col in enumerate(self.feature_names_in_):
+            values = X[col] if rows is None else X[col][rows]
+            if col in self.categories_:
+                codes = _as_categories(values, self.categories_[col]).codes
+                out[j] = codes
+                out[j][codes == -1] = np.nan
+            elif values.dtype == np.dtype("float64"):
+                out[j] = values.to_numpy()
+            else:
+                out[j] = pd.to_numeric(values, errors="raise").astype("float64").to_numpy()
+        return out.T
 
     def _init_margin(self, X: pd.DataFrame) -> np.ndarray:
         p = np.clip(self.init_model_.predict_risk(X), 1e-9, 1 - 1e-9)
@@ -1137,6 +1228,34 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         if getattr(self, "init_model_", None) is not None:
             raw = raw + self._init_margin(X)
         return raw
+
+    def _margin_of(self, X: pd.DataFrame | np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``self._margin(X[rows])``, predicted :data:`PREDICT_ROWS` rows at a time (each row's
+        score is the same: only the copy of the selected rows is smaller)."""
+        at = np.flatnonzero(rows)
+        if len(at) <= PREDICT_ROWS or not isinstance(X, np.ndarray):
+            return self._margin(X[rows])
+        return np.concatenate([self._margin(X[at[i:i + PREDICT_ROWS]]) for i in range(0, len(at), PREDICT_ROWS)])
+
+    def _fit_matrix(self, snapshots: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+        """What fit trains on: the design matrix (:meth:`design`), or the prepared frame when the
+        trees are boosted from the logistic margin (``init_score``, an experiment: its regression
+        reads a frame)."""
+        settings = [self.lgbm_params or {}, *(self.lgbm_candidates or [])]
+        if any(isinstance(d, Mapping) and d.get("init_score") is not None for d in settings):
+            return self.prepare(snapshots)
+        return self.design(snapshots)
+
+    def _dataset(self, X: pd.DataFrame | np.ndarray, label: np.ndarray, **kwargs) -> lgb.Dataset:
+        """``lgb.Dataset(X, label=label, **kwargs)`` of a prepared frame or its design matrix: the
+        matrix gets the frame's feature names, categorical columns and categories (its
+        ``pandas_categorical``, saved in the model text), so the Dataset and the trees are the same."""
+        if isinstance(X, pd.DataFrame):
+            return lgb.Dataset(X, label=label, **kwargs)
+        data = lgb.Dataset(X, label=label, feature_name=list(self.feature_names_in_),
+                           categorical_feature=list(self.categories_), **kwargs)
+        data.pandas_categorical = [list(c) for c in self.categories_.values()]
+        return data
 
     def _calibrated(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.calibration_
@@ -1149,7 +1268,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         if getattr(self, "kind_", "binary") == "hazard":
             # only the months the horizon covers: the later ones of the curve do not count
             return risk_at(self._hazards(X, risk_months(self.horizon_days)), self.horizon_days)
-        return self._calibrated(self._margin(self.prepare(X)))
+        return self._calibrated(self._margin(self._input(X)))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """``[[1 - risk, risk], ...]`` (scikit-learn convention)."""

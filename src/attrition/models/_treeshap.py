@@ -369,13 +369,20 @@ def _supported(dump: dict) -> bool:
     return True
 
 
-def _matrix(booster, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-    """The float64 matrix LightGBM predicts from (categories as the training codes, missing NaN)."""
-    if isinstance(X, pd.DataFrame):
+def _matrix(booster, X: pd.DataFrame | np.ndarray, *, own: bool = False) -> np.ndarray:
+    """The float64 matrix LightGBM predicts from (categories as the training codes, missing NaN).
+
+    ``own``: ``X`` is a float64 matrix the caller hands over, set in place instead of copied."""
+    own = own and isinstance(X, np.ndarray) and X.dtype == np.float64 and X.flags.writeable
+    if isinstance(X, pd.DataFrame):  # the conversion may be a view of the frame: copied below
         X = _data_from_pandas(X, "auto", "auto", booster.pandas_categorical)[0]
-    X = np.array(X, dtype="float64")  # a copy: the caller's values are not touched
-    # LightGBM's C API reads a value of magnitude at most kZeroThreshold as 0.0.
-    X[np.abs(X) <= _ZERO] = 0.0
+    if not own:
+        X = np.array(X, dtype="float64")  # a copy: the caller's values are not touched
+    # LightGBM's C API reads a value of magnitude at most kZeroThreshold as 0.0 (column by
+    # column: the temporaries are one column, not the matrix).
+    for j in range(X.shape[1] if X.ndim == 2 else 0):
+        column = X[:, j]
+        column[np.abs(column) <= _ZERO] = 0.0
     return X
 
 

@@ -515,9 +515,10 @@ def training_artifacts(model, snapshots: pd.DataFrame, labels: Mapping[str, str]
     valid = model.validation_mask(snapshots)
     rows = snapshots.loc[valid]
     labelled = snapshots["label"].notna().to_numpy()
-    known = snapshots.loc[labelled]
+    known = snapshots.loc[labelled, ["as_of", "label"]]  # what the expected-vs-actual figure reads
     # One prediction of the labelled rows: the validation months' risks are among them.
-    risk = model.predict_risk(known) if risk is None else np.asarray(risk, dtype="float64")
+    risk = (model.predict_risk(snapshots.loc[labelled, model.feature_names_in_]) if risk is None
+            else np.asarray(risk, dtype="float64"))
     if contributions is None:
         contributions = model.contributions(rows)
     # One dot per row and measure: a large validation set is drawn on a fixed sample of its rows.

@@ -343,7 +343,7 @@ def _log_dataset(frame: pd.DataFrame, *, name: str, fingerprint: str, targets: s
     digest is the start of the input tables' fingerprint, and the full
     fingerprint is the input's ``data_fingerprint`` tag.
     """
-    data = frame.copy()
+    data = frame.copy(deep=False)  # copy-on-write: the columns replaced below are new, the rest shared
     for col in data.columns:
         if isinstance(data[col].dtype, pd.CategoricalDtype):
             data[col] = data[col].astype(object)
@@ -462,7 +462,7 @@ def log_training_run(
         # once: every figure, the roll-up and the fairness audit read them.
         labelled = snapshots["label"].notna().to_numpy()
         valid = model.validation_mask(snapshots)
-        risk = model.predict_risk(snapshots.loc[labelled])
+        risk = model.predict_risk(snapshots.loc[labelled, features])  # only the columns it reads
         rows, risk_valid = snapshots.loc[valid], risk[valid[labelled]]
         _log_dataset(rows[[*features, "label"]], name=f"{target}-validation-features",
                      fingerprint=fingerprint, targets="label")
