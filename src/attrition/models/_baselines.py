@@ -229,8 +229,7 @@ class LogisticBaseline(_Baseline):
             remainder="drop",
         )
         lr = LogisticRegression(C=self.C, solver="newton-cholesky", tol=1e-6, max_iter=100)
-        frame = self._frame(X)
-        del num  # the solver needs only the design matrix: no other copy of the numbers while it runs
+        frame = self._frame(X)  # the numbers were released above: only the design matrix stays for the solver
         with one_blas_thread():
             design = prep.fit_transform(frame)  # what Pipeline.fit does, step by step
             del frame
