@@ -642,9 +642,9 @@ def _plot(latest, centres, out_png: Path) -> None:
                              ("train", "seconds", "train"), ("score", "seconds", "score a month, 3 drivers"),
                              ("score", "seconds_no_drivers", "score a month, no drivers")):
         ys = [latest.get((n, m, step), {}).get(key) for n in ns]
-        pts = [(n, y) for n, y in zip(ns, ys) if y]
+        pts = [(n, y) for n, y in zip(ns, ys, strict=True) if y]
         if pts:
-            ax.plot(*zip(*pts), marker="o", label=label)
+            ax.plot(*zip(*pts, strict=True), marker="o", label=label)
     if ns:
         ref = latest.get((ns[0], m, "snapshots"), {}).get("seconds")
         if ref:
