@@ -136,6 +136,8 @@ def test_release_free_memory_runs_where_glibc_has_malloc_trim_and_is_a_no_op_els
     ran = _workflows.release_free_memory()
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert ran is True
+    # the real lookup, before any patching: a C library wherever find_library names one
+    assert ctypes.util.find_library("c") is None or _workflows._libc() is not None
     calls = []
 
     class NoTrim:  # a C library without malloc_trim (macOS, musl)
@@ -151,4 +153,3 @@ def test_release_free_memory_runs_where_glibc_has_malloc_trim_and_is_a_no_op_els
     assert _workflows.release_free_memory() is False
     monkeypatch.setattr(_workflows, "_libc", lambda: Trim())
     assert _workflows.release_free_memory() is True and calls == [0]
-    assert ctypes.util.find_library("c") is None or _workflows._libc() is not None

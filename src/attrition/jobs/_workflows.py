@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +85,9 @@ def release_free_memory() -> bool:
     return True
 
 
+@functools.cache
 def _libc():
+    """The C library, looked up once (``find_library`` runs ``ldconfig``); None where there is none."""
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name) if name else None

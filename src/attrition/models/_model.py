@@ -301,7 +301,10 @@ def risk_band(risk: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
 
 def _as_categories(values: pd.Series, categories: list) -> pd.Categorical:
     """``values`` as the model's categories (:meth:`AttritionModel.prepare`): any other value missing."""
-    return pd.Categorical(values.astype(object).where(values.notna(), None), categories=categories)
+    # Codes looked up, not a Categorical of values outside its categories (deprecated in pandas 3):
+    # the same codes, a value the model has not seen (or a missing one) coded -1 (missing).
+    known = values.astype(object).where(values.notna(), None)
+    return pd.Categorical.from_codes(pd.Index(categories, dtype=object).get_indexer(known), categories=categories)
 
 
 def _with_fitted_state(spec: SnapshotSpec, built: SnapshotSpec) -> SnapshotSpec:

@@ -243,6 +243,8 @@ def _distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ([0, 1, 3], [0, 1, 0, 2, 1])
     """
     inverse, _ = pd.factorize(codes)
+    if not len(inverse):
+        return np.empty(0, dtype=np.intp), inverse
     seen = np.maximum.accumulate(inverse)  # numbers appear in order: 0, 1, 2, ...
     return np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]), inverse
 
@@ -380,7 +382,10 @@ def _matrix(booster, X: pd.DataFrame | np.ndarray, *, own: bool = False) -> np.n
         X = np.array(X, dtype="float64")  # a copy: the caller's values are not touched
     # LightGBM's C API reads a value of magnitude at most kZeroThreshold as 0.0 (column by
     # column: the temporaries are one column, not the matrix).
-    for j in range(X.shape[1] if X.ndim == 2 else 0):
+    if X.ndim != 2:
+        X[np.abs(X) <= _ZERO] = 0.0
+        return X
+    for j in range(X.shape[1]):
         column = X[:, j]
         column[np.abs(column) <= _ZERO] = 0.0
     return X
