@@ -60,12 +60,7 @@ def record(data: str, out: str) -> None:
     cfg = Config().replace(data_dir=data)
     with limited_threads(cfg.threads or None):
         tables = cfg.load_tables()
-        spec = cfg.snapshot_spec("attrition")
-        snaps = spec.build(tables)
-        first_valid = wf.validation_start(snaps["as_of"], spec.horizon_days, cfg.valid_months,
-                                          tables.infer_export_date())
-        frames = {"attrition": snaps, "quiet_quitting": cfg.snapshot_spec("quiet_quitting").relabel(
-            snaps, tables, state_fit_before=first_valid)}
+        frames = wf.training_frames(cfg, tables, ["attrition", "quiet_quitting"])
         for target, frame in frames.items():
             wf._fit(cfg, frame, target)
     B.LogisticBaseline.fit = fit

@@ -64,12 +64,7 @@ def main() -> None:
 
     with limited_threads(cfg.threads or None):
         tables = cfg.load_tables()
-        spec = cfg.snapshot_spec("attrition")
-        snaps = spec.build(tables)
-        first_valid = wf.validation_start(snaps["as_of"], spec.horizon_days, cfg.valid_months,
-                                          tables.infer_export_date())
-        frames = {"attrition": snaps, "quiet_quitting": cfg.snapshot_spec("quiet_quitting").relabel(
-            snaps, tables, state_fit_before=first_valid)}
+        frames = wf.training_frames(cfg, tables, ["attrition", "quiet_quitting"])
         models = {t: wf._fit(cfg, frames[t], t) for t in frames}
         QQ.fit_hmm = fit_hmm  # recorded: the timed calls below are the library's own
         for cls, fit in originals.items():

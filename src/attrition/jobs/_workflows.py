@@ -132,26 +132,34 @@ def train(config: Config, *, register: str | None = None, tables: Tables | None 
         return _train(config, register=register, tables=tables, target=target)
 
 
-def _train(config: Config, *, register: str | None, tables: Tables | None, target: str) -> TrainResult:
-    """The body of :func:`train`, inside its thread limit."""
-    tables = tables if tables is not None else config.load_tables()
+def training_frames(config: Config, tables: Tables, targets: list[str]) -> dict[str, pd.DataFrame]:
+    """The snapshot frame of each target, as :func:`train` fits them: the month-end snapshots built
+    once, and for ``"quiet_quitting"`` the same rows relabelled by the state model fitted on the
+    months before the validation ones (its validation metrics then read labels from a state that
+    never saw those months). The ``"attrition"`` frame is always built (the others start from it)."""
     spec = config.snapshot_spec("attrition")
     log.info("Building snapshots (horizon %d days)", spec.horizon_days)
     snaps = spec.build(tables)
     release_free_memory()  # between steps: the freed temporaries of one are not the next's floor
-    targets = ["attrition", "quiet_quitting"] if target == "all" else [target]
     frames = {"attrition": snaps}
     if "quiet_quitting" in targets:
         definition = spec.quiet_quitting_definition()
         log.info("Quiet quitting: fitting the state model (%s) and labelling entry into the state "
                  "(surveys %s)", definition.state_method, "used" if definition.use_surveys else "not used")
-        # The state model is fitted on the months before the validation ones: the validation
-        # metrics then read labels from a state that never saw those months.
         first_valid = validation_start(snaps["as_of"], spec.horizon_days, config.valid_months,
                                        tables.infer_export_date())
         frames["quiet_quitting"] = config.snapshot_spec("quiet_quitting").relabel(
             snaps, tables, state_fit_before=first_valid)
         release_free_memory()
+    return frames
+
+
+def _train(config: Config, *, register: str | None, tables: Tables | None, target: str) -> TrainResult:
+    """The body of :func:`train`, inside its thread limit."""
+    tables = tables if tables is not None else config.load_tables()
+    spec = config.snapshot_spec("attrition")
+    targets = ["attrition", "quiet_quitting"] if target == "all" else [target]
+    frames = training_frames(config, tables, targets)
     # Fit every model before logging or registering anything: a failure leaves no partial output.
     models = {}
     for t in targets:

@@ -1097,7 +1097,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         init = getattr(self, "init_model_", None) is not None  # it reads prepared again below
         raw = monthly_raw_scores(self.booster_, prepared, months, own=own and not init)
         margins = [np.ascontiguousarray(raw[j]) for j in range(int(months))]
-        if getattr(self, "init_model_", None) is not None:  # the logistic margin moves with tenure too
+        if init:  # the logistic margin moves with tenure too
             margins = [m + self._init_margin(advance_tenure(prepared, j * MONTH_DAYS))
                        for j, m in enumerate(margins)]
         return margins
