@@ -1,11 +1,20 @@
 """AttritionModel: out-of-time split, calibration, explanations, persistence."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from attrition import AttritionModel, NotFittedError, SchemaError, SnapshotSpec, feature_columns
+from attrition import (
+    AttritionModel,
+    ModelNotFoundError,
+    NotFittedError,
+    SchemaError,
+    SnapshotSpec,
+    feature_columns,
+)
 from attrition.models._model import out_of_time_split, risk_band
 
 
@@ -64,6 +73,29 @@ def test_save_load_roundtrip(tmp_path, medium_snapshots, medium_model):
                                   medium_model.predict_risk(medium_snapshots))
     assert loaded.thresholds_ == medium_model.thresholds_
     assert "AttritionModel" in repr(loaded) and "ROC AUC" in repr(loaded)
+
+
+def test_load_refuses_a_booster_of_other_categories_or_features(tmp_path, medium_model):
+    """``model.json`` codes each category by its own list: a ``booster.txt`` trained with other
+    lists (or other features) would read other values than those it split on, so load refuses it."""
+    assert medium_model.categories_, "the fixture model needs a categorical feature"
+    medium_model.save(tmp_path / "m")
+    AttritionModel.load(tmp_path / "m")  # its own files agree
+    text = (tmp_path / "m" / "booster.txt").read_text()
+    line = next(ln for ln in text.splitlines() if ln.startswith("pandas_categorical:"))
+    cats = json.loads(line.split(":", 1)[1])
+    cats[0] = cats[0][::-1]  # the same values, another order: other codes
+    (tmp_path / "m" / "booster.txt").write_text(text.replace(line, "pandas_categorical:" + json.dumps(cats)))
+    first = next(iter(medium_model.categories_))
+    with pytest.raises(ModelNotFoundError, match=f"categories .*differ.* for {first}"):
+        AttritionModel.load(tmp_path / "m")
+
+    medium_model.save(tmp_path / "n")
+    meta = json.loads((tmp_path / "n" / "model.json").read_text())
+    meta["feature_names_in"][:2] = meta["feature_names_in"][1::-1]
+    (tmp_path / "n" / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelNotFoundError, match="not the same in the same order"):
+        AttritionModel.load(tmp_path / "n")
 
 
 def test_not_fitted():
@@ -241,6 +273,10 @@ def test_design_is_the_matrix_lightgbm_makes_of_the_prepared_frame(medium_snapsh
     assert np.array_equal(medium_model.design(rows, some), expected[some], equal_nan=True)
     with pytest.raises(SchemaError, match="missing"):
         medium_model.design(rows.drop(columns=[numeric[0]]))
+    with pytest.raises(ValueError, match="boolean mask of the 400 rows"):
+        medium_model.design(rows, np.flatnonzero(some))  # positions, not a mask
+    with pytest.raises(ValueError, match="boolean mask of the 400 rows"):
+        medium_model.design(rows, some[:-1])
 
 
 def test_a_dataset_of_the_design_matrix_grows_the_frames_trees_and_model_text(medium_snapshots, medium_model):

@@ -307,6 +307,35 @@ def _as_categories(values: pd.Series, categories: list) -> pd.Categorical:
     return pd.Categorical.from_codes(pd.Index(categories, dtype=object).get_indexer(known), categories=categories)
 
 
+def _check_saved_booster(booster: lgb.Booster, features: list[str], categories: dict[str, list],
+                         path: Path) -> None:
+    """Raise unless a saved model's ``booster.txt`` has the features and categories its
+    ``model.json`` describes: the model codes each category by the list in ``model.json``
+    (:meth:`AttritionModel.design`), so a booster trained with other lists would read other
+    categories than the ones it split on, without any error."""
+    names = list(booster.feature_name())
+    if names != list(features):
+        diff = [f"{a!r} vs {b!r}" for a, b in zip(names, features, strict=False) if a != b][:3]
+        raise ModelNotFoundError(
+            f"{path}: booster.txt has {len(names)} features and model.json {len(features)}, not the "
+            f"same in the same order (booster.txt vs model.json: {', '.join(diff) or 'one list is longer'}). "
+            "The two files come from different models: save the model again with AttritionModel.save.")
+    saved = booster.pandas_categorical
+    if saved is None:  # a booster trained on a bare matrix: no categories recorded to compare
+        return
+    cols = [f for f in features if f in categories]  # LightGBM's order: the columns' (model.json sorts keys)
+    ours = [list(categories[c]) for c in cols]
+    theirs = [[str(v) for v in c] for c in saved]
+    if theirs != ours:
+        diff = [cols[i] if i < len(cols) else f"column {i}"
+                for i in range(max(len(ours), len(theirs)))
+                if i >= len(ours) or i >= len(theirs) or ours[i] != theirs[i]][:3]
+        raise ModelNotFoundError(
+            f"{path}: booster.txt's categories (pandas_categorical) differ from model.json's for "
+            f"{', '.join(diff)}: the trees would read category codes of other values. The two files "
+            "come from different models: save the model again with AttritionModel.save.")
+
+
 def _with_fitted_state(spec: SnapshotSpec, built: SnapshotSpec) -> SnapshotSpec:
     """The model's spec with the quiet-quitting state model fitted on the snapshots, when the
     model's own spec leaves it to be fitted and the definitions agree otherwise."""
@@ -1208,6 +1237,11 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             gives: it reads it without a copy).
         """
         self._check_columns(X)
+        if rows is not None:
+            rows = np.asarray(rows)
+            if rows.dtype != np.bool_ or rows.shape != (len(X),):
+                raise ValueError(f"rows must be a boolean mask of the {len(X)} rows of X, got an "
+                                 f"array of {rows.dtype} with shape {rows.shape}.")
         n = len(X) if rows is None else int(np.count_nonzero(rows))
         out = np.empty((len(self.feature_names_in_), n), dtype="float64")
         for j, col in enumerate(self.feature_names_in_):
@@ -1406,6 +1440,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         model.booster_ = lgb.Booster(model_file=str(path / "booster.txt"))
         model.feature_names_in_ = meta["feature_names_in"]
         model.categories_ = meta["categories"]
+        _check_saved_booster(model.booster_, model.feature_names_in_, model.categories_, path)
         model.calibration_ = tuple(meta["calibration"])
         model.thresholds_ = meta["thresholds"]
         model.base_rate_ = meta["base_rate"]
