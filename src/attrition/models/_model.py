@@ -371,6 +371,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         feature, raises :class:`ConfigError` (see :func:`monotone_list`).
         The jobs pass the configuration's ``lgbm_params`` to both targets'
         models, so a mapping there constrains the quiet-quitting model too.
+        A value LightGBM refuses raises :class:`ConfigError` as :meth:`fit`
+        starts, before anything is fitted.
     early_stopping_rounds : int, default 50
         Rounds without validation improvement before training stops.
     risk_bands : dict, optional
@@ -558,6 +560,35 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         params.setdefault("deterministic", True)
         params.setdefault("force_col_wise", True)
         return params
+
+    def _check_lgbm_params(self) -> None:
+        """Raise :class:`ConfigError` now for a setting LightGBM refuses, before the baselines and
+        the design matrix are built (at 20,000 agents tens of seconds), by making a booster of
+        each setting (``lgbm_params`` and every ``lgbm_candidates`` entry) on a few random rows."""
+        rng = np.random.default_rng(0)
+        n_rows, features = 32, list(self.feature_names_in_)
+        tiny = rng.normal(size=(n_rows, len(features)))
+        for j, col in enumerate(features):  # categorical columns hold codes of their categories
+            if col in self.categories_:
+                tiny[:, j] = rng.integers(0, max(len(self.categories_[col]), 1), n_rows)
+        for extra in [None, *(self.lgbm_candidates or [])]:
+            params = self._params(dict(extra) if extra else None)
+            rounds = params.pop("n_estimators", 100)
+            if (isinstance(rounds, bool) or not isinstance(rounds, int | float | np.integer | np.floating)
+                    or not float(rounds).is_integer() or rounds < 1):
+                raise ConfigError(f"lgbm_params: n_estimators must be a whole number of at least 1, got {rounds!r}.")
+            init = params.pop("init_score", None)
+            if init not in (None, "logistic"):
+                raise ConfigError(f"lgbm_params: init_score must be 'logistic' or absent, got {init!r}.")
+            data = lgb.Dataset(tiny, label=np.arange(n_rows) % 2, feature_name=features,
+                               categorical_feature=list(self.categories_), free_raw_data=True)
+            try:
+                lgb.Booster(params={**params, "metric": "binary_logloss"}, train_set=data)
+            except lgb.basic.LightGBMError as err:
+                which = "lgbm_params" if extra is None else f"lgbm_candidates entry {extra!r} with lgbm_params"
+                raise ConfigError(
+                    f"{self._what()}: LightGBM refuses the settings of {which}: {err}. Fix the value "
+                    "in the configuration's [lgbm_params] (or the estimator's lgbm_params).") from err
 
     def _monotone_in_force(self) -> dict[str, int]:
         """The directions the trees keep, by feature name (only the constrained ones)."""
@@ -846,6 +877,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
                                          self.valid_months)
         y_all = snapshots["label"].to_numpy(dtype="float64")
         self._check_positives(y_all, train, valid)
+        self._check_lgbm_params()
         # The baselines before the trees' matrix: their frames and it are never in memory together.
         baselines = self._baselines(snapshots, y_all, train, valid)
         X = self._fit_matrix(snapshots)
@@ -982,6 +1014,7 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
                               stacklevel=4)
+        self._check_lgbm_params()
         # The baselines before the trees' matrix: their frames and it are never in memory together.
         baselines = self._hazard_baselines(snapshots, y_h, stop, cal)
         X = self._fit_matrix(snapshots)
