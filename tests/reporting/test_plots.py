@@ -51,6 +51,25 @@ def test_beeswarm_uses_readable_labels(medium_model, rows):
     plt.close(fig)
 
 
+def test_beeswarm_is_the_same_figure_on_every_run_and_leaves_numpys_state(medium_model, rows):
+    """shap jitters the dots with numpy's global generator: the figure seeds it, so the same
+    explanation draws the same dots whatever state the caller's generator is in, and gives the
+    caller's state back."""
+    exp = risk_points_explanation(medium_model, rows.head(300), medium_model.feature_labels())
+
+    def dots(seed):
+        np.random.seed(seed)
+        fig = beeswarm_figure(exp, max_display=6)
+        after = np.random.random()
+        np.random.seed(seed)
+        assert after == np.random.random(), "the caller's random state was not given back"
+        out = np.vstack([c.get_offsets() for c in fig.axes[0].collections if len(c.get_offsets())])
+        plt.close(fig)
+        return out
+
+    assert np.array_equal(dots(1), dots(2))
+
+
 def test_waterfall_is_in_probability_points(medium_model, rows):
     exp = measure_explanation(medium_model, rows.head(1), feature_labels())[0]
     fig = waterfall_figure(exp, max_display=6)

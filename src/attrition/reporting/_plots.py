@@ -266,7 +266,8 @@ def beeswarm_figure(explanation, max_display: int = 12,
     measure adds (right) or takes away (left), its colour the measure's
     value (high red, low blue). ``explanation`` comes from
     :func:`risk_points_explanation`. Row names are shortened so they fit
-    and stay distinct. Drawn on the axes of a new figure outside pyplot
+    and stay distinct; the dots' jitter is seeded, so the same explanation
+    gives the same figure (numpy's global random state is left as it was). Drawn on the axes of a new figure outside pyplot
     (shap's ``ax`` argument).
     """
     import shap
@@ -274,9 +275,16 @@ def beeswarm_figure(explanation, max_display: int = 12,
     explanation = explanation[:, :]
     explanation.feature_names = _distinct(list(explanation.feature_names), 48)
     fig, ax = _subplots(figsize=(11, 0.45 * max_display + 1.8))
-    with matplotlib.rc_context({"font.size": 10}):
-        shap.plots.beeswarm(explanation, max_display=max_display, ax=ax, show=False, plot_size=None,
-                            color_bar_label="Value of the measure (low → high)")
+    # shap jitters the dots with numpy's global generator: seeded here (and the caller's state
+    # given back) so the same explanation draws the same figure on every run.
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        with matplotlib.rc_context({"font.size": 10}):
+            shap.plots.beeswarm(explanation, max_display=max_display, ax=ax, show=False, plot_size=None,
+                                color_bar_label="Value of the measure (low → high)")
+    finally:
+        np.random.set_state(state)
     ax.set_yticks(ax.get_yticks(), [re.sub(r"^Sum of (\d+) other features$", r"\1 other measures together", t.get_text())
                                      for t in ax.get_yticklabels()], fontsize=10)
     ax.set_xlabel("Risk points the measure adds for the person (right) or takes away (left)")
