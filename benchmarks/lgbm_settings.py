@@ -18,6 +18,11 @@ baseline and the origins won, per seed and overall.
     python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 1 --last 9 \
         --settings unconstrained_shipped stumps_shipped mono_shipped mono_stumps_shipped reg_shipped slow_shipped select_shipped
 
+    # issue 16, round 10: a higher learning rate against the shipped one on the same origins
+    # (the second table compares every setting with the first one named, paired)
+    python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 6 7 8 --last 9 \
+        --settings shipped fast_shipped faster_shipped
+
     # issue 14, round 5: held-out seeds, a larger centre, per-origin diagnostics (--out keeps the scores)
     python benchmarks/lgbm_settings.py --employees 300 --months 24 --seeds 6 7 8 --last 9 --settings shipped
     python benchmarks/lgbm_settings.py --employees 1000 --months 24 --seeds 0 3 9 --last 9 --settings shipped
@@ -118,6 +123,10 @@ SETTINGS = {
     "fixed100": {"n_estimators": 100, "_model": {"min_trees": 100}},
     "fixed200": {"n_estimators": 200, "_model": {"min_trees": 200}},
     "fixed300_slow": {"n_estimators": 300, "learning_rate": 0.02, "_model": {"min_trees": 300}},
+    # issue 16, tenth round: fewer, stronger trees; the shipped model with a higher learning rate
+    # (HAZARD_LGBM_PARAMS has 0.05), early stopping still choosing the number of trees
+    "fast_shipped": {"monotone_constraints": HAZARD_MONOTONE, "learning_rate": 0.1, "_model": SHIPPED},
+    "faster_shipped": {"monotone_constraints": HAZARD_MONOTONE, "learning_rate": 0.15, "_model": SHIPPED},
 }
 
 
@@ -202,6 +211,44 @@ def print_per_origin(res: pd.DataFrame) -> None:
               f"| {se:.3f} | {truth:.3f} |")
 
 
+def paired_bootstrap_se_pooled(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_boot: int = 200,
+                                seed: int = 0) -> float:
+    """Standard error of a pooled ``AUC(a) - AUC(b)``, resampling each origin's rows (stratified)."""
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        ys, As, Bs = [], [], []
+        for y, a, b in parts:
+            y = np.asarray(y, dtype=int)
+            pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+            i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+            ys.append(y[i]), As.append(a[i]), Bs.append(b[i])
+        y, a, b = np.concatenate(ys), np.concatenate(As), np.concatenate(Bs)
+        diffs.append(_auc(y, a) - _auc(y, b))
+    return float(np.std(diffs))
+
+
+def print_against_first(res: pd.DataFrame, reference: str) -> None:
+    """Each setting against ``reference`` on the same origins: pooled ROC AUC difference (paired SE), trees."""
+    print(f"\n| setting | seed | pooled ROC AUC | {reference} | difference (± paired SE) | origins not worse "
+          "| mean trees | {reference} trees | fit seconds | {reference} seconds |".replace("{reference}", reference))
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    ref = res[res["setting"] == reference].set_index(["seed", "origin"])
+    for name in [n for n in res["setting"].unique() if n != reference]:
+        mine = res[res["setting"] == name].set_index(["seed", "origin"])
+        both = mine.join(ref, rsuffix="_ref", how="inner")
+        groups = [(s, g) for s, g in both.groupby(level="seed")] + [("all", both)]
+        for s, g in groups:
+            y = np.concatenate(g["y"].to_list())
+            a, b = np.concatenate(g["risk"].to_list()), np.concatenate(g["risk_ref"].to_list())
+            pa, pb = roc_auc_score(y, a), roc_auc_score(y, b)
+            se = paired_bootstrap_se_pooled(list(zip(g["y"], g["risk"], g["risk_ref"], strict=True)))
+            ok = int((g["model_auc"] >= g["model_auc_ref"]).sum())
+            print(f"| {name} | {s} | {pa:.3f} | {pb:.3f} | {pa - pb:+.3f} (± {se:.3f}) | {ok} of {len(g)} "
+                  f"| {g['trees'].mean():.0f} | {g['trees_ref'].mean():.0f} | {g['seconds'].sum():.0f} "
+                  f"| {g['seconds_ref'].sum():.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=300)
@@ -226,6 +273,8 @@ def main() -> None:
         risk = np.concatenate(part["risk"].to_list())
         print(f"| {name} | {seed} | {len(part)} | {pm:.3f} | {pl:.3f} | {pm - pl:+.3f} | {won} of {len(part)} "
               f"| {risk.mean():.3f} | {y.mean():.3f} |")
+    if len(args.settings) > 1:
+        print_against_first(res, args.settings[0])
     print_per_origin(res)
 
 

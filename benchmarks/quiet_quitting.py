@@ -38,6 +38,13 @@ were made on seeds 1, 2 and 3 only; report other seeds.
 
 Run:  python benchmarks/quiet_quitting.py --employees 400 --months 24 --seeds 101 102 103
       python benchmarks/quiet_quitting.py --employees 400 --months 24 --seeds 104 105 106
+
+``--learning-rates 0.03 0.06 0.1`` fits the risk model at each learning rate on the same label and
+rows and prints each one's trees and risk AUC beside the first's (paired bootstrap SE of the
+difference; issue 16, tenth round):
+
+      python benchmarks/quiet_quitting.py --employees 400 --months 24 --seeds 101 102 103 \
+          --methods hmm --risk-methods hmm --learning-rates 0.03 0.06 0.1
 """
 
 from __future__ import annotations
@@ -81,7 +88,7 @@ def true_entry(snaps: pd.DataFrame, truth: pd.DataFrame, employees: pd.DataFrame
 
 
 def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_methods: list[str],
-             privacy: str = "team") -> list[dict]:
+             privacy: str = "team", learning_rates: list[float] | None = None) -> list[dict]:
     centre = simulate(n_employees=employees, months=months, seed=seed)
     tables = centre.tables
     base = SnapshotSpec(horizon_days=HORIZON, survey_privacy=privacy).build(tables)
@@ -128,12 +135,18 @@ def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_me
         out.append(row)
         if method not in risk_methods:
             continue
-        model = AttritionModel(valid_months=VALID_MONTHS, random_state=seed).fit(qq)
-        dates = pd.DatetimeIndex(pd.to_datetime(model.validation_dates_))
-        assert dates.min() == first_valid, (dates.min(), first_valid)
-        ev = (pd.to_datetime(qq["as_of"]).isin(dates).to_numpy() & (now == False)  # noqa: E712
-              & stays & observed)
-        risk = model.predict_risk(qq.loc[ev])
+        by_rate = []
+        for rate in learning_rates or [None]:
+            model = AttritionModel(valid_months=VALID_MONTHS, random_state=seed,
+                                   lgbm_params=None if rate is None else {"learning_rate": rate}).fit(qq)
+            dates = pd.DatetimeIndex(pd.to_datetime(model.validation_dates_))
+            assert dates.min() == first_valid, (dates.min(), first_valid)
+            ev = (pd.to_datetime(qq["as_of"]).isin(dates).to_numpy() & (now == False)  # noqa: E712
+                  & stays & observed)
+            by_rate.append((rate, model.best_iteration_, model.predict_risk(qq.loc[ev])))
+        risk = by_rate[0][2]
+        if learning_rates:
+            row["by_rate"] = [(rate, trees, roc_auc_score(entry[ev], r), r, entry[ev]) for rate, trees, r in by_rate]
         if ceiling is None:  # the same features, trained on the true entries
             true_frame = qq.copy()
             keep = (now == False) & stays & observed  # noqa: E712
@@ -146,6 +159,40 @@ def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_me
     return out
 
 
+def _auc_diff_se(y: np.ndarray, a: np.ndarray, b: np.ndarray, n_boot: int = 300, seed: int = 0) -> float:
+    """Standard error of ``AUC(a) - AUC(b)`` on the same rows (stratified paired bootstrap)."""
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y, dtype=int)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    diffs = []
+    for _ in range(n_boot):
+        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        diffs.append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
+    return float(np.std(diffs))
+
+
+def print_by_rate(results: list[dict]) -> None:
+    """Per seed and method, the risk model at each learning rate against the first one, paired."""
+    print("\n| seed | method | learning rate | trees | risk AUC | difference from the first (± paired SE) |")
+    print("|---|---|---|---|---|---|")
+    diffs: dict = {}
+    for r in results:
+        if "by_rate" not in r:
+            continue
+        ref_rate, _, ref_auc, ref_risk, y = r["by_rate"][0]
+        for rate, trees, auc, risk, _ in r["by_rate"]:
+            text = ""
+            if rate != ref_rate:
+                se = _auc_diff_se(y, risk, ref_risk)
+                diffs.setdefault((r["method"], rate), []).append((auc - ref_auc, se))
+                text = f"{auc - ref_auc:+.3f} (± {se:.3f})"
+            print(f"| {r['seed']} | {r['method']} | {rate} | {trees} | {auc:.3f} | {text} |")
+    for (method, rate), d in diffs.items():
+        mean = np.mean([x for x, _ in d])
+        se = np.sqrt(sum(s * s for _, s in d)) / len(d)
+        print(f"  {method} at learning rate {rate}: mean difference {mean:+.3f} (± {se:.3f}) over {len(d)} seeds")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=400)
@@ -156,6 +203,9 @@ def main() -> None:
                         help="methods whose entry label trains a risk model (LightGBM fits are the slow part)")
     parser.add_argument("--survey-privacy", choices=["team", "identified"], default="team",
                         help="identified: individual survey answers are features and index components")
+    parser.add_argument("--learning-rates", type=float, nargs="+",
+                        help="fit the risk model at each of these learning rates (the first is the reference; "
+                             "the default model's is 0.03) and compare them on the same rows")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.simplefilter("ignore")
@@ -163,14 +213,16 @@ def main() -> None:
     results = []
     for seed in args.seeds:
         for r in one_seed(seed, args.employees, args.months, args.methods, args.risk_methods,
-                          args.survey_privacy):
+                          args.survey_privacy, args.learning_rates):
             results.append(r)
             risk = (f", risk AUC {r['risk_auc']:.3f} (ceiling {r['ceiling_auc']:.3f})" if "risk_auc" in r
                     else "")
             print(f"seed {seed} {r['method']:>9}: state AUC {r['state_auc']:.3f}, prevalence "
                   f"{r['prev']:.3f} vs {r['true_prev']:.3f} ({r['prev_rel']:+.0%}){risk} "
                   f"[{time.perf_counter() - started:.0f}s]", flush=True)
-    frame = pd.DataFrame(results)
+    if args.learning_rates:
+        print_by_rate(results)
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "by_rate"} for r in results])
     pd.set_option("display.width", 250)
     print()
     print(frame.round(3).to_string(index=False))
