@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from attrition import Config, ConfigError
-from attrition.jobs._config import DEFAULT_LGBM_PARAMS
+from attrition import AttritionModel, Config, ConfigError
+from attrition.models import HAZARD_LGBM_PARAMS, HAZARD_MONOTONE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,12 +17,18 @@ def test_committed_model_configs_validate(path):
 
 
 def test_default_model_config_matches_library_defaults():
+    """The committed default configuration trains the library's default models: the same
+    fields, and no LightGBM overrides (the file's ``lgbm_params`` reach both models, so the
+    quiet-quitting model's settings there would replace the hazard model's tuned ones)."""
     cfg = Config.from_file(ROOT / "models" / "attrition.toml")
     defaults = Config()
-    assert (cfg.horizon_days, cfg.windows, cfg.valid_months) == (
-        defaults.horizon_days, defaults.windows, defaults.valid_months)
-    for key, value in cfg.lgbm_params.items():
-        assert DEFAULT_LGBM_PARAMS[key] == value
+    for name in ("horizon_days", "windows", "valid_months", "random_state", "n_drivers", "survey_privacy",
+                 "min_group_size", "risk_bands", "lgbm_params"):
+        assert getattr(cfg, name) == getattr(defaults, name), name
+    hazard = AttritionModel(lgbm_params=cfg.lgbm_params)
+    hazard.kind_, hazard.feature_names_in_, hazard.categories_ = "hazard", list(HAZARD_MONOTONE), {}
+    assert hazard._params()["num_leaves"] == HAZARD_LGBM_PARAMS["num_leaves"]
+    assert hazard._params()["learning_rate"] == HAZARD_LGBM_PARAMS["learning_rate"]
 
 
 def test_yaml_and_relative_data_dir(tmp_path):
