@@ -164,7 +164,10 @@ def test_rows_after_as_of_change_no_index_value(small_centre, seed, t, table):
 # Floors from benchmarks/quiet_quitting.py (held-out seeds 101-105, 400 x 24):
 # see benchmarks/README.md. The fixture centre (seed 11) was not used to tune.
 INDEX_AUC_FLOOR = {True: 0.92, False: 0.91}
-RISK_AUC_FLOOR = 0.60
+#: The entry risk on this fixture's validation months (625 rows, 46 true entries) measured 0.631
+#: at the learning rate 0.03 and 0.596 at 0.1 (DEFAULT_LGBM_PARAMS since issue 16's tenth round:
+#: −0.035, paired bootstrap SE 0.025; on six held-out 400-agent centres +0.003 ± 0.008).
+RISK_AUC_FLOOR = 0.57
 
 
 @pytest.fixture(scope="module")
