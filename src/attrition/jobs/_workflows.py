@@ -158,6 +158,7 @@ def training_frames(config: Config, tables: Tables, targets: list[str]) -> dict[
 def _train(config: Config, *, register: str | None, tables: Tables | None, target: str) -> TrainResult:
     """The body of :func:`train`, inside its thread limit."""
     tables = tables if tables is not None else config.load_tables()
+    release_free_memory()  # the reader's freed text and temporaries: not the snapshot build's floor
     spec = config.snapshot_spec("attrition")
     targets = ["attrition", "quiet_quitting"] if target == "all" else [target]
     frames = training_frames(config, tables, targets)
