@@ -224,10 +224,10 @@ class LogisticBaseline(_Baseline):
     def design(self, X: pd.DataFrame) -> np.ndarray | sparse.csr_matrix:
         """The solver's matrix of ``X``: the standardised numbers and flags, then the one-hot
         categories, as scikit-learn's ``ColumnTransformer([("num", StandardScaler(), ...),
-        ("cat", OneHotEncoder(...), ...)])`` outputs it, bit for bit and in its memory layout, but
-        built in one float buffer: the scaler's copy of the numbers and ``np.hstack``'s stacked copy are never
-        made (it standardises ``_DESIGN_ROWS`` rows at a time into the buffer, with the fitted
-        scaler's own ``transform``). Where the transformer would output a sparse matrix (few
+        ("cat", OneHotEncoder(...), ...)])`` outputs it, bit for bit and in its memory layout,
+        but built in one float buffer: the scaler's copy of the numbers and ``np.hstack``'s
+        stacked copy are never made (it standardises ``_DESIGN_ROWS`` rows at a time into the
+        buffer, with the fitted scaler's own ``transform``). Where the transformer would output a sparse matrix (few
         numbers, many categories) it is the same sparse matrix."""
         block, cats = self._inputs(X)
         return self._design(block, cats, fit=False)
