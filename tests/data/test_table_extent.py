@@ -114,6 +114,25 @@ def test_dates_from_extents_equal_those_from_frames(small_centre):
     assert all_kept.infer_export_date() == tables.infer_export_date()
 
 
+def test_outline_keeps_what_logging_reads_and_holds_only_the_hr_master(small_centre):
+    """``Tables.outline``: the employees frame itself, the event tables and job history by their
+    extents only, declared tables dropped; which tables are present and the export date
+    (inferred, or from HR and absences alone) answer as on the full tables."""
+    tables = small_centre.tables.copy(export_date=None)
+    hist = pd.DataFrame({"employee_id": ["a"], "effective_date": pd.to_datetime(["2024-01-01"])})
+    tables = tables.copy(employee_history=hist, declared={"mine": pd.DataFrame({"x": [1]})})
+    slim = tables.outline()
+    assert slim.employees is tables.employees
+    assert [name for name, _ in slim] == ["employees"] and slim.declared == {}
+    assert slim.present == tables.present
+    assert slim.infer_export_date() == tables.infer_export_date()
+    for name in ("schedule", "workload", "absences", "surveys", "employee_history"):
+        assert slim.extent(name) == tables.extent(name)
+    hr_only = Tables(EMP, absences=pd.DataFrame({"employee_id": ["a"], "start_date": [ts("2024-12-24")]}))
+    assert hr_only.outline().infer_export_date() == hr_only.infer_export_date() == ts("2024-12-24")
+    assert hr_only.outline().outline().present == ["employees", "absences"]
+
+
 def test_default_as_of_dates_start_when_every_daily_table_has_begun():
     late = TableExtent(ts("2024-03-10"), ts("2024-06-30"), 10)
     early = TableExtent(ts("2023-01-01"), ts("2024-06-30"), 10)

@@ -98,10 +98,64 @@ def test_logistic_equals_the_scikit_learn_pipeline_with_its_imputer(n):
     pipe, frame = _scikit_learn_pipeline(X, y, base.numeric_, base.categorical_)
     test = X.sample(frac=1.0, random_state=2)
     test.loc[test.index[:5], "night_share"] = np.nan
-    assert np.array_equal(base.pipeline_[:-1].transform(base._frame(test)), pipe[:-1].transform(frame(test)))
-    assert np.array_equal(base.pipeline_[-1].coef_, pipe[-1].coef_)
+    assert np.array_equal(base.design(test), pipe[:-1].transform(frame(test)))
+    assert np.array_equal(base.model_.coef_, pipe[-1].coef_)
     assert np.array_equal(base.predict_risk(test), pipe.predict_proba(frame(test))[:, 1])
     assert base.flagged_.tolist() == [c in ("night_share", "whole") for c in base.numeric_]
+
+
+def _column_transformer_fit(base, X, y):
+    """The logistic baseline's scaler, encoder and solver as one scikit-learn pipeline over its
+    inputs' frame (how the baseline fitted before its design was built in one buffer)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    prep = ColumnTransformer(
+        [("num", StandardScaler(), base._numeric_inputs()),
+         ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), base.categorical_)],
+        remainder="drop")
+    lr = LogisticRegression(C=base.C, solver="newton-cholesky", tol=1e-6, max_iter=100)
+    return Pipeline([("prep", prep), ("lr", lr)]).fit(base._frame(X), y)
+
+
+@pytest.mark.parametrize("shape", ["dense", "sparse", "numbers only", "categories only"])
+def test_logistic_design_is_the_column_transformers_bit_for_bit(shape, monkeypatch):
+    """The design built in one buffer, a few rows at a time, is the matrix scikit-learn's
+    ColumnTransformer of the scaler and the one-hot encoder stacks (dense, or sparse when it would
+    be), and the coefficients, intercept and risks fitted on it are the pipeline's, bit for bit."""
+    import attrition.models._baselines as baselines
+
+    monkeypatch.setattr(baselines, "_DESIGN_ROWS", 97)  # many chunks, the last one short
+    X, y = _frame(1000, seed=7)
+    rng = np.random.default_rng(7)
+    X["whole"] = rng.integers(0, 5, len(X)).astype(float) * 1e3
+    X.loc[rng.random(len(X)) < 0.3, "whole"] = np.nan
+    X["kind"] = pd.Series(rng.choice(["a", "b", "c", None], len(X)), dtype=object)
+    if shape == "sparse":  # one number among many one-hot columns: sparse output
+        X["many"] = pd.Series(rng.integers(0, 60, len(X)).astype(str), dtype=object)
+        X = X[["night_share", "site", "kind", "many"]]
+    elif shape == "numbers only":
+        X = X[["tenure_days", "night_share", "whole"]]
+    elif shape == "categories only":
+        X = X[["site", "kind"]]
+    base = LogisticBaseline().fit(X, y)
+    pipe = _column_transformer_fit(base, X, y)
+    assert base.sparse_output_ == pipe[0].sparse_output_ == (shape in ("sparse", "categories only"))
+    test = X.sample(frac=1.0, random_state=3)
+    if "night_share" in test:
+        test.loc[test.index[:7], "night_share"] = np.nan
+    ours, theirs = base.design(test), pipe[0].transform(base._frame(test))
+    if base.sparse_output_:
+        ours, theirs = ours.toarray(), theirs.toarray()
+    else:
+        assert (ours.flags.c_contiguous, ours.flags.f_contiguous) == (
+            theirs.flags.c_contiguous, theirs.flags.f_contiguous)  # products round by the layout
+    assert np.array_equal(ours, theirs)
+    assert np.array_equal(base.model_.coef_, pipe[-1].coef_)
+    assert np.array_equal(base.model_.intercept_, pipe[-1].intercept_)
+    assert np.array_equal(base.predict_risk(test), pipe.predict_proba(base._frame(test))[:, 1])
 
 
 def test_logistic_is_the_penalised_objectives_minimum():
@@ -113,8 +167,8 @@ def test_logistic_is_the_penalised_objectives_minimum():
     for j in range(8):  # columns of very different scales, as the snapshot features have
         X[f"z{j}"] = rng.normal(size=len(X)) * 10.0 ** (j % 4)
     base = LogisticBaseline().fit(X, y)
-    design = base.pipeline_[:-1].transform(base._frame(X))
-    lr = base.pipeline_[-1]
+    design = base.design(X)
+    lr = base.model_
     residual = lr.predict_proba(design)[:, 1] - y
     gradient = np.append(design.T @ residual + lr.coef_.ravel() / base.C, residual.sum())
     assert np.abs(gradient).max() / len(y) < 1e-6
@@ -130,7 +184,7 @@ def test_logistic_fits_on_one_blas_thread_whatever_the_callers_limit():
     for n in (1, 2):
         with threadpool_limits(limits=n, user_api="blas"):
             base = LogisticBaseline().fit(X, y)
-            fits.append((base.pipeline_[-1].coef_.copy(), base.predict_risk(X)))
+            fits.append((base.model_.coef_.copy(), base.predict_risk(X)))
     assert np.array_equal(fits[0][0], fits[1][0]) and np.array_equal(fits[0][1], fits[1][1])
 
 

@@ -278,3 +278,28 @@ class Tables:
     def copy(self, **changes: object) -> Tables:
         """A shallow copy with some attributes replaced."""
         return replace(self, **changes)
+
+    def outline(self) -> Tables:
+        """A shallow copy that holds only the HR master as a frame: every dated table held here
+        (the event tables and the job history) is known by its :class:`TableExtent` instead, and
+        the declared tables are dropped.
+
+        :attr:`present`, :meth:`extent` and :meth:`infer_export_date` answer as on ``self``, and
+        ``employees`` is the same frame: what code that reads only those needs, without keeping
+        the event tables (most of a centre's loaded memory) alive. Features cannot be built from
+        it, and its :func:`~attrition.data.data_fingerprint` is not the full tables'.
+
+        Examples
+        --------
+        >>> emp = pd.DataFrame({"employee_id": ["a"], "hire_date": pd.to_datetime(["2020-01-01"]),
+        ...                     "termination_date": pd.NaT})
+        >>> work = pd.DataFrame({"employee_id": ["a"], "date": pd.to_datetime(["2024-03-31"])})
+        >>> full = Tables(emp, workload=work)
+        >>> slim = full.outline()
+        >>> slim.workload is None, slim.present == full.present, slim.employees is emp
+        (True, True, True)
+        >>> slim.infer_export_date() == full.infer_export_date(), slim.extent("workload").n_rows
+        (True, 1)
+        """
+        held = {name: self.extent(name) for name in DATE_COLUMNS if getattr(self, name) is not None}
+        return self.copy(**dict.fromkeys(DATE_COLUMNS), extents={**self.extents, **held}, declared={})

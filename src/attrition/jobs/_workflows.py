@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from attrition.analysis._forecast import leaver_forecast
+from attrition.data._fingerprint import data_fingerprint
 from attrition.data._io import atomic_write_all, table_writer, text_writer
 from attrition.data._loading import read_roster
 from attrition.data._privacy import pseudonymise, resolve_salt
@@ -157,9 +158,15 @@ def training_frames(config: Config, tables: Tables, targets: list[str]) -> dict[
 def _train(config: Config, *, register: str | None, tables: Tables | None, target: str) -> TrainResult:
     """The body of :func:`train`, inside its thread limit."""
     tables = tables if tables is not None else config.load_tables()
+    release_free_memory()  # the reader's freed text and temporaries: not the snapshot build's floor
     spec = config.snapshot_spec("attrition")
     targets = ["attrition", "quiet_quitting"] if target == "all" else [target]
     frames = training_frames(config, tables, targets)
+    # Past the snapshots, the job reads of the tables only their fingerprint, which are present,
+    # the export date and the employees (the logging): the event tables are let go before the fits.
+    fingerprint = data_fingerprint(tables)
+    tables = tables.outline()
+    release_free_memory()
     # Fit every model before logging or registering anything: a failure leaves no partial output.
     models = {}
     for t in targets:
@@ -174,7 +181,8 @@ def _train(config: Config, *, register: str | None, tables: Tables | None, targe
         run = log_training_run(
             models[t], frames[t], tables, tracking_uri=tracking, experiment=config.experiment,
             register=(registered_name(name) if t == "quiet_quitting" else name) if name else None,
-            run_params=config.to_dict(), fairness_thresholds=config.fairness, parent_run_id=parent_run_id)
+            run_params=config.to_dict(), fairness_thresholds=config.fairness, parent_run_id=parent_run_id,
+            fingerprint=fingerprint)
         results[t] = TrainResult(model=models[t], run=run, snapshots=frames[t])
         release_free_memory()
 

@@ -11,10 +11,13 @@ fitted on exactly the rows and features the model sees:
 * :class:`LogisticBaseline` — an L2-regularised logistic regression on all
   the model's features: numbers imputed with the training median plus a
   missing-value flag and standardised, categories one-hot encoded (missing
-  as its own level), in one scikit-learn pipeline (the medians and flags are
-  computed on one float array before it: the numbers of scikit-learn's
+  as its own level): scikit-learn's ``StandardScaler`` and ``OneHotEncoder``
+  as its ``ColumnTransformer`` would apply them, their output written into one
+  preallocated matrix (:meth:`LogisticBaseline.design`; no copy of the numbers
+  by the scaler, none by the stacking). The medians and flags are computed on
+  one float array before it: the numbers of scikit-learn's
   ``SimpleImputer(strategy="median", add_indicator=True)``, without its
-  masked-array median, most of the preprocessing's time).
+  masked-array median, most of the preprocessing's time.
 
 Each has ``fit(X, y)`` and ``predict_risk(X)`` over data frames;
 :func:`baseline_models` returns fresh instances by name.
@@ -41,11 +44,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator
-from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils import check_array
 from threadpoolctl import threadpool_limits
 
 from attrition.exceptions import NotFittedError, SchemaError
@@ -55,6 +58,10 @@ __all__ = ["ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline
 
 #: Names of the baselines, in the order they are reported.
 BASELINES: tuple[str, ...] = ("class_prior", "tenure_only", "logistic")
+
+#: Rows the logistic baseline standardises at a time into its design matrix (the scaler's
+#: temporary copy: this many rows of the numbers, a few MiB).
+_DESIGN_ROWS = 8192
 
 
 def one_blas_thread() -> threadpool_limits:
@@ -178,13 +185,12 @@ class LogisticBaseline(_Baseline):
             out[j] = pd.to_numeric(X[c], errors="raise").to_numpy(dtype="float64")
         return out
 
-    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
-        """The pipeline's input: categories as text, numbers imputed with the training medians,
-        then a 0/1 flag of each number that had missing values in fit (what
-        ``SimpleImputer(strategy="median", add_indicator=True)`` outputs, in its order).
-
-        The numbers and flags are one float block, filled in place (no copy of it is made: a
-        frame of the transposed buffer keeps it as its block, the layout scikit-learn read before)."""
+    def _inputs(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """The two inputs of the design: the numbers block (``_numbers``: column ``j`` in row ``j``,
+        missing values imputed with the training medians, then a 0/1 flag of each number that had
+        missing values in fit, what ``SimpleImputer(strategy="median", add_indicator=True)``
+        outputs, in its order), filled in place; and the categories as text, missing as
+        ``"(missing)"``."""
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise SchemaError(
@@ -202,11 +208,60 @@ class LogisticBaseline(_Baseline):
             if self.flagged_[j]:
                 block[flag_row[j]] = unknown
             np.copyto(block[j], self.medians_[j], where=unknown)
+        return block, out
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The inputs as one frame, the categories then the numbers and flags (the frame that
+        scikit-learn's ``ColumnTransformer`` of the scaler and the encoder reads: its numbers'
+        block is the buffer of ``_inputs``, not a copy)."""
+        block, out = self._inputs(X)
         numbers = pd.DataFrame(block.T, columns=self._numeric_inputs(), index=X.index, copy=False)
         return pd.concat([out, numbers], axis=1)
 
     def _numeric_inputs(self) -> list[str]:
         return [*self.numeric_, *(f"missingindicator_{self.numeric_[j]}" for j in np.flatnonzero(self.flagged_))]
+
+    def design(self, X: pd.DataFrame) -> np.ndarray | sparse.csr_matrix:
+        """The solver's matrix of ``X``: the standardised numbers and flags, then the one-hot
+        categories, as scikit-learn's ``ColumnTransformer([("num", StandardScaler(), ...),
+        ("cat", OneHotEncoder(...), ...)])`` outputs it, bit for bit and in its memory layout,
+        but built in one float buffer: the scaler's copy of the numbers and ``np.hstack``'s
+        stacked copy are never made (it standardises ``_DESIGN_ROWS`` rows at a time into the
+        buffer, with the fitted scaler's own ``transform``). Where the transformer would output a sparse matrix (few
+        numbers, many categories) it is the same sparse matrix."""
+        block, cats = self._inputs(X)
+        return self._design(block, cats, fit=False)
+
+    def _design(self, block: np.ndarray, cats: pd.DataFrame, *, fit: bool) -> np.ndarray | sparse.csr_matrix:
+        """The design of the inputs of ``_inputs`` (``fit``: fitting the scaler and encoder first,
+        on the numbers' column-major view and the categories' frame: what ``ColumnTransformer``
+        hands them, so their means, variances and levels are its)."""
+        numbers = block.T  # rows x columns, column-major: the layout the transformer's scaler reads
+        n, p = numbers.shape
+        if fit:
+            self.scaler_ = StandardScaler().fit(numbers) if p else None
+            self.encoder_ = (OneHotEncoder(handle_unknown="ignore", min_frequency=5).fit(cats)
+                             if self.categorical_ else None)
+        onehot = self.encoder_.transform(cats) if self.encoder_ is not None else None
+        if fit:  # ColumnTransformer's rule: sparse when any part is and the whole is sparse enough
+            total = n * (p + (onehot.shape[1] if onehot is not None else 0))
+            nnz = n * p + (onehot.nnz if onehot is not None else 0)
+            self.sparse_output_ = onehot is not None and total > 0 and nnz / total < 0.3
+        if self.sparse_output_:  # ColumnTransformer's sparse stacking
+            parts = [self.scaler_.transform(numbers)] if p else []
+            return sparse.hstack([check_array(a, accept_sparse=True, ensure_all_finite=False)
+                                  for a in [*parts, onehot]]).tocsr()
+        width = p + (onehot.shape[1] if onehot is not None else 0)
+        # np.hstack's layout: row-major with both parts (what the solver reads), column-major like
+        # the scaler's output with the numbers alone (predict's product rounds by the layout).
+        out = np.empty((n, width), dtype="float64", order="C" if onehot is not None else "F")
+        for start in range(0, n, _DESIGN_ROWS):
+            rows = slice(start, start + _DESIGN_ROWS)
+            if p:
+                out[rows, :p] = self.scaler_.transform(numbers[rows])
+            if onehot is not None:
+                out[rows, p:] = onehot[rows].toarray()
+        return out
 
     def fit(self, X: pd.DataFrame, y) -> LogisticBaseline:
         features = list(self.features) if self.features is not None else feature_columns(X)
@@ -223,26 +278,23 @@ class LogisticBaseline(_Baseline):
         self.medians_ = np.nanmedian(num.T, axis=0) if len(num) else np.empty(0)
         self.flagged_ = np.isnan(num).any(axis=1)  # SimpleImputer's indicator: missing in fit
         del num
-        prep = ColumnTransformer(
-            [("num", StandardScaler(), self._numeric_inputs()),
-             ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), self.categorical_)],
-            remainder="drop",
-        )
         lr = LogisticRegression(C=self.C, solver="newton-cholesky", tol=1e-6, max_iter=100)
-        frame = self._frame(X)  # the numbers were released above: only the design matrix stays for the solver
+        block, cats = self._inputs(X)
+        design = self._design(block, cats, fit=True)
+        del block, cats  # only the design matrix stays for the solver
         with one_blas_thread():
-            design = prep.fit_transform(frame)  # what Pipeline.fit does, step by step
-            del frame
-            lr.fit(design, np.asarray(y, dtype=int))
-        self.pipeline_ = Pipeline([("prep", prep), ("lr", lr)])
+            self.model_ = lr.fit(design, np.asarray(y, dtype=int))
         self.fitted_ = True
         return self
 
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
         self._check_fitted()
-        frame = self._frame(X)
+        if not hasattr(self, "model_"):  # fitted by an earlier version: one scikit-learn pipeline
+            with one_blas_thread():
+                return self.pipeline_.predict_proba(self._frame(X))[:, 1]
+        design = self.design(X)
         with one_blas_thread():
-            return self.pipeline_.predict_proba(frame)[:, 1]
+            return self.model_.predict_proba(design)[:, 1]
 
 
 def baseline_models(features: list[str] | None = None) -> dict[str, _Baseline]:

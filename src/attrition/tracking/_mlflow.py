@@ -403,6 +403,7 @@ def log_training_run(
     run_params: Mapping[str, Any] | None = None,
     fairness_thresholds: Mapping[str, float] | None = None,
     parent_run_id: str | None = None,
+    fingerprint: str | None = None,
 ) -> TrainingRun:
     """Log a fitted model as one MLflow run; optionally register it as ``champion``.
 
@@ -422,9 +423,14 @@ def log_training_run(
     ``parent_run_id`` (see :func:`training_command_run`) it is a nested child
     of that run. A registered version gets the description and
     :func:`model_version_tags`.
+
+    Of ``tables`` the run reads which are present, the export date and the
+    employees (the fairness audit), and their :func:`data_fingerprint` unless
+    ``fingerprint`` gives it: with it, ``tables`` may be the loaded tables'
+    :meth:`~attrition.data.Tables.outline` (their event tables released).
     """
     uri = setup_tracking(tracking_uri, experiment)
-    fingerprint = data_fingerprint(tables)
+    fingerprint = fingerprint if fingerprint is not None else data_fingerprint(tables)
     # Columns are read thousands of times below: without the frame's attrs, which pandas would
     # deep-copy into every selection (the quiet-quitting index checks the windows: kept).
     snapshots = bare_frame(snapshots, keep=("windows",))
