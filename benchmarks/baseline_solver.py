@@ -81,7 +81,7 @@ def solvers(inputs: str, reps: int, names: list[str]) -> None:
     designs = []
     for params, X, y in seen:
         m = B.LogisticBaseline(**params).fit(X, y)  # for its fitted preprocessing only
-        design = m.pipeline_.named_steps["prep"].transform(m._frame(X))
+        design = m.design(X)
         designs.append((params.get("C", 0.1), np.ascontiguousarray(design, dtype="float64"),
                         np.asarray(y, dtype=int)))
         print(f"design {design.shape}, positives {np.mean(y):.4f}", flush=True)
@@ -113,7 +113,7 @@ def _fit_once(params, X, y, label: str) -> None:
     cpu = time.process_time() - t
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    print(f"{label} {X.shape} CPU {cpu:6.2f} s, solver steps {m.pipeline_[-1].n_iter_[0]}, "
+    print(f"{label} {X.shape} CPU {cpu:6.2f} s, solver steps {m.model_.n_iter_[0]}, "
           f"peak allocation {peak:.0f} MiB", flush=True)
 
 
@@ -158,7 +158,7 @@ def backtest(seeds: list[int]) -> None:
                     B.LogisticRegression = original
                 risks[name].append(lr.predict_risk(test))
                 line.append(f"{name} {roc_auc_score(ys[-1], risks[name][-1]):.4f} "
-                            f"(steps {lr.pipeline_[-1].n_iter_[0]})")
+                            f"(steps {lr.model_.n_iter_[0]})")
             print(f"seed {seed} {origin:%Y-%m} n {len(test)}: " + ", ".join(line), flush=True)
         y = np.concatenate(ys)
         print(f"seed {seed} pooled logistic ROC AUC: " + ", ".join(

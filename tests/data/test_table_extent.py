@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attrition.data._tables import TableExtent, Tables
+from attrition.data._tables import DATE_COLUMNS, TableExtent, Tables
 from attrition.features import AbsenceFeatures, ScheduleFeatures, TenureFeatures
 from attrition.snapshots import build_snapshots, default_as_of_dates
 
@@ -116,15 +116,18 @@ def test_dates_from_extents_equal_those_from_frames(small_centre):
 
 def test_outline_keeps_what_logging_reads_and_holds_only_the_hr_master(small_centre):
     """``Tables.outline``: the employees frame itself, the event tables and job history by their
-    extents only, declared tables dropped; which tables are present and the export date
-    (inferred, or from HR and absences alone) answer as on the full tables."""
+    extents only, the declared tables kept (their dates count towards the observation start);
+    which tables are present, the export date (inferred, or from HR and absences alone) and the
+    observation start answer as on the full tables."""
     tables = small_centre.tables.copy(export_date=None)
     hist = pd.DataFrame({"employee_id": ["a"], "effective_date": pd.to_datetime(["2024-01-01"])})
     tables = tables.copy(employee_history=hist, declared={"mine": pd.DataFrame({"x": [1]})})
     slim = tables.outline()
     assert slim.employees is tables.employees
-    assert [name for name, _ in slim] == ["employees"] and slim.declared == {}
-    assert slim.present == tables.present
+    assert [name for name, _ in slim] == [name for name, _ in tables if name not in DATE_COLUMNS]
+    assert slim.declared.keys() == tables.declared.keys()
+    assert all(slim.declared[k] is tables.declared[k] for k in tables.declared)
+    assert slim.present == tables.present and slim.observation_start() == tables.observation_start()
     assert slim.infer_export_date() == tables.infer_export_date()
     for name in ("schedule", "workload", "absences", "surveys", "employee_history"):
         assert slim.extent(name) == tables.extent(name)

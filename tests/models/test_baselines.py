@@ -14,6 +14,7 @@ from attrition.models._baselines import (
     LogisticBaseline,
     TenureBaseline,
     baseline_models,
+    one_blas_thread,
 )
 
 
@@ -120,7 +121,7 @@ def _column_transformer_fit(base, X, y):
     return Pipeline([("prep", prep), ("lr", lr)]).fit(base._frame(X), y)
 
 
-@pytest.mark.parametrize("shape", ["dense", "sparse", "numbers only", "categories only"])
+@pytest.mark.parametrize("shape", ["dense", "sparse", "numbers only", "categories only", "one level"])
 def test_logistic_design_is_the_column_transformers_bit_for_bit(shape, monkeypatch):
     """The design built in one buffer, a few rows at a time, is the matrix scikit-learn's
     ColumnTransformer of the scaler and the one-hot encoder stacks (dense, or sparse when it would
@@ -140,13 +141,19 @@ def test_logistic_design_is_the_column_transformers_bit_for_bit(shape, monkeypat
         X = X[["tenure_days", "night_share", "whole"]]
     elif shape == "categories only":
         X = X[["site", "kind"]]
+    elif shape == "one level":  # one one-hot column beside the numbers: np.hstack stays column-major
+        X = X[["tenure_days", "night_share", "whole"]].assign(
+            only=pd.Series(["x"] * len(X), dtype=object, index=X.index))
     base = LogisticBaseline().fit(X, y)
-    pipe = _column_transformer_fit(base, X, y)
+    with one_blas_thread():  # the baseline's own setting: BLAS products round by the thread count
+        pipe = _column_transformer_fit(base, X, y)
     assert base.sparse_output_ == pipe[0].sparse_output_ == (shape in ("sparse", "categories only"))
     test = X.sample(frac=1.0, random_state=3)
     if "night_share" in test:
         test.loc[test.index[:7], "night_share"] = np.nan
-    ours, theirs = base.design(test), pipe[0].transform(base._frame(test))
+    with one_blas_thread():
+        ours, theirs = base.design(test), pipe[0].transform(base._frame(test))
+        their_risk = pipe.predict_proba(base._frame(test))[:, 1]
     if base.sparse_output_:
         ours, theirs = ours.toarray(), theirs.toarray()
     else:
@@ -155,7 +162,12 @@ def test_logistic_design_is_the_column_transformers_bit_for_bit(shape, monkeypat
     assert np.array_equal(ours, theirs)
     assert np.array_equal(base.model_.coef_, pipe[-1].coef_)
     assert np.array_equal(base.model_.intercept_, pipe[-1].intercept_)
-    assert np.array_equal(base.predict_risk(test), pipe.predict_proba(base._frame(test))[:, 1])
+    assert np.array_equal(base.predict_risk(test), their_risk)
+
+
+def test_logistic_design_needs_a_fitted_baseline():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        LogisticBaseline().design(_frame(10, seed=0)[0])
 
 
 def test_logistic_is_the_penalised_objectives_minimum():

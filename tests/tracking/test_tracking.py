@@ -8,6 +8,7 @@ import pytest
 
 from attrition import Config, ModelNotFoundError, load_model, train
 from attrition.data import data_fingerprint
+from attrition.tracking import log_training_run
 
 # A real MLflow store: deselect with -m "not slow".
 pytestmark = pytest.mark.slow
@@ -89,6 +90,17 @@ def test_fingerprint_ignores_row_order_but_not_values(medium):
     changed = tables.workload.copy()
     changed.loc[changed.index[0], "occupancy"] = 0.5
     assert data_fingerprint(tables.copy(workload=changed)) != data_fingerprint(tables)
+
+
+def test_logging_outlined_tables_needs_their_fingerprint_and_creates_nothing(medium, medium_model,
+                                                                              medium_snapshots, tmp_path):
+    """An outline knows its event tables by their extents only: a fingerprint of the rest would
+    not be the data's, so ``log_training_run`` asks for the loaded tables' one (as the training
+    job passes it) before it touches the store."""
+    with pytest.raises(ValueError, match=r"schedule.*known only by their extent.*fingerprint="):
+        log_training_run(medium_model, medium_snapshots, medium.tables.outline(),
+                         tracking_uri=f"sqlite:///{tmp_path / 'db.db'}")
+    assert not (tmp_path / "db.db").exists()
 
 
 def test_no_store_is_a_clear_error_and_creates_nothing(tmp_path):

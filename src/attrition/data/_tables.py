@@ -280,9 +280,9 @@ class Tables:
         return replace(self, **changes)
 
     def outline(self) -> Tables:
-        """A shallow copy that holds only the HR master as a frame: every dated table held here
-        (the event tables and the job history) is known by its :class:`TableExtent` instead, and
-        the declared tables are dropped.
+        """A shallow copy that holds only the HR master and the declared tables as frames: every
+        dated table of the contract held here (the event tables and the job history) is known by
+        its :class:`TableExtent` instead.
 
         :attr:`present`, :meth:`extent` and :meth:`infer_export_date` answer as on ``self``, and
         ``employees`` is the same frame: what code that reads only those needs, without keeping
@@ -302,4 +302,4 @@ class Tables:
         (True, 1)
         """
         held = {name: self.extent(name) for name in DATE_COLUMNS if getattr(self, name) is not None}
-        return self.copy(**dict.fromkeys(DATE_COLUMNS), extents={**self.extents, **held}, declared={})
+        return self.copy(**dict.fromkeys(DATE_COLUMNS), extents={**self.extents, **held})

@@ -225,10 +225,15 @@ class LogisticBaseline(_Baseline):
         """The solver's matrix of ``X``: the standardised numbers and flags, then the one-hot
         categories, as scikit-learn's ``ColumnTransformer([("num", StandardScaler(), ...),
         ("cat", OneHotEncoder(...), ...)])`` outputs it, bit for bit and in its memory layout,
-        but built in one float buffer: the scaler's copy of the numbers and ``np.hstack``'s
-        stacked copy are never made (it standardises ``_DESIGN_ROWS`` rows at a time into the
-        buffer, with the fitted scaler's own ``transform``). Where the transformer would output a sparse matrix (few
-        numbers, many categories) it is the same sparse matrix."""
+        but built in one float buffer where it is dense: the scaler's copy of the numbers and
+        ``np.hstack``'s stacked copy are never made (it standardises ``_DESIGN_ROWS`` rows at a time into the
+        buffer, with the fitted scaler's own ``transform``). Where the transformer would output a
+        sparse matrix (few numbers, many categories) it is the same sparse matrix, stacked as the
+        transformer stacks it (there the scaler's output is a copy of the numbers)."""
+        self._check_fitted()
+        if not hasattr(self, "model_"):
+            raise NotFittedError("This LogisticBaseline was fitted by an earlier attrition version (one "
+                                 "scikit-learn pipeline): it predicts, but has no design of its own. Fit it again.")
         block, cats = self._inputs(X)
         return self._design(block, cats, fit=False)
 
@@ -252,9 +257,11 @@ class LogisticBaseline(_Baseline):
             return sparse.hstack([check_array(a, accept_sparse=True, ensure_all_finite=False)
                                   for a in [*parts, onehot]]).tocsr()
         width = p + (onehot.shape[1] if onehot is not None else 0)
-        # np.hstack's layout: row-major with both parts (what the solver reads), column-major like
-        # the scaler's output with the numbers alone (predict's product rounds by the layout).
-        out = np.empty((n, width), dtype="float64", order="C" if onehot is not None else "F")
+        # np.hstack's layout (predict's product rounds by the layout): column-major like the
+        # scaler's output when every part is column-major — the numbers alone, or the numbers
+        # beside a single one-hot column (an n x 1 part is both layouts) — else row-major.
+        column_major = onehot is None or (onehot.shape[1] == 1 and p >= 2)
+        out = np.empty((n, width), dtype="float64", order="F" if column_major else "C")
         for start in range(0, n, _DESIGN_ROWS):
             rows = slice(start, start + _DESIGN_ROWS)
             if p:

@@ -37,7 +37,7 @@ from attrition._lazy import lazy_module
 from attrition._version import __version__
 from attrition.analysis._fairness import audit_model
 from attrition.data._fingerprint import data_fingerprint
-from attrition.data._tables import Tables
+from attrition.data._tables import DATE_COLUMNS, Tables
 from attrition.exceptions import ConfigError, ModelNotFoundError
 from attrition.models._flat_survival import FlatSurvivalModel
 from attrition.models._model import AttritionModel
@@ -429,6 +429,13 @@ def log_training_run(
     ``fingerprint`` gives it: with it, ``tables`` may be the loaded tables'
     :meth:`~attrition.data.Tables.outline` (their event tables released).
     """
+    if fingerprint is None:
+        outlined = [t for t in tables.present if t in DATE_COLUMNS and getattr(tables, t) is None]
+        if outlined:  # their rows are not here: a fingerprint of the rest would not be the data's
+            raise ValueError(
+                f"log_training_run: the tables {', '.join(outlined)} are known only by their extent "
+                "(Tables.outline, or tables kept in an engine), so their fingerprint cannot be computed "
+                "here. Pass fingerprint=data_fingerprint(tables) of the loaded tables.")
     uri = setup_tracking(tracking_uri, experiment)
     fingerprint = fingerprint if fingerprint is not None else data_fingerprint(tables)
     # Columns are read thousands of times below: without the frame's attrs, which pandas would
