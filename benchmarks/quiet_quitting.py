@@ -56,6 +56,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from lgbm_settings import paired_bootstrap_se  # this folder's scripts: run as python benchmarks/...
 from sklearn.metrics import roc_auc_score
 
 from attrition import AttritionModel, SnapshotSpec, simulate
@@ -159,18 +160,6 @@ def one_seed(seed: int, employees: int, months: int, methods: list[str], risk_me
     return out
 
 
-def _auc_diff_se(y: np.ndarray, a: np.ndarray, b: np.ndarray, n_boot: int = 300, seed: int = 0) -> float:
-    """Standard error of ``AUC(a) - AUC(b)`` on the same rows (stratified paired bootstrap)."""
-    rng = np.random.default_rng(seed)
-    y = np.asarray(y, dtype=int)
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    diffs = []
-    for _ in range(n_boot):
-        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
-        diffs.append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
-    return float(np.std(diffs))
-
-
 def print_by_rate(results: list[dict]) -> None:
     """Per seed and method, the risk model at each learning rate against the first one, paired."""
     print("\n| seed | method | learning rate | trees | risk AUC | difference from the first (± paired SE) |")
@@ -183,7 +172,7 @@ def print_by_rate(results: list[dict]) -> None:
         for rate, trees, auc, risk, _ in r["by_rate"]:
             text = ""
             if rate != ref_rate:
-                se = _auc_diff_se(y, risk, ref_risk)
+                se = paired_bootstrap_se(y, risk, ref_risk)
                 diffs.setdefault((r["method"], rate), []).append((auc - ref_auc, se))
                 text = f"{auc - ref_auc:+.3f} (± {se:.3f})"
             print(f"| {r['seed']} | {r['method']} | {rate} | {trees} | {auc:.3f} | {text} |")
