@@ -153,3 +153,43 @@ def test_release_free_memory_runs_where_glibc_has_malloc_trim_and_is_a_no_op_els
     assert _workflows.release_free_memory() is False
     monkeypatch.setattr(_workflows, "_libc", lambda: Trim())
     assert _workflows.release_free_memory() is True and calls == [0]
+
+
+def test_training_lets_the_event_tables_go_before_the_fits(tmp_path, monkeypatch, small_centre):
+    """``attrition train`` holds the loaded event tables only while it builds the snapshots: by the
+    first fit nothing refers to them any more (their memory is free for the fits), while the job's
+    own outline of them (the fingerprint, the export date, the HR master) stays."""
+    import gc
+    import weakref
+
+    from attrition.jobs import _workflows
+
+    small_centre.write(tmp_path / "data")
+    loaded: dict[str, weakref.ref] = {}
+    real_load = Config.load_tables
+
+    def load_and_watch(self, *args, **kwargs):
+        tables = real_load(self, *args, **kwargs)
+        for name in ("schedule", "workload", "absences", "surveys"):
+            if getattr(tables, name) is not None:
+                loaded[name] = weakref.ref(getattr(tables, name))
+        return tables
+
+    class Stop(Exception):
+        pass
+
+    alive: dict[str, bool] = {}
+
+    def check_then_stop(config, snapshots, target):
+        gc.collect()
+        alive.update({name: ref() is not None for name, ref in loaded.items()})
+        raise Stop
+
+    monkeypatch.setattr(Config, "load_tables", load_and_watch)
+    monkeypatch.setattr(_workflows, "_fit", check_then_stop)
+    config = Config(data_dir=str(tmp_path / "data"), tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    with pytest.raises(Stop):
+        _workflows.train(config)
+    assert set(alive) == {"schedule", "workload", "absences", "surveys"}
+    assert not any(alive.values()), alive
+    assert not (tmp_path / "mlflow.db").exists()  # nothing logged before the fits
