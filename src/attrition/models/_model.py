@@ -96,7 +96,7 @@ from attrition.snapshots._build import bare_frame, feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
 __all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE",
-           "monotone_list", "with_monotone_list"]
+           "HAZARD_LARGE_ROWS", "HAZARD_LARGE_LEARNING_RATE", "monotone_list", "with_monotone_list"]
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,10 @@ def with_monotone_list(params: dict[str, Any], X: pd.DataFrame) -> dict[str, Any
 #: tree and stronger L2. Chosen out of time on simulated seed 1 (benchmarks/lgbm_settings.py:
 #: better than DEFAULT_LGBM_PARAMS at 4 of its first 4 origins); see benchmarks/README.md.
 #: The directions of :data:`HAZARD_MONOTONE` are kept (``monotone_constraints``; pass
-#: ``{"monotone_constraints": {}}`` in ``lgbm_params`` to lift them).
+#: ``{"monotone_constraints": {}}`` in ``lgbm_params`` to lift them). Its learning rate, 0.05,
+#: is the rate below :data:`HAZARD_LARGE_ROWS` training rows; from there the model boosts at
+#: :data:`HAZARD_LARGE_LEARNING_RATE` unless ``lgbm_params`` (or the chosen
+#: ``lgbm_candidates`` entry) sets ``learning_rate``.
 HAZARD_LGBM_PARAMS: dict[str, Any] = {
     **DEFAULT_LGBM_PARAMS,
     "learning_rate": 0.05,
@@ -234,6 +237,37 @@ HAZARD_LGBM_PARAMS: dict[str, Any] = {
     "reg_lambda": 10.0,
     "monotone_constraints": dict(HAZARD_MONOTONE),
 }
+
+#: Training rows (those of the hazard model's early-stopping fit, ``training_summary_["n_train"]``)
+#: from which the hazard model boosts at :data:`HAZARD_LARGE_LEARNING_RATE` instead of
+#: :data:`HAZARD_LGBM_PARAMS`'s 0.05, when no ``learning_rate`` is set: chosen from the row count
+#: before boosting, as scikit-learn's ``HistGradientBoosting*(early_stopping="auto")`` switches on
+#: above 10,000 samples. At 0.05 the model's trees grow with the data (154 kept at 2,700 agents x
+#: 24 months, 44,026 training rows; 558 of its 600-round cap at 20,000 agents, 326,074 rows):
+#: on large centres it is not converged within its cap and its boosting dominates training; at
+#: 0.1 there its validation metrics are within noise of 0.05's with half the trees. Small centres,
+#: where 0.05 converges and measured a little better out of time at 300 agents, keep 0.05; every
+#: accuracy figure of the README comes from centres below this (at most 2,700 agents x 24
+#: months). See benchmarks/README.md, "The hazard model's learning rate by training size".
+HAZARD_LARGE_ROWS: int = 200_000
+
+#: The hazard model's learning rate from :data:`HAZARD_LARGE_ROWS` training rows.
+HAZARD_LARGE_LEARNING_RATE: float = 0.1
+
+
+def _hazard_learning_rate(n_train: int) -> tuple[float, str]:
+    """The hazard model's learning rate for ``n_train`` training rows when none is set, and why.
+
+    Examples
+    --------
+    >>> _hazard_learning_rate(44_026)
+    (0.05, '0.05: 44,026 training rows < 200,000 (HAZARD_LARGE_ROWS)')
+    """
+    if n_train >= HAZARD_LARGE_ROWS:
+        rate, why = HAZARD_LARGE_LEARNING_RATE, ">="
+    else:
+        rate, why = HAZARD_LGBM_PARAMS["learning_rate"], "<"
+    return rate, f"{rate:g}: {n_train:,} training rows {why} {HAZARD_LARGE_ROWS:,} (HAZARD_LARGE_ROWS)"
 
 
 def out_of_time_split(
@@ -553,8 +587,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _params(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        base = HAZARD_LGBM_PARAMS if getattr(self, "kind_", "binary") == "hazard" else DEFAULT_LGBM_PARAMS
-        params = {**base, **(extra or {}), **(self.lgbm_params or {})}
+        """The LightGBM parameters of a fit: the defaults, ``extra`` (an ``lgbm_candidates`` entry),
+        then ``lgbm_params``. The hazard model's default learning rate is the one :meth:`fit` chose
+        from its training rows (:data:`HAZARD_LARGE_ROWS`)."""
+        hazard = getattr(self, "kind_", "binary") == "hazard"
+        base = HAZARD_LGBM_PARAMS if hazard else DEFAULT_LGBM_PARAMS
+        rate = getattr(self, "_default_rate", None) if hazard else None
+        params = {**base, **({} if rate is None else {"learning_rate": rate}), **(extra or {}),
+                  **(self.lgbm_params or {})}
         mono = params.get("monotone_constraints")
         if isinstance(mono, Mapping):  # by feature name: LightGBM wants one entry per column, in order
             user = isinstance(self.lgbm_params, Mapping) and "monotone_constraints" in self.lgbm_params
@@ -1018,7 +1058,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
                               stacklevel=4)
+        # The learning rate when none is set, from the training rows (the refit boosts at it too).
+        self._default_rate, rule = _hazard_learning_rate(int(train.sum()))
         self._check_lgbm_params()
+        log.info("%s: learning rate %s", self._what(), self._learning_rate_reason(rule, {}))
         # The baselines before the trees' matrix: their frames and it are never in memory together.
         baselines = self._hazard_baselines(snapshots, y_h, stop, cal)
         X = self._fit_matrix(snapshots)
@@ -1057,6 +1100,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "n_censored": int(np.isnan(y_month).sum()),
             "purge_gap": bool(gap),
             "setting": setting,
+            "learning_rate": float(self._params(self._setting_params)["learning_rate"]),
+            "learning_rate_reason": self._learning_rate_reason(rule, self._setting_params),
             "train_events": int(np.nansum(y_month[train])),
             "best_iteration": self.best_iteration_,
             "stopping_folds": len(folds),
@@ -1070,6 +1115,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         }
         self._report_fit()
         return self
+
+    def _learning_rate_reason(self, rule: str, setting: Mapping[str, Any]) -> str:
+        """Why the hazard model boosts at its learning rate: ``lgbm_params``, the chosen
+        ``lgbm_candidates`` entry, else ``rule`` (the training rows, :data:`HAZARD_LARGE_ROWS`)."""
+        rate = self._params(dict(setting))["learning_rate"]
+        if "learning_rate" in (self.lgbm_params or {}):
+            return f"{rate:g}: set in lgbm_params"
+        if "learning_rate" in setting:
+            return f"{rate:g}: set in the chosen lgbm_candidates entry"
+        return rule
 
     def _purged_outcomes(self, snapshots, y_h, stop, cal):
         """``(valid, fit_rows, window, y_w)`` of :meth:`_evaluate_hazard`: the validation rows, the
