@@ -41,7 +41,9 @@ monthly hazard of the latest 12 observed months equals their exit rate
 a few dozen exits, and a quiet or a busy quarter would otherwise move every
 risk. The validation metrics are those of the model before the refit, on
 months it had not seen; the backtest scores the shipped model on months
-after each origin. ``predict_risk`` is the risk
+after each origin. The hazard model boosts at a learning rate of 0.05, or
+:data:`HAZARD_LARGE_LEARNING_RATE` from :data:`HAZARD_LARGE_ROWS` training rows
+(large centres, where 0.05 runs into its 600-round cap), unless one is set. ``predict_risk`` is the risk
 within ``horizon_days`` read off the survival curve; ``predict_survival``
 gives the curve over 12 months. Other targets (quiet quitting) use a binary
 model of the label within the horizon, split as described above.
@@ -241,15 +243,17 @@ HAZARD_LGBM_PARAMS: dict[str, Any] = {
 #: Training rows (those of the hazard model's early-stopping fit, ``training_summary_["n_train"]``)
 #: from which the hazard model boosts at :data:`HAZARD_LARGE_LEARNING_RATE` instead of
 #: :data:`HAZARD_LGBM_PARAMS`'s 0.05, when no ``learning_rate`` is set: chosen from the row count
-#: before boosting, as scikit-learn's ``HistGradientBoosting*(early_stopping="auto")`` switches on
-#: above 10,000 samples. At 0.05 the model's trees grow with the data (154 kept at 2,700 agents x
-#: 24 months, 44,026 training rows; 558 of its 600-round cap at 20,000 agents, 326,074 rows):
-#: on large centres it is not converged within its cap and its boosting dominates training; at
-#: 0.1 there its validation metrics are within noise of 0.05's with half the trees. Small centres,
-#: where 0.05 converges and measured a little better out of time at 300 agents, keep 0.05; every
-#: accuracy figure of the README comes from centres below this (at most 2,700 agents x 24
-#: months). See benchmarks/README.md, "The hazard model's learning rate by training size".
-HAZARD_LARGE_ROWS: int = 200_000
+#: before boosting (as scikit-learn's ``HistGradientBoosting*(early_stopping="auto")`` switches on
+#: above 10,000 samples), so no second boosting pass is needed. At 0.05 the trees kept grow with
+#: the data (simulated centres x 24 months: 154 of the 600-round cap at 2,700 agents, 44,026
+#: training rows; 284 at 5,000, 81,494 rows; 597 at 8,000, 130,414 rows; 558 at 20,000, 326,074
+#: rows): from about 100,000 rows the model is no longer converged within its cap and its
+#: boosting dominates training. At 0.1 the large centres' validation metrics stay within a few
+#: thousandths of 0.05's with a quarter to half of the trees; small centres, where 0.05 converges
+#: and measured a little better out of time at 300 agents, keep 0.05. Every accuracy figure of
+#: the README comes from centres below this (at most 2,700 agents x 24 months). See
+#: benchmarks/README.md, "The hazard model's learning rate by training size".
+HAZARD_LARGE_ROWS: int = 100_000
 
 #: The hazard model's learning rate from :data:`HAZARD_LARGE_ROWS` training rows.
 HAZARD_LARGE_LEARNING_RATE: float = 0.1
@@ -261,7 +265,7 @@ def _hazard_learning_rate(n_train: int) -> tuple[float, str]:
     Examples
     --------
     >>> _hazard_learning_rate(44_026)
-    (0.05, '0.05: 44,026 training rows < 200,000 (HAZARD_LARGE_ROWS)')
+    (0.05, '0.05: 44,026 training rows < 100,000 (HAZARD_LARGE_ROWS)')
     """
     if n_train >= HAZARD_LARGE_ROWS:
         rate, why = HAZARD_LARGE_LEARNING_RATE, ">="
@@ -410,7 +414,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         The jobs pass the configuration's ``lgbm_params`` to both targets'
         models, so a mapping there constrains the quiet-quitting model too.
         A value LightGBM refuses raises :class:`ConfigError` as :meth:`fit`
-        starts, before anything is fitted.
+        starts, before anything is fitted. The hazard model's learning rate,
+        unless ``lgbm_params`` or the chosen ``lgbm_candidates`` entry sets
+        ``learning_rate``, is chosen by :meth:`fit` from its training rows:
+        :data:`HAZARD_LGBM_PARAMS`'s 0.05 below :data:`HAZARD_LARGE_ROWS`,
+        :data:`HAZARD_LARGE_LEARNING_RATE` (0.1) from there (the refit boosts
+        at the same rate; ``training_summary_["learning_rate"]`` says which).
     early_stopping_rounds : int, default 50
         Rounds without validation improvement before training stops.
     risk_bands : dict, optional
@@ -500,7 +509,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         the class prior (``prior_baseline_valid_brier``: the training base
         rate for everyone).
     training_summary_ : dict
-        Periods and row counts of the split.
+        Periods and row counts of the split; for the hazard model also the
+        learning rate the trees were boosted with (``learning_rate``) and why
+        (``learning_rate_reason``, e.g. ``"0.1: 326,074 training rows >=
+        100,000 (HAZARD_LARGE_ROWS)"``, or ``"0.07: set in lgbm_params"``).
 
     Examples
     --------
