@@ -41,8 +41,8 @@ rows and ``HAZARD_LARGE_LEARNING_RATE`` from there (each fit's rate is printed);
 and ``fast_shipped`` pin 0.05 and 0.1 at every size:
 
     # issue 16, round 11: 0.05 against 0.1 on a large centre, out of time
-    python benchmarks/lgbm_settings.py --employees 8000 --months 24 --seeds 0 --last 3 \
-        --settings slow05_shipped fast_shipped shipped
+    python benchmarks/lgbm_settings.py --employees 8000 --months 24 --seeds 0 1 --last 3 \
+        --settings slow05_shipped fast_shipped
 """
 
 from __future__ import annotations
