@@ -41,9 +41,10 @@ monthly hazard of the latest 12 observed months equals their exit rate
 a few dozen exits, and a quiet or a busy quarter would otherwise move every
 risk. The validation metrics are those of the model before the refit, on
 months it had not seen; the backtest scores the shipped model on months
-after each origin. The hazard model boosts at a learning rate of 0.05, or
-:data:`HAZARD_LARGE_LEARNING_RATE` from :data:`HAZARD_LARGE_ROWS` training rows
-(large centres, where 0.05 runs into its 600-round cap), unless one is set. ``predict_risk`` is the risk
+after each origin. The hazard model boosts at a learning rate of 0.05, or at
+:data:`HAZARD_LARGE_LEARNING_RATE` from :data:`HAZARD_LARGE_ROWS` training
+rows (large centres, where 0.05 runs into its 600-round cap), unless one is
+set. ``predict_risk`` is the risk
 within ``horizon_days`` read off the survival curve; ``predict_survival``
 gives the curve over 12 months. Other targets (quiet quitting) use a binary
 model of the label within the horizon, split as described above.
