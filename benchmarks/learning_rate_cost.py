@@ -4,7 +4,9 @@ Builds the training job's snapshot frames once (``attrition.jobs._workflows.trai
 the attrition frame and the quiet-quitting frame relabelled by the state model), then for each
 ``--rates HAZARD,QUIET`` pair fits the monthly hazard model and the quiet-quitting model as
 ``attrition train --target all`` does (the job's ``Config``, one OpenMP thread), the learning rate
-overriding the default (HAZARD_LGBM_PARAMS 0.05, DEFAULT_LGBM_PARAMS 0.03). For each fit it prints
+overriding the default (``auto``: no override, the model's own rate: DEFAULT_LGBM_PARAMS's 0.1 for
+quiet quitting; for the hazard model 0.05, or HAZARD_LARGE_LEARNING_RATE from HAZARD_LARGE_ROWS
+training rows). For each fit it prints the training rows and the learning rate used,
 the trees kept (early stopping), the fit's CPU (``time.process_time``) and the part of it inside
 ``lightgbm.train`` (the boosting, the hazard model's refit on every month included), the
 validation metrics the model logs (``metrics_``), and the CPU of scoring the last month: the
@@ -12,7 +14,9 @@ risk (``predict_risk``) and the exact TreeSHAP drivers (``contributions``).
 
     python benchmarks/learning_rate_cost.py --data /tmp/d20/scale/c2700x24s0-csv/data \
         --rates 0.05,0.03 0.1,0.06 0.15,0.1
+    python benchmarks/learning_rate_cost.py --data DIR --targets attrition --rates 0.05,auto 0.1,auto auto,auto
 
+``--targets attrition`` builds and fits the attrition frame only (no quiet-quitting state model).
 One JSON line per fit; a markdown table at the end. Settings run in the order given: to see the
 machine's drift, repeat the first pair at the end (``--rates 0.05,0.03 0.1,0.06 0.05,0.03``).
 """
@@ -55,14 +59,16 @@ def _timed_train(*args, **kwargs):
         _boost_cpu[0] += time.process_time() - started
 
 
-def fit_one(cfg: Config, frame: pd.DataFrame, target: str, rate: float) -> tuple[AttritionModel, dict]:
-    """Fit ``target``'s model as the training job does, with ``learning_rate=rate``; its costs."""
+def fit_one(cfg: Config, frame: pd.DataFrame, target: str, rate: float | None) -> tuple[AttritionModel, dict]:
+    """Fit ``target``'s model as the training job does, with ``learning_rate=rate`` (``None``: the
+    model's own); its costs."""
     spec = cfg.snapshot_spec(target)
     bands = dict(spec.quiet_quitting_definition().bands) if target == "quiet_quitting" else cfg.risk_bands
     _boost_cpu[0] = 0.0
     started = time.process_time()
     model = AttritionModel(spec=spec, valid_months=cfg.valid_months,
-                           lgbm_params={**cfg.lgbm_params, "learning_rate": rate}, risk_bands=bands,
+                           lgbm_params={**cfg.lgbm_params, **({} if rate is None else {"learning_rate": rate})},
+                           risk_bands=bands,
                            random_state=cfg.random_state).fit(frame)
     fit_cpu = time.process_time() - started
     last = frame.loc[pd.to_datetime(frame["as_of"]) == pd.to_datetime(frame["as_of"]).max()]
@@ -72,7 +78,10 @@ def fit_one(cfg: Config, frame: pd.DataFrame, target: str, rate: float) -> tuple
     started = time.process_time()
     model.contributions(last, risk=risk)
     shap_cpu = time.process_time() - started
-    row = {"target": target, "learning_rate": rate, "trees": int(model.best_iteration_),
+    summary = model.training_summary_
+    used = summary.get("learning_rate", rate)
+    row = {"target": target, "learning_rate": "auto" if rate is None else rate, "used_rate": used,
+           "n_train": int(summary["n_train"]), "trees": int(model.best_iteration_),
            "fit_cpu": round(fit_cpu, 2), "boost_cpu": round(_boost_cpu[0], 2),
            "last_month_rows": len(last), "predict_cpu": round(predict_cpu, 3), "shap_cpu": round(shap_cpu, 3)}
     folds = getattr(model, "fold_best_iterations_", None)
@@ -86,8 +95,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--rates", nargs="+", default=["0.05,0.03", "0.1,0.06"],
-                    help="HAZARD,QUIET learning-rate pairs, fitted in this order")
-    ap.add_argument("--targets", nargs="+", default=["attrition", "quiet_quitting"])
+                    help="HAZARD,QUIET learning-rate pairs, fitted in this order ('auto': the model's own)")
+    ap.add_argument("--targets", nargs="+", default=["attrition", "quiet_quitting"],
+                    choices=["attrition", "quiet_quitting"],
+                    help="the models to fit (only their frames are built)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     lightgbm.train = _timed_train  # the model calls lgb.train through the module: every boosting timed
@@ -96,17 +107,18 @@ def main() -> None:
     with limited_threads(cfg.threads or None):
         started = time.process_time()
         tables = cfg.load_tables()
-        frames = wf.training_frames(cfg, tables, ["attrition", "quiet_quitting"])
+        frames = wf.training_frames(cfg, tables, list(args.targets))
         print(json.dumps({"frames_cpu": round(time.process_time() - started, 1),
                           **{f"rows_{t}": len(f) for t, f in frames.items()}}), flush=True)
         for pair in args.rates:
-            rates = dict(zip(["attrition", "quiet_quitting"], (float(r) for r in pair.split(",")), strict=True))
+            rates = dict(zip(["attrition", "quiet_quitting"],
+                             (None if r == "auto" else float(r) for r in pair.split(",")), strict=True))
             for target in args.targets:
                 _, row = fit_one(cfg, frames[target], target, rates[target])
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     res = pd.DataFrame(rows)
-    cols = ["target", "learning_rate", "trees", "fit_cpu", "boost_cpu", "predict_cpu", "shap_cpu",
+    cols = ["target", "learning_rate", "used_rate", "n_train", "trees", "fit_cpu", "boost_cpu", "predict_cpu", "shap_cpu",
             *[c for c in dict.fromkeys(sum(METRICS.values(), [])) if c in res.columns]]
     print()
     print("| " + " | ".join(cols) + " |")

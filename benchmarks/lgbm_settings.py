@@ -36,6 +36,13 @@ Every setting is a set of overrides of the model as it was before the refit on e
 month, the 12-month risk level and the monotone constraints (``AttritionModel(refit=None,
 level_months=None, lgbm_params={"monotone_constraints": {}})``); ``shipped`` is today's default
 and ``unconstrained_shipped`` the default before the constraints (round 4's ``shipped``).
+``shipped`` sets no learning rate: the model's own, 0.05 below ``HAZARD_LARGE_ROWS`` training
+rows and ``HAZARD_LARGE_LEARNING_RATE`` from there (each fit's rate is printed); ``slow05_shipped``
+and ``fast_shipped`` pin 0.05 and 0.1 at every size:
+
+    # issue 16, round 11: 0.05 against 0.1 on a large centre, out of time
+    python benchmarks/lgbm_settings.py --employees 8000 --months 24 --seeds 0 1 --last 3 \
+        --settings slow05_shipped fast_shipped
 """
 
 from __future__ import annotations
@@ -127,6 +134,9 @@ SETTINGS = {
     # (HAZARD_LGBM_PARAMS has 0.05), early stopping still choosing the number of trees
     "fast_shipped": {"monotone_constraints": HAZARD_MONOTONE, "learning_rate": 0.1, "_model": SHIPPED},
     "faster_shipped": {"monotone_constraints": HAZARD_MONOTONE, "learning_rate": 0.15, "_model": SHIPPED},
+    # issue 16, eleventh round: `shipped` boosts at HAZARD_LARGE_LEARNING_RATE from HAZARD_LARGE_ROWS
+    # training rows (0.05 below); this one pins 0.05 at every size (compare with fast_shipped's 0.1)
+    "slow05_shipped": {"monotone_constraints": HAZARD_MONOTONE, "learning_rate": 0.05, "_model": SHIPPED},
 }
 
 
@@ -174,6 +184,8 @@ def run(seed: int, employees: int, months: int, settings: list[str], last: int) 
             print(f"seed {seed} {origin:%Y-%m} {name:12s} n {len(y)} leavers {int(y.sum())} "
                   f"train+ {train_pos} events {train_events} model {rows[-1]['model_auc']:.3f} "
                   f"logistic {rows[-1]['logistic_auc']:.3f} truth {true_auc:.3f} trees {model.best_iteration_} "
+                  f"rate {model.training_summary_.get('learning_rate')} "
+                  f"(training rows {model.training_summary_.get('n_train')}) "
                   f"{model.training_summary_.get('setting', '')[:60]} folds {getattr(model, 'fold_best_iterations_', '')} "
                   f"{time.perf_counter() - started:.1f}s", flush=True)
     return pd.DataFrame(rows)

@@ -335,3 +335,65 @@ def test_risk_from_the_design_matrix_is_the_prepared_frames(medium_snapshots, me
     h = medium_model.horizon_days
     from_frame = risk_at(medium_model._prepared_hazards(medium_model.prepare(medium_snapshots), risk_months(h)), h)
     assert np.array_equal(medium_model.predict_risk(medium_snapshots), from_frame)
+
+
+# ------------------------------------------------ the hazard model's learning rate by training rows
+def _large(monkeypatch) -> None:
+    """Every hazard fit counts as a large training set (the 300-agent frame has ~4,700 rows)."""
+    from attrition.models import _model
+
+    monkeypatch.setattr(_model, "HAZARD_LARGE_ROWS", 1)
+
+
+def test_hazard_learning_rate_below_the_threshold_is_the_pinned_0_05(medium_snapshots, medium_model,
+                                                                      monkeypatch):
+    """Below HAZARD_LARGE_ROWS training rows the trees are those of learning_rate 0.05 pinned, and
+    a pinned 0.05 stays 0.05 above the threshold too (the user's rate wins)."""
+    from attrition.models import HAZARD_LARGE_ROWS, HAZARD_LGBM_PARAMS
+
+    s = medium_model.training_summary_
+    assert s["n_train"] < HAZARD_LARGE_ROWS and HAZARD_LGBM_PARAMS["learning_rate"] == 0.05
+    assert s["learning_rate"] == 0.05
+    assert s["learning_rate_reason"] == f"0.05: {s['n_train']:,} training rows < {HAZARD_LARGE_ROWS:,} (HAZARD_LARGE_ROWS)"
+    _large(monkeypatch)
+    pinned = AttritionModel(lgbm_params={"learning_rate": 0.05}).fit(medium_snapshots)
+    assert pinned.booster_.model_to_string() == medium_model.booster_.model_to_string()
+    assert pinned.calibration_ == medium_model.calibration_
+    assert pinned.training_summary_["learning_rate"] == 0.05
+    assert pinned.training_summary_["learning_rate_reason"] == "0.05: set in lgbm_params"
+
+
+def test_hazard_learning_rate_from_the_threshold_is_the_large_rate_and_recorded(
+        medium_snapshots, medium_model, monkeypatch, tmp_path, caplog):
+    """From HAZARD_LARGE_ROWS training rows the model (early stopping and refit) boosts at
+    HAZARD_LARGE_LEARNING_RATE: the trees of that rate pinned, which wins below the threshold too."""
+    import logging
+
+    from attrition.models import HAZARD_LARGE_LEARNING_RATE
+
+    pinned = AttritionModel(lgbm_params={"learning_rate": HAZARD_LARGE_LEARNING_RATE}).fit(medium_snapshots)
+    assert pinned.training_summary_["learning_rate"] == HAZARD_LARGE_LEARNING_RATE == 0.1
+    _large(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="attrition.models._model"):
+        large = AttritionModel().fit(medium_snapshots)
+    s = large.training_summary_
+    assert s["learning_rate"] == 0.1
+    assert s["learning_rate_reason"] == f"0.1: {s['n_train']:,} training rows >= 1 (HAZARD_LARGE_ROWS)"
+    assert "learning rate 0.1: " in caplog.text
+    text = large.booster_.model_to_string()
+    assert text == pinned.booster_.model_to_string() and "[learning_rate: 0.1]" in text
+    assert text != medium_model.booster_.model_to_string()
+    assert large._params()["learning_rate"] == 0.1  # what the tracking logs
+    loaded = AttritionModel.load(large.save(tmp_path / "m"))
+    assert loaded.training_summary_ == s
+
+
+def test_hazard_learning_rate_of_a_chosen_candidate_is_recorded(medium_snapshots, monkeypatch):
+    _large(monkeypatch)
+    model = AttritionModel(lgbm_params={"n_estimators": 20},
+                           lgbm_candidates=[{"learning_rate": 0.2}]).fit(medium_snapshots)
+    s = model.training_summary_
+    assert s["learning_rate"] == 0.2
+    assert s["learning_rate_reason"] == "0.2: set in the chosen lgbm_candidates entry"
+    with pytest.raises(ConfigError, match="refuses the settings of lgbm_params"):  # still validated
+        AttritionModel(lgbm_params={"learning_rate": -1.0}).fit(medium_snapshots)

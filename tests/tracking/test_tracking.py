@@ -31,6 +31,7 @@ def test_run_logs_params_metrics_fingerprint_and_model(trained_run, medium):
     client = mlflow.MlflowClient(tracking_uri=config.tracking_uri)
     run = client.get_run(result.run.run_id)
     assert run.data.params["horizon_days"] == "90"
+    assert run.data.params["lgbm_learning_rate"] == "0.05"  # 300 agents: below HAZARD_LARGE_ROWS
     assert int(run.data.params["n_features"]) == len(result.model.feature_names_in_)
     assert run.data.metrics["valid_roc_auc"] == pytest.approx(result.model.metrics_["valid_roc_auc"])
     assert "baseline_valid_roc_auc" in run.data.metrics
@@ -101,6 +102,23 @@ def test_logging_outlined_tables_needs_their_fingerprint_and_creates_nothing(med
         log_training_run(medium_model, medium_snapshots, medium.tables.outline(),
                          tracking_uri=f"sqlite:///{tmp_path / 'db.db'}")
     assert not (tmp_path / "db.db").exists()
+
+
+def test_logged_learning_rate_is_the_one_the_hazard_model_used(medium, medium_snapshots, tmp_path,
+                                                                monkeypatch):
+    """From HAZARD_LARGE_ROWS training rows the hazard model boosts at HAZARD_LARGE_LEARNING_RATE:
+    the run's LightGBM params and training summary say so, not HAZARD_LGBM_PARAMS's 0.05."""
+    from attrition import AttritionModel
+    from attrition.models import _model
+
+    monkeypatch.setattr(_model, "HAZARD_LARGE_ROWS", 1)  # the 300-agent centre counts as large
+    model = AttritionModel().fit(medium_snapshots)
+    uri = f"sqlite:///{tmp_path / 'db.db'}"
+    run = log_training_run(model, medium_snapshots, medium.tables, tracking_uri=uri)
+    logged = mlflow.MlflowClient(tracking_uri=uri).get_run(run.run_id)
+    assert logged.data.params["lgbm_learning_rate"] == "0.1"
+    summary = json.loads(mlflow.artifacts.load_text(f"runs:/{run.run_id}/training_summary.json"))
+    assert summary["learning_rate"] == 0.1 and summary["learning_rate_reason"].startswith("0.1: ")
 
 
 def test_no_store_is_a_clear_error_and_creates_nothing(tmp_path):

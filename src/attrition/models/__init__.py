@@ -35,6 +35,8 @@ from attrition.models._metrics import (
 )
 from attrition.models._model import (
     DEFAULT_LGBM_PARAMS,
+    HAZARD_LARGE_LEARNING_RATE,
+    HAZARD_LARGE_ROWS,
     HAZARD_LGBM_PARAMS,
     HAZARD_MONOTONE,
     AttritionModel,
@@ -52,4 +54,4 @@ from attrition.models._survival import (
 )
 from attrition.models._threads import limited_threads
 
-__all__ = ["AttritionModel", "ConstantHazardModel", "FlatSurvivalModel", "FlatSurvivalFit", "fit_survival_table", "kaplan_meier", "survival_target", "DURATION_UNITS", "DEFAULT_HORIZONS", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED", "MONTH_DAYS", "CURVE_MONTHS", "cumulative_risk", "expected_months", "monthly_label", "risk_at", "limited_threads"]
+__all__ = ["AttritionModel", "ConstantHazardModel", "FlatSurvivalModel", "FlatSurvivalFit", "fit_survival_table", "kaplan_meier", "survival_target", "DURATION_UNITS", "DEFAULT_HORIZONS", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE", "HAZARD_LARGE_ROWS", "HAZARD_LARGE_LEARNING_RATE", "ClassPriorBaseline", "TenureBaseline", "LogisticBaseline", "baseline_models", "BASELINES", "classification_metrics", "capacity_metrics", "expected_calibration_error", "lift_by_decile", "reliability_table", "expected_vs_actual", "top_share_precision", "FlatFit", "fit_table", "flat_features", "read_table", "FLAT_PROTECTED", "MONTH_DAYS", "CURVE_MONTHS", "cumulative_risk", "expected_months", "monthly_label", "risk_at", "limited_threads"]

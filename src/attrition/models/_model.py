@@ -41,7 +41,10 @@ monthly hazard of the latest 12 observed months equals their exit rate
 a few dozen exits, and a quiet or a busy quarter would otherwise move every
 risk. The validation metrics are those of the model before the refit, on
 months it had not seen; the backtest scores the shipped model on months
-after each origin. ``predict_risk`` is the risk
+after each origin. The hazard model boosts at a learning rate of 0.05, or at
+:data:`HAZARD_LARGE_LEARNING_RATE` from :data:`HAZARD_LARGE_ROWS` training
+rows (large centres, where 0.05 runs into its 600-round cap), unless one is
+set. ``predict_risk`` is the risk
 within ``horizon_days`` read off the survival curve; ``predict_survival``
 gives the curve over 12 months. Other targets (quiet quitting) use a binary
 model of the label within the horizon, split as described above.
@@ -96,7 +99,7 @@ from attrition.snapshots._build import bare_frame, feature_columns
 from attrition.snapshots._spec import SnapshotSpec
 
 __all__ = ["AttritionModel", "out_of_time_split", "validation_start", "risk_band", "DEFAULT_LGBM_PARAMS", "HAZARD_LGBM_PARAMS", "HAZARD_MONOTONE",
-           "monotone_list", "with_monotone_list"]
+           "HAZARD_LARGE_ROWS", "HAZARD_LARGE_LEARNING_RATE", "monotone_list", "with_monotone_list"]
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +227,10 @@ def with_monotone_list(params: dict[str, Any], X: pd.DataFrame) -> dict[str, Any
 #: tree and stronger L2. Chosen out of time on simulated seed 1 (benchmarks/lgbm_settings.py:
 #: better than DEFAULT_LGBM_PARAMS at 4 of its first 4 origins); see benchmarks/README.md.
 #: The directions of :data:`HAZARD_MONOTONE` are kept (``monotone_constraints``; pass
-#: ``{"monotone_constraints": {}}`` in ``lgbm_params`` to lift them).
+#: ``{"monotone_constraints": {}}`` in ``lgbm_params`` to lift them). Its learning rate, 0.05,
+#: is the rate below :data:`HAZARD_LARGE_ROWS` training rows; from there the model boosts at
+#: :data:`HAZARD_LARGE_LEARNING_RATE` unless ``lgbm_params`` (or the chosen
+#: ``lgbm_candidates`` entry) sets ``learning_rate``.
 HAZARD_LGBM_PARAMS: dict[str, Any] = {
     **DEFAULT_LGBM_PARAMS,
     "learning_rate": 0.05,
@@ -234,6 +240,39 @@ HAZARD_LGBM_PARAMS: dict[str, Any] = {
     "reg_lambda": 10.0,
     "monotone_constraints": dict(HAZARD_MONOTONE),
 }
+
+#: Training rows (those of the hazard model's early-stopping fit, ``training_summary_["n_train"]``)
+#: from which the hazard model boosts at :data:`HAZARD_LARGE_LEARNING_RATE` instead of
+#: :data:`HAZARD_LGBM_PARAMS`'s 0.05, when no ``learning_rate`` is set: chosen from the row count
+#: before boosting (as scikit-learn's ``HistGradientBoosting*(early_stopping="auto")`` switches on
+#: above 10,000 samples), so no second boosting pass is needed. At 0.05 the trees kept grow with
+#: the data (simulated centres x 24 months: 154 of the 600-round cap at 2,700 agents, 44,026
+#: training rows; 284 at 5,000, 81,494 rows; 597 at 8,000, 130,414 rows; 558 at 20,000, 326,074
+#: rows): from about 100,000 rows the model is no longer converged within its cap and its
+#: boosting dominates training. At 0.1 the large centres' validation metrics stay within a few
+#: thousandths of 0.05's with a quarter to half of the trees; small centres, where 0.05 converges
+#: and measured a little better out of time at 300 agents, keep 0.05. Every accuracy figure of
+#: the README comes from centres below this (at most 2,700 agents x 24 months). See
+#: benchmarks/README.md, "The hazard model's learning rate by training size".
+HAZARD_LARGE_ROWS: int = 100_000
+
+#: The hazard model's learning rate from :data:`HAZARD_LARGE_ROWS` training rows.
+HAZARD_LARGE_LEARNING_RATE: float = 0.1
+
+
+def _hazard_learning_rate(n_train: int) -> tuple[float, str]:
+    """The hazard model's learning rate for ``n_train`` training rows when none is set, and why.
+
+    Examples
+    --------
+    >>> _hazard_learning_rate(44_026)
+    (0.05, '0.05: 44,026 training rows < 100,000 (HAZARD_LARGE_ROWS)')
+    """
+    if n_train >= HAZARD_LARGE_ROWS:
+        rate, why = HAZARD_LARGE_LEARNING_RATE, ">="
+    else:
+        rate, why = HAZARD_LGBM_PARAMS["learning_rate"], "<"
+    return rate, f"{rate:g}: {n_train:,} training rows {why} {HAZARD_LARGE_ROWS:,} (HAZARD_LARGE_ROWS)"
 
 
 def out_of_time_split(
@@ -376,7 +415,12 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         The jobs pass the configuration's ``lgbm_params`` to both targets'
         models, so a mapping there constrains the quiet-quitting model too.
         A value LightGBM refuses raises :class:`ConfigError` as :meth:`fit`
-        starts, before anything is fitted.
+        starts, before anything is fitted. The hazard model's learning rate,
+        unless ``lgbm_params`` or the chosen ``lgbm_candidates`` entry sets
+        ``learning_rate``, is chosen by :meth:`fit` from its training rows:
+        :data:`HAZARD_LGBM_PARAMS`'s 0.05 below :data:`HAZARD_LARGE_ROWS`,
+        :data:`HAZARD_LARGE_LEARNING_RATE` (0.1) from there (the refit boosts
+        at the same rate; ``training_summary_["learning_rate"]`` says which).
     early_stopping_rounds : int, default 50
         Rounds without validation improvement before training stops.
     risk_bands : dict, optional
@@ -466,7 +510,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         the class prior (``prior_baseline_valid_brier``: the training base
         rate for everyone).
     training_summary_ : dict
-        Periods and row counts of the split.
+        Periods and row counts of the split; for the hazard model also the
+        learning rate the trees were boosted with (``learning_rate``) and why
+        (``learning_rate_reason``, e.g. ``"0.1: 326,074 training rows >=
+        100,000 (HAZARD_LARGE_ROWS)"``, or ``"0.07: set in lgbm_params"``).
 
     Examples
     --------
@@ -553,8 +600,14 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _params(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        base = HAZARD_LGBM_PARAMS if getattr(self, "kind_", "binary") == "hazard" else DEFAULT_LGBM_PARAMS
-        params = {**base, **(extra or {}), **(self.lgbm_params or {})}
+        """The LightGBM parameters of a fit: the defaults, ``extra`` (an ``lgbm_candidates`` entry),
+        then ``lgbm_params``. The hazard model's default learning rate is the one :meth:`fit` chose
+        from its training rows (:data:`HAZARD_LARGE_ROWS`)."""
+        hazard = getattr(self, "kind_", "binary") == "hazard"
+        base = HAZARD_LGBM_PARAMS if hazard else DEFAULT_LGBM_PARAMS
+        rate = getattr(self, "_default_rate", None) if hazard else None
+        params = {**base, **({} if rate is None else {"learning_rate": rate}), **(extra or {}),
+                  **(self.lgbm_params or {})}
         mono = params.get("monotone_constraints")
         if isinstance(mono, Mapping):  # by feature name: LightGBM wants one entry per column, in order
             user = isinstance(self.lgbm_params, Mapping) and "monotone_constraints" in self.lgbm_params
@@ -1018,7 +1071,10 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # Monthly events are a third of 90-day ones: a Platt fit of two numbers needs a dozen.
         self._check_positives(y_month, train, cal, warn_below=12, second="calibration",
                               stacklevel=4)
+        # The learning rate when none is set, from the training rows (the refit boosts at it too).
+        self._default_rate, rule = _hazard_learning_rate(int(train.sum()))
         self._check_lgbm_params()
+        log.info("%s: learning rate %s", self._what(), self._learning_rate_reason(rule, {}))
         # The baselines before the trees' matrix: their frames and it are never in memory together.
         baselines = self._hazard_baselines(snapshots, y_h, stop, cal)
         X = self._fit_matrix(snapshots)
@@ -1057,6 +1113,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             "n_censored": int(np.isnan(y_month).sum()),
             "purge_gap": bool(gap),
             "setting": setting,
+            "learning_rate": float(self._params(self._setting_params)["learning_rate"]),
+            "learning_rate_reason": self._learning_rate_reason(rule, self._setting_params),
             "train_events": int(np.nansum(y_month[train])),
             "best_iteration": self.best_iteration_,
             "stopping_folds": len(folds),
@@ -1070,6 +1128,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         }
         self._report_fit()
         return self
+
+    def _learning_rate_reason(self, rule: str, setting: Mapping[str, Any]) -> str:
+        """Why the hazard model boosts at its learning rate: ``lgbm_params``, the chosen
+        ``lgbm_candidates`` entry, else ``rule`` (the training rows, :data:`HAZARD_LARGE_ROWS`)."""
+        rate = self._params(dict(setting))["learning_rate"]
+        if "learning_rate" in (self.lgbm_params or {}):
+            return f"{rate:g}: set in lgbm_params"
+        if "learning_rate" in setting:
+            return f"{rate:g}: set in the chosen lgbm_candidates entry"
+        return rule
 
     def _purged_outcomes(self, snapshots, y_h, stop, cal):
         """``(valid, fit_rows, window, y_w)`` of :meth:`_evaluate_hazard`: the validation rows, the

@@ -278,7 +278,12 @@ def _run_params(model: AttritionModel, tables: Tables, run_params: Mapping[str, 
         "survey_privacy": spec.survey_privacy,
         "min_group_size": spec.min_group_size,
     }
-    params.update({f"lgbm_{k}": v for k, v in model._params().items()})
+    # the settings the shipped trees were boosted with: the chosen lgbm_candidates entry, and the
+    # hazard model's learning rate as fit chose it (its training summary, kept by save/load)
+    lgbm = model._params(getattr(model, "_setting_params", None))
+    if "learning_rate" in (model.training_summary_ or {}):
+        lgbm["learning_rate"] = model.training_summary_["learning_rate"]
+    params.update({f"lgbm_{k}": v for k, v in lgbm.items()})
     return params
 
 _BASELINES = (("baseline_valid_roc_auc", "tenure-only"), ("lr_baseline_valid_roc_auc", "logistic regression"))
