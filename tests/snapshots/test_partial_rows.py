@@ -125,3 +125,11 @@ def test_a_builder_is_built_on_every_row_when_its_output_needs_it(small_centre):
                                    partial=PartialRows(dates[:-1], ["tenure_days"]))
     assert partial["row_count"].dtype == np.int64
     _assert_bits_equal(full, partial)
+
+
+def test_when_every_date_is_partial_every_row_is_built(small_centre):
+    tables = small_centre.tables
+    dates = default_as_of_dates(tables)[-2:]
+    full = SnapshotSpec().build(tables, dates, labels=False)
+    partial = SnapshotSpec().build(tables, dates, labels=False, partial=PartialRows(dates, ["tenure_days"]))
+    _assert_bits_equal(full, partial)

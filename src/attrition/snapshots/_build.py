@@ -265,7 +265,7 @@ def _peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Sequen
     """:func:`_add_peer_comparisons`, on the full rows only when the partial rows need none of them
     (medians are per as-of date, so the full rows' are the same)."""
     part_rows = partial.rows(frame) if partial is not None else None
-    if (part_rows is None or not part_rows.any()
+    if (part_rows is None or not part_rows.any() or part_rows.all()
             or not partial.features.isdisjoint(f"{n}_vs_team" for n in names)):
         return _add_peer_comparisons(frame, features, names)
     keep = ~part_rows
@@ -450,6 +450,8 @@ def _builder_features(tables: Tables, frame: pd.DataFrame, builders: Sequence[Fe
     parts: list[pd.DataFrame] = []
     peers: list[str] = []
     part_rows = partial.rows(frame) if partial is not None else np.zeros(len(frame), dtype=bool)
+    if part_rows.all():  # no other row to answer: every builder builds every row
+        part_rows = np.zeros(len(frame), dtype=bool)
     full = frame.loc[~part_rows].reset_index(drop=True) if part_rows.any() else frame
     taken = np.full(len(frame), -1, dtype=np.int64)
     taken[~part_rows] = np.arange(len(full))
