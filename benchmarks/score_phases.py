@@ -8,7 +8,8 @@ Run by hand (timings never gate the tests)::
 It imports what the command imports, loads both models (from the local model
 cache when a previous run filled it: set ``ATTRITION_CACHE_DIR`` as for the
 command), reads the tables, then times the parts of the job separately —
-the features of the date with the month ends the quiet-quitting state reads,
+the features of the date with the month ends the quiet-quitting state reads
+(``scoring_snapshots``: those month ends with the state filter's features only),
 the attrition model's hazard curve and TreeSHAP, the quiet-quitting model's
 prediction and TreeSHAP — and finally the whole scoring job on the tables and
 models already in memory. Each line shows wall and CPU seconds (user + system,
@@ -40,7 +41,7 @@ def main(argv=None) -> None:
 
     _mark("import pandas")
     from attrition.jobs import Config, score
-    from attrition.scoring._quiet_quitting import state_history_dates
+    from attrition.scoring._roster import scoring_snapshots
     from attrition.tracking import load_companion_model, load_model
 
     _mark("import attrition.jobs")
@@ -51,9 +52,8 @@ def main(argv=None) -> None:
     tables = config.load_tables(columns=model.spec_.columns)
     _mark("load_tables")
     as_of = pd.Timestamp(args.as_of)
-    history = state_history_dates(tables, as_of, (qq_model or model).spec_.quiet_quitting_definition())
-    model.snapshots(tables, [*history, as_of])
-    _mark(f"features: date + {len(history)} state months")
+    _, history = scoring_snapshots(tables, as_of, model, qq_model)  # the command's one build
+    _mark(f"features: date + {0 if history is None else history['as_of'].nunique()} state months")
     rows = model.snapshots(tables, [as_of])
     _mark("features: the date alone")
     if getattr(model, "kind_", "binary") == "hazard":

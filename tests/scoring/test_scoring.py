@@ -8,8 +8,9 @@ from pandas.testing import assert_frame_equal
 from attrition import RosterError, score_roster
 from attrition.analysis import top_drivers
 from attrition.data import write_table
-from attrition.scoring import SCORE_COLUMNS
+from attrition.scoring import SCORE_COLUMNS, quiet_quitting_scores
 from attrition.scoring._roster import scoring_snapshots
+from attrition.snapshots import fit_state_model
 from attrition.snapshots._build import population
 
 
@@ -82,6 +83,31 @@ def test_one_build_for_the_date_and_the_state_history_scores_as_separate_builds(
     bare = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True, prevalence_trend=False)
     assert_frame_equal(bare, one)
     assert bare.attrs["quiet_quitting_prevalence_by_month"] == []
+
+
+def test_scores_with_the_partial_state_history_equal_those_with_a_full_one(medium, medium_model):
+    # scoring_snapshots builds the earlier month ends with the state filter's features only; the
+    # scores (index, state, bands, every column) equal those read from a full build of those months.
+    as_of = pd.Timestamp("2025-09-30")
+    snaps, history = scoring_snapshots(medium.tables, as_of, medium_model)
+    dates = sorted(pd.to_datetime(history["as_of"]).unique())
+    full = medium_model.snapshots(medium.tables, [*dates, as_of])
+    now = (pd.to_datetime(full["as_of"]) == as_of).to_numpy()
+    full_history = full.loc[~now].reset_index(drop=True)
+    assert_frame_equal(snaps, full.loc[now].reset_index(drop=True), check_exact=True)
+    assert history["abs_sick_days_28d"].isna().all() and full_history["abs_sick_days_28d"].notna().any()
+    partial = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True, snapshots=snaps,
+                           history=history)
+    complete = score_roster(medium.tables, as_of, medium_model, quiet_quitting=True, snapshots=snaps,
+                            history=full_history)
+    assert_frame_equal(partial, complete, check_exact=True)
+    assert partial["quiet_quitting_state_probability"].notna().any()
+    assert (partial.attrs["quiet_quitting_prevalence_by_month"]
+            == complete.attrs["quiet_quitting_prevalence_by_month"])
+    # and with a fitted state model (as a quiet-quitting model's spec carries it)
+    definition = fit_state_model(full, medium_model.spec_.quiet_quitting_definition())
+    assert_frame_equal(quiet_quitting_scores(snaps, definition, history=history),
+                       quiet_quitting_scores(snaps, definition, history=full_history), check_exact=True)
 
 
 def test_scores_match_training_pipeline(medium, medium_snapshots, medium_model):

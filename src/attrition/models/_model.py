@@ -572,18 +572,20 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         spec = getattr(self, "spec_", None) or self.spec
         return spec if spec is not None else SnapshotSpec()
 
-    def snapshots(self, tables, as_of=None, *, labels: bool = False) -> pd.DataFrame:
+    def snapshots(self, tables, as_of=None, *, labels: bool = False, partial=None) -> pd.DataFrame:
         """Rebuild snapshot rows exactly as in training (:meth:`SnapshotSpec.build` of ``spec_``).
 
         The one way scoring, reports, what-if and drift checks build features
         for this model. A table the model was trained with and missing from
-        ``tables`` is refused with a readable diff.
+        ``tables`` is refused with a readable diff. ``partial``
+        (:class:`attrition.snapshots.PartialRows`): some dates' rows need only
+        some features.
         """
         self._check_fitted()
         if self.spec_ is None:
             raise ConfigError("This model was fitted on a flat table: it has no snapshot spec. "
                               "Score it with attrition.jobs.score_table_file.")
-        return self.spec_.build(tables, as_of, labels=labels)
+        return self.spec_.build(tables, as_of, labels=labels, partial=partial)
 
     def feature_labels(self) -> dict[str, str]:
         """Readable labels of the model's features."""

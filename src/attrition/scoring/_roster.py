@@ -21,7 +21,7 @@ from attrition.exceptions import ConfigError, RosterError
 from attrition.models._model import AttritionModel, risk_band
 from attrition.models._survival import CURVE_MONTHS, MONTH_DAYS, expected_months, risk_at
 from attrition.scoring._quiet_quitting import quiet_quitting_scores, state_history_dates
-from attrition.snapshots._build import population
+from attrition.snapshots._build import PartialRows, population
 
 __all__ = ["score_roster", "SCORE_COLUMNS"]
 
@@ -104,14 +104,20 @@ def scoring_snapshots(tables: Tables, as_of, model: AttritionModel, qq_model: At
     month ends before it (:func:`attrition.scoring.state_history_dates`, with
     the definition of ``qq_model``'s spec, else of ``model``'s); each row uses
     only data dated on or before its own month end, so the rows of ``as_of``
-    are those of a build for ``as_of`` alone.
+    are those of a build for ``as_of`` alone. The earlier month ends get only
+    the features the state filter reads
+    (:meth:`~attrition.snapshots.QuietQuittingDefinition.state_features`,
+    :class:`~attrition.snapshots.PartialRows`): the builders of the others
+    answer the rows of ``as_of`` only.
 
     Returns
     -------
     (snapshots, history)
         The rows of ``as_of``, and those of the earlier month ends (None when
-        there are none or ``quiet_quitting`` is False), each indexed from 0.
-        ``tests/scoring`` checks that the scores equal those of separate builds.
+        there are none or ``quiet_quitting`` is False), each indexed from 0;
+        on the history rows, features the state filter does not read are
+        missing. ``tests/scoring`` checks that the scores equal those of
+        separate builds.
     """
     as_of = pd.Timestamp(as_of).normalize()
     if not quiet_quitting:
@@ -120,7 +126,8 @@ def scoring_snapshots(tables: Tables, as_of, model: AttritionModel, qq_model: At
     dates = state_history_dates(tables, as_of, definition)
     if not len(dates):
         return model.snapshots(tables, [as_of]), None
-    built = model.snapshots(tables, [*dates, as_of])
+    built = model.snapshots(tables, [*dates, as_of],
+                            partial=PartialRows(dates, definition.state_features()))
     now = (pd.to_datetime(built["as_of"]).dt.normalize() == as_of).to_numpy()
     snaps = built.loc[now].reset_index(drop=True)
     history = built.loc[~now].reset_index(drop=True)

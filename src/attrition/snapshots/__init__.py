@@ -3,6 +3,7 @@
 from attrition.snapshots._build import (
     LABEL_COLUMNS,
     META_COLUMNS,
+    PartialRows,
     default_as_of_dates,
     feature_columns,
     make_labels,
@@ -32,4 +33,4 @@ from attrition.snapshots._spec import (
 )
 from attrition.snapshots._warehouse import build_snapshots_duckdb, snapshot_sums_sql
 
-__all__ = ["population", "month_ends", "default_as_of_dates", "observation_start", "make_labels", "feature_columns", "META_COLUMNS", "LABEL_COLUMNS", "QuietQuittingDefinition", "COMPONENTS", "quiet_quitting_index", "quiet_quitting_labels", "quiet_quitting_snapshots", "fit_state_model", "state_observations", "quiet_quitting_prevalence_interval", "prevalence_by_month", "STATE_METHODS", "SnapshotSpec", "build_snapshots", "feature_labels", "TARGETS", "SURVEY_PRIVACY_MODES", "build_snapshots_duckdb", "snapshot_sums_sql", "build_snapshots_spark", "snapshot_features_frame"]
+__all__ = ["population", "month_ends", "default_as_of_dates", "observation_start", "make_labels", "feature_columns", "META_COLUMNS", "LABEL_COLUMNS", "PartialRows", "QuietQuittingDefinition", "COMPONENTS", "quiet_quitting_index", "quiet_quitting_labels", "quiet_quitting_snapshots", "fit_state_model", "state_observations", "quiet_quitting_prevalence_interval", "prevalence_by_month", "STATE_METHODS", "SnapshotSpec", "build_snapshots", "feature_labels", "TARGETS", "SURVEY_PRIVACY_MODES", "build_snapshots_duckdb", "snapshot_sums_sql", "build_snapshots_spark", "snapshot_features_frame"]

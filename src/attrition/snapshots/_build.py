@@ -39,6 +39,7 @@ import re
 import time
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ from attrition.features import EXPORT_TIME_FEATURES, FeatureBuilder, hr_attribut
 
 __all__ = [
     "build_frame",
+    "PartialRows",
     "month_ends",
     "default_as_of_dates",
     "population",
@@ -258,6 +260,21 @@ def _add_peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Se
     return pd.DataFrame(diff, columns=[f"{n}_vs_team" for n in names], index=features.index)
 
 
+def _peer_comparisons(frame: pd.DataFrame, features: pd.DataFrame, names: Sequence[str],
+                      partial: PartialRows | None) -> pd.DataFrame:
+    """:func:`_add_peer_comparisons`, on the full rows only when the partial rows need none of them
+    (medians are per as-of date, so the full rows' are the same)."""
+    part_rows = partial.rows(frame) if partial is not None else None
+    if (part_rows is None or not part_rows.any() or part_rows.all()
+            or not partial.features.isdisjoint(f"{n}_vs_team" for n in names)):
+        return _add_peer_comparisons(frame, features, names)
+    keep = ~part_rows
+    peers = _add_peer_comparisons(frame.loc[keep], features.loc[keep], names)
+    values = np.full((len(features), peers.shape[1]), np.nan)
+    values[keep] = peers.to_numpy(dtype="float64")
+    return pd.DataFrame(values, index=features.index, columns=peers.columns, copy=False)
+
+
 #: How many days an as-of date may lie after the newest row when the export
 #: date is inferred (a month-end falling on a quiet Sunday, say).
 INFERRED_EXPORT_SLACK_DAYS = 7
@@ -374,28 +391,99 @@ EXPORT_TIME_WORDS = (
 )
 
 
-def _builder_features(tables: Tables, frame: pd.DataFrame,
-                      builders: Sequence[FeatureBuilder]) -> tuple[list[pd.DataFrame], list[str]]:
-    """Each available builder's features (windows masked before its table's history), and peers."""
+@dataclass(frozen=True)
+class PartialRows:
+    """As-of dates whose rows need only some features (a build's rows of the other dates get all).
+
+    A builder none of whose features (:meth:`FeatureBuilder.labels`) is in
+    ``features`` answers only the rows of the other dates; on the rows of
+    ``dates`` its features are missing (``NaN``), and so are the peer
+    comparisons (``<f>_vs_team``) not in ``features``. Every builder works
+    row by row or within one as-of date, so the rows of the other dates,
+    and the listed features on the rows of ``dates``, are bit for bit those
+    of a full build (``tests/snapshots/test_partial_rows.py``). Monthly
+    scoring builds its earlier month ends this way: the quiet-quitting state
+    filter reads only :meth:`QuietQuittingDefinition.state_features` there.
+
+    Parameters
+    ----------
+    dates : iterable of dates
+        The as-of dates of the partial rows.
+    features : iterable of str
+        The features those rows need.
+    """
+
+    dates: tuple[pd.Timestamp, ...]
+    features: frozenset[str]
+
+    def __init__(self, dates: Iterable, features: Iterable[str]) -> None:
+        object.__setattr__(self, "dates", tuple(pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize()))
+        object.__setattr__(self, "features", frozenset(features))
+
+    def rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which rows of a snapshot frame are partial (their ``as_of`` among :attr:`dates`)."""
+        as_of = pd.to_datetime(frame["as_of"]).dt.normalize()
+        return as_of.isin(pd.DatetimeIndex(self.dates)).to_numpy()
+
+    def needs(self, builder: FeatureBuilder) -> bool:
+        """Whether ``builder`` makes a feature the partial rows need."""
+        return not self.features.isdisjoint(builder.labels())
+
+
+def _on_rows(feats: pd.DataFrame, taken: np.ndarray, index: pd.Index) -> pd.DataFrame | None:
+    """``feats`` (one row per position of ``taken`` >= 0) spread over ``index``: the rows where
+    ``taken`` is -1 missing. ``None`` when a column's dtype cannot hold a missing value unchanged."""
+    cols = {}
+    for name in feats.columns:
+        col = pd.Series(feats[name].array.take(taken, allow_fill=True), index=index, name=name, copy=False)
+        if col.dtype != feats[name].dtype:
+            return None
+        cols[name] = col
+    return pd.DataFrame(cols, index=index, columns=feats.columns)
+
+
+def _builder_features(tables: Tables, frame: pd.DataFrame, builders: Sequence[FeatureBuilder],
+                      partial: PartialRows | None = None) -> tuple[list[pd.DataFrame], list[str]]:
+    """Each available builder's features (windows masked before its table's history), and peers.
+
+    With ``partial``, a builder the partial rows do not need answers the other rows only."""
     parts: list[pd.DataFrame] = []
     peers: list[str] = []
+    part_rows = partial.rows(frame) if partial is not None else np.zeros(len(frame), dtype=bool)
+    if part_rows.all():  # no other row to answer: every builder builds every row
+        part_rows = np.zeros(len(frame), dtype=bool)
+    full = frame.loc[~part_rows].reset_index(drop=True) if part_rows.any() else frame
+    taken = np.full(len(frame), -1, dtype=np.int64)
+    taken[~part_rows] = np.arange(len(full))
     for builder in builders:
         if not builder.available(tables):
             log.info("  %s: no %s table, skipped", builder.name, builder.table)
             continue
         started = time.perf_counter()
-        feats = builder.build(tables, frame)
-        if len(feats) != len(frame):
-            raise RuntimeError(f"{builder!r} returned {len(feats)} rows for {len(frame)}.")
-        feats.index = frame.index
-        start = _history_start(tables, builder.table)
-        if start is not None:
-            feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
+        feats = None
+        if part_rows.any() and not partial.needs(builder):
+            feats = _builder_rows(tables, full, builder)
+            feats = None if not partial.features.isdisjoint(feats.columns) else (
+                _on_rows(feats, taken, frame.index))
+        if feats is None:  # every row (the partial rows need it, or its dtypes hold no missing value)
+            feats = _builder_rows(tables, frame, builder)
         parts.append(feats)
         peers.extend(builder.peer_features())
         log.debug("  %s: %d features in %.1fs", builder.name, feats.shape[1],
                   time.perf_counter() - started)
     return parts, peers
+
+
+def _builder_rows(tables: Tables, frame: pd.DataFrame, builder: FeatureBuilder) -> pd.DataFrame:
+    """One builder's features of ``frame``'s rows, windows masked before its table's history."""
+    feats = builder.build(tables, frame)
+    if len(feats) != len(frame):
+        raise RuntimeError(f"{builder!r} returned {len(feats)} rows for {len(frame)}.")
+    feats.index = frame.index
+    start = _history_start(tables, builder.table)
+    if start is not None:
+        feats = _mask_incomplete_windows(feats, frame["as_of"], start, builder.windows)
+    return feats
 
 
 def build_frame(
@@ -406,18 +494,23 @@ def build_frame(
     windows: Sequence[int],
     builders: Sequence[FeatureBuilder],
     labels: bool = True,
+    partial: PartialRows | None = None,
 ) -> pd.DataFrame:
     """Population, features and (optionally) attrition labels; the engine of
-    :meth:`attrition.SnapshotSpec.build` (see :func:`attrition.build_snapshots`)."""
+    :meth:`attrition.SnapshotSpec.build` (see :func:`attrition.build_snapshots`).
+
+    ``partial``: rows of some as-of dates that need only some features
+    (:class:`PartialRows`); the others are missing there.
+    """
     dates = _normalise_as_of(tables, as_of, labels=labels)
     frame = population(tables.employees, dates)
     if tables.employee_history is not None:  # the team in force on each as-of date
         frame["team_id"] = hr_attributes(tables, frame, ["team_id"])["team_id"].astype(object).to_numpy()
     started = time.perf_counter()
-    parts, peers = _builder_features(tables, frame, list(builders))
+    parts, peers = _builder_features(tables, frame, list(builders), partial)
     features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     if peers:
-        features = pd.concat([features, _add_peer_comparisons(frame, features, peers)], axis=1)
+        features = pd.concat([features, _peer_comparisons(frame, features, peers, partial)], axis=1)
     protected = sorted(set(features.columns) & set(PROTECTED_COLUMNS))
     if protected:
         raise LeakageError(f"Protected attribute(s) {protected} reached the features; they must never.")

@@ -326,6 +326,32 @@ class QuietQuittingDefinition:
                  and np.shape(model["transition"]) == (2, 2) and np.shape(model["initial"]) == (2,),
                  "state_model: parameters of the wrong shape.")
 
+    def state_features(self) -> tuple[str, ...]:
+        """The snapshot features the index and the state filter read on a row.
+
+        Those of each component with a weight above 0 (its recent level, and
+        its own change or earlier level, :data:`COMPONENTS`) and
+        ``tenure_days`` (the nesting period). With ``employee_id``, ``as_of``
+        and ``team_id`` they are all :func:`quiet_quitting_index` reads, so
+        the earlier month ends of a scoring build need only these
+        (:class:`attrition.snapshots.PartialRows`).
+
+        Examples
+        --------
+        >>> QuietQuittingDefinition(weights={"quality": 0, "csat": 0, "escalations": 0,
+        ...     "contacts_per_hour": 0, "after_contact_share": 0}).state_features()
+        ('sched_overtime_mean_28d', 'sched_overtime_change_28d', 'sched_adherence_mean_28d', \
+'sched_adherence_change_28d', 'tenure_days')
+        """
+        weights = self.component_weights()
+        names: list[str] = []
+        for name, comp in COMPONENTS.items():
+            if weights[name] > 0:
+                names += [f for f in _component_features(comp, self.recent_window, self.baseline_window) if f]
+        if self.min_tenure_days > 0:
+            names.append("tenure_days")
+        return tuple(dict.fromkeys(names))
+
     @property
     def needs_fit(self) -> bool:
         """Whether the state model still has to be fitted (``hmm``/``mixture`` without parameters)."""
@@ -364,6 +390,16 @@ def _robust_z(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return z.where(~(s.notna() & scale.fillna(0).eq(0)), 0.0).to_numpy(dtype="float64")
 
 
+def _component_features(comp: _Component, r: int, b: int) -> tuple[str, str | None]:
+    """The features a component reads: its recent level and its own change (``comp.change``) or,
+    without a change feature, its earlier level (the ``b``-day version of the recent one);
+    ``None`` for a level-only component (non-response)."""
+    recent = comp.recent.format(r=r, b=b)
+    if comp.change is None:
+        return recent, comp.recent.format(r=b, b=b)
+    return recent, (comp.change.format(r=r, b=b) if comp.change else None)
+
+
 def _signals(snapshots: pd.DataFrame, definition: QuietQuittingDefinition
              ) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Per-component withdrawal signal in [0, 1] (NaN when unknown), the feature read, and the
@@ -378,20 +414,16 @@ def _signals(snapshots: pd.DataFrame, definition: QuietQuittingDefinition
     for name, comp in COMPONENTS.items():
         if weights[name] <= 0:
             continue
-        recent = comp.recent.format(r=r, b=b)
+        recent, earlier = _component_features(comp, r, b)
         if recent not in snapshots.columns:
             continue
         x = pd.to_numeric(snapshots[recent], errors="coerce").to_numpy(dtype="float64")
-        if comp.change is None:
-            base = comp.recent.format(r=b, b=b)
-            own = x - pd.to_numeric(snapshots[base], errors="coerce").to_numpy(dtype="float64") \
-                if base in snapshots.columns else np.full(len(x), np.nan)
-        elif comp.change == "":
+        if earlier is None or earlier not in snapshots.columns:  # level only, or not built
             own = np.full(len(x), np.nan)
+        elif comp.change is None:  # recent minus the earlier level
+            own = x - pd.to_numeric(snapshots[earlier], errors="coerce").to_numpy(dtype="float64")
         else:
-            change = comp.change.format(r=r, b=b)
-            own = (pd.to_numeric(snapshots[change], errors="coerce").to_numpy(dtype="float64")
-                   if change in snapshots.columns else np.full(len(x), np.nan))
+            own = pd.to_numeric(snapshots[earlier], errors="coerce").to_numpy(dtype="float64")
         if team is not None:
             med = pd.Series(x).groupby([as_of, team], dropna=False).transform("median").to_numpy()
             vs_team = x - med

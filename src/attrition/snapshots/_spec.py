@@ -34,7 +34,13 @@ from attrition.data._drift import check_schema, table_schema
 from attrition.data._tables import TABLE_NAMES, Tables
 from attrition.exceptions import ConfigError, InsufficientDataError, SchemaError
 from attrition.features import FeatureBuilder, declared_builders, default_builders, event_values
-from attrition.snapshots._build import LABEL_COLUMNS, build_frame, feature_labels_of, make_labels
+from attrition.snapshots._build import (
+    LABEL_COLUMNS,
+    PartialRows,
+    build_frame,
+    feature_labels_of,
+    make_labels,
+)
 from attrition.snapshots._quiet_quitting import QuietQuittingDefinition, quiet_quitting_snapshots
 
 __all__ = ["SnapshotSpec", "build_snapshots", "feature_labels", "TARGETS", "SURVEY_PRIVACY_MODES"]
@@ -207,13 +213,17 @@ class SnapshotSpec:
         *,
         labels: bool = True,
         builders: Sequence[FeatureBuilder] | None = None,
+        partial: PartialRows | None = None,
     ) -> pd.DataFrame:
         """Build the snapshot frame this spec describes (see :func:`attrition.build_snapshots`).
 
         When the spec records training ``tables``, a table present then and
         missing now is refused with a readable diff. With ``labels`` the
         frame carries this spec's target label; ``attrs["spec"]`` records the
-        spec and ``attrs["input_schema"]`` the tables' columns.
+        spec and ``attrs["input_schema"]`` the tables' columns. ``partial``:
+        the rows of some of the dates need only some features
+        (:class:`attrition.snapshots.PartialRows`; the others are missing
+        there, the other dates' rows are those of a full build).
         """
         check_schema(self.tables, tables)
         missing = sorted(set(self.declarations()) - set(tables.declared))
@@ -224,7 +234,8 @@ class SnapshotSpec:
                 f"{missing[0]}.csv in the data folder, or retrain without them.", file=missing[0])
         spec = self.with_tables(tables)
         frame = build_frame(tables, as_of, spec.horizon_days, windows=spec.windows,
-                            builders=spec.builders() if builders is None else builders, labels=labels)
+                            builders=spec.builders() if builders is None else builders, labels=labels,
+                            partial=partial)
         frame.attrs["input_schema"] = table_schema(tables)
         if builders is not None:  # not what this spec rebuilds: fit warns
             frame.attrs["custom_builders"] = [type(b).__name__ for b in builders]
