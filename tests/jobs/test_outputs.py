@@ -156,9 +156,9 @@ def test_release_free_memory_runs_where_glibc_has_malloc_trim_and_is_a_no_op_els
 
 
 def test_training_lets_the_event_tables_go_before_the_fits(tmp_path, monkeypatch, small_centre):
-    """``attrition train`` holds the loaded event tables only while it builds the snapshots: by the
-    first fit nothing refers to them any more (their memory is free for the fits), while the job's
-    own outline of them (the fingerprint, the export date, the HR master) stays."""
+    """``attrition train`` holds the loaded event tables and job history only while it builds the
+    snapshots: by the first fit nothing refers to them any more (their memory is free for the fits;
+    the job keeps an outline of them, ``Tables.outline``, tested in tests/data)."""
     import gc
     import weakref
 
@@ -170,7 +170,7 @@ def test_training_lets_the_event_tables_go_before_the_fits(tmp_path, monkeypatch
 
     def load_and_watch(self, *args, **kwargs):
         tables = real_load(self, *args, **kwargs)
-        for name in ("schedule", "workload", "absences", "surveys"):
+        for name in ("schedule", "workload", "absences", "surveys", "employee_history"):
             if getattr(tables, name) is not None:
                 loaded[name] = weakref.ref(getattr(tables, name))
         return tables
@@ -190,6 +190,6 @@ def test_training_lets_the_event_tables_go_before_the_fits(tmp_path, monkeypatch
     config = Config(data_dir=str(tmp_path / "data"), tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
     with pytest.raises(Stop):
         _workflows.train(config)
-    assert set(alive) == {"schedule", "workload", "absences", "surveys"}
+    assert set(alive) == {"schedule", "workload", "absences", "surveys", "employee_history"}
     assert not any(alive.values()), alive
     assert not (tmp_path / "mlflow.db").exists()  # nothing logged before the fits

@@ -386,6 +386,7 @@ def test_hazard_learning_rate_from_the_threshold_is_the_large_rate_and_recorded(
     assert large._params()["learning_rate"] == 0.1  # what the tracking logs
     loaded = AttritionModel.load(large.save(tmp_path / "m"))
     assert loaded.training_summary_ == s
+    assert loaded._params()["learning_rate"] == 0.1  # restored from the summary: not the 0.05 default
 
 
 def test_hazard_learning_rate_of_a_chosen_candidate_is_recorded(medium_snapshots, monkeypatch):
@@ -395,5 +396,10 @@ def test_hazard_learning_rate_of_a_chosen_candidate_is_recorded(medium_snapshots
     s = model.training_summary_
     assert s["learning_rate"] == 0.2
     assert s["learning_rate_reason"] == "0.2: set in the chosen lgbm_candidates entry"
-    with pytest.raises(ConfigError, match="refuses the settings of lgbm_params"):  # still validated
-        AttritionModel(lgbm_params={"learning_rate": -1.0}).fit(medium_snapshots)
+    for bad in (-1.0, 0, None, "0.2", float("nan"), True):  # still validated, before anything is fitted
+        with pytest.raises(ConfigError, match="learning_rate must be a number above 0"):
+            AttritionModel(lgbm_params={"learning_rate": bad}).fit(medium_snapshots)
+    with pytest.raises(ConfigError, match="lgbm_candidates entry .* learning_rate must be a number"):
+        AttritionModel(lgbm_candidates=[{"learning_rate": None}]).fit(medium_snapshots)
+    with pytest.raises(ConfigError, match="eta is LightGBM's other name for learning_rate"):
+        AttritionModel(lgbm_params={"eta": 0.2}).fit(medium_snapshots)

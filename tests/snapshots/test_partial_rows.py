@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from attrition import AttritionModel
+from attrition.exceptions import ConfigError
 from attrition.features import FeatureBuilder, TenureFeatures
 from attrition.snapshots import (
     COMPONENTS,
@@ -78,7 +80,7 @@ def test_the_full_dates_rows_are_those_of_a_full_build(builds):
     full, partial, _, dates = builds
     last = (full["as_of"] == dates[-1]).to_numpy()
     assert 0 < last.sum() < len(full)
-    assert full.attrs == partial.attrs
+    assert full.attrs == {k: v for k, v in partial.attrs.items() if k != "partial_dates"}
     _assert_bits_equal(full.loc[last], partial.loc[last])
 
 
@@ -133,3 +135,51 @@ def test_when_every_date_is_partial_every_row_is_built(small_centre):
     full = SnapshotSpec().build(tables, dates, labels=False)
     partial = SnapshotSpec().build(tables, dates, labels=False, partial=PartialRows(dates, ["tenure_days"]))
     _assert_bits_equal(full, partial)
+
+
+def test_a_peer_comparison_asked_for_is_that_of_a_full_build(small_centre):
+    """A ``<f>_vs_team`` feature listed for the partial rows makes its builder answer every row:
+    the comparison there is the full build's, not the median against missing values."""
+    tables = small_centre.tables
+    spec = SnapshotSpec()
+    dates = default_as_of_dates(tables)
+    full = spec.build(tables, dates, labels=False)
+    peer = next(c for c in full.columns if c.startswith("sched_") and c.endswith("_vs_team"))
+    partial = spec.build(tables, dates, labels=False, partial=PartialRows(dates[:-1], [peer]))
+    rows = PartialRows(dates[:-1], [peer]).rows(full)
+    assert full.loc[rows, peer].notna().any()
+    _assert_bits_equal(partial[[*KEYS, peer]], full[[*KEYS, peer]])
+
+
+def test_categorical_features_are_those_of_a_full_build(small_centre):
+    """Without the nesting period (``min_tenure_days=0``) the state reads no tenure feature, yet the
+    tenure builder's categorical columns keep a full build's categories on the date's rows (a
+    category seen only on earlier rows, e.g. a role held by someone who has left, stays)."""
+    employees = small_centre.tables.employees.copy()
+    left = employees["termination_date"] < pd.Timestamp("2024-09-30")
+    employees["role"] = employees["role"].where(~left, "role_of_someone_who_left")
+    tables = small_centre.tables.copy(employees=employees, employee_history=None)  # roles from the master
+    spec = SnapshotSpec()
+    definition = QuietQuittingDefinition(min_tenure_days=0)
+    assert "tenure_days" not in definition.state_features()
+    dates = default_as_of_dates(tables)
+    full = spec.build(tables, dates, labels=False)
+    partial = spec.build(tables, dates, labels=False,
+                         partial=PartialRows(dates[:-1], definition.state_features()))
+    categorical = [c for c in full.columns if isinstance(full[c].dtype, pd.CategoricalDtype)]
+    assert "role_of_someone_who_left" in full["role"].cat.categories
+    last = (full["as_of"] == dates[-1]).to_numpy()
+    _assert_bits_equal(partial.loc[last, [*KEYS, *categorical]], full.loc[last, [*KEYS, *categorical]])
+
+
+def test_partial_rows_want_a_list_of_features():
+    with pytest.raises(ConfigError, match=r"\['tenure_days'\]"):
+        PartialRows(["2024-01-31"], "tenure_days")
+
+
+def test_a_partial_build_is_marked_and_refused_for_fitting(builds):
+    full, partial, _, dates = builds
+    assert "partial_dates" not in full.attrs
+    assert partial.attrs["partial_dates"] == [f"{d:%Y-%m-%d}" for d in dates[:-1]]
+    with pytest.raises(ConfigError, match="partial rows"):
+        AttritionModel().fit(partial)

@@ -479,6 +479,8 @@ def _one_origin(model: AttritionModel, snapshots: pd.DataFrame, employees: pd.Da
         "train_last_label_as_of": pd.Timestamp(labelled["as_of"].max()),
         "n": len(test),
         "trees": model.best_iteration_,
+        # the hazard model's rate follows its training rows (HAZARD_LARGE_ROWS): origins may differ
+        "learning_rate": float(model.training_summary_.get("learning_rate", np.nan)),
     }
     row.update(_metric_block(y, risk["platt"], capacity, "model_"))
     for name in BASELINES:

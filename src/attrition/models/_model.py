@@ -636,6 +636,16 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             if (isinstance(rounds, bool) or not isinstance(rounds, int | float | np.integer | np.floating)
                     or not float(rounds).is_integer() or rounds < 1):
                 raise ConfigError(f"lgbm_params: n_estimators must be a whole number of at least 1, got {rounds!r}.")
+            which = "lgbm_params" if extra is None else f"lgbm_candidates entry {extra!r} with lgbm_params"
+            rate = params.get("learning_rate")
+            if (isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating)
+                    or not np.isfinite(rate) or rate <= 0):
+                raise ConfigError(f"{which}: learning_rate must be a number above 0, got {rate!r} (leave it "
+                                  "out for the default).")
+            aliases = sorted({"eta", "shrinkage_rate"} & set(params))
+            if aliases:
+                raise ConfigError(f"{which}: {', '.join(aliases)} is LightGBM's other name for "
+                                  "learning_rate, which attrition sets itself: write learning_rate instead.")
             init = params.pop("init_score", None)
             if init not in (None, "logistic"):
                 raise ConfigError(f"lgbm_params: init_score must be 'logistic' or absent, got {init!r}.")
@@ -644,7 +654,6 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
             try:
                 lgb.Booster(params={**params, "metric": "binary_logloss"}, train_set=data)
             except lgb.basic.LightGBMError as err:
-                which = "lgbm_params" if extra is None else f"lgbm_candidates entry {extra!r} with lgbm_params"
                 raise ConfigError(
                     f"{self._what()}: LightGBM refuses the settings of {which}: {err}. Fix the value "
                     "in the configuration's [lgbm_params] (or the estimator's lgbm_params).") from err
@@ -911,6 +920,13 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         Rows with a missing label (censored) are ignored. The out-of-time
         split is computed once here and kept (``validation_dates_``).
         """
+        partial = snapshots.attrs.get("partial_dates")
+        if partial:
+            raise ConfigError(
+                f"These snapshots were built with partial rows (PartialRows): on {len(partial)} as-of "
+                f"date(s) ({', '.join(partial[:3])}{' ...' if len(partial) > 3 else ''}) only some "
+                "features were built, the others are missing. Fit on a full build: "
+                "spec.build(tables) or attrition.build_snapshots(tables).")
         spec = self._fit_spec(snapshots)
         features = feature_columns(snapshots)
         protected = sorted(set(features) & set(PROTECTED_COLUMNS))
@@ -1076,7 +1092,8 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         # The learning rate when none is set, from the training rows (the refit boosts at it too).
         self._default_rate, rule = _hazard_learning_rate(int(train.sum()))
         self._check_lgbm_params()
-        log.info("%s: learning rate %s", self._what(), self._learning_rate_reason(rule, {}))
+        log.info("%s: learning rate %s%s", self._what(), self._learning_rate_reason(rule, {}),
+                 " (unless an lgbm_candidates entry chosen below sets one)" if self.lgbm_candidates else "")
         # The baselines before the trees' matrix: their frames and it are never in memory together.
         baselines = self._hazard_baselines(snapshots, y_h, stop, cal)
         X = self._fit_matrix(snapshots)
@@ -1554,6 +1571,9 @@ class AttritionModel(ClassifierMixin, BaseEstimator):
         model.best_iteration_ = meta["best_iteration"]
         model.metrics_ = meta["metrics"]
         model.training_summary_ = meta["training_summary"]
+        if meta.get("kind", "binary") == "hazard" and "learning_rate" in model.training_summary_:
+            # the rate the trees were boosted with, which _params() reports (older folders: 0.05)
+            model._default_rate = float(model.training_summary_["learning_rate"])
         model.spec_ = None if meta["spec"] is None else SnapshotSpec.from_dict(meta["spec"])
         model.spec = model.spec_
         model.validation_dates_ = list(meta.get("validation_dates", []))

@@ -131,7 +131,8 @@ def scoring_snapshots(tables: Tables, as_of, model: AttritionModel, qq_model: At
     now = (pd.to_datetime(built["as_of"]).dt.normalize() == as_of).to_numpy()
     snaps = built.loc[now].reset_index(drop=True)
     history = built.loc[~now].reset_index(drop=True)
-    snaps.attrs = history.attrs = dict(built.attrs)
+    history.attrs = dict(built.attrs)
+    snaps.attrs = {k: v for k, v in built.attrs.items() if k != "partial_dates"}  # its rows are whole
     return snaps, history
 
 

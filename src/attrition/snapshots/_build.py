@@ -46,7 +46,7 @@ import pandas as pd
 
 from attrition.data._schemas import PROTECTED_COLUMNS
 from attrition.data._tables import DATE_COLUMNS, Tables
-from attrition.exceptions import DataQualityWarning, LeakageError
+from attrition.exceptions import ConfigError, DataQualityWarning, LeakageError
 from attrition.features import EXPORT_TIME_FEATURES, FeatureBuilder, hr_attributes
 
 __all__ = [
@@ -395,13 +395,19 @@ EXPORT_TIME_WORDS = (
 class PartialRows:
     """As-of dates whose rows need only some features (a build's rows of the other dates get all).
 
-    A builder none of whose features (:meth:`FeatureBuilder.labels`) is in
-    ``features`` answers only the rows of the other dates; on the rows of
-    ``dates`` its features are missing (``NaN``), and so are the peer
-    comparisons (``<f>_vs_team``) not in ``features``. Every builder works
-    row by row or within one as-of date, so the rows of the other dates,
-    and the listed features on the rows of ``dates``, are bit for bit those
-    of a full build (``tests/snapshots/test_partial_rows.py``). Monthly
+    A builder none of whose features (:meth:`FeatureBuilder.labels`, and
+    the peer comparisons ``<f>_vs_team`` of its
+    :meth:`FeatureBuilder.peer_features`) is in ``features`` answers only
+    the rows of the other dates; on the rows of ``dates`` its features are
+    missing (``NaN``), and so are the peer comparisons not in ``features``.
+    A builder whose output has a categorical column answers every row (it
+    may infer the categories from the rows it is given). Every builder
+    works row by row or within one as-of date, so the rows of the other
+    dates, and the listed features on the rows of ``dates``, are bit for bit
+    those of a full build, dtypes included
+    (``tests/snapshots/test_partial_rows.py``). The frame's
+    ``attrs["partial_dates"]`` lists ``dates``: such a frame is for reading
+    those features, and :meth:`attrition.AttritionModel.fit` refuses it. Monthly
     scoring builds its earlier month ends this way: the quiet-quitting state
     filter reads only :meth:`QuietQuittingDefinition.state_features` there.
 
@@ -417,6 +423,9 @@ class PartialRows:
     features: frozenset[str]
 
     def __init__(self, dates: Iterable, features: Iterable[str]) -> None:
+        if isinstance(features, str):
+            raise ConfigError(f"PartialRows(features=...) takes a list of feature names, not the string "
+                              f"{features!r}: write [{features!r}].")
         object.__setattr__(self, "dates", tuple(pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize()))
         object.__setattr__(self, "features", frozenset(features))
 
@@ -426,15 +435,21 @@ class PartialRows:
         return as_of.isin(pd.DatetimeIndex(self.dates)).to_numpy()
 
     def needs(self, builder: FeatureBuilder) -> bool:
-        """Whether ``builder`` makes a feature the partial rows need."""
-        return not self.features.isdisjoint(builder.labels())
+        """Whether ``builder`` makes a feature the partial rows need, or the base of a peer
+        comparison (``<f>_vs_team``, :meth:`FeatureBuilder.peer_features`) they need."""
+        return (not self.features.isdisjoint(builder.labels())
+                or not self.features.isdisjoint(f"{p}_vs_team" for p in builder.peer_features()))
 
 
 def _on_rows(feats: pd.DataFrame, taken: np.ndarray, index: pd.Index) -> pd.DataFrame | None:
     """``feats`` (one row per position of ``taken`` >= 0) spread over ``index``: the rows where
-    ``taken`` is -1 missing. ``None`` when a column's dtype cannot hold a missing value unchanged."""
+    ``taken`` is -1 missing. ``None`` when a column's dtype cannot hold a missing value unchanged,
+    or is categorical (a builder may infer the categories from the rows it is given: those of
+    fewer rows would not be a full build's)."""
     cols = {}
     for name in feats.columns:
+        if isinstance(feats[name].dtype, pd.CategoricalDtype):
+            return None
         col = pd.Series(feats[name].array.take(taken, allow_fill=True), index=index, name=name, copy=False)
         if col.dtype != feats[name].dtype:
             return None
@@ -528,6 +543,8 @@ def build_frame(
                                           tables.infer_export_date())], axis=1)
         out.attrs["horizon_days"] = int(horizon_days)
     out.attrs["windows"] = [int(w) for w in windows]
+    if partial is not None and partial.rows(frame).any():  # some rows lack features: not for fitting
+        out.attrs["partial_dates"] = [f"{d:%Y-%m-%d}" for d in partial.dates]
     out.attrs["export_time_features"] = export_time
     observed = observation_start(tables)
     out.attrs["observed_from"] = None if observed is None else f"{observed:%Y-%m-%d}"

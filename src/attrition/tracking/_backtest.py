@@ -71,7 +71,8 @@ def log_backtest(result: BacktestResult, tables: Tables, *, tracking_uri: str | 
             with mlflow.start_run(run_name=f"origin-{row['origin']:%Y-%m}", nested=True):
                 mlflow.log_params({"origin": f"{row['origin']:%Y-%m-%d}",
                                    "train_last_label_as_of": f"{row['train_last_label_as_of']:%Y-%m-%d}",
-                                   "n_train_rows": row["n_train_rows"], "trees": row["trees"]})
+                                   "n_train_rows": row["n_train_rows"], "trees": row["trees"],
+                                   "learning_rate": row["learning_rate"]})
                 mlflow.log_metrics(_finite({k: v for k, v in row.items()
                                             if k not in {"origin", "train_last_label_as_of"}}))
         return parent.info.run_id
