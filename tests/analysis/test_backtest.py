@@ -137,8 +137,9 @@ def test_backtest_reports_every_origin(result, medium_snapshots):
                 "logistic_roc_auc", "tenure_only_roc_auc", "class_prior_brier"):
         assert o[col].notna().all(), col
     assert (o["class_prior_roc_auc"] == 0.5).all()
-    # Each origin's model records its learning rate (the rule of HAZARD_LARGE_ROWS: small here).
-    assert (o["n_train_rows"] < HAZARD_LARGE_ROWS).all() and (o["learning_rate"] == 0.05).all()
+    # Each origin records the learning rate its trees were boosted with (here the one configured,
+    # which wins over the rule of HAZARD_LARGE_ROWS).
+    assert (o["n_train_rows"] < HAZARD_LARGE_ROWS).all() and (o["learning_rate"] == 0.08).all()
     # The simulated centre has signal: the model ranks far better than the prior at every origin.
     assert (o["model_roc_auc"] > 0.6).all()
 
@@ -246,7 +247,7 @@ def test_cli_backtest_logs_parent_and_child_runs(tmp_path, medium, monkeypatch):
     assert len(parents) == 1
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
     assert sorted(r.data.params["origin"] for r in children) == ["2025-08-31", "2025-09-30"]
-    assert {r.data.params["learning_rate"] for r in children} == {"0.05"}
+    assert {r.data.params["learning_rate"] for r in children} == {"0.1"}  # the configuration's
     assert "pooled_model_roc_auc" in parents[0].data.metrics
     assert "margin_roc_auc_vs_logistic_low" in parents[0].data.metrics
     arts = {a.path for a in mlflow.MlflowClient().list_artifacts(parents[0].info.run_id, "plots")}
