@@ -279,10 +279,8 @@ def _run_params(model: AttritionModel, tables: Tables, run_params: Mapping[str, 
         "min_group_size": spec.min_group_size,
     }
     # the settings the shipped trees were boosted with: the chosen lgbm_candidates entry, and the
-    # hazard model's learning rate as fit chose it (its training summary, kept by save/load)
+    # hazard model's learning rate as fit chose it (AttritionModel.load restores it too)
     lgbm = model._params(getattr(model, "_setting_params", None))
-    if "learning_rate" in (model.training_summary_ or {}):
-        lgbm["learning_rate"] = model.training_summary_["learning_rate"]
     params.update({f"lgbm_{k}": v for k, v in lgbm.items()})
     return params
 
