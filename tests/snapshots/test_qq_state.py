@@ -427,6 +427,20 @@ def test_models_side_by_side_stop_apart_and_each_is_its_padded_fit_bit_for_bit(j
         _assert_same_fit(fit, ref)
 
 
+def test_forward_backward_without_the_transitions_gives_the_same_posteriors_bit_for_bit():
+    # A mixture's first pass and the smoothed state skip the expected transitions they never read.
+    x, ids, order = _uneven_panel()
+    person, pos, P, T = _sequences(ids, order)
+    X, real = _padded(np.clip(x, -_Z_CLIP, _Z_CLIP), person, pos, P, T)
+    e, _ = _scaled(_log_emission(X, np.array([[0.0] * 5, [1.0] * 5]), np.ones((2, 5)), 4.0)[0])
+    e = np.where(real[..., None], e, 1.0)
+    A, pi = np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([0.7, 0.3])
+    gamma, xi, logc = _forward_backward(e, pi, A, real)
+    gamma_only, none, logc_only = _forward_backward(e, pi, A, real, transitions=False)
+    assert none is None and xi.shape == (2, 2)
+    assert _bits(gamma_only) == _bits(gamma) and _bits(logc_only) == _bits(logc)
+
+
 def test_relabel_fits_the_state_on_the_rows_before_the_cut_as_those_rows_alone_give(medium_snapshots, relabelled):
     # quiet_quitting_snapshots computes every row's signals once; the state model is fitted on
     # those of the rows dated before the cut, which must be what these rows alone give (the

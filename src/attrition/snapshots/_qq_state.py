@@ -149,8 +149,13 @@ def _scaled_pair(le0: np.ndarray, le1: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.maximum(other, d >= 0), np.maximum(other, d <= 0), np.maximum(le0, le1)
 
 
-def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray):
-    """Scaled forward-backward over padded sequences (padding after each sequence's end)."""
+def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray, *, transitions: bool = True):
+    """Scaled forward-backward over padded sequences (padding after each sequence's end).
+
+    The posteriors, the expected transitions summed over the real steps (``None`` unless
+    ``transitions``: a mixture's first pass and the smoothed state do not read them, and they
+    cost a ``(people, months, 2, 2)`` product) and the log scale factors.
+    """
     P, T, _ = e.shape
     alpha = np.empty((P, T, 2))
     c = np.empty((P, T))
@@ -166,8 +171,8 @@ def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.nda
         beta[:, k] = ((e[:, k + 1] * beta[:, k + 1]) @ A.T) / c[:, k + 1:k + 2]
     gamma = alpha * beta
     gamma /= gamma.sum(axis=2, keepdims=True)
-    xi = np.zeros((2, 2))
-    if T > 1:
+    xi = np.zeros((2, 2)) if transitions else None
+    if T > 1 and transitions:
         step = real[:, 1:]
         x = (alpha[:, :-1, :, None] * A[None, None] * (e[:, 1:] * beta[:, 1:])[:, :, None, :]
              / c[:, 1:, None, None])
@@ -300,7 +305,7 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
             e_pad = np.ones((P * T, 2))
             e_pad[flat_k, 0], e_pad[flat_k, 1] = e0, e1
             e_pad[flat_u, 0], e_pad[flat_u, 1] = e0_u, e1_u
-            g, _, lc = _forward_backward(e_pad.reshape(P, T, 2), pi, A, real)
+            g, _, lc = _forward_backward(e_pad.reshape(P, T, 2), pi, A, real, transitions=False)
             g, lc = (g * real[..., None]).reshape(P * T, 2), lc.reshape(P * T)
             gamma, logc = g[flat_k].T.copy(), lc[flat_k]
             gamma_u1, logc_u = g[flat_u, 1], lc[flat_u]
@@ -421,7 +426,7 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
             for k in range(len(active)):
                 e_pad = np.ones((P * T, 2))
                 e_pad[flat] = e[:, k]
-                g, xi_k, lc = _forward_backward(e_pad.reshape(P, T, 2), pi[k], A[k], real)
+                g, xi_k, lc = _forward_backward(e_pad.reshape(P, T, 2), pi[k], A[k], real, transitions=joint)
                 g = g * real[..., None]
                 gamma[:, k], logc[:, k] = g.reshape(P * T, 2)[flat], lc.reshape(P * T)[flat]
                 xi.append(xi_k)
@@ -516,7 +521,7 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
     if check:
         ll_one = _single_state_loglik(x_rows, _PaddedSum(flat, real.size), dof)
         bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
-        ll_indep = sum(_each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter, tol=tol))
+        ll_indep = sum(_each_measure_fits(x, rows, flat, real, dof=dof, max_iter=max_iter, tol=tol))
         bic_indep = -2 * ll_indep + 5 * d * np.log(n_obs)
         present = bool(bic_two < min(bic_one, bic_indep))
     if not present:
@@ -565,7 +570,13 @@ def _each_measure_loglik(x: np.ndarray, ids: Sequence, order: Sequence, *, dof: 
     True
     """
     x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
-    rows, flat, real = _observed_months(ids, order)
+    return _each_measure_fits(x, *_observed_months(ids, order), dof=dof, max_iter=max_iter, tol=tol)
+
+
+def _each_measure_fits(x: np.ndarray, rows: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
+                       dof: float | None, max_iter: int, tol: float) -> list[float]:
+    """:func:`_each_measure_loglik` of the clipped ``x`` and its rows' places in the padded months
+    (:func:`_observed_months`), which :func:`fit_hmm` has already made."""
     g1 = np.column_stack([_first_guess(x[:, [j]]) for j in range(x.shape[1])])  # as each fit makes it
     fits = _fit_mixtures(x[rows][:, :, None], g1[rows], flat, real, dof=dof, max_iter=max_iter, tol=tol)
     return [round(fit["log_likelihood"], 6) for fit in fits]
@@ -674,5 +685,5 @@ def smoothed_probability(x: np.ndarray, ids: Sequence, order: Sequence, params: 
     X, real = _padded(x, person, pos, P, T)
     e, _ = _scaled(_log_emission(X, means, variances, params.get("dof"))[0])
     e = np.where(real[..., None], e, 1.0)
-    gamma, _, _ = _forward_backward(e, pi, A, real)
+    gamma, _, _ = _forward_backward(e, pi, A, real, transitions=False)
     return gamma[person, pos, 1]
