@@ -30,8 +30,10 @@ from attrition.snapshots._qq_state import (
     _observed_months,
     _padded,
     _PaddedSum,
+    _patterns,
     _running_sums,
     _scaled,
+    _scaled_pair,
     _sequences,
     _single_state_loglik,
     filtered_probability,
@@ -380,6 +382,63 @@ def test_running_sums_add_as_numpy_sums_over_the_first_axis_bit_for_bit():
         assert _bits(_running_sums(np.full((1, n), -0.0))) == _bits(np.full((n, 1), -0.0).sum(axis=0))
     a = rng.standard_normal((1000, 2))
     assert _running_sums(a.T.copy()).tolist() != [a[:, 0].sum(), a[:, 1].sum()]  # not numpy's pairwise sum
+
+
+def test_two_state_scaling_is_the_where_formula_bit_for_bit_on_special_values():
+    # _scaled_pair picks the larger state's 1.0 with maximum(other, mask), not np.where.
+    special = np.array([0.0, -0.0, 1e-300, -1e-300, 3.5, -3.5, 800.0, -800.0, np.inf, -np.inf, np.nan])
+    le0, le1 = (a.ravel() for a in np.meshgrid(special, special))
+    with np.errstate(invalid="ignore"):
+        e0, e1, m = _scaled_pair(le0, le1)
+        d = le0 - le1
+        other = np.exp(-np.abs(d))
+        for got, want in ((e0, np.where(d >= 0, 1.0, other)), (e1, np.where(d <= 0, 1.0, other)),
+                          (m, np.maximum(le0, le1))):
+            assert _bits(got) == _bits(want)
+
+
+@pytest.mark.parametrize("width", [3, 70])  # patterns as numbers, and (over 62 columns) as rows
+def test_patterns_of_known_dimensions_give_every_rows_log_determinant_bit_for_bit(width):
+    rng = np.random.default_rng(5)
+    known = rng.random((400, 1, width)) < 0.7
+    known[::9] = known[0]  # repeated patterns
+    patterns, pattern_of = _patterns(known)
+    assert len(patterns) == len(np.unique(known.reshape(400, -1), axis=0))
+    np.testing.assert_array_equal(patterns[pattern_of], known)
+    log_var = np.log(2 * np.pi * rng.uniform(0.05, 3.0, (1, 1, width)))
+    per_row = np.where(known, log_var, 0.0).sum(axis=-1)
+    assert _bits(np.where(patterns, log_var, 0.0).sum(axis=-1)[pattern_of]) == _bits(per_row)
+
+
+@pytest.mark.parametrize("joint", [False, True])
+def test_models_side_by_side_stop_apart_and_each_is_its_padded_fit_bit_for_bit(joint):
+    # Several two-measure models in one batch: a converged one leaves it (the mask and the
+    # patterns of known dimensions of those left are rebuilt); each must be its own fit exactly.
+    x, ids, order = _uneven_panel()
+    x = np.clip(x, -_Z_CLIP, _Z_CLIP)
+    columns = [[0, 1], [2, 3], [3, 4], [1, 4]]
+    rows, flat, real = _observed_months(ids, order)
+    xk = np.stack([x[:, c] for c in columns], axis=1)  # (rows, models, 2)
+    g1 = np.column_stack([_first_guess(x[:, c]) for c in columns])
+    fits = _fit_mixtures(xk[rows], g1[rows], flat, real, dof=4.0, max_iter=200, tol=1e-6, joint=joint)
+    refs = [_padded_em(x[:, c], ids, order, joint=joint, dof=4.0, max_iter=200) for c in columns]
+    assert len({ref["iterations"] for ref in refs}) > 1
+    for fit, ref in zip(fits, refs, strict=True):
+        _assert_same_fit(fit, ref)
+
+
+def test_forward_backward_without_the_transitions_gives_the_same_posteriors_bit_for_bit():
+    # A mixture's first pass and the smoothed state skip the expected transitions they never read.
+    x, ids, order = _uneven_panel()
+    person, pos, P, T = _sequences(ids, order)
+    X, real = _padded(np.clip(x, -_Z_CLIP, _Z_CLIP), person, pos, P, T)
+    e, _ = _scaled(_log_emission(X, np.array([[0.0] * 5, [1.0] * 5]), np.ones((2, 5)), 4.0)[0])
+    e = np.where(real[..., None], e, 1.0)
+    A, pi = np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([0.7, 0.3])
+    gamma, xi, logc = _forward_backward(e, pi, A, real)
+    gamma_only, none, logc_only = _forward_backward(e, pi, A, real, transitions=False)
+    assert none is None and xi.shape == (2, 2)
+    assert _bits(gamma_only) == _bits(gamma) and _bits(logc_only) == _bits(logc)
 
 
 def test_relabel_fits_the_state_on_the_rows_before_the_cut_as_those_rows_alone_give(medium_snapshots, relabelled):

@@ -138,14 +138,24 @@ def _scaled(le: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _scaled_pair(le0: np.ndarray, le1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_scaled` of two states held in two arrays: ``exp(le0 - max)``, ``exp(le1 - max)`` and
-    the max."""
+    the max.
+
+    The term of the larger one is ``maximum(other, True)``: ``other = exp(-|d|)`` is at most 1, so
+    that is exactly 1.0, and the other's ``maximum(other, False)`` is ``other`` (never below +0.0,
+    NaN stays NaN) — ``np.where(d >= 0, 1.0, other)`` without its cost (a third of this function's).
+    """
     d = le0 - le1
     other = np.exp(-np.abs(d))
-    return np.where(d >= 0, 1.0, other), np.where(d <= 0, 1.0, other), np.maximum(le0, le1)
+    return np.maximum(other, d >= 0), np.maximum(other, d <= 0), np.maximum(le0, le1)
 
 
-def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray):
-    """Scaled forward-backward over padded sequences (padding after each sequence's end)."""
+def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.ndarray, *, transitions: bool = True):
+    """Scaled forward-backward over padded sequences (padding after each sequence's end).
+
+    The posteriors, the expected transitions summed over the real steps (``None`` unless
+    ``transitions``: a mixture's first pass and the smoothed state do not read them, and they
+    cost a ``(people, months, 2, 2)`` product) and the log scale factors.
+    """
     P, T, _ = e.shape
     alpha = np.empty((P, T, 2))
     c = np.empty((P, T))
@@ -161,8 +171,8 @@ def _forward_backward(e: np.ndarray, pi: np.ndarray, A: np.ndarray, real: np.nda
         beta[:, k] = ((e[:, k + 1] * beta[:, k + 1]) @ A.T) / c[:, k + 1:k + 2]
     gamma = alpha * beta
     gamma /= gamma.sum(axis=2, keepdims=True)
-    xi = np.zeros((2, 2))
-    if T > 1:
+    xi = np.zeros((2, 2)) if transitions else None
+    if T > 1 and transitions:
         step = real[:, 1:]
         x = (alpha[:, :-1, :, None] * A[None, None] * (e[:, 1:] * beta[:, 1:])[:, :, None, :]
              / c[:, 1:, None, None])
@@ -295,7 +305,7 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
             e_pad = np.ones((P * T, 2))
             e_pad[flat_k, 0], e_pad[flat_k, 1] = e0, e1
             e_pad[flat_u, 0], e_pad[flat_u, 1] = e0_u, e1_u
-            g, _, lc = _forward_backward(e_pad.reshape(P, T, 2), pi, A, real)
+            g, _, lc = _forward_backward(e_pad.reshape(P, T, 2), pi, A, real, transitions=False)
             g, lc = (g * real[..., None]).reshape(P * T, 2), lc.reshape(P * T)
             gamma, logc = g[flat_k].T.copy(), lc[flat_k]
             gamma_u1, logc_u = g[flat_u, 1], lc[flat_u]
@@ -306,6 +316,19 @@ def _fit_one_measure(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.n
         previous = ll
     return {"means": means[:, None], "variances": variances[:, None], "transition": A, "initial": pi,
             "log_likelihood": ll, "iterations": it}
+
+
+def _patterns(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct patterns of known dimensions of ``known`` ``(rows, K, d)``, as ``(patterns, K,
+    d)``, and each row's pattern number."""
+    flat_known = known.reshape(len(known), -1)
+    if flat_known.shape[1] <= 62:  # each pattern as the bits of a number: a sort of numbers, not of rows
+        code = flat_known @ (np.int64(1) << np.arange(flat_known.shape[1], dtype=np.int64))
+        _, first, pattern_of = np.unique(code, return_index=True, return_inverse=True)
+        patterns = flat_known[first]
+    else:
+        patterns, pattern_of = np.unique(flat_known, axis=0, return_inverse=True)
+    return patterns.reshape((len(patterns),) + known.shape[1:]), pattern_of.ravel()
 
 
 def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
@@ -341,6 +364,10 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
     known = np.isfinite(x)
     xz = np.nan_to_num(x)
     n_known = known.sum(axis=-1)  # (rows, K): the known dimensions of each row, per model
+    # The mask as the 1.0 / 0.0 numpy casts it to in the products, made once; and the few patterns
+    # of known dimensions, for the log determinants (each row's is its pattern's, summed the same way).
+    known_f = known.astype("float64")
+    patterns, pattern_of = _patterns(known)
     if dof is not None:  # the parts of the Student-t log density that do not move between iterations
         nu = float(dof)
         nu_d = nu + n_known
@@ -357,12 +384,15 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
     previous = np.full(K, -np.inf)
     for it in range(1, max_iter + 1):
         # M-step from the responsibilities (times the t weights): sums over the person-months
-        w = (gamma * u)[..., None] * known[:, :, None, :]  # (rows, K, 2, d)
+        mask = known_f[:, :, None, :]
+        w = (gamma * u)[..., None] * mask  # (rows, K, 2, d)
         xs = xz[:, :, None, :]
         tot = w.sum(axis=0)
-        means = np.where(tot > 0, (w * xs).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)  # (K, 2, d)
-        tot_g = (gamma[..., None] * known[:, :, None, :]).sum(axis=0)
-        var = (w * (xs - means[None]) ** 2).sum(axis=0) / np.where(tot_g > 0, tot_g, 1)
+        prod = np.multiply(w, xs)
+        means = np.where(tot > 0, prod.sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)  # (K, 2, d)
+        tot_g = np.multiply(gamma[..., None], mask, out=prod).sum(axis=0)
+        dev = np.square(np.subtract(xs, means[None], out=prod), out=prod)
+        var = np.multiply(w, dev, out=dev).sum(axis=0) / np.where(tot_g > 0, tot_g, 1)
         variances = np.maximum(np.where(tot > 0, var, 1.0), _VAR_FLOOR)
         if it > 1:
             if joint:
@@ -374,15 +404,19 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
                 A = np.stack([pi, pi], axis=1)
         # E-step (_log_emission, every model at once)
         le = np.empty(gamma.shape)
+        sq = np.empty(xz.shape)
         for s in (0, 1):
-            sq = np.where(known, (xz - means[None, :, s]) ** 2 / variances[None, :, s], 0.0)
-            logdet = np.where(known, np.log(2 * np.pi * variances[None, :, s]), 0.0)
-            sq, logdet = (sq[..., 0], logdet[..., 0]) if d == 1 else (sq.sum(axis=-1), logdet.sum(axis=-1))
+            # (finite, >= 0) times 0.0 where unknown: the 0.0 of np.where(known, ..., 0.0)
+            np.square(np.subtract(xz, means[None, :, s], out=sq), out=sq)
+            np.multiply(np.divide(sq, variances[None, :, s], out=sq), known_f, out=sq)
+            logdet = np.where(patterns, np.log(2 * np.pi * variances[None, :, s]), 0.0)
+            sq_s, logdet = (sq[..., 0], logdet[..., 0]) if d == 1 else (sq.sum(axis=-1), logdet.sum(axis=-1))
+            logdet = logdet[pattern_of]
             if dof is None:
-                le[..., s] = -0.5 * (logdet + sq)
+                le[..., s] = -0.5 * (logdet + sq_s)
             else:
-                le[..., s] = head - 0.5 * logdet - half_nu_d * np.log1p(sq / nu)
-                u[..., s] = nu_d / (nu + sq)
+                le[..., s] = head - 0.5 * logdet - half_nu_d * np.log1p(sq_s / nu)
+                u[..., s] = nu_d / (nu + sq_s)
         e, m = _scaled(le)
         if it > 1 and not joint:  # a mixture has no memory from month to month: no pass over time
             gamma, logc = _independent_posterior(e, pi[None])
@@ -392,7 +426,7 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
             for k in range(len(active)):
                 e_pad = np.ones((P * T, 2))
                 e_pad[flat] = e[:, k]
-                g, xi_k, lc = _forward_backward(e_pad.reshape(P, T, 2), pi[k], A[k], real)
+                g, xi_k, lc = _forward_backward(e_pad.reshape(P, T, 2), pi[k], A[k], real, transitions=joint)
                 g = g * real[..., None]
                 gamma[:, k], logc[:, k] = g.reshape(P * T, 2)[flat], lc.reshape(P * T)[flat]
                 xi.append(xi_k)
@@ -411,6 +445,8 @@ def _fit_mixtures(x: np.ndarray, g1: np.ndarray, flat: np.ndarray, real: np.ndar
         if not keep.all():  # the converged models leave the batch
             active, pi, A = active[keep], pi[keep], A[keep]
             known, xz, gamma, u = known[:, keep], xz[:, keep], gamma[:, keep], u[:, keep]
+            known_f = known_f[:, keep]
+            patterns, pattern_of = _patterns(known)
             if joint:
                 xi, first = [v for v, k in zip(xi, keep, strict=True) if k], [v for v, k in zip(first, keep, strict=True) if k]
             if dof is not None:
@@ -485,7 +521,7 @@ def fit_hmm(x: np.ndarray, ids: Sequence, order: Sequence, names: Sequence[str],
     if check:
         ll_one = _single_state_loglik(x_rows, _PaddedSum(flat, real.size), dof)
         bic_one = -2 * ll_one + 2 * d * np.log(n_obs)
-        ll_indep = sum(_each_measure_loglik(x, ids, order, dof=dof, max_iter=max_iter, tol=tol))
+        ll_indep = sum(_each_measure_fits(x, rows, flat, real, dof=dof, max_iter=max_iter, tol=tol))
         bic_indep = -2 * ll_indep + 5 * d * np.log(n_obs)
         present = bool(bic_two < min(bic_one, bic_indep))
     if not present:
@@ -534,7 +570,13 @@ def _each_measure_loglik(x: np.ndarray, ids: Sequence, order: Sequence, *, dof: 
     True
     """
     x = np.clip(np.asarray(x, dtype="float64"), -_Z_CLIP, _Z_CLIP)
-    rows, flat, real = _observed_months(ids, order)
+    return _each_measure_fits(x, *_observed_months(ids, order), dof=dof, max_iter=max_iter, tol=tol)
+
+
+def _each_measure_fits(x: np.ndarray, rows: np.ndarray, flat: np.ndarray, real: np.ndarray, *,
+                       dof: float | None, max_iter: int, tol: float) -> list[float]:
+    """:func:`_each_measure_loglik` of the clipped ``x`` and its rows' places in the padded months
+    (:func:`_observed_months`), which :func:`fit_hmm` has already made."""
     g1 = np.column_stack([_first_guess(x[:, [j]]) for j in range(x.shape[1])])  # as each fit makes it
     fits = _fit_mixtures(x[rows][:, :, None], g1[rows], flat, real, dof=dof, max_iter=max_iter, tol=tol)
     return [round(fit["log_likelihood"], 6) for fit in fits]
@@ -555,14 +597,19 @@ def _single_state_loglik(x: np.ndarray, padded_sum: _PaddedSum, dof: float | Non
     if dof is not None:
         nu = float(dof)
         nu_d = nu + known.sum(axis=-1)
+    # The products with the mask as 1.0 / 0.0 (what numpy casts it to), made once; each iteration's
+    # arrays written in place. ``dev / var`` is finite (``var`` >= the floor), so times 0.0 it is
+    # the 0.0 that ``np.where(known, dev / var, 0.0)`` puts there.
+    known_f = known.astype("float64")
+    w, prod, dev = (np.empty(x.shape) for _ in range(3))
     for it in range(n_iter if dof is None else 1, n_iter + 1):
-        w = u[..., None] * known
+        np.multiply(u[..., None], known_f, out=w)
         tot = w.sum(axis=0)
-        mean = np.where(tot > 0, (w * xz).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)
-        dev = (xz - mean) ** 2
-        var = np.maximum((w * dev).sum(axis=0) / cnt, _VAR_FLOOR)
+        mean = np.where(tot > 0, np.multiply(w, xz, out=prod).sum(axis=0) / np.where(tot > 0, tot, 1), 0.0)
+        np.square(np.subtract(xz, mean, out=dev), out=dev)
+        var = np.maximum(np.multiply(w, dev, out=prod).sum(axis=0) / cnt, _VAR_FLOOR)
         if it < n_iter:
-            u = nu_d / (nu + np.where(known, dev / var, 0.0).sum(axis=-1))
+            u = nu_d / (nu + np.multiply(np.divide(dev, var, out=prod), known_f, out=prod).sum(axis=-1))
     le, _ = _log_emission(x, mean[None], var[None], dof)
     return float(padded_sum(le[..., 0]))
 
@@ -638,5 +685,5 @@ def smoothed_probability(x: np.ndarray, ids: Sequence, order: Sequence, params: 
     X, real = _padded(x, person, pos, P, T)
     e, _ = _scaled(_log_emission(X, means, variances, params.get("dof"))[0])
     e = np.where(real[..., None], e, 1.0)
-    gamma, _, _ = _forward_backward(e, pi, A, real)
+    gamma, _, _ = _forward_backward(e, pi, A, real, transitions=False)
     return gamma[person, pos, 1]
