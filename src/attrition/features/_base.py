@@ -33,7 +33,9 @@ row per row of the snapshot frame, in the same order, and a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -49,7 +51,10 @@ __all__ = [
     "asof_positions",
     "encode_keys",
     "integral_or_float",
+    "float_values",
     "sorted_codes",
+    "table_codes",
+    "shared_codes",
     "same_day_values",
     "minutes_of_day",
     "safe_ratio",
@@ -365,9 +370,30 @@ def _value_arrays(events: pd.DataFrame, values: Mapping[str, pd.Series | str]) -
         dtype = getattr(series, "dtype", None)
         if dtype is not None and isinstance(dtype, np.dtype) and dtype.kind in "biu":
             arrays.append(np.asarray(series))
+        elif isinstance(series, pd.Series) and dtype == np.float64:
+            arrays.append(float_values(series))
         else:
             arrays.append(pd.to_numeric(series, errors="raise").to_numpy(dtype="float64"))
     return arrays
+
+
+def float_values(values: pd.Series) -> np.ndarray:
+    """``values`` as float64, as ``pd.to_numeric(values, errors="coerce")`` reads them.
+
+    A numpy ``float64`` column is returned as it is (a read-only view, no copy:
+    :func:`pandas.to_numeric` copies it, which on a daily table of millions of
+    rows costs more than the arithmetic done with it); callers never write
+    into the result.
+
+    Examples
+    --------
+    >>> float_values(pd.Series([1.5, None])).tolist(), float_values(pd.Series(["2", "x"])).tolist()
+    ([1.5, nan], [2.0, nan])
+    """
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype == np.float64:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
 
 
 def integral_or_float(values: np.ndarray) -> np.ndarray:
@@ -434,6 +460,60 @@ def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Inde
     return codes, uniques, days, order
 
 
+#: The memo of :func:`table_codes` while a :func:`shared_codes` block runs (``None`` outside):
+#: ``(id(table), key, date) -> (table, result)``; holding the table keeps its id from being reused.
+_SHARED_CODES: ContextVar[dict | None] = ContextVar("attrition_shared_codes", default=None)
+
+
+@contextmanager
+def shared_codes() -> Iterator[None]:
+    """Within the block, :func:`table_codes` codes and orders each table once.
+
+    A snapshot build runs its builders inside one such block, so the builders
+    that read the same event table (the schedule: its own builder, and the
+    workload builder's worked minutes of the same day) share its key codes,
+    day numbers and sort order instead of computing them each. The memo, and
+    the tables it holds, are dropped when the block ends; blocks nest (an
+    inner block shares the outer one's memo).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"employee_id": ["b", "a"], "date": pd.to_datetime(["2024-01-02"] * 2)})
+    >>> with shared_codes():
+    ...     table_codes(t) is table_codes(t)
+    True
+    >>> table_codes(t) is table_codes(t)
+    False
+    """
+    if _SHARED_CODES.get() is not None:
+        yield
+        return
+    token = _SHARED_CODES.set({})
+    try:
+        yield
+    finally:
+        _SHARED_CODES.reset(token)
+
+
+def table_codes(
+    table: pd.DataFrame, key: str = "employee_id", date: str = "date"
+) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
+    """:func:`sorted_codes` of ``table[key]`` and ``table[date]``, computed once per table
+    inside a :func:`shared_codes` block (the arrays are then read-only: they are shared)."""
+    memo = _SHARED_CODES.get()
+    if memo is None:
+        return sorted_codes(table[key], table[date])
+    entry = memo.get((id(table), key, date))
+    if entry is not None and entry[0] is table:
+        return entry[1]
+    result = sorted_codes(table[key], table[date])
+    for part in result:
+        if isinstance(part, np.ndarray):
+            part.flags.writeable = False
+    memo[(id(table), key, date)] = (table, result)
+    return result
+
+
 def same_day_values(
     table: pd.DataFrame, column: str, uniques: pd.Index, codes: np.ndarray, days: np.ndarray
 ) -> np.ndarray:
@@ -445,8 +525,8 @@ def same_day_values(
     where ``table`` has no row for it. A numpy join on integer keys, without
     string keys or an intermediate frame.
     """
-    s_codes, s_uniques, s_days, order = sorted_codes(table["employee_id"], table["date"])
-    s_values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype="float64")
+    s_codes, s_uniques, s_days, order = table_codes(table)
+    s_values = float_values(table[column])
     # The table's employees in the caller's numbering (-1: not among them).
     s_codes = np.append(uniques.get_indexer(s_uniques), -1)[s_codes]
     if order is not None:
