@@ -428,18 +428,16 @@ def minutes_of_day(values: pd.Series) -> np.ndarray:
     [390.0, nan, 1439.0, nan]
     """
     codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
-    out = np.full(len(codes), np.nan)
     if len(uniques) == 0:
-        return out
+        return np.full(len(codes), np.nan)
     parts = pd.Series(np.asarray(uniques, dtype=object), dtype="str").str.split(":", n=1, expand=True)
     if parts.shape[1] < 2:
-        return out
+        return np.full(len(codes), np.nan)
     hours = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
     mins = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
-    parsed = hours * 60.0 + mins
-    ok = codes >= 0
-    out[ok] = parsed[codes[ok]]
-    return out
+    # One gather (a missing value's code -1 takes the NaN appended last): cheaper than
+    # selecting the rows with a value on millions of rows.
+    return np.append(hours * 60.0 + mins, np.nan)[codes]
 
 
 def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
@@ -452,7 +450,9 @@ def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Inde
     Codes number the keys in order of first appearance.
     """
     codes, uniques = _as_str_codes(keys)
-    days = pd.to_datetime(dates).astype("datetime64[ns]").to_numpy().astype("datetime64[D]").astype(np.int64)
+    if not (isinstance(dates, pd.Series) and dates.dtype == "datetime64[ns]"):  # else no copy needed
+        dates = pd.to_datetime(dates).astype("datetime64[ns]")
+    days = dates.to_numpy().astype("datetime64[D]").view(np.int64)
     packed = _pack(codes, days)
     order = None
     if len(packed) > 1 and not bool(np.all(packed[1:] >= packed[:-1])):
@@ -543,13 +543,14 @@ def same_day_values(
         summed = pd.Series(s_values).groupby(packed, sort=True).sum(min_count=1)
         packed, s_values = summed.index.to_numpy(dtype=np.int64), summed.to_numpy(dtype="float64")
     want = _pack(np.asarray(codes), np.asarray(days))
+    if not len(packed):
+        return np.full(len(want), np.nan)
+    # Gathers at clipped positions rather than selections of the rows found (millions of them).
     at = np.searchsorted(packed, want)
-    found = at < len(packed)
-    found[found] = packed[at[found]] == want[found]
-    out = np.full(len(want), np.nan)
-    out[found] = s_values[at[found]]
-    out[np.asarray(codes) < 0] = np.nan
-    return out
+    np.minimum(at, len(packed) - 1, out=at)
+    found = packed[at] == want
+    found &= np.asarray(codes) >= 0
+    return np.where(found, s_values[at], np.nan)
 
 
 def _group_cumsum(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:

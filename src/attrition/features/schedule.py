@@ -379,7 +379,7 @@ class ScheduleFeatures(FeatureBuilder):
                  "spanned", "split"]
         keys = {
             "employee_id": pd.Categorical.from_codes(codes, categories=uniques),
-            "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
+            "date": days.view("datetime64[D]").astype("datetime64[ns]"),
         }
         return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)
 

@@ -298,7 +298,7 @@ class WorkloadFeatures(FeatureBuilder):
                  "acs_a", "acs_h", "csat_n", "csat", "qa_n", "qa", "esc_e", "esc_c"]
         keys = {
             "employee_id": pd.Categorical.from_codes(codes, categories=uniques),
-            "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
+            "date": days.view("datetime64[D]").astype("datetime64[ns]"),
         }
         return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)
 
