@@ -136,3 +136,42 @@ def test_float_values_reads_a_float_column_without_copying_it():
                    pd.Series([1.0, None], dtype="Float64")):
         want = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
         np.testing.assert_array_equal(float_values(values), want)
+
+
+def test_snapshot_keys_and_their_codes_are_shared_inside_a_block_only():
+    """One frame's keys, and the codes of a text column, are made once per block (read-only
+    codes); outside a block, afresh; the same values either way."""
+    _, frame = _tables(5)
+    outside = _base.snapshot_keys(frame)
+    assert _base.snapshot_keys(frame) is not outside
+    with shared_codes():
+        keys = _base.snapshot_keys(frame)
+        assert _base.snapshot_keys(frame) is keys
+        codes = _base._as_str_codes(keys["employee_id"])
+        assert _base._as_str_codes(keys["employee_id"]) is codes
+        assert not codes[0].flags.writeable
+    assert_frame_equal(keys, outside, check_exact=True)
+    want = _base._as_str_codes(outside["employee_id"])
+    np.testing.assert_array_equal(codes[0], want[0])
+    assert codes[1].equals(want[1])
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_latest_before_and_trailing_sums_are_the_same_with_shared_keys(seed):
+    """Repeated as-of lookups and window sums against one frame inside a block (its keys and
+    their codes shared) equal those outside."""
+    tables, frame = _tables(seed)
+    sched = tables.schedule.assign(v=tables.schedule["worked_minutes"])
+
+    def run():
+        keys = _base.snapshot_keys(frame)
+        return [_base.latest_before(sched, "date", ["v"], keys),
+                _base.latest_before(tables.workload, "date", ["csat"], keys, lag_days=3),
+                _base.trailing_sums(sched, "date", {"v": "v"}, keys, [7, 28], offsets=[0])]
+
+    alone = run()
+    with shared_codes():
+        first, second = run(), run()
+    for a, b, c in zip(alone, first, second, strict=True):
+        assert_frame_equal(a, b, check_exact=True)
+        assert_frame_equal(a, c, check_exact=True)

@@ -65,12 +65,41 @@ __all__ = [
 KEY: list[str] = ["employee_id", "as_of"]
 
 
+#: The memo of a :func:`shared_codes` block while it runs (``None`` outside):
+#: ``(kind, id(obj)) -> (obj, result)``; holding ``obj`` keeps its id from being reused.
+_SHARED_CODES: ContextVar[dict | None] = ContextVar("attrition_shared_codes", default=None)
+
+
+def _shared(kind: object, obj: object, compute):
+    """``compute()``, once per ``(kind, obj)`` inside a :func:`shared_codes` block (``obj`` by
+    identity: the frame or array the result is computed from, never changed while the block
+    runs); every time outside one. numpy arrays in the result are made read-only: they are shared."""
+    memo = _SHARED_CODES.get()
+    if memo is None:
+        return compute()
+    entry = memo.get((kind, id(obj)))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    result = compute()
+    for part in result if isinstance(result, tuple) else (result,):
+        if isinstance(part, np.ndarray):
+            part.flags.writeable = False
+    memo[(kind, id(obj))] = (obj, result)
+    return result
+
+
 def snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """``employee_id`` (str) and ``as_of`` (datetime64[ns], midnight) of ``frame``.
 
     pandas 3 parses dates to microseconds by default; the as-of joins need one
     resolution on both sides, so every builder reads its keys through here.
+    Inside a :func:`shared_codes` block the keys of one frame are made once and
+    shared (with the codes of their ``employee_id``): callers never change them.
     """
+    return _shared("keys", frame, lambda: _snapshot_keys(frame))
+
+
+def _snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "employee_id": frame["employee_id"].astype("str").to_numpy(),
@@ -226,7 +255,13 @@ def _as_str_codes(values) -> tuple[np.ndarray, pd.Index]:
             return values.cat.codes.to_numpy().astype(np.int64), cats
     if isinstance(values, pd.Categorical):
         return _as_str_codes(pd.Series(values))
-    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if isinstance(values, pd.Series):  # one column's codes, once per shared_codes block
+        return _shared("str_codes", values.array, lambda: _text_codes(values))
+    return _text_codes(pd.Series(values))
+
+
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`_as_str_codes` of a column that is not categorical."""
     text = series.astype("str")
     heads = _run_heads(text) if len(text) >= _RUNS_MIN_ROWS else None
     if heads is not None:  # a table sorted by its key: hash one value per run of equal values
@@ -460,11 +495,6 @@ def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Inde
     return codes, uniques, days, order
 
 
-#: The memo of :func:`table_codes` while a :func:`shared_codes` block runs (``None`` outside):
-#: ``(id(table), key, date) -> (table, result)``; holding the table keeps its id from being reused.
-_SHARED_CODES: ContextVar[dict | None] = ContextVar("attrition_shared_codes", default=None)
-
-
 @contextmanager
 def shared_codes() -> Iterator[None]:
     """Within the block, :func:`table_codes` codes and orders each table once.
@@ -500,18 +530,7 @@ def table_codes(
 ) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
     """:func:`sorted_codes` of ``table[key]`` and ``table[date]``, computed once per table
     inside a :func:`shared_codes` block (the arrays are then read-only: they are shared)."""
-    memo = _SHARED_CODES.get()
-    if memo is None:
-        return sorted_codes(table[key], table[date])
-    entry = memo.get((id(table), key, date))
-    if entry is not None and entry[0] is table:
-        return entry[1]
-    result = sorted_codes(table[key], table[date])
-    for part in result:
-        if isinstance(part, np.ndarray):
-            part.flags.writeable = False
-    memo[(id(table), key, date)] = (table, result)
-    return result
+    return _shared(("sorted_codes", key, date), table, lambda: sorted_codes(table[key], table[date]))
 
 
 def same_day_values(
