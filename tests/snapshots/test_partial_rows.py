@@ -183,3 +183,32 @@ def test_a_partial_build_is_marked_and_refused_for_fitting(builds):
     assert partial.attrs["partial_dates"] == [f"{d:%Y-%m-%d}" for d in dates[:-1]]
     with pytest.raises(ConfigError, match="partial rows"):
         AttritionModel().fit(partial)
+
+
+def test_a_build_codes_and_orders_each_daily_table_once(small_centre, monkeypatch):
+    """The schedule builder and the workload builder's worked minutes share the schedule's key
+    codes and order within one build (``shared_codes``); the frame is bit for bit that of a
+    build whose builders code it each."""
+    from contextlib import nullcontext
+
+    from attrition.features import _base
+    from attrition.snapshots import _build
+
+    tables = small_centre.tables
+    dates = default_as_of_dates(tables)[-3:]
+    spec = SnapshotSpec()
+    calls = []
+    real = _base.sorted_codes
+
+    def counting(keys, when):
+        calls.append(len(keys))
+        return real(keys, when)
+
+    monkeypatch.setattr(_base, "sorted_codes", counting)
+    shared = spec.build(tables, dates, labels=False)
+    assert calls.count(len(tables.schedule)) == 1
+    calls.clear()
+    monkeypatch.setattr(_build, "shared_codes", nullcontext)
+    alone = spec.build(tables, dates, labels=False)
+    assert calls.count(len(tables.schedule)) == 2
+    _assert_bits_equal(shared, alone)

@@ -111,9 +111,13 @@ class TableExtent:
         dates = frame[DATE_COLUMNS[table]]
         happened = dates
         if table == "schedule":  # published future shifts have not happened
-            worked = (pd.to_numeric(frame["worked_minutes"], errors="coerce") if "worked_minutes"
-                      in frame.columns else pd.Series(float("nan"), index=frame.index))
-            mask = (worked > 0).to_numpy()
+            worked = frame["worked_minutes"] if "worked_minutes" in frame.columns else None
+            if worked is not None and worked.dtype == np.float64:  # no copy of millions of rows
+                mask = worked.to_numpy() > 0
+            else:
+                worked = (pd.to_numeric(worked, errors="coerce") if worked is not None
+                          else pd.Series(float("nan"), index=frame.index))
+                mask = (worked > 0).to_numpy()
             values = dates.to_numpy()
             if values.dtype.kind == "M":  # numpy dates: the newest worked day without copying the rows
                 return cls(_timestamp(dates.min()), _masked_max(values, mask), len(frame))

@@ -33,7 +33,9 @@ row per row of the snapshot frame, in the same order, and a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -49,7 +51,10 @@ __all__ = [
     "asof_positions",
     "encode_keys",
     "integral_or_float",
+    "float_values",
     "sorted_codes",
+    "table_codes",
+    "shared_codes",
     "same_day_values",
     "minutes_of_day",
     "safe_ratio",
@@ -60,12 +65,41 @@ __all__ = [
 KEY: list[str] = ["employee_id", "as_of"]
 
 
+#: The memo of a :func:`shared_codes` block while it runs (``None`` outside):
+#: ``(kind, id(obj)) -> (obj, result)``; holding ``obj`` keeps its id from being reused.
+_SHARED_CODES: ContextVar[dict | None] = ContextVar("attrition_shared_codes", default=None)
+
+
+def _shared(kind: object, obj: object, compute):
+    """``compute()``, once per ``(kind, obj)`` inside a :func:`shared_codes` block (``obj`` by
+    identity: the frame or array the result is computed from, never changed while the block
+    runs); every time outside one. numpy arrays in the result are made read-only: they are shared."""
+    memo = _SHARED_CODES.get()
+    if memo is None:
+        return compute()
+    entry = memo.get((kind, id(obj)))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    result = compute()
+    for part in result if isinstance(result, tuple) else (result,):
+        if isinstance(part, np.ndarray):
+            part.flags.writeable = False
+    memo[(kind, id(obj))] = (obj, result)
+    return result
+
+
 def snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """``employee_id`` (str) and ``as_of`` (datetime64[ns], midnight) of ``frame``.
 
     pandas 3 parses dates to microseconds by default; the as-of joins need one
     resolution on both sides, so every builder reads its keys through here.
+    Inside a :func:`shared_codes` block the keys of one frame are made once and
+    shared (with the codes of their ``employee_id``): callers never change them.
     """
+    return _shared("keys", frame, lambda: _snapshot_keys(frame))
+
+
+def _snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "employee_id": frame["employee_id"].astype("str").to_numpy(),
@@ -221,7 +255,13 @@ def _as_str_codes(values) -> tuple[np.ndarray, pd.Index]:
             return values.cat.codes.to_numpy().astype(np.int64), cats
     if isinstance(values, pd.Categorical):
         return _as_str_codes(pd.Series(values))
-    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if isinstance(values, pd.Series):  # one column's codes, once per shared_codes block
+        return _shared("str_codes", values.array, lambda: _text_codes(values))
+    return _text_codes(pd.Series(values))
+
+
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`_as_str_codes` of a column that is not categorical."""
     text = series.astype("str")
     heads = _run_heads(text) if len(text) >= _RUNS_MIN_ROWS else None
     if heads is not None:  # a table sorted by its key: hash one value per run of equal values
@@ -365,9 +405,30 @@ def _value_arrays(events: pd.DataFrame, values: Mapping[str, pd.Series | str]) -
         dtype = getattr(series, "dtype", None)
         if dtype is not None and isinstance(dtype, np.dtype) and dtype.kind in "biu":
             arrays.append(np.asarray(series))
+        elif isinstance(series, pd.Series) and dtype == np.float64:
+            arrays.append(float_values(series))
         else:
             arrays.append(pd.to_numeric(series, errors="raise").to_numpy(dtype="float64"))
     return arrays
+
+
+def float_values(values: pd.Series) -> np.ndarray:
+    """``values`` as float64, as ``pd.to_numeric(values, errors="coerce")`` reads them.
+
+    A numpy ``float64`` column is returned as it is (a read-only view, no copy:
+    :func:`pandas.to_numeric` copies it, which on a daily table of millions of
+    rows costs more than the arithmetic done with it); callers never write
+    into the result.
+
+    Examples
+    --------
+    >>> float_values(pd.Series([1.5, None])).tolist(), float_values(pd.Series(["2", "x"])).tolist()
+    ([1.5, nan], [2.0, nan])
+    """
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype == np.float64:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
 
 
 def integral_or_float(values: np.ndarray) -> np.ndarray:
@@ -402,18 +463,16 @@ def minutes_of_day(values: pd.Series) -> np.ndarray:
     [390.0, nan, 1439.0, nan]
     """
     codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
-    out = np.full(len(codes), np.nan)
     if len(uniques) == 0:
-        return out
+        return np.full(len(codes), np.nan)
     parts = pd.Series(np.asarray(uniques, dtype=object), dtype="str").str.split(":", n=1, expand=True)
     if parts.shape[1] < 2:
-        return out
+        return np.full(len(codes), np.nan)
     hours = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
     mins = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
-    parsed = hours * 60.0 + mins
-    ok = codes >= 0
-    out[ok] = parsed[codes[ok]]
-    return out
+    # One gather (a missing value's code -1 takes the NaN appended last): cheaper than
+    # selecting the rows with a value on millions of rows.
+    return np.append(hours * 60.0 + mins, np.nan)[codes]
 
 
 def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
@@ -426,12 +485,52 @@ def sorted_codes(keys: pd.Series, dates: pd.Series) -> tuple[np.ndarray, pd.Inde
     Codes number the keys in order of first appearance.
     """
     codes, uniques = _as_str_codes(keys)
-    days = pd.to_datetime(dates).astype("datetime64[ns]").to_numpy().astype("datetime64[D]").astype(np.int64)
+    if not (isinstance(dates, pd.Series) and dates.dtype == "datetime64[ns]"):  # else no copy needed
+        dates = pd.to_datetime(dates).astype("datetime64[ns]")
+    days = dates.to_numpy().astype("datetime64[D]").view(np.int64)
     packed = _pack(codes, days)
     order = None
     if len(packed) > 1 and not bool(np.all(packed[1:] >= packed[:-1])):
         order = np.argsort(packed, kind="stable")
     return codes, uniques, days, order
+
+
+@contextmanager
+def shared_codes() -> Iterator[None]:
+    """Within the block, :func:`table_codes` codes and orders each table once.
+
+    A snapshot build runs its builders inside one such block, so the builders
+    that read the same event table (the schedule: its own builder, and the
+    workload builder's worked minutes of the same day) share its key codes,
+    day numbers and sort order instead of computing them each. The memo, and
+    the tables it holds, are dropped when the block ends; blocks nest (an
+    inner block shares the outer one's memo).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"employee_id": ["b", "a"], "date": pd.to_datetime(["2024-01-02"] * 2)})
+    >>> with shared_codes():
+    ...     table_codes(t) is table_codes(t)
+    True
+    >>> table_codes(t) is table_codes(t)
+    False
+    """
+    if _SHARED_CODES.get() is not None:
+        yield
+        return
+    token = _SHARED_CODES.set({})
+    try:
+        yield
+    finally:
+        _SHARED_CODES.reset(token)
+
+
+def table_codes(
+    table: pd.DataFrame, key: str = "employee_id", date: str = "date"
+) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray | None]:
+    """:func:`sorted_codes` of ``table[key]`` and ``table[date]``, computed once per table
+    inside a :func:`shared_codes` block (the arrays are then read-only: they are shared)."""
+    return _shared(("sorted_codes", key, date), table, lambda: sorted_codes(table[key], table[date]))
 
 
 def same_day_values(
@@ -445,8 +544,8 @@ def same_day_values(
     where ``table`` has no row for it. A numpy join on integer keys, without
     string keys or an intermediate frame.
     """
-    s_codes, s_uniques, s_days, order = sorted_codes(table["employee_id"], table["date"])
-    s_values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype="float64")
+    s_codes, s_uniques, s_days, order = table_codes(table)
+    s_values = float_values(table[column])
     # The table's employees in the caller's numbering (-1: not among them).
     s_codes = np.append(uniques.get_indexer(s_uniques), -1)[s_codes]
     if order is not None:
@@ -463,13 +562,14 @@ def same_day_values(
         summed = pd.Series(s_values).groupby(packed, sort=True).sum(min_count=1)
         packed, s_values = summed.index.to_numpy(dtype=np.int64), summed.to_numpy(dtype="float64")
     want = _pack(np.asarray(codes), np.asarray(days))
+    if not len(packed):
+        return np.full(len(want), np.nan)
+    # Gathers at clipped positions rather than selections of the rows found (millions of them).
     at = np.searchsorted(packed, want)
-    found = at < len(packed)
-    found[found] = packed[at[found]] == want[found]
-    out = np.full(len(want), np.nan)
-    out[found] = s_values[at[found]]
-    out[np.asarray(codes) < 0] = np.nan
-    return out
+    np.minimum(at, len(packed) - 1, out=at)
+    found = packed[at] == want
+    found &= np.asarray(codes) >= 0
+    return np.where(found, s_values[at], np.nan)
 
 
 def _group_cumsum(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:

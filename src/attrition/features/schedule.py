@@ -32,10 +32,11 @@ import pandas as pd
 from attrition.data._tables import Tables
 from attrition.features._base import (
     FeatureBuilder,
+    float_values,
     integral_or_float,
     minutes_of_day,
     safe_ratio,
-    sorted_codes,
+    table_codes,
     window_parts,
 )
 from attrition.features._sql import (
@@ -286,7 +287,7 @@ class ScheduleFeatures(FeatureBuilder):
         about 50 bytes a row.
         """
         n = len(sched)
-        codes, uniques, days, pos = sorted_codes(sched["employee_id"], sched["date"])
+        codes, uniques, days, pos = table_codes(sched)
         if pos is not None:
             codes, days = codes[pos], days[pos]
 
@@ -296,7 +297,7 @@ class ScheduleFeatures(FeatureBuilder):
         def num(col: str) -> np.ndarray:
             if col not in sched.columns:
                 return np.full(n, np.nan)
-            return arranged(pd.to_numeric(sched[col], errors="coerce").to_numpy(dtype="float64"))
+            return arranged(float_values(sched[col]))
 
         def minutes(col: str) -> np.ndarray:
             return arranged(minutes_of_day(sched[col])) if col in sched else np.full(n, np.nan)
@@ -378,7 +379,7 @@ class ScheduleFeatures(FeatureBuilder):
                  "spanned", "split"]
         keys = {
             "employee_id": pd.Categorical.from_codes(codes, categories=uniques),
-            "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
+            "date": days.view("datetime64[D]").astype("datetime64[ns]"),
         }
         return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)
 

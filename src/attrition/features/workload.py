@@ -32,6 +32,7 @@ import pandas as pd
 from attrition.data._tables import Tables
 from attrition.features._base import (
     FeatureBuilder,
+    float_values,
     integral_or_float,
     safe_ratio,
     same_day_values,
@@ -216,7 +217,7 @@ class WorkloadFeatures(FeatureBuilder):
         def num(col: str) -> np.ndarray:
             if col not in wl.columns:
                 return np.full(n, np.nan)
-            values = pd.to_numeric(wl[col], errors="coerce").to_numpy(dtype="float64")
+            values = float_values(wl[col])
             return values if pos is None else values[pos]
 
         # Worked minutes of the same (employee, day) from the schedule: both
@@ -231,8 +232,22 @@ class WorkloadFeatures(FeatureBuilder):
                 ok &= ~np.isnan(a)
             return ok
 
-        def where(ok: np.ndarray, a: np.ndarray) -> np.ndarray:
-            return integral_or_float(np.where(ok, a, 0.0))
+        def whole(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """``a``, its int32 cast and where that cast is exact: worked out once for a
+            column that feeds several values (contacts, handle time)."""
+            with np.errstate(invalid="ignore", over="ignore"):
+                as_int = a.astype(np.int32)  # NaN, inf and out-of-range values do not round-trip
+            return a, as_int, as_int == a
+
+        def where(ok: np.ndarray, a: np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+            if isinstance(a, np.ndarray):
+                return integral_or_float(np.where(ok, a, 0.0))
+            # The same as above from whole(a): the rows kept are whole or not whichever
+            # other rows are kept, and the others are 0.
+            a, as_int, exact = a
+            if not len(a) or bool((ok & ~exact).any()):
+                return integral_or_float(np.where(ok, a, 0.0))
+            return np.where(ok, as_int, np.int32(0))
 
         data: dict[str, np.ndarray] = {}
         occ = num("occupancy")
@@ -245,23 +260,24 @@ class WorkloadFeatures(FeatureBuilder):
         contacts = num("contacts_handled")
         handle = num("handle_seconds")
         aht_ok = present(handle, contacts)
-        data["aht_h"] = where(aht_ok, handle)
-        data["aht_c"] = where(aht_ok, contacts)
+        contacts_w, handle_w = whole(contacts), whole(handle)
+        data["aht_h"] = where(aht_ok, handle_w)
+        data["aht_c"] = where(aht_ok, contacts_w)
         del aht_ok
         cpd_ok = present(contacts)
-        data["cpd_c"] = where(cpd_ok, contacts)
+        data["cpd_c"] = where(cpd_ok, contacts_w)
         data["cpd_n"] = cpd_ok
         del cpd_ok
         with np.errstate(invalid="ignore"):
             cph_ok = present(contacts, worked) & (worked > 0)
-        data["cph_c"] = where(cph_ok, contacts)
+        data["cph_c"] = where(cph_ok, contacts_w)
         data["cph_h"] = where(cph_ok, worked / 60.0)
         del cph_ok, worked
         after = num("after_contact_seconds")
         acs_ok = present(after, handle)
         data["acs_a"] = where(acs_ok, after)
-        data["acs_h"] = where(acs_ok, handle)
-        del acs_ok, after, handle
+        data["acs_h"] = where(acs_ok, handle_w)
+        del acs_ok, after, handle, handle_w
         csat = num("csat")
         csat_n = present(csat)
         data["csat_n"] = csat_n
@@ -275,14 +291,14 @@ class WorkloadFeatures(FeatureBuilder):
         esc = num("escalations")
         esc_ok = present(esc, contacts)
         data["esc_e"] = where(esc_ok, esc)
-        data["esc_c"] = where(esc_ok, contacts)
-        del esc, esc_ok, contacts
+        data["esc_c"] = where(esc_ok, contacts_w)
+        del esc, esc_ok, contacts, contacts_w
 
         names = ["occ_n", "occ", "occ_high", "aht_h", "aht_c", "cpd_c", "cpd_n", "cph_c", "cph_h",
                  "acs_a", "acs_h", "csat_n", "csat", "qa_n", "qa", "esc_e", "esc_c"]
         keys = {
             "employee_id": pd.Categorical.from_codes(codes, categories=uniques),
-            "date": days.astype("datetime64[D]").astype("datetime64[ns]"),
+            "date": days.view("datetime64[D]").astype("datetime64[ns]"),
         }
         return pd.DataFrame({**keys, **{k: data.pop(k) for k in names}}, copy=False)
 

@@ -48,6 +48,7 @@ from attrition.data._schemas import PROTECTED_COLUMNS
 from attrition.data._tables import DATE_COLUMNS, Tables
 from attrition.exceptions import ConfigError, DataQualityWarning, LeakageError
 from attrition.features import EXPORT_TIME_FEATURES, FeatureBuilder, hr_attributes
+from attrition.features._base import shared_codes
 
 __all__ = [
     "build_frame",
@@ -522,7 +523,8 @@ def build_frame(
     if tables.employee_history is not None:  # the team in force on each as-of date
         frame["team_id"] = hr_attributes(tables, frame, ["team_id"])["team_id"].astype(object).to_numpy()
     started = time.perf_counter()
-    parts, peers = _builder_features(tables, frame, list(builders), partial)
+    with shared_codes():  # builders reading the same event table code and order it once
+        parts, peers = _builder_features(tables, frame, list(builders), partial)
     features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     if peers:
         features = pd.concat([features, _peer_comparisons(frame, features, peers, partial)], axis=1)
