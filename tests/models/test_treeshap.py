@@ -127,3 +127,52 @@ def test_patterns_are_numbered_by_first_appearance_and_each_row_finds_its_own():
     assert np.array_equal(np.sort(codes[first]), np.unique(codes))  # each distinct code once
     assert np.all(np.diff(first) > 0) and first[0] == 0  # first rows, in order of appearance
     assert all(inverse[f] == k for k, f in enumerate(first))
+
+
+@pytest.mark.parametrize("min_patterns", [0, 10**9])  # patterns in classes node by node / each its own
+@pytest.mark.parametrize("params", [
+    {"num_leaves": 31, "min_data_in_leaf": 3, "max_depth": -1},  # deep, lopsided trees
+    {"num_leaves": 15, "max_bin": 7},  # few bins: a feature split again and again on one path
+    {"num_leaves": 31, "zero_as_missing": True, "min_data_in_leaf": 3},
+])
+def test_both_ways_of_running_the_recursion_equal_lightgbm_bit_for_bit(monkeypatch, params, min_patterns):
+    from attrition.models import _treeshap
+
+    monkeypatch.setattr(_treeshap, "_CLASS_MIN_PATTERNS", min_patterns)
+    rng = np.random.default_rng(11)
+    X, y = _frame(2500, seed=12)
+    X = X[["x0", "x1", "x2", "team"]]  # few features: every path repeats some
+    booster = lgb.train({"objective": "binary", "verbose": -1, "seed": 0, **params}, lgb.Dataset(X, y), 25)
+    leaves = [int(info["num_leaves"]) for info in booster.dump_model()["tree_info"]]
+    assert max(leaves) > 8  # trees large enough to make many patterns
+    shuffled = X.iloc[rng.permutation(len(X))]
+    expected = booster.predict(shuffled, pred_contrib=True)
+    assert np.array_equal(pred_contrib(booster, shuffled, min_rows=1, check=False), expected)
+
+
+def test_a_tree_repeating_a_feature_on_its_paths_is_run_on_classes_of_patterns(monkeypatch):
+    from attrition.models import _treeshap
+    from attrition.models._treeshap import _leaf_terms, _refine, _Tree
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, 2))
+    y = ((X[:, 0] > 0.3) ^ (X[:, 0] > -0.5) ^ (X[:, 1] > 0)).astype(int)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 15, "min_data_in_leaf": 2},
+                        lgb.Dataset(X, y), 3)
+    info = booster.dump_model()["tree_info"][0]
+    tree = _Tree(info)
+    assert len({int(n["split_feature"]) for n in tree.nodes.values()}) < len(tree.nodes)  # repeats
+    left = rng.random((300, 64)) < 0.5  # 300 random decision patterns (columns past the nodes unused)
+    by_class = _leaf_terms(tree, left)
+    monkeypatch.setattr(_treeshap, "_CLASS_MIN_PATTERNS", 10**9)
+    one_by_one = _leaf_terms(tree, left)
+    assert [(c, f) for c, f, _ in by_class] == [(c, f) for c, f, _ in one_by_one]
+    for (_, _, a), (_, _, b) in zip(by_class, one_by_one, strict=True):
+        assert all(np.array_equal(x, z) and x.shape == (300,) for x, z in zip(a, b, strict=True))
+    # classes only ever split: a pattern's new class determines its old class and its decision
+    classes = np.zeros(300, dtype=np.int64)
+    for k in range(6):
+        new, old, goes = _refine(classes, left[:, k])
+        assert np.array_equal(old[new], classes) and np.array_equal(goes[new], left[:, k])
+        assert len(old) == len(np.unique(classes * 2 + left[:, k]))
+        classes = new

@@ -16,7 +16,10 @@ share few patterns per tree. :func:`pred_contrib` therefore
 2. runs the recursion once per distinct pattern, vectorised over the
    patterns, with the same floating-point operations in the same order as
    LightGBM's ``ExtendPath``/``UnwindPath``/``UnwoundPathSum`` (no FMA:
-   the wheel's library has none), and
+   the wheel's library has none) — and, since a leaf's terms depend only on
+   the decisions above it, on classes of patterns that agree at the nodes
+   passed so far (a handful near the root, however many patterns there are),
+   gathered to the patterns at each leaf, and
 3. adds each row's terms into its contributions in the order LightGBM's
    recursion adds them (hot subtree first, tree after tree), so every sum is
    rounded exactly as in LightGBM.
@@ -51,6 +54,11 @@ CHECK_ROWS = 16
 #: 15-leaf quiet-quitting trees); the result is the same either way.
 PATTERN_MIN_ROWS = 5000
 _MAX_NODES = 62
+#: Up to this many distinct patterns in a tree the recursion runs on the patterns themselves:
+#: splitting them into classes node by node costs more than it saves (the 4-leaf trees of
+#: the hazard model have at most 8 patterns; the 15-leaf quiet-quitting trees hundreds to
+#: thousands on a large centre).
+_CLASS_MIN_PATTERNS = 32
 
 
 class _Tree:
@@ -159,7 +167,7 @@ def _unwound_sums(path: _Path, depth: int) -> np.ndarray:
     LightGBM's function (the elements only share the loop).
     """
     n = len(path.pweight[0])
-    one = np.vstack([np.broadcast_to(np.asarray(path.one[k], dtype="float64"), (n,)) for k in range(1, depth + 1)])
+    one = np.array(path.one[1:depth + 1], dtype="float64").reshape(depth, n)
     zero = np.asarray(path.zero[1:depth + 1], dtype="float64")[:, None]
     pw = path.pweight
     nonzero = one != 0
@@ -174,24 +182,61 @@ def _unwound_sums(path: _Path, depth: int) -> np.ndarray:
     return total
 
 
+def _refine(classes: np.ndarray, goes_left: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split each class of patterns by one more decision.
+
+    ``classes[p]``: the class of pattern ``p`` (patterns that go the same way
+    at every node decided so far). Returns each pattern's new class, and per
+    new class its old class and whether it goes left at the new node, the new
+    classes numbered by first appearance.
+
+    >>> new, old, left = _refine(np.array([0, 0, 1, 1, 0]), np.array([True, False, True, True, True]))
+    >>> new.tolist(), old.tolist(), left.tolist()
+    ([1, 0, 2, 2, 1], [0, 0, 1], [False, True, True])
+    """
+    key = classes * 2 + goes_left  # < 2 x the classes so far: a table, not a hash
+    present = np.zeros(2 * (int(classes.max()) + 1) if len(classes) else 0, dtype=bool)
+    present[key] = True
+    uniques = np.flatnonzero(present)
+    number = np.cumsum(present) - 1
+    return number[key], uniques // 2, (uniques % 2).astype(bool)
+
+
+def _gather(path: _Path, old: np.ndarray) -> _Path:
+    """The path with every per-class array taken at ``old`` (one entry per new class)."""
+    def take(v):
+        return v.take(old) if isinstance(v, np.ndarray) else v
+
+    return _Path(list(path.feature), list(path.zero), [take(v) for v in path.one],
+                 [take(v) for v in path.pweight])
+
+
 def _leaf_terms(tree: _Tree, left: np.ndarray) -> list[tuple[int, list[int], list[np.ndarray]]]:
     """Every leaf's TreeSHAP terms per pattern: ``(leaf code, features, terms)`` in tree order.
 
     ``left[:, k]``: whether each pattern's row goes left (its hot child) at
-    internal node ``k``. LightGBM's recursion, once, vectorised over the
-    patterns: the unique path's features and zero fractions do not depend on
-    the pattern, its one fractions and weights do.
+    internal node ``k``. LightGBM's recursion, once, vectorised: the unique
+    path's features and zero fractions do not depend on the pattern, its one
+    fractions and weights depend only on the decisions at the nodes above, so
+    on the way down the recursion works on *classes* of patterns that go the
+    same way at every node passed so far (one at the root, at most ``2**d``
+    at depth ``d``, however many patterns the rows make) and each leaf's
+    terms are gathered from its classes to the patterns. Each class goes
+    through the very floating-point operations its patterns went through one
+    by one, so the terms are the same bits. With at most
+    :data:`_CLASS_MIN_PATTERNS` patterns every pattern is its own class.
     """
-    n = left.shape[0]
     out: list[tuple[int, list[int], list[np.ndarray]]] = []
 
-    def recurse(code: int, depth: int, parent: _Path, zero: float, one, feature: int) -> None:
+    def recurse(code: int, depth: int, parent: _Path, zero: float, one, feature: int,
+                classes: np.ndarray, n: int) -> None:
         path = parent.copy()
         _extend(path, depth, zero, one, feature, n)
         if code < 0:
             value = float(tree.leaves[~code]["leaf_value"])
             sums = _unwound_sums(path, depth) if depth else np.zeros((0, n))
-            terms = [sums[i - 1] * (path.one[i] - path.zero[i]) * value for i in range(1, depth + 1)]
+            terms = [(sums[i - 1] * (path.one[i] - path.zero[i]) * value).take(classes)
+                     for i in range(1, depth + 1)]
             out.append((code, path.feature[1:depth + 1], terms))
             return
         node = tree.nodes[code]
@@ -203,13 +248,27 @@ def _leaf_terms(tree: _Tree, left: np.ndarray) -> list[tuple[int, list[int], lis
             in_zero, in_one = path.zero[k], path.one[k]
             _unwind(path, depth, k)
             depth -= 1
-        goes_left = left[:, code]
+        if by_class:
+            classes, old, goes_left = _refine(classes, left[:, code])
+            path = _gather(path, old)
+            if isinstance(in_one, np.ndarray):
+                in_one = in_one.take(old)
+            n = len(old)
+        else:
+            goes_left = left[:, code]
         one_left = np.where(goes_left, in_one, 0.0)
         one_right = np.where(goes_left, 0.0, in_one)
-        recurse(node["_left"], depth + 1, path, (tree.count(node["_left"]) / w) * in_zero, one_left, split)
-        recurse(node["_right"], depth + 1, path, (tree.count(node["_right"]) / w) * in_zero, one_right, split)
+        recurse(node["_left"], depth + 1, path, (tree.count(node["_left"]) / w) * in_zero, one_left, split,
+                classes, n)
+        recurse(node["_right"], depth + 1, path, (tree.count(node["_right"]) / w) * in_zero, one_right, split,
+                classes, n)
 
-    recurse(tree.root, 0, _Path([], [], [], []), 1.0, 1.0, -1)
+    n = left.shape[0]
+    by_class = n > _CLASS_MIN_PATTERNS
+    if by_class:  # one class at the root
+        recurse(tree.root, 0, _Path([], [], [], []), 1.0, 1.0, -1, np.zeros(n, dtype=np.int64), 1)
+    else:  # every pattern its own class throughout
+        recurse(tree.root, 0, _Path([], [], [], []), 1.0, 1.0, -1, np.arange(n), n)
     return out
 
 
@@ -267,15 +326,18 @@ def _add_tree(tree: _Tree, XT: np.ndarray, phiT: np.ndarray) -> None:
     by_feature: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for code, feats, values in _leaf_terms(tree, left):
         for f, v in zip(feats, values, strict=True):
-            by_feature.setdefault(f, []).append((ranks[code], np.broadcast_to(v, (len(first),))))
+            by_feature.setdefault(f, []).append((ranks[code], v))
     for f, entries in by_feature.items():
-        rank = np.column_stack([r for r, _ in entries])
-        value = np.column_stack([v for _, v in entries])
-        order = np.argsort(rank, axis=1, kind="stable")
-        ordered = np.ascontiguousarray(np.take_along_axis(value, order, axis=1).T)
         acc = phiT[f]
-        for j in range(ordered.shape[0]):
-            acc += ordered[j].take(inverse)
+        if len(entries) == 1:
+            acc += entries[0][1].take(inverse)
+            continue
+        rank = np.vstack([r for r, _ in entries])
+        value = np.vstack([v for _, v in entries])
+        order = np.argsort(rank, axis=0, kind="stable")
+        ordered = np.take_along_axis(value, order, axis=0).take(inverse, axis=1)
+        for term in ordered:  # the leaves' terms one after the other, as LightGBM adds them
+            acc += term
 
 
 def _text_arrays(booster, num_iteration: int, key: str) -> dict[int, np.ndarray]:
