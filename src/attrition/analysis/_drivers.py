@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,13 +243,48 @@ def driver_sentence(label: str, value: str, reference_name: str | None, referenc
     return f"{head}{ref} — {'raises' if c > 0 else 'lowers'} risk ({c:+.2f} log-odds)"
 
 
-def _label_and_value(labels: dict[str, str], name: str, value) -> tuple[str, str]:
+def _label_and_value(labels: dict[str, str], name: str, value,
+                     text: Callable[[str, object], str] = format_feature_value) -> tuple[str, str]:
     """The driver's label and shown value; job-history drivers read as one phrase
     ("New team lead 34 days ago") with no separate value."""
     phrase = history_phrase(name, value)
     if phrase is not None:
         return phrase, ""
-    return labels.get(name, name), format_feature_value(name, value)
+    return labels.get(name, name), text(name, value)
+
+
+class _ValueText:
+    """:func:`format_feature_value`, each distinct feature and value formatted once.
+
+    A driver column repeats few values per feature (counts, shares rounded
+    by the data), so one call's rows share their texts. The key holds the
+    value's type beside it (``1``, ``1.0`` and ``True`` read differently);
+    zeros and NaN of a float type are formatted each time (``-0.0`` equals
+    ``0.0`` but may read ``-0%``; NaN never equals itself).
+
+    Examples
+    --------
+    >>> text = _ValueText()
+    >>> text("wl_occupancy_mean_28d", 0.874), text("wl_occupancy_mean_28d", 0.874), len(text.memo)
+    ('87%', '87%', 1)
+    >>> text("sched_late_share_28d", -0.0), text("sched_late_share_28d", 0.0), len(text.memo)
+    ('-0%', '0%', 1)
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple, str] = {}
+
+    def __call__(self, name: str, value) -> str:
+        if isinstance(value, (float, np.floating)) and (value == 0 or value != value):
+            return format_feature_value(name, value)
+        try:
+            key = (name, type(value), value)
+            return self.memo[key]
+        except KeyError:
+            out = self.memo[key] = format_feature_value(name, value)
+            return out
+        except TypeError:  # an unhashable value
+            return format_feature_value(name, value)
 
 
 def measure_label(label: str) -> str:
@@ -416,16 +451,17 @@ def top_drivers(
     order = np.argsort(-np.abs(fam.summed), axis=1, kind="stable")[:, :n]
     rows = np.arange(len(fam.summed))
     lookup = _Lookup(values, references)
+    text = _ValueText()
     out: dict[str, object] = {}
     for k in range(n):
         c = fam.summed[rows, order[:, k]]
         names, vals, ref_value = lookup.shown(fam.features, fam.rep[rows, order[:, k]])
         points = probability_points(fam.risk, c) if fam.risk is not None else None
-        refs = [format_feature_value(f, r) if r is not None and pd.notna(r) else ""
+        refs = [text(f, r) if r is not None and pd.notna(r) else ""
                 for f, r in zip(names, ref_value, strict=True)]
         pts = [None] * len(rows) if points is None else points.tolist()
         out[f"driver_{k + 1}"] = [
-            driver_sentence(*_label_and_value(labels, f, v), reference_name, rt, p, cc)
+            driver_sentence(*_label_and_value(labels, f, v, text), reference_name, rt, p, cc)
             for f, v, rt, p, cc in zip(names, vals, refs, pts, c.tolist(), strict=True)]
         out[f"driver_{k + 1}_feature"] = names
         out[f"driver_{k + 1}_value"] = [_format_value(v) for v in vals]
