@@ -292,3 +292,18 @@ def test_key_codes_from_runs_equal_factorizing_every_row(monkeypatch, dtype, sor
     assert np.array_equal(codes, want_codes) and codes.dtype == np.int64
     assert uniques.equals(pd.Index(want_uniques)) and uniques.dtype == pd.Index(want_uniques).dtype
     assert (codes[keys.isna().to_numpy()] == -1).all()
+
+
+def test_encode_times_gives_day_numbers_for_midnights_and_ranks_otherwise():
+    day, nat = _base._NS_PER_DAY, _base._NAT
+    events = np.array([3 * day, nat, -2 * day, 0], dtype=np.int64)
+    query = np.array([5 * day, nat], dtype=np.int64)
+    got, (q,) = _base._encode_times(events, [query])
+    assert got.tolist() == [3, nat, -2, 0] and q.tolist() == [5, nat]
+    # One value off midnight (in the queries only) makes every array dense ranks,
+    # order and ties kept and NaT left alone.
+    got, (q,) = _base._encode_times(events, [np.array([day + 1, nat, 3 * day], dtype=np.int64)])
+    assert got.tolist() == [3, nat, 0, 1] and q.tolist() == [2, nat, 3]
+    # Negative times off midnight are not mistaken for midnights (floor division).
+    got, _ = _base._encode_times(np.array([-1, -day], dtype=np.int64), [])
+    assert got.tolist() == [1, 0]

@@ -238,12 +238,18 @@ def _encode_times(events: np.ndarray, queries: Sequence[np.ndarray]) -> tuple[np
     """
     nat = np.iinfo(np.int64).min
     arrays = [events, *queries]
-    midnight = all(bool(np.all((a == nat) | (a % _NS_PER_DAY == 0))) for a in arrays)
-    if midnight:
-        out = [np.where(a == nat, nat, a // _NS_PER_DAY) for a in arrays]
+    out = []
+    for a in arrays:  # one division per value: a midnight is a day number times a day
+        missing = a == nat
+        day = a // _NS_PER_DAY
+        if not bool(np.all(missing | (day * _NS_PER_DAY == a))):
+            break
+        day[missing] = nat
+        out.append(day)
     else:
-        pooled = np.unique(np.concatenate([a[a != nat] for a in arrays]))
-        out = [np.where(a == nat, nat, np.searchsorted(pooled, a)) for a in arrays]
+        return out[0], out[1:]
+    pooled = np.unique(np.concatenate([a[a != nat] for a in arrays]))
+    out = [np.where(a == nat, nat, np.searchsorted(pooled, a)) for a in arrays]
     return out[0], out[1:]
 
 
