@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,3 +54,18 @@ def test_top_drivers_equal_their_row_by_row_formatting(monkeypatch):
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     sentences = pd.concat([got[f"driver_{k}"] for k in (1, 2, 3)])
     assert sentences.str.contains(": -0%").any() and sentences.str.contains(": 0%").any()  # both zeros met
+
+
+def test_values_that_print_differently_when_equal_are_never_remembered():
+    """Equal decimals or instants may print differently (``1.0``/``1.00``, time zones): each
+    is formatted on its own, and only numbers and booleans enter the memo."""
+    text = _ValueText()
+    assert text("x", Decimal("1.0")) == format_feature_value("x", Decimal("1.0"))
+    assert text("x", Decimal("1.00")) == format_feature_value("x", Decimal("1.00"))
+    utc = pd.Timestamp("2024-01-01 00:00", tz="UTC")
+    paris = pd.Timestamp("2024-01-01 01:00", tz="Europe/Paris")
+    assert utc == paris
+    assert text("d", utc) == format_feature_value("d", utc)
+    assert text("d", paris) == format_feature_value("d", paris)
+    assert text("x", "text") == "text" and text("x", 3) == format_feature_value("x", 3)
+    assert {key[1] for key in text.memo} == {int}

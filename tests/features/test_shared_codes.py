@@ -146,9 +146,10 @@ def test_snapshot_keys_and_their_codes_are_shared_inside_a_block_only():
     assert _base.snapshot_keys(frame) is not outside
     with shared_codes():
         keys = _base.snapshot_keys(frame)
-        assert _base.snapshot_keys(frame) is keys
+        again = _base.snapshot_keys(frame)
+        assert again is not keys and again["employee_id"].array._pa_array is keys["employee_id"].array._pa_array
         codes = _base._as_str_codes(keys["employee_id"])
-        assert _base._as_str_codes(keys["employee_id"]) is codes
+        assert _base._as_str_codes(again["employee_id"]) is codes
         assert not codes[0].flags.writeable
     assert_frame_equal(keys, outside, check_exact=True)
     want = _base._as_str_codes(outside["employee_id"])
@@ -175,3 +176,31 @@ def test_latest_before_and_trailing_sums_are_the_same_with_shared_keys(seed):
     for a, b, c in zip(alone, first, second, strict=True):
         assert_frame_equal(a, b, check_exact=True)
         assert_frame_equal(a, c, check_exact=True)
+
+
+def test_a_caller_changing_its_keys_does_not_change_the_next_callers():
+    """Each caller gets its own copy of the shared keys: moving its ``as_of`` (a lagged copy,
+    say) must not move the dates every later builder of the build reads."""
+    _, frame = _tables(8)
+    with shared_codes():
+        mine = _base.snapshot_keys(frame)
+        mine["as_of"] = mine["as_of"] + pd.Timedelta(days=90)
+        theirs = _base.snapshot_keys(frame)
+    assert_frame_equal(theirs, _base.snapshot_keys(frame), check_exact=True)
+    assert (theirs["as_of"] <= pd.Timestamp("2024-04-30")).all()
+
+
+def test_codes_of_a_column_changed_in_the_block_are_not_the_memo():
+    """A key column assigned to inside a block gets new codes (the memo follows the column's
+    immutable Arrow data, not the Series), and a numpy-backed column is coded every time."""
+    events = pd.DataFrame({"employee_id": pd.array(["a", "b", "c"], dtype="str")})
+    queries = pd.DataFrame({"employee_id": pd.array(["c"], dtype="str")})
+    with shared_codes():
+        assert _base.encode_keys([events["employee_id"]], [queries["employee_id"]])[1].tolist() == [2]
+        events.loc[2, "employee_id"] = "z"
+        assert _base.encode_keys([events["employee_id"]], [queries["employee_id"]])[1].tolist() == [-1]
+        as_objects = pd.Series(np.array(["a", "c"], dtype=object), dtype=object)
+        first = _base._as_str_codes(as_objects)
+        as_objects.iloc[1] = "z"
+        second = _base._as_str_codes(as_objects)
+    assert first[1].tolist() == ["a", "c"] and second[1].tolist() == ["a", "z"]

@@ -257,8 +257,10 @@ class _ValueText:
     """:func:`format_feature_value`, each distinct feature and value formatted once.
 
     A driver column repeats few values per feature (counts, shares rounded
-    by the data), so one call's rows share their texts. The key holds the
-    value's type beside it (``1``, ``1.0`` and ``True`` read differently);
+    by the data), so one call's rows share their texts. Only numbers and
+    booleans (Python's and numpy's) are remembered, with the value's type in
+    the key (``1``, ``1.0`` and ``True`` read differently); anything else
+    (text, dates, decimals: equal values that may print differently) and the
     zeros and NaN of a float type are formatted each time (``-0.0`` equals
     ``0.0`` but may read ``-0%``; NaN never equals itself).
 
@@ -275,16 +277,20 @@ class _ValueText:
         self.memo: dict[tuple, str] = {}
 
     def __call__(self, name: str, value) -> str:
-        if isinstance(value, (float, np.floating)) and (value == 0 or value != value):
+        kind = type(value)
+        if kind not in _REMEMBERED or (kind in _FLOATS and (value == 0 or value != value)):
             return format_feature_value(name, value)
-        try:
-            key = (name, type(value), value)
-            return self.memo[key]
-        except KeyError:
+        key = (name, kind, value)
+        out = self.memo.get(key)
+        if out is None:
             out = self.memo[key] = format_feature_value(name, value)
-            return out
-        except TypeError:  # an unhashable value
-            return format_feature_value(name, value)
+        return out
+
+
+#: The value types whose texts :class:`_ValueText` remembers (exact types: equal values print alike).
+_FLOATS = frozenset({float, np.float16, np.float32, np.float64, np.longdouble})
+_REMEMBERED = _FLOATS | frozenset({int, bool, np.bool_, np.int8, np.int16, np.int32, np.int64,
+                                   np.uint8, np.uint16, np.uint32, np.uint64})
 
 
 def measure_label(label: str) -> str:

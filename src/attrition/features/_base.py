@@ -94,9 +94,12 @@ def snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
     pandas 3 parses dates to microseconds by default; the as-of joins need one
     resolution on both sides, so every builder reads its keys through here.
     Inside a :func:`shared_codes` block the keys of one frame are made once and
-    shared (with the codes of their ``employee_id``): callers never change them.
+    shared (with the codes of their ``employee_id``); each caller gets its own
+    shallow copy, so assigning a column (a lagged ``as_of``, say) changes only
+    the caller's frame.
     """
-    return _shared("keys", frame, lambda: _snapshot_keys(frame))
+    keys = _shared("keys", frame, lambda: _snapshot_keys(frame))
+    return keys.copy(deep=False) if _SHARED_CODES.get() is not None else keys
 
 
 def _snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -162,6 +165,13 @@ class FeatureBuilder:
         pandas.DataFrame
             Same length and row order as ``frame``, with a default RangeIndex,
             only feature columns, float64 (or category) dtypes.
+
+        Notes
+        -----
+        ``tables`` and ``frame`` are shared by every builder of a build, and
+        inside it their key codes and sort orders are computed once
+        (:func:`shared_codes`): never change them in place. Work on a copy,
+        or on the frame :func:`snapshot_keys` returns (a copy of its own).
         """
         raise NotImplementedError
 
@@ -261,9 +271,13 @@ def _as_str_codes(values) -> tuple[np.ndarray, pd.Index]:
             return values.cat.codes.to_numpy().astype(np.int64), cats
     if isinstance(values, pd.Categorical):
         return _as_str_codes(pd.Series(values))
-    if isinstance(values, pd.Series):  # one column's codes, once per shared_codes block
-        return _shared("str_codes", values.array, lambda: _text_codes(values))
-    return _text_codes(pd.Series(values))
+    arrow = getattr(values.array, "_pa_array", None) if isinstance(values, pd.Series) else None
+    if arrow is not None:
+        # An Arrow-backed column's codes, once per shared_codes block: keyed on its pyarrow
+        # array, which never changes (an assignment to the column replaces it) and which
+        # shallow copies of the column share.
+        return _shared("str_codes", arrow, lambda: _text_codes(values))
+    return _text_codes(values if isinstance(values, pd.Series) else pd.Series(values))
 
 
 def _text_codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:

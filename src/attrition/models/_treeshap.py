@@ -188,7 +188,7 @@ def _refine(classes: np.ndarray, goes_left: np.ndarray) -> tuple[np.ndarray, np.
     ``classes[p]``: the class of pattern ``p`` (patterns that go the same way
     at every node decided so far). Returns each pattern's new class, and per
     new class its old class and whether it goes left at the new node, the new
-    classes numbered by first appearance.
+    classes numbered in the order of (old class, goes left), right before left.
 
     >>> new, old, left = _refine(np.array([0, 0, 1, 1, 0]), np.array([True, False, True, True, True]))
     >>> new.tolist(), old.tolist(), left.tolist()
