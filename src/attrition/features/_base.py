@@ -98,8 +98,7 @@ def snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
     shallow copy, so assigning a column (a lagged ``as_of``, say) changes only
     the caller's frame.
     """
-    keys = _shared("keys", frame, lambda: _snapshot_keys(frame))
-    return keys.copy(deep=False) if _SHARED_CODES.get() is not None else keys
+    return _shared("keys", frame, lambda: _snapshot_keys(frame)).copy(deep=False)
 
 
 def _snapshot_keys(frame: pd.DataFrame) -> pd.DataFrame:
